@@ -1,0 +1,27 @@
+"""``cockpit config validate [PATH]``: check a configuration and report every problem."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from core.config import load_settings, resolve_config_path
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("config", help="inspect and validate configuration")
+    sub = parser.add_subparsers(title="config commands", metavar="ACTION", required=True)
+    validate = sub.add_parser("validate", help="validate a config file (exit 2 if invalid)")
+    validate.add_argument("path", nargs="?", type=Path, help="file to check (default: in use)")
+    validate.set_defaults(func=_validate)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    import os
+
+    path = args.path or args.config
+    load_settings(path)
+    shown = path or resolve_config_path(None, os.environ) or "built-in defaults"
+    print(f"{shown}: ok", file=sys.stdout)
+    return 0

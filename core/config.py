@@ -1,0 +1,303 @@
+"""Configuration: frozen pydantic models loaded from YAML with ``COCKPIT_…`` overrides.
+
+Where the configuration comes from, first match wins:
+
+1. an explicit path (``--config PATH``);
+2. ``$COCKPIT_CONFIG``;
+3. ``$XDG_CONFIG_HOME/cockpit/config.yaml`` (``~/.config/cockpit/config.yaml``);
+4. the built-in defaults, which are exactly what the project's ``config.yaml`` documents.
+
+Environment variables override single fields: ``COCKPIT_UI__THEME=light`` sets ``ui.theme``;
+``__`` separates nesting levels and the value is read as a YAML scalar. Every problem is
+reported at once with its field path; unknown keys are problems, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from platformdirs import user_config_path, user_data_path
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+from core.errors import ConfigError, ConfigProblem
+from core.models import TradingMode
+
+ENV_PREFIX = "COCKPIT_"
+GROUPS: tuple[str, ...] = (
+    "BTC",
+    "ETH",
+    "Stablecoins",
+    "SOL",
+    "L1/L0 majors",
+    "L2/Scaling",
+    "DeFi",
+    "AI/Data",
+    "Gaming/NFT",
+    "Memecoins",
+    "Others",
+)
+"""The 11 asset groups, in display order and exact spelling."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class VenueConfig(Section):
+    """One venue the cockpit connects to."""
+
+    name: str = Field(description="Id used everywhere else (locations, markets), e.g. 'sim-a'.")
+    kind: Literal["sim", "kraken", "binance"] = Field(description="Which implementation.")
+    enabled: bool = Field(default=True, description="Disabled venues are not started.")
+    symbols: tuple[str, ...] = Field(
+        default=(), description="Markets to stream (unified BASE/QUOTE); empty means all."
+    )
+    api_key_env: str | None = Field(
+        default=None, description="Environment variable holding the API key (live only)."
+    )
+    secret_file: Path | None = Field(
+        default=None, description="File with 'key' and 'secret' lines; must be mode 0600."
+    )
+    api_key: SecretStr | None = Field(default=None, description="Never put keys here in git.")
+
+
+class SimConfig(Section):
+    """The built-in simulated market."""
+
+    seed: int = Field(default=7, description="Same seed, same market: for demos and tests.")
+    assets: int = Field(default=24, ge=20, le=200, description="Assets in the synthetic market.")
+    tick_hz: float = Field(default=10.0, gt=0, le=200, description="Book updates per second.")
+    history_days: int = Field(
+        default=400, ge=30, le=3000, description="Daily closes generated before 'now'."
+    )
+    volatility_scale: float = Field(default=1.0, gt=0, le=10, description="Scales all vols.")
+    jump_rate_per_day: float = Field(default=0.3, ge=0, description="Mean jumps per asset-day.")
+    book_levels: int = Field(default=30, ge=5, le=500, description="Levels per book side.")
+    time_scale: float = Field(
+        default=60.0,
+        gt=0,
+        description="Simulated seconds per real second: markets move visibly in a demo.",
+    )
+
+
+class ManualPosition(Section):
+    """A position the cockpit cannot see from any venue (cold storage, DeFi...)."""
+
+    asset: str
+    qty: Decimal
+    location: str = Field(default="manual", description="Location id from the registry.")
+
+
+class PortfolioConfig(Section):
+    dust_usd: Decimal = Field(
+        default=Decimal("1"), ge=0, description="Holdings worth less are hidden by default."
+    )
+    manual: tuple[ManualPosition, ...] = Field(default=(), description="Manual positions.")
+    stale_after_s: float = Field(
+        default=30.0, gt=0, description="A live price older than this is flagged stale."
+    )
+    snapshot_interval_s: float = Field(
+        default=60.0, gt=0, description="How often portfolio snapshots are stored."
+    )
+
+
+def _default_targets() -> dict[str, Decimal]:
+    return {
+        "BTC": Decimal(35),
+        "ETH": Decimal(20),
+        "Stablecoins": Decimal(10),
+        "SOL": Decimal(8),
+        "L1/L0 majors": Decimal(9),
+        "L2/Scaling": Decimal(4),
+        "DeFi": Decimal(5),
+        "AI/Data": Decimal(4),
+        "Gaming/NFT": Decimal(2),
+        "Memecoins": Decimal(2),
+        "Others": Decimal(1),
+    }
+
+
+class TargetsConfig(Section):
+    """Target weights per group, in percent, and what counts as in tolerance."""
+
+    groups: dict[str, Decimal] = Field(
+        default_factory=_default_targets, description="Group -> target %, summing to 100."
+    )
+    band_pct: Decimal = Field(
+        default=Decimal(2), ge=0, description="Absolute band in percentage points per group."
+    )
+    min_trade_usd: Decimal = Field(default=Decimal(20), ge=0, description="Smallest order.")
+
+    @model_validator(mode="after")
+    def _check_groups(self) -> TargetsConfig:
+        unknown = [g for g in self.groups if g not in GROUPS]
+        if unknown:
+            raise ValueError(f"unknown group(s) {unknown}; groups are {list(GROUPS)}")
+        total = sum(self.groups.values(), Decimal(0))
+        if abs(total - 100) > Decimal("0.01"):
+            raise ValueError(f"targets sum to {total}%, not 100%")
+        return self
+
+
+class RiskConfig(Section):
+    window_days: int = Field(default=365, ge=30, description="History window for risk figures.")
+    recompute_s: float = Field(default=5.0, gt=0, description="Seconds between recomputations.")
+
+
+class UIConfig(Section):
+    theme: Literal["dark", "light", "colorblind"] = Field(default="dark", description="Palette.")
+    fps: float = Field(default=15.0, gt=0, le=60, description="Maximum redraws per second.")
+    book_depth: int = Field(default=15, ge=3, le=100, description="Levels shown per side.")
+    default_market: str | None = Field(
+        default=None, description="'venue:BASE/QUOTE' shown in the book pane at start."
+    )
+    privacy: bool = Field(default=False, description="Mask amounts and values everywhere.")
+    log_lines: int = Field(default=500, ge=10, le=100_000, description="Events kept in the log.")
+
+
+class StoreConfig(Section):
+    path: Path | None = Field(
+        default=None, description="SQLite file; default: the XDG data dir's cockpit.db."
+    )
+    flush_ms: int = Field(default=100, ge=1, le=10_000, description="Max wait before a commit.")
+    batch_rows: int = Field(default=5_000, ge=1, description="Rows that force a commit.")
+    balance_interval_s: float = Field(
+        default=30.0, gt=0, description="Seconds between stored balance snapshots."
+    )
+
+
+class LoggingConfig(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
+    file: Path | None = Field(
+        default=None, description="Log file; default: cockpit.log in the data dir. Never stdout."
+    )
+
+
+def _default_venues() -> tuple[VenueConfig, ...]:
+    return (VenueConfig(name="sim-a", kind="sim"), VenueConfig(name="sim-b", kind="sim"))
+
+
+class Settings(Section):
+    """The whole configuration, frozen once loaded."""
+
+    mode: TradingMode = Field(
+        default=TradingMode.PAPER, description="'paper' (default) or 'live' (real money)."
+    )
+    venues: tuple[VenueConfig, ...] = Field(default_factory=_default_venues)
+    sim: SimConfig = Field(default_factory=SimConfig)
+    portfolio: PortfolioConfig = Field(default_factory=PortfolioConfig)
+    targets: TargetsConfig = Field(default_factory=TargetsConfig)
+    risk: RiskConfig = Field(default_factory=RiskConfig)
+    ui: UIConfig = Field(default_factory=UIConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+
+    @model_validator(mode="after")
+    def _check_venues(self) -> Settings:
+        names = [v.name for v in self.venues]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate venue name(s): {dupes}")
+        return self
+
+    def db_path(self) -> Path:
+        return self.store.path or data_dir() / "cockpit.db"
+
+    def log_path(self) -> Path:
+        return self.logging.file or data_dir() / "cockpit.log"
+
+
+def data_dir() -> Path:
+    """Where cockpit keeps its database and logs (XDG data dir)."""
+    return user_data_path("cockpit", appauthor=False)
+
+
+def default_config_path() -> Path:
+    return user_config_path("cockpit", appauthor=False) / "config.yaml"
+
+
+def resolve_config_path(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
+    """Which file to load, or ``None`` for the built-in defaults."""
+    if explicit is not None:
+        return explicit
+    if env.get("COCKPIT_CONFIG"):
+        return Path(env["COCKPIT_CONFIG"])
+    candidate = default_config_path()
+    return candidate if candidate.exists() else None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(source, [ConfigProblem("file", exc.strerror or str(exc))]) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "yaml"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(source, [ConfigProblem(where, str(problem))]) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(source, [ConfigProblem("(top)", "must be a mapping of sections")])
+    return data
+
+
+def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> list[str]:
+    """Overlay ``COCKPIT_A__B=value`` variables; return the names applied."""
+    applied = []
+    for name, raw in sorted(env.items()):
+        if not name.startswith(ENV_PREFIX) or name == "COCKPIT_CONFIG":
+            continue
+        path = [p.lower() for p in name[len(ENV_PREFIX) :].split("__") if p]
+        if not path:
+            continue
+        node = data
+        for key in path[:-1]:
+            child = node.get(key)
+            if not isinstance(child, dict):
+                child = {}
+                node[key] = child
+            node = child
+        node[path[-1]] = yaml.safe_load(raw) if raw != "" else None
+        applied.append(name)
+    return applied
+
+
+def _problems(exc: ValidationError) -> list[ConfigProblem]:
+    problems = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (typo?)"
+        problems.append(ConfigProblem(loc, msg.removeprefix("Value error, ")))
+    return problems
+
+
+def load_settings(
+    path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    search: bool = True,
+) -> Settings:
+    """Load, overlay the environment and validate. Raises :class:`ConfigError` with every problem.
+
+    ``search=False`` skips the default locations: only ``path`` (or nothing) is read.
+    """
+    env = os.environ if env is None else env
+    resolved = resolve_config_path(path, env) if search else path
+    data = _read_yaml(resolved) if resolved is not None else {}
+    _apply_env(data, env)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(str(resolved or "defaults"), _problems(exc)) from exc
