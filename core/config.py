@@ -76,7 +76,7 @@ class SimConfig(Section):
         default=400, ge=30, le=3000, description="Daily closes generated before 'now'."
     )
     volatility_scale: float = Field(default=1.0, gt=0, le=10, description="Scales all vols.")
-    jump_rate_per_day: float = Field(default=0.3, ge=0, description="Mean jumps per asset-day.")
+    jump_rate_per_day: float = Field(default=0.1, ge=0, description="Mean jumps per asset-day.")
     book_levels: int = Field(default=30, ge=5, le=500, description="Levels per book side.")
     time_scale: float = Field(
         default=60.0,
@@ -157,6 +157,9 @@ class UIConfig(Section):
         default=None, description="'venue:BASE/QUOTE' shown in the book pane at start."
     )
     privacy: bool = Field(default=False, description="Mask amounts and values everywhere.")
+    print_log_usd: Decimal = Field(
+        default=Decimal(2_000), ge=0, description="Public prints this large show in the log."
+    )
     log_lines: int = Field(default=500, ge=10, le=100_000, description="Events kept in the log.")
 
 

@@ -1,0 +1,121 @@
+"""The Textual app and the composition root ``make_app``.
+
+The app owns no trading state: it renders the states a :class:`~core.client.CoreClient`
+publishes and sends commands back. Production and tests build it the same way, through
+:func:`make_app`, with a core in a thread, a daemon client, or a replay.
+"""
+
+from __future__ import annotations
+
+import signal
+from typing import ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from cockpit.screens.help import HelpModal
+from cockpit.screens.main import MainScreen
+from cockpit.themes import ORDER, THEMES
+from core.client import CoreClient
+from core.config import Settings
+from core.views import CockpitState
+
+
+class CockpitApp(App[int]):
+    """The cockpit TUI."""
+
+    CSS_PATH = "cockpit.tcss"
+    TITLE = "cockpit"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit_ctrl_c"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("t", "cycle_theme", "Theme", id="app.theme"),
+        Binding("p", "toggle_privacy", "Privacy", id="app.privacy"),
+    ]
+
+    def __init__(self, settings: Settings, client: CoreClient) -> None:
+        super().__init__()
+        self.settings = settings
+        self.client = client
+        self.privacy = settings.ui.privacy
+        self.theme_name = settings.ui.theme
+        self.states_seen = 0
+        self.start_error: BaseException | None = None
+        for theme in THEMES.values():
+            self.register_theme(theme)
+        self.theme = THEMES[self.theme_name].name
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen())
+        try:
+            self._loop_signal_handlers()
+        except (NotImplementedError, RuntimeError):  # not on the main thread (tests)
+            pass
+        self.start_core()
+
+    def _loop_signal_handlers(self) -> None:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, self.exit)
+
+    @property
+    def main(self) -> MainScreen:
+        screen = self.screen_stack[1] if len(self.screen_stack) > 1 else self.screen
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    @work(group="core", exclusive=True, exit_on_error=False, description="start the core")
+    async def start_core(self) -> None:
+        try:
+            await self.client.start()
+        except Exception as exc:
+            self.start_error = exc
+            self.exit(return_code=1, message=f"cockpit: could not start: {exc}")
+            return
+        self.bridge()
+
+    @work(
+        group="bridge",
+        exclusive=True,
+        exit_on_error=True,
+        description="carry core states to the screens at the UI rate",
+    )
+    async def bridge(self) -> None:
+        async for state in self.client.updates(self.settings.ui.fps):
+            self.render_state(state)
+
+    def render_state(self, state: CockpitState, *, force: bool = False) -> None:
+        self.states_seen += 1
+        self.main.apply_state(state, privacy=self.privacy, force=force)
+
+    async def action_quit(self) -> None:
+        self.exit(0)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpModal):
+            self.push_screen(HelpModal())
+
+    def action_cycle_theme(self) -> None:
+        self.theme_name = ORDER[(ORDER.index(self.theme_name) + 1) % len(ORDER)]
+        self.theme = THEMES[self.theme_name].name
+        self.notify(f"theme: {self.theme_name}", timeout=2)
+        self._rerender()
+
+    def action_toggle_privacy(self) -> None:
+        self.privacy = not self.privacy
+        self.notify("privacy on: amounts masked" if self.privacy else "privacy off", timeout=2)
+        self._rerender()
+
+    def _rerender(self) -> None:
+        state = self.main.state
+        if state is not None:
+            self.render_state(state, force=True)
+
+
+def make_app(settings: Settings, client: CoreClient) -> CockpitApp:
+    """The composition root: the same wiring in production and in tests."""
+    return CockpitApp(settings, client)

@@ -1,0 +1,64 @@
+"""HelpModal: every key binding, with the price-badge legend."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS: tuple[tuple[str, str], ...] = (
+    ("?", "this help"),
+    ("q / Ctrl+C", "quit"),
+    ("1 … 5", "holdings, risk, plan, order book, execution log"),
+    ("Tab / Shift+Tab", "next / previous pane"),
+    ("j k ↑ ↓", "move in the focused pane; g/G top/bottom; PgUp/PgDn"),
+    ("[ ]", "previous / next market in the order book"),
+    ("b", "holdings: group by asset group / by location"),
+    ("s", "holdings: cycle sort (value, asset, 24h change)"),
+    ("f", "execution log: cycle filter (all, no prints, orders)"),
+    ("t", "cycle theme (dark, light, colour-blind)"),
+    ("p", "privacy mode: mask amounts and values"),
+    ("Ctrl+P", "command palette"),
+)
+BADGES: tuple[tuple[str, str], ...] = (
+    ("m", "price from a live book mid"),
+    ("t / k", "last trade / venue ticker"),
+    ("c / i / =", "cached, import file, configured"),
+    ("!", "stale: older than the staleness limit or unverified book"),
+    ("?", "no price known"),
+    ("⊘", "holding sits where the cockpit cannot trade (wallet, cold storage)"),
+    ("▲ ▼", "up / down (gains, bids / losses, asks)"),
+)
+
+
+class HelpModal(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+    ]
+    DEFAULT_CSS = """
+    HelpModal { align: center middle; }
+    HelpModal > VerticalScroll {
+        width: 80; max-width: 95%; height: auto; max-height: 90%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        keys = Table(title="Keys", box=None, show_header=False, title_style="bold")
+        keys.add_column(style="bold")
+        keys.add_column()
+        for key, what in KEYS:
+            keys.add_row(key, what)
+        badges = Table(title="Price badges", box=None, show_header=False, title_style="bold")
+        badges.add_column(style="bold")
+        badges.add_column()
+        for badge, what in BADGES:
+            badges.add_row(badge, what)
+        with VerticalScroll():
+            yield Static(keys)
+            yield Static(badges)

@@ -1,0 +1,132 @@
+"""MainScreen: the five panes together, or one at a time on small terminals."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer
+
+from core.models import FeedState
+from core.views import CockpitState
+from widgets.execution_log import ExecutionLog
+from widgets.holdings_table import HoldingsTable
+from widgets.order_book_ladder import OrderBookLadder
+from widgets.plan_diff import PlanDiff
+from widgets.risk_panel import RiskPanel
+from widgets.status import CockpitHeader, FeedStatusLine
+
+PANES: tuple[tuple[str, str], ...] = (
+    ("holdings", "1 Holdings"),
+    ("risk", "2 Risk"),
+    ("plan", "3 Plan"),
+    ("book", "4 Order book"),
+    ("log", "5 Execution log"),
+)
+COMPACT_BELOW = (120, 40)
+"""Terminals smaller than this show one pane at a time."""
+
+
+class MainScreen(Screen[None]):
+    """Holdings, risk, plan diff, order book and execution log, fed by the core's states."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "show_pane('holdings')", "Holdings", id="pane.holdings"),
+        Binding("2", "show_pane('risk')", "Risk", id="pane.risk"),
+        Binding("3", "show_pane('plan')", "Plan", id="pane.plan"),
+        Binding("4", "show_pane('book')", "Book", id="pane.book"),
+        Binding("5", "show_pane('log')", "Log", id="pane.log"),
+        Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="pane.next"),
+        Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="pane.prev"),
+        Binding("right_square_bracket", "cycle_market(1)", "Next market", id="market.next"),
+        Binding("left_square_bracket", "cycle_market(-1)", "Prev market", show=False, id="market.prev"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state: CockpitState | None = None
+        self.active = "holdings"
+
+    def compose(self) -> ComposeResult:
+        yield CockpitHeader(id="header")
+        with Container(id="panes"):
+            yield HoldingsTable(id="holdings", classes="pane -active")
+            yield OrderBookLadder(id="book", classes="pane")
+            yield RiskPanel(id="risk", classes="pane")
+            yield PlanDiff(id="plan", classes="pane")
+            yield ExecutionLog(id="log", classes="pane")
+        yield FeedStatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for pane_id, title in PANES:
+            self.query_one(f"#{pane_id}").border_title = title
+        self.query_one(HoldingsTable).focus()
+        self._apply_compact()
+
+    def on_resize(self) -> None:
+        self._apply_compact()
+
+    def _apply_compact(self) -> None:
+        width, height = self.app.size
+        self.set_class(width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1], "-compact")
+
+    # --------------------------------------------------------------- panes
+
+    def pane(self, pane_id: str) -> Widget:
+        return self.query_one(f"#{pane_id}")
+
+    def action_show_pane(self, pane_id: str) -> None:
+        for other, _ in PANES:
+            self.pane(other).set_class(other == pane_id, "-active")
+        self.active = pane_id
+        self.pane(pane_id).focus()
+
+    def action_cycle_pane(self, step: int) -> None:
+        ids = [p for p, _ in PANES]
+        current = ids.index(self.active) if self.active in ids else 0
+        self.action_show_pane(ids[(current + step) % len(ids)])
+
+    def on_descendant_focus(self) -> None:
+        focused = self.focused
+        if focused is not None and focused.id in dict(PANES) and focused.id != self.active:
+            self.action_show_pane(focused.id)
+
+    async def action_cycle_market(self, step: int) -> None:
+        from core.views import CycleMarket
+
+        client = getattr(self.app, "client", None)
+        if client is not None:
+            await client.send(CycleMarket(step=step))
+
+    # --------------------------------------------------------------- state
+
+    def apply_state(self, state: CockpitState, *, privacy: bool = False, force: bool = False) -> None:
+        """Render what changed between the previous state and ``state``."""
+        previous = None if force else self.state
+        self.state = state
+        header = self.query_one(CockpitHeader)
+        market = state.market.key if state.market else None
+        header.show(state.mode, state.venues, market, state.ts, replay=state.replay, privacy=privacy)
+        self.query_one(FeedStatusLine).show(state.feeds, state.ts)
+        if previous is None or previous.holdings != state.holdings:
+            self.query_one(HoldingsTable).update_view(state.holdings, privacy=privacy)
+        if previous is None or previous.risk != state.risk:
+            self.query_one(RiskPanel).update_view(state.risk)
+        if previous is None or previous.plan != state.plan:
+            self.query_one(PlanDiff).update_view(state.plan, privacy=privacy)
+        if previous is None or previous.book != state.book or previous.feeds != state.feeds:
+            stale = bool(
+                state.book
+                and any(
+                    f.venue == state.book.venue and f.state is not FeedState.LIVE
+                    for f in state.feeds
+                )
+            )
+            self.query_one(OrderBookLadder).update_book(state.book, stale=stale)
+        if previous is None or previous.events != state.events:
+            self.query_one(ExecutionLog).update_events(state.events, privacy=privacy)

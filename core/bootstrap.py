@@ -1,0 +1,64 @@
+"""Build a :class:`~core.service.Core` from settings: the core's own composition.
+
+Used by the TUI's composition root, the daemon and headless commands alike, so every entry
+point runs the same wiring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from core.config import Settings
+from core.errors import ConfigError, ConfigProblem
+from core.ports import AccountPort, Venue
+from core.service import Core, HistorySource
+from core.store import Store
+
+
+def _sim_group_of(world_groups: dict[str, str]) -> Callable[[str], str]:
+    def group_of(asset: str) -> str:
+        if asset in ("USD", "EUR"):
+            return "Stablecoins"
+        return world_groups.get(asset, "Others")
+
+    return group_of
+
+
+def build_core(settings: Settings, *, store: Store | None = None) -> Core:
+    """The core for ``settings``: sim venues share one simulated world."""
+    enabled = [v for v in settings.venues if v.enabled]
+    if not enabled:
+        raise ConfigError("config", [ConfigProblem("venues", "no enabled venue")])
+    venues: list[Venue] = []
+    accounts: list[AccountPort] = []
+    history: HistorySource | None = None
+    groups: dict[str, str] = {}
+    sims = [v.name for v in enabled if v.kind == "sim"]
+    if sims:
+        from core.sim.demo import demo_balances
+        from core.sim.venue import SimVenue, SimWallet
+        from core.sim.world import SimWorld
+
+        world = SimWorld(settings.sim, sims)
+        per_venue, wallet = demo_balances(world, sims)
+        venues.extend(SimVenue(world, name, per_venue[name]) for name in sims)
+        accounts.append(SimWallet("ledger", wallet))
+        history = HistorySource("sim", world.daily_closes)
+        groups = {a.symbol: a.group for a in world.assets}
+    others = [v for v in enabled if v.kind != "sim"]
+    if others:
+        raise ConfigError(
+            "config",
+            [
+                ConfigProblem(f"venues.{v.name}.kind", f"venue kind {v.kind!r} is not available yet")
+                for v in others
+            ],
+        )
+    return Core(
+        settings,
+        venues,
+        accounts=accounts,
+        group_of=_sim_group_of(groups),
+        history=history,
+        store=store,
+    )

@@ -1,0 +1,471 @@
+"""The core as one object: venues, feeds, balances, valuation, risk, the store, the event log.
+
+:class:`Core` owns every long-running task (named, tracked, supervised) and publishes an
+immutable :class:`~core.views.CockpitState` at the UI rate whenever something changed. Clients
+(the in-process TUI, the daemon's control channel, tests) read states and send commands; none
+of them owns the core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from core import __version__
+from core.config import Settings
+from core.models import (
+    Balance,
+    BookSnapshot,
+    EventKind,
+    EventLevel,
+    FeedHealth,
+    FeedState,
+    Fill,
+    Instrument,
+    Location,
+    LogEvent,
+    Order,
+    OrderStatus,
+    Trade,
+    utcnow,
+)
+from core.ports import AccountPort, BookChanged, Venue
+from core.riskview import compute_risk_view
+from core.store import Store
+from core.valuation import holdings_view, plan_view, quotes_from_books, resolve_prices
+from core.views import (
+    CockpitState,
+    Command,
+    CommandResult,
+    CycleMarket,
+    HoldingsView,
+    MarketRef,
+    RefreshRisk,
+    RiskView,
+    SelectMarket,
+)
+
+log = logging.getLogger(__name__)
+
+StateListener = Callable[[CockpitState], None]
+
+
+
+@dataclass(frozen=True, slots=True)
+class HistorySource:
+    """Daily closes the core should record at start (the simulator's generated history)."""
+
+    name: str
+    series: Callable[[], dict[str, list[tuple[datetime, float]]]]
+
+
+class Core:
+    """The running cockpit core. ``await start()``, then ``await stop()``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        venues: Sequence[Venue],
+        *,
+        accounts: Sequence[AccountPort] = (),
+        group_of: Callable[[str], str],
+        history: HistorySource | None = None,
+        store: Store | None = None,
+    ) -> None:
+        self.settings = settings
+        self.venues = {v.venue: v for v in venues}
+        self.accounts: list[AccountPort] = [*venues, *accounts]
+        self.group_of = group_of
+        self.history = history
+        self.store = store
+        self.instruments: dict[str, Instrument] = {}
+        self.locations: dict[str, Location] = {}
+        self.balances: dict[tuple[str, str], Balance] = {}
+        self.orders: dict[str, Order] = {}
+        self.events: deque[LogEvent] = deque(maxlen=settings.ui.log_lines)
+        self.closes: dict[str, list[tuple[date, float]]] = {}
+        self.market: MarketRef | None = None
+        self.markets: tuple[MarketRef, ...] = ()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._listeners: list[StateListener] = []
+        self._dirty = asyncio.Event()
+        self._version = 0
+        self._holdings: HoldingsView | None = None
+        self._risk: RiskView | None = None
+        self._state: CockpitState | None = None
+        self._book_dirty = True
+        self._stopping = False
+        self.started = asyncio.Event()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Open the store, load instruments and history, start every task."""
+        if self.store is None:
+            s = self.settings.store
+            self.store = await Store.open(
+                self.settings.db_path(), flush_ms=s.flush_ms, batch_rows=s.batch_rows
+            )
+        await self.store.begin_session(self.settings.mode.value, list(self.venues), __version__)
+        for venue in self.venues.values():
+            for inst in await venue.load_instruments():
+                self.instruments[inst.key] = inst
+        for account in self.accounts:
+            for loc in account.locations():
+                self.locations[loc.id] = loc
+        self.markets = tuple(
+            MarketRef(venue=i.venue, symbol=i.symbol)
+            for i in sorted(self.instruments.values(), key=lambda i: (i.venue, i.symbol))
+        )
+        self.market = self._default_market()
+        if self.history is not None:
+            await self.store.save_daily_closes(self.history.name, self.history.series())
+            since = utcnow().date() - timedelta(days=self.settings.risk.window_days + 2)
+            self.closes = await self.store.daily_closes(self.history.name, since=since)
+        await self._poll_balances()
+        self.log_event(
+            EventKind.SYSTEM,
+            f"cockpit {__version__} started in {self.settings.mode.value.upper()} mode on "
+            f"{', '.join(self.venues)}",
+        )
+        for name, venue in self.venues.items():
+            self.spawn(f"feed:{name}", self._run_feed(venue))
+            self.spawn(f"user:{name}", self._run_user_stream(venue))
+        self.spawn("balances", self._every(self.settings.store.balance_interval_s, self._snapshot_balances))
+        self.spawn("valuation", self._every(0.25, self._revalue))
+        self.spawn("risk", self._every(self.settings.risk.recompute_s, self._recompute_risk))
+        self.spawn("publisher", self._publish_loop())
+        self.started.set()
+
+    async def stop(self) -> None:
+        """Cancel every task, close venues, flush and close the store."""
+        self._stopping = True
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for venue in self.venues.values():
+            with contextlib.suppress(Exception):
+                await venue.close()
+        if self.store is not None:
+            self.log_event(EventKind.SYSTEM, "cockpit stopped")
+            await self.store.end_session()
+            await self.store.close()
+
+    def spawn(self, name: str, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Start a named, tracked task whose failure is logged and shown, never swallowed."""
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled() or self._stopping:
+            return
+        exc = task.exception()
+        if exc is not None:
+            log.error("task %s failed", task.get_name(), exc_info=exc)
+            self.log_event(
+                EventKind.SYSTEM,
+                f"task {task.get_name()} failed: {exc}",
+                level=EventLevel.ERROR,
+            )
+
+    @property
+    def task_names(self) -> list[str]:
+        return sorted(t.get_name() for t in self._tasks)
+
+    async def _every(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            await job()
+
+    # ------------------------------------------------------------------ feeds
+
+    async def _run_feed(self, venue: Venue) -> None:
+        symbols = list(self._venue_symbols(venue.venue))
+        batch: list[Trade] = []
+        async for event in venue.stream(symbols):
+            if isinstance(event, BookChanged):
+                if self.market and event.venue == self.market.venue and event.symbol == self.market.symbol:
+                    self._book_dirty = True
+                    self._dirty.set()
+            elif isinstance(event, Trade):
+                batch.append(event)
+                self._on_print(event)
+                if len(batch) >= 256:
+                    self._flush_trades(batch)
+                    batch = []
+            elif isinstance(event, FeedHealth):
+                self._dirty.set()
+            if batch and not isinstance(event, Trade):
+                self._flush_trades(batch)
+                batch = []
+
+    def _venue_symbols(self, venue: str) -> list[str]:
+        configured = next((v.symbols for v in self.settings.venues if v.name == venue), ())
+        if configured:
+            return list(configured)
+        return [i.symbol for i in self.instruments.values() if i.venue == venue]
+
+    def _flush_trades(self, trades: list[Trade]) -> None:
+        if self.store is not None:
+            self.store.record_trades(trades)
+
+    def _on_print(self, trade: Trade) -> None:
+        inst = self.instruments.get(f"{trade.venue}:{trade.symbol}")
+        if inst is None or self._holdings is None:
+            return
+        quote_price = next(
+            (r.price.value for r in self._holdings.rows if r.asset == inst.quote and r.price.value),
+            Decimal(1) if inst.quote == "USD" else None,
+        )
+        if quote_price is None:
+            return
+        notional = trade.qty * trade.price * quote_price
+        if notional >= self.settings.ui.print_log_usd:
+            arrow = "▲" if trade.side.value == "buy" else "▼"
+            self.log_event(
+                EventKind.MARKET,
+                f"{arrow} print {trade.side.value} {trade.qty} {inst.base} @ {trade.price} "
+                f"(${notional:,.0f})",
+                level=EventLevel.DEBUG,
+                venue=trade.venue,
+                symbol=trade.symbol,
+                side=trade.side,
+                qty=trade.qty,
+                price=trade.price,
+            )
+
+    # ------------------------------------------------------------------ account
+
+    async def _run_user_stream(self, venue: Venue) -> None:
+        async for event in venue.user_stream():
+            if isinstance(event, Order):
+                await self._on_order(event)
+            elif isinstance(event, Fill):
+                await self._on_fill(event)
+            elif isinstance(event, Balance):
+                self.balances[(event.location_id, event.asset)] = event
+
+    async def _on_order(self, order: Order) -> None:
+        previous = self.orders.get(order.client_order_id)
+        self.orders[order.client_order_id] = order
+        if self.store is not None:
+            await self.store.record_order(order)
+        if previous is not None and previous.status == order.status:
+            return
+        kind, level = {
+            OrderStatus.FILLED: (EventKind.ORDER_FILLED, EventLevel.INFO),
+            OrderStatus.PARTIALLY_FILLED: (EventKind.ORDER_PARTIAL, EventLevel.INFO),
+            OrderStatus.CANCELLED: (EventKind.ORDER_CANCELLED, EventLevel.INFO),
+            OrderStatus.REJECTED: (EventKind.ORDER_REJECTED, EventLevel.WARNING),
+        }.get(order.status, (EventKind.ORDER_ACKED, EventLevel.INFO))
+        detail = f" ({order.reason})" if order.reason and order.status is OrderStatus.REJECTED else ""
+        self.log_event(
+            kind,
+            f"{order.status.value} {order.side.value} {order.qty} {order.symbol}"
+            + (f" @ {order.avg_price:.6g}" if order.avg_price else "")
+            + detail,
+            level=level,
+            venue=order.venue,
+            symbol=order.symbol,
+            client_order_id=order.client_order_id,
+            side=order.side,
+            qty=order.filled_qty or order.qty,
+            price=order.avg_price or order.price,
+            fee=order.fee_paid or None,
+        )
+        await self._poll_balances()
+
+    async def _on_fill(self, fill: Fill) -> None:
+        if self.store is not None:
+            await self.store.record_fill(fill)
+
+    async def _poll_balances(self) -> None:
+        fresh: dict[tuple[str, str], Balance] = {}
+        for account in self.accounts:
+            for b in await account.fetch_balances():
+                fresh[(b.location_id, b.asset)] = b
+        self.balances = fresh
+        await self._revalue()
+
+    async def _snapshot_balances(self) -> None:
+        await self._poll_balances()
+        if self.store is not None:
+            self.store.record_balances(self.balances.values())
+
+    # ------------------------------------------------------------------ valuation & risk
+
+    def _books_for_pricing(self) -> list[BookSnapshot]:
+        books = []
+        for inst in self.instruments.values():
+            venue = self.venues.get(inst.venue)
+            book = venue.book(inst.symbol, 1) if venue else None
+            if book is not None:
+                books.append(book)
+        return books
+
+    def _change_24h(self, prices: dict[str, Any]) -> dict[str, float]:
+        out = {}
+        yesterday = utcnow().date() - timedelta(days=1)
+        for asset, price in prices.items():
+            series = self.closes.get(asset)
+            if not series or price.value is None:
+                continue
+            ref = next((c for d, c in reversed(series) if d <= yesterday), None)
+            if ref:
+                out[asset] = float(price.value) / ref - 1.0
+        return out
+
+    async def _revalue(self) -> None:
+        now = utcnow()
+        assets = sorted({a for _, a in self.balances})
+        quotes = quotes_from_books(self._books_for_pricing())
+        prices = resolve_prices(assets, quotes, now, self.settings.portfolio.stale_after_s)
+        self._holdings = holdings_view(
+            list(self.balances.values()),
+            self.locations,
+            prices,
+            self.group_of,
+            now,
+            self._change_24h(prices),
+        )
+        self._dirty.set()
+
+    async def _recompute_risk(self) -> None:
+        holdings = self._holdings
+        if holdings is None or not holdings.total:
+            return
+        weights: dict[str, float] = {}
+        for row in holdings.rows:
+            weights[row.asset] = weights.get(row.asset, 0.0) + row.weight
+        self._risk = await asyncio.to_thread(
+            compute_risk_view, self.closes, weights, utcnow(), self.settings.risk.window_days
+        )
+        self._dirty.set()
+
+    # ------------------------------------------------------------------ events
+
+    def log_event(
+        self, kind: EventKind, message: str, *, level: EventLevel = EventLevel.INFO, **fields: Any
+    ) -> LogEvent:
+        event = LogEvent(ts=utcnow(), kind=kind, level=level, message=message, **fields)
+        self.events.append(event)
+        if self.store is not None:
+            self.store.record_event(event)
+        self._dirty.set()
+        return event
+
+    # ------------------------------------------------------------------ publishing
+
+    def add_listener(self, listener: StateListener) -> None:
+        self._listeners.append(listener)
+        if self._state is not None:
+            listener(self._state)
+
+    def remove_listener(self, listener: StateListener) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
+    @property
+    def state(self) -> CockpitState | None:
+        return self._state
+
+    async def _publish_loop(self) -> None:
+        interval = 1.0 / self.settings.ui.fps
+        if self._risk is None:
+            await self._recompute_risk()
+        while True:
+            await self._dirty.wait()
+            self._dirty.clear()
+            self.publish()
+            await asyncio.sleep(interval)
+
+    def publish(self) -> CockpitState:
+        """Build the current state and hand it to every listener."""
+        self._version += 1
+        previous = self._state
+        book = previous.book if previous is not None else None
+        if self._book_dirty or (previous is not None and previous.market != self.market):
+            book = self._selected_book()
+            self._book_dirty = False
+        holdings = self._holdings
+        plan = previous.plan if previous is not None else None
+        if holdings is not None and (previous is None or previous.holdings is not holdings):
+            t = self.settings.targets
+            plan = plan_view(holdings, t.groups, t.band_pct, utcnow())
+        events = tuple(self.events)
+        if previous is not None and previous.events == events:
+            events = previous.events
+        state = CockpitState(
+            version=self._version,
+            ts=utcnow(),
+            mode=self.settings.mode,
+            venues=tuple(self.venues),
+            session_id=self.store.session_id if self.store else None,
+            holdings=holdings,
+            risk=self._risk,
+            plan=plan,
+            book=book,
+            market=self.market,
+            markets=self.markets,
+            events=events,
+            feeds=tuple(v.health() for v in self.venues.values()),
+        )
+        self._state = state
+        for listener in list(self._listeners):
+            listener(state)
+        return state
+
+    def _selected_book(self) -> BookSnapshot | None:
+        if self.market is None:
+            return None
+        venue = self.venues.get(self.market.venue)
+        if venue is None:
+            return None
+        return venue.book(self.market.symbol, self.settings.ui.book_depth)
+
+    def _default_market(self) -> MarketRef | None:
+        wanted = self.settings.ui.default_market
+        if wanted:
+            venue, _, symbol = wanted.partition(":")
+            if f"{venue}:{symbol}" in self.instruments:
+                return MarketRef(venue=venue, symbol=symbol)
+        for ref in self.markets:
+            if ref.symbol.startswith("BTC/"):
+                return ref
+        return self.markets[0] if self.markets else None
+
+    # ------------------------------------------------------------------ commands
+
+    async def execute(self, command: Command) -> CommandResult:
+        """Carry out a client's command."""
+        if isinstance(command, SelectMarket):
+            key = f"{command.venue}:{command.symbol}"
+            if key not in self.instruments:
+                return CommandResult(ok=False, message=f"unknown market {key}")
+            self.market = MarketRef(venue=command.venue, symbol=command.symbol)
+        elif isinstance(command, CycleMarket):
+            if not self.markets:
+                return CommandResult(ok=False, message="no markets")
+            index = self.markets.index(self.market) if self.market in self.markets else -1
+            self.market = self.markets[(index + command.step) % len(self.markets)]
+        elif isinstance(command, RefreshRisk):
+            await self._recompute_risk()
+        self._book_dirty = True
+        self._dirty.set()
+        return CommandResult(ok=True)
+
+    def feed_states(self) -> dict[str, FeedState]:
+        return {name: v.health().state for name, v in self.venues.items()}

@@ -1,0 +1,342 @@
+"""The store: one aiosqlite connection in WAL mode, migrations, batched and durable writes.
+
+High-rate rows (trades, balances, events) go through :meth:`Store.add`, which appends to an
+in-memory batch per statement; a flusher commits every batch when it reaches ``batch_rows`` or
+``flush_ms`` has passed since its first row, whichever comes first, as one transaction with
+``executemany``. Writes that must not be lost before an action (orders before they are sent)
+use :meth:`Store.add_durable`, which returns only once its row is committed.
+
+All SQL runs on aiosqlite's own thread, so long reads never block the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from core.errors import StoreError
+from core.models import Balance, Fill, LogEvent, Order, Trade
+from core.store.migrations import LATEST_VERSION, MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+TRADE_INSERT = (
+    "INSERT INTO trades (ts_ns, venue, symbol, price, qty, side, trade_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+BALANCE_INSERT = (
+    "INSERT INTO balances (ts_ns, location_id, asset, total, free, source) VALUES (?, ?, ?, ?, ?, ?)"
+)
+EVENT_INSERT = (
+    "INSERT INTO events (ts_ns, session_id, kind, level, venue, symbol, client_order_id, message,"
+    " payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+ORDER_UPSERT = (
+    "INSERT INTO orders (client_order_id, venue, symbol, side, type, status, created_ns,"
+    " updated_ns, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (client_order_id) DO UPDATE SET status = excluded.status,"
+    " updated_ns = excluded.updated_ns, payload = excluded.payload"
+)
+FILL_INSERT = (
+    "INSERT OR IGNORE INTO fills (venue, trade_id, client_order_id, symbol, ts_ns, payload)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+CLOSE_UPSERT = (
+    "INSERT OR REPLACE INTO daily_closes (source, asset, day, close) VALUES (?, ?, ?, ?)"
+)
+
+
+def to_ns(ts: datetime) -> int:
+    """Aware datetime to integer nanoseconds since the epoch (exact to the microsecond)."""
+    delta = ts - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000
+
+
+def from_ns(ns: int) -> datetime:
+    return datetime.fromtimestamp(ns / 1e9, UTC)
+
+
+def trade_row(t: Trade) -> tuple[int, str, str, str, str, str, str | None]:
+    return (to_ns(t.ts), t.venue, t.symbol, str(t.price), str(t.qty), t.side.value, t.trade_id)
+
+
+class Store:
+    """The cockpit's SQLite database. Create with :meth:`open`; always :meth:`close`."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path, flush_ms: int, batch_rows: int):
+        self._conn = conn
+        self.path = path
+        self._flush_s = flush_ms / 1000.0
+        self._batch_rows = batch_rows
+        self._batches: dict[str, list[Sequence[Any]]] = {}
+        self._pending = 0
+        self._wake = asyncio.Event()
+        self._flushed = asyncio.Event()
+        self._flush_lock = asyncio.Lock()
+        self._closed = False
+        self._flusher: asyncio.Task[None] | None = None
+        self.rows_written = 0
+        self.session_id: int | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    async def open(cls, path: Path, *, flush_ms: int = 100, batch_rows: int = 5_000) -> Store:
+        """Open (creating if needed) and migrate the database at ``path``."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(path, isolation_level=None)
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA busy_timeout=5000")
+            await conn.execute("PRAGMA foreign_keys=ON")
+        except (OSError, aiosqlite.Error) as exc:
+            raise StoreError(f"{path}: cannot open database: {exc}") from exc
+        store = cls(conn, path, flush_ms, batch_rows)
+        await store._migrate()
+        store._flusher = asyncio.create_task(store._flush_loop(), name="store-flusher")
+        return store
+
+    async def _migrate(self) -> None:
+        async with self._conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        current = int(row[0]) if row else 0
+        if current > LATEST_VERSION:
+            raise StoreError(
+                f"{self.path}: schema version {current} is newer than this cockpit "
+                f"({LATEST_VERSION}); upgrade cockpit"
+            )
+        for version, description, statements in MIGRATIONS:
+            if version <= current:
+                continue
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                for sql in statements:
+                    await self._conn.execute(sql)
+                await self._conn.execute(f"PRAGMA user_version = {version}")
+                await self._conn.execute("COMMIT")
+            except aiosqlite.Error as exc:
+                await self._conn.execute("ROLLBACK")
+                raise StoreError(f"{self.path}: migration {version} failed: {exc}") from exc
+            log.info("store migrated to v%d: %s", version, description)
+
+    async def schema_version(self) -> int:
+        async with self._conn.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def close(self) -> None:
+        """Flush everything pending, stop the flusher and close the connection."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        await self.flush()
+        await self._conn.close()
+
+    # ------------------------------------------------------------------ batched writes
+
+    def add(self, sql: str, row: Sequence[Any]) -> None:
+        """Queue one row; committed with its batch within ``flush_ms``."""
+        self._batches.setdefault(sql, []).append(row)
+        self._pending += 1
+        if self._pending == 1 or self._pending >= self._batch_rows:
+            self._wake.set()
+
+    def add_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        batch = self._batches.setdefault(sql, [])
+        before = len(batch)
+        batch.extend(rows)
+        self._pending += len(batch) - before
+        if self._pending:
+            self._wake.set()
+
+    async def add_durable(self, sql: str, row: Sequence[Any]) -> None:
+        """Queue one row and return only once it is committed (write-ahead)."""
+        self.add(sql, row)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Commit every queued row now, in one transaction."""
+        async with self._flush_lock:
+            if not self._pending:
+                return
+            batches, self._batches = self._batches, {}
+            count, self._pending = self._pending, 0
+            try:
+                await self._conn.execute("BEGIN")
+                for sql, rows in batches.items():
+                    await self._conn.executemany(sql, rows)
+                await self._conn.execute("COMMIT")
+            except aiosqlite.Error as exc:
+                with contextlib.suppress(aiosqlite.Error):
+                    await self._conn.execute("ROLLBACK")
+                raise StoreError(f"{self.path}: write failed: {exc}") from exc
+            self.rows_written += count
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if self._pending < self._batch_rows:
+                # Give the batch up to flush_ms to fill, unless it fills first.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wait_full(), self._flush_s)
+            try:
+                await self.flush()
+            except StoreError:
+                log.exception("store flush failed; rows kept for the next attempt are lost")
+
+    async def _wait_full(self) -> None:
+        while self._pending < self._batch_rows:
+            self._wake.clear()
+            await self._wake.wait()
+
+    # ------------------------------------------------------------------ typed writes
+
+    def record_trades(self, trades: Iterable[Trade]) -> None:
+        self.add_many(TRADE_INSERT, (trade_row(t) for t in trades))
+
+    def record_balances(self, balances: Iterable[Balance]) -> None:
+        self.add_many(
+            BALANCE_INSERT,
+            (
+                (to_ns(b.ts), b.location_id, b.asset, str(b.total), str(b.free), b.source)
+                for b in balances
+            ),
+        )
+
+    def record_event(self, event: LogEvent) -> None:
+        self.add(EVENT_INSERT, self._event_row(event))
+
+    def _event_row(self, e: LogEvent) -> tuple[Any, ...]:
+        return (
+            to_ns(e.ts),
+            self.session_id,
+            e.kind.value,
+            e.level.value,
+            e.venue,
+            e.symbol,
+            e.client_order_id,
+            e.message,
+            e.model_dump_json(),
+        )
+
+    async def record_order(self, order: Order) -> None:
+        """Durably record an order's state (before it is sent, and on every change)."""
+        await self.add_durable(
+            ORDER_UPSERT,
+            (
+                order.client_order_id,
+                order.venue,
+                order.symbol,
+                order.side.value,
+                order.type.value,
+                order.status.value,
+                to_ns(order.created_ts),
+                to_ns(order.updated_ts),
+                order.model_dump_json(),
+            ),
+        )
+
+    async def record_fill(self, fill: Fill) -> None:
+        await self.add_durable(
+            FILL_INSERT,
+            (
+                fill.venue,
+                fill.trade_id,
+                fill.client_order_id,
+                fill.symbol,
+                to_ns(fill.ts),
+                fill.model_dump_json(),
+            ),
+        )
+
+    async def save_daily_closes(
+        self, source: str, series: dict[str, list[tuple[datetime, float]]]
+    ) -> None:
+        rows = [
+            (source, asset, ts.date().isoformat(), close)
+            for asset, points in series.items()
+            for ts, close in points
+        ]
+        self.add_many(CLOSE_UPSERT, rows)
+        await self.flush()
+
+    # ------------------------------------------------------------------ sessions
+
+    async def begin_session(self, mode: str, venues: Sequence[str], version: str) -> int:
+        await self.flush()
+        now = to_ns(datetime.now(UTC))
+        cur = await self._conn.execute(
+            "INSERT INTO sessions (started_ns, mode, venues, version) VALUES (?, ?, ?, ?)",
+            (now, mode, json.dumps(list(venues)), version),
+        )
+        self.session_id = cur.lastrowid
+        await cur.close()
+        return int(self.session_id or 0)
+
+    async def end_session(self) -> None:
+        if self.session_id is None:
+            return
+        await self.flush()
+        now = to_ns(datetime.now(UTC))
+        await self._conn.execute(
+            "UPDATE sessions SET ended_ns = ?, clean_exit = 1 WHERE id = ?",
+            (now, self.session_id),
+        )
+
+    # ------------------------------------------------------------------ reads
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        async with self._conn.execute(sql, params) as cur:
+            rows = await cur.fetchall()
+        return [tuple(r) for r in rows]
+
+    async def daily_closes(
+        self, source: str, assets: Sequence[str] | None = None, since: date | None = None
+    ) -> dict[str, list[tuple[date, float]]]:
+        """Daily closes per asset, oldest first."""
+        sql = "SELECT asset, day, close FROM daily_closes WHERE source = ?"
+        params: list[Any] = [source]
+        if since is not None:
+            sql += " AND day >= ?"
+            params.append(since.isoformat())
+        sql += " ORDER BY asset, day"
+        wanted = set(assets) if assets is not None else None
+        out: dict[str, list[tuple[date, float]]] = {}
+        for asset, day, close in await self.fetch_all(sql, params):
+            if wanted is None or asset in wanted:
+                out.setdefault(asset, []).append((date.fromisoformat(day), float(close)))
+        return out
+
+    async def recent_events(self, limit: int) -> list[LogEvent]:
+        rows = await self.fetch_all(
+            "SELECT payload FROM events ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [LogEvent.model_validate_json(r[0]) for r in reversed(rows)]
+
+    async def open_orders(self) -> list[Order]:
+        """Every order not in a final state (for reconciliation after a restart)."""
+        rows = await self.fetch_all(
+            "SELECT payload FROM orders WHERE status NOT IN "
+            "('filled', 'cancelled', 'rejected', 'expired') ORDER BY created_ns"
+        )
+        return [Order.model_validate_json(r[0]) for r in rows]
+
+    async def count(self, table: str) -> int:
+        if not table.isidentifier():
+            raise StoreError(f"bad table name {table!r}")
+        rows = await self.fetch_all(f"SELECT COUNT(*) FROM {table}")
+        return int(rows[0][0])

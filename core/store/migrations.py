@@ -1,0 +1,87 @@
+"""Versioned schema migrations, applied in order inside one transaction each.
+
+The schema version lives in ``PRAGMA user_version``. A migration is never edited once released:
+new needs get a new version. Hot append-only tables (trades) carry no secondary index, since a
+(symbol, time) index cuts batched ingest from ~600k to ~38k rows/s; reads scan by rowid range.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+    (
+        1,
+        "initial schema: market data, balances, events, orders, fills, history, sessions",
+        (
+            """CREATE TABLE sessions (
+                id INTEGER PRIMARY KEY,
+                started_ns INTEGER NOT NULL,
+                ended_ns INTEGER,
+                mode TEXT NOT NULL,
+                venues TEXT NOT NULL,
+                version TEXT NOT NULL,
+                clean_exit INTEGER NOT NULL DEFAULT 0
+            )""",
+            """CREATE TABLE trades (
+                ts_ns INTEGER NOT NULL,
+                venue TEXT NOT NULL,
+                symbol TEXT NOT NULL,
+                price TEXT NOT NULL,
+                qty TEXT NOT NULL,
+                side TEXT NOT NULL,
+                trade_id TEXT
+            )""",
+            """CREATE TABLE balances (
+                ts_ns INTEGER NOT NULL,
+                location_id TEXT NOT NULL,
+                asset TEXT NOT NULL,
+                total TEXT NOT NULL,
+                free TEXT NOT NULL,
+                source TEXT NOT NULL
+            )""",
+            "CREATE INDEX balances_ts ON balances (ts_ns)",
+            """CREATE TABLE events (
+                id INTEGER PRIMARY KEY,
+                ts_ns INTEGER NOT NULL,
+                session_id INTEGER,
+                kind TEXT NOT NULL,
+                level TEXT NOT NULL,
+                venue TEXT,
+                symbol TEXT,
+                client_order_id TEXT,
+                message TEXT NOT NULL,
+                payload TEXT NOT NULL
+            )""",
+            """CREATE TABLE orders (
+                client_order_id TEXT PRIMARY KEY,
+                venue TEXT NOT NULL,
+                symbol TEXT NOT NULL,
+                side TEXT NOT NULL,
+                type TEXT NOT NULL,
+                status TEXT NOT NULL,
+                created_ns INTEGER NOT NULL,
+                updated_ns INTEGER NOT NULL,
+                payload TEXT NOT NULL
+            )""",
+            "CREATE INDEX orders_status ON orders (status)",
+            """CREATE TABLE fills (
+                venue TEXT NOT NULL,
+                trade_id TEXT NOT NULL,
+                client_order_id TEXT NOT NULL,
+                symbol TEXT NOT NULL,
+                ts_ns INTEGER NOT NULL,
+                payload TEXT NOT NULL,
+                PRIMARY KEY (venue, trade_id)
+            )""",
+            """CREATE TABLE daily_closes (
+                source TEXT NOT NULL,
+                asset TEXT NOT NULL,
+                day TEXT NOT NULL,
+                close REAL NOT NULL,
+                PRIMARY KEY (source, asset, day)
+            ) WITHOUT ROWID""",
+        ),
+    ),
+)
+"""(version, description, statements) in ascending version order."""
+
+LATEST_VERSION = MIGRATIONS[-1][0]

@@ -1,0 +1,145 @@
+"""What the UI sees: immutable view models the core publishes, and the commands it accepts.
+
+A :class:`CockpitState` is a complete picture at one instant. Sections are separate objects so
+a client can skip re-rendering a section that did not change (same object in-process, equal
+value over the daemon channel). Everything serialises to JSON.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from core.models import (
+    BookSnapshot,
+    FeedHealth,
+    LogEvent,
+    Model,
+    Price,
+    TradingMode,
+    UtcDatetime,
+)
+
+
+class HoldingRow(Model):
+    asset: str
+    group: str
+    location_id: str
+    tradable: bool
+    qty: Decimal
+    price: Price
+    value: Decimal
+    weight: float
+    """Fraction of the total portfolio value."""
+    change_24h: float | None = None
+    """Fractional price change over 24 h, where known."""
+
+
+class GroupTotal(Model):
+    group: str
+    value: Decimal
+    weight: float
+
+
+class HoldingsView(Model):
+    as_of: UtcDatetime
+    total: Decimal
+    rows: tuple[HoldingRow, ...]
+    groups: tuple[GroupTotal, ...]
+    locations: tuple[GroupTotal, ...]
+    """Totals per location id (``group`` holds the location id)."""
+    stale_prices: int = 0
+
+
+class RiskView(Model):
+    as_of: UtcDatetime
+    n_observations: int
+    annualization: int
+    volatility: float | None
+    sharpe: float | None
+    sortino: float | None
+    max_drawdown: float | None
+    var_95: float | None
+    cvar_95: float | None
+    var_99: float | None
+    cvar_99: float | None
+    coverage: float
+    """Fraction of portfolio value whose assets have price history."""
+    drawdown: tuple[float, ...] = ()
+    """Recent drawdown series (positive fractions) for the sparkline."""
+    notes: tuple[str, ...] = ()
+
+
+class PlanGroupRow(Model):
+    group: str
+    current_pct: float
+    target_pct: float
+    drift_pct: float
+    band_pct: float
+
+    @property
+    def out_of_band(self) -> bool:
+        return abs(self.drift_pct) > self.band_pct
+
+
+class PlanView(Model):
+    as_of: UtcDatetime
+    total: Decimal
+    groups: tuple[PlanGroupRow, ...]
+    turnover: Decimal = Decimal(0)
+    """Notional that would need to trade to reach target (half the sum of |Δ|)."""
+
+
+class MarketRef(Model):
+    venue: str
+    symbol: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.venue}:{self.symbol}"
+
+
+class CockpitState(Model):
+    version: int
+    ts: UtcDatetime
+    mode: TradingMode
+    venues: tuple[str, ...]
+    session_id: int | None = None
+    holdings: HoldingsView | None = None
+    risk: RiskView | None = None
+    plan: PlanView | None = None
+    book: BookSnapshot | None = None
+    market: MarketRef | None = None
+    markets: tuple[MarketRef, ...] = ()
+    events: tuple[LogEvent, ...] = ()
+    feeds: tuple[FeedHealth, ...] = ()
+    trading_enabled: bool = True
+    replay: bool = False
+
+
+# --------------------------------------------------------------------------- commands
+
+
+class SelectMarket(Model):
+    kind: Literal["select_market"] = "select_market"
+    venue: str
+    symbol: str
+
+
+class CycleMarket(Model):
+    kind: Literal["cycle_market"] = "cycle_market"
+    step: int = 1
+
+
+class RefreshRisk(Model):
+    kind: Literal["refresh_risk"] = "refresh_risk"
+
+
+Command = Annotated[SelectMarket | CycleMarket | RefreshRisk, Field(discriminator="kind")]
+
+
+class CommandResult(Model):
+    ok: bool
+    message: str = ""

@@ -1,0 +1,84 @@
+"""Number formatting for panes: exact-looking prices, compact money, signed percentages.
+
+Gains and losses always carry a sign or an arrow as well as a colour, so the panes read the
+same for colour-blind users and on monochrome terminals.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+MASK = "•••••"
+
+
+def money(value: Decimal | float | None, *, privacy: bool = False, width: int = 0) -> str:
+    """USD amount: $1,234,567 / $12.3k style is avoided; whole dollars with separators."""
+    if privacy:
+        text = MASK
+    elif value is None:
+        text = "—"
+    else:
+        v = float(value)
+        text = f"${v:,.0f}" if abs(v) >= 100 else f"${v:,.2f}"
+    return text.rjust(width) if width else text
+
+
+def price(value: Decimal | float | None, *, width: int = 0) -> str:
+    """A price with enough significant digits for small-cap assets."""
+    if value is None:
+        text = "—"
+    else:
+        v = float(value)
+        if v == 0:
+            text = "0"
+        elif abs(v) >= 1000:
+            text = f"{v:,.2f}"
+        elif abs(v) >= 1:
+            text = f"{v:.4f}"
+        else:
+            text = f"{v:.6g}" if abs(v) >= 1e-4 else f"{v:.3e}"
+    return text.rjust(width) if width else text
+
+
+def qty(value: Decimal | float | None, *, privacy: bool = False, width: int = 0) -> str:
+    if privacy:
+        text = MASK
+    elif value is None:
+        text = "—"
+    else:
+        v = float(value)
+        if abs(v) >= 1_000_000:
+            text = f"{v / 1_000_000:,.2f}M"
+        elif abs(v) >= 1000:
+            text = f"{v:,.0f}"
+        elif abs(v) >= 1:
+            text = f"{v:,.3f}"
+        else:
+            text = f"{v:.5f}"
+    return text.rjust(width) if width else text
+
+
+def signed_pct(fraction: float | None, *, width: int = 0, digits: int = 1) -> str:
+    """A fraction as a signed percentage with an arrow: ▲ +1.2% / ▼ -0.4%."""
+    if fraction is None:
+        text = "—"
+    else:
+        pct = fraction * 100
+        arrow = "▲" if pct > 0 else "▼" if pct < 0 else " "
+        text = f"{arrow}{pct:+.{digits}f}%"
+    return text.rjust(width) if width else text
+
+
+def pct(fraction: float | None, *, width: int = 0, digits: int = 1) -> str:
+    text = "—" if fraction is None else f"{fraction * 100:.{digits}f}%"
+    return text.rjust(width) if width else text
+
+
+def age(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 10:
+        return f"{seconds:.1f}s"
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    return f"{seconds / 60:.0f}m"
