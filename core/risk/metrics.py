@@ -22,7 +22,7 @@ from core.risk.history import FloatArray, IntArray
 _THREADPOOLS: ThreadpoolController | None = None
 
 
-def _one_blas_thread() -> Any:
+def one_blas_thread() -> Any:
     """Context manager limiting BLAS to one thread (the controller is built once, lazily)."""
     global _THREADPOOLS
     if _THREADPOOLS is None:
@@ -85,17 +85,24 @@ def drawdowns(returns: FloatArray) -> FloatArray:
     Wealth is compounded from 1.0 *before* the first return, and 1.0 counts as a peak, so a
     loss on the very first period is already a drawdown.
     """
-    wealth = np.cumprod(1.0 + returns, axis=0)
-    peak = np.maximum.accumulate(wealth, axis=0)
-    np.maximum(peak, 1.0, out=peak)
-    return np.asarray(1.0 - wealth / peak)
+    return np.asarray(1.0 - _wealth_over_peak(returns))
+
+
+def _wealth_over_peak(returns: FloatArray) -> FloatArray:
+    """``W_t / max(1, max_{s<=t} W_s)``, in two buffers (this runs over every asset)."""
+    wealth = returns + 1.0
+    np.cumprod(wealth, axis=0, out=wealth)
+    ratio = np.maximum.accumulate(wealth, axis=0)
+    np.maximum(ratio, 1.0, out=ratio)
+    np.divide(wealth, ratio, out=ratio)
+    return ratio
 
 
 def max_drawdown(returns: FloatArray) -> FloatArray:
     """Deepest drawdown over the sample (0 if the wealth never fell below a peak)."""
     if returns.shape[0] == 0:
         return np.full(returns.shape[1:], np.nan)
-    return np.asarray(np.max(drawdowns(returns), axis=0))
+    return np.asarray(1.0 - np.min(_wealth_over_peak(returns), axis=0))
 
 
 def drawdown_dates(returns: FloatArray) -> tuple[int, int, int | None]:
@@ -278,7 +285,7 @@ def pca_explained_variance_ratio(corr: FloatArray) -> FloatArray:
         return np.zeros(0)
     # LAPACK's symmetric eigensolver is a long chain of small BLAS-2 calls: with threads
     # spinning on a shared 2-core machine it ran 20x slower than on one thread.
-    with _one_blas_thread():
+    with one_blas_thread():
         eig = np.linalg.eigvalsh(corr)[::-1]
     eig = np.clip(eig, 0.0, None)  # round-off can leave tiny negatives on a singular matrix
     return np.asarray(eig / eig.sum())
