@@ -119,3 +119,26 @@ def test_assess_from_close_series(shared_data: Path) -> None:
     assert out.report.n_observations == 365
     keys = [g.key for g in out.limits.gauges]
     assert "max_var_95" in keys and "max_group_weight:BTC" in keys
+
+
+def test_report_round_trips_through_json_and_validates(ftx_history: PriceHistory) -> None:
+    from core.risk import RiskReport
+
+    r = compute_report(ftx_history, WEIGHTS, GROUPS, window_days=365)
+    back = RiskReport.model_validate_json(r.to_json(include_series=True))
+    assert back == r  # the fast construction path built a valid model
+    with pytest.raises(Exception, match="frozen"):
+        r.volatility = 0.0  # type: ignore[misc]
+
+
+def test_core_risk_is_headless() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, core.risk, core.risk.files, core.risk.report; "
+        "bad = [m for m in ('textual', 'rich', 'cockpit', 'widgets') if m in sys.modules]; "
+        "print(bad)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
