@@ -50,7 +50,7 @@ class Conventions(Model):
 
     returns: Literal["simple"] = "simple"
     bar: str = Field(description="Bar length of the closes, e.g. '1d'.")
-    annualization: float = Field(description="Periods per year: 365 daily, 8760 hourly.")
+    annualization: int | float = Field(description="Periods per year: 365 daily, 8760 hourly.")
     ddof: int = 1
     risk_free_annual: float
     risk_free_per_period: float
@@ -162,7 +162,7 @@ class RiskReport(Model):
     """The full risk report of a portfolio. Field names are the ``--json`` keys."""
 
     n_observations: int
-    annualization: float
+    annualization: int | float = Field(description="Periods per year: 365 daily, 8760 hourly.")
     volatility: float | None
     cagr: float | None
     sharpe: float | None

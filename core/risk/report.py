@@ -131,6 +131,7 @@ def compute_report(
     w_all = normalise_weights(weights)
     resolved = {s: group_of(s, groups) for s in (*history.symbols, *w_all)}
     ann = history.periods_per_year
+    ann_out: int | float = int(ann) if ann.is_integer() else ann
     rf = m.per_period_rate(config.risk_free_rate, ann)
     periods = window_periods(window_days or config.window_days, history.bar_seconds)
     sample = build_sample(
@@ -216,7 +217,7 @@ def compute_report(
     held = np.array([v for v in w_all.values() if v > 0])
     return RiskReport.model_construct(
         n_observations=n,
-        annualization=ann,
+        annualization=ann_out,
         volatility=vol,
         cagr=growth,
         sharpe=_f(m.sharpe(p2, ann, rf)[0]) if k else None,
@@ -254,7 +255,7 @@ def compute_report(
         assets=tuple(asset_rows),
         conventions=Conventions(
             bar=history.bar,
-            annualization=ann,
+            annualization=ann_out,
             risk_free_annual=config.risk_free_rate,
             risk_free_per_period=rf,
             sortino_target=config.sortino_target,
