@@ -1,0 +1,178 @@
+"""Readers for ``cockpit risk``'s input files, with errors that name file, line and column.
+
+``PRICES.csv`` is wide: a ``date`` column (ISO 8601, UTC; a date alone means midnight UTC,
+an explicit offset is converted) and one column of closes per symbol. Empty cells are missing
+closes and stay missing. The bar length is the smallest step between rows (a day, an hour...),
+and every row must sit on that grid. ``WEIGHTS.json`` maps symbol to weight; ``GROUPS.json``
+maps symbol to one of the 11 groups.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from core.config import GROUPS
+from core.errors import DataError
+from core.risk.history import PriceHistory, bar_label
+
+
+def _parse_time(text: str, path: str, line: int) -> int:
+    try:
+        stamp = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise DataError(f"not an ISO date: {text!r}", path=path, line=line, column="date") from None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)  # the format is defined as UTC
+    return int(stamp.timestamp())
+
+
+def read_prices_csv(path: Path) -> PriceHistory:
+    """Read a wide close-price CSV into a :class:`PriceHistory` (see the module docstring)."""
+    name = str(path)
+    try:
+        handle = path.open(newline="", encoding="utf-8")
+    except OSError as exc:
+        raise DataError(exc.strerror or str(exc), path=name) from exc
+    with handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise DataError("empty file", path=name, line=1)
+            header = [h.strip() for h in header]
+            if not header or header[0].lower() != "date":
+                raise DataError("first column must be 'date'", path=name, line=1, column=1)
+            symbols = header[1:]
+            if not symbols:
+                raise DataError("no symbol columns after 'date'", path=name, line=1)
+            for i, s in enumerate(symbols, start=2):
+                if not s:
+                    raise DataError("empty column name", path=name, line=1, column=i)
+                if symbols.index(s) != i - 2:
+                    raise DataError(f"duplicate column {s!r}", path=name, line=1, column=i)
+            stamps: list[int] = []
+            lines: list[int] = []
+            rows: list[list[float]] = []
+            for row in reader:
+                line = reader.line_num
+                if not row or all(not c.strip() for c in row):
+                    continue
+                if len(row) != len(header):
+                    raise DataError(
+                        f"{len(row)} fields, the header has {len(header)}", path=name, line=line
+                    )
+                stamps.append(_parse_time(row[0], name, line))
+                lines.append(line)
+                values = []
+                for symbol, cell in zip(symbols, row[1:], strict=True):
+                    cell = cell.strip()
+                    if not cell:
+                        values.append(math.nan)
+                        continue
+                    try:
+                        value = float(cell)
+                    except ValueError:
+                        value = math.nan
+                        ok = False
+                    else:
+                        ok = math.isfinite(value) and value > 0
+                    if not ok:
+                        raise DataError(
+                            f"close must be a positive number, not {cell!r}",
+                            path=name,
+                            line=line,
+                            column=symbol,
+                        )
+                    values.append(value)
+                rows.append(values)
+        except csv.Error as exc:
+            raise DataError(str(exc), path=name, line=reader.line_num) from exc
+    if len(stamps) < 2:
+        raise DataError("need at least two rows of closes", path=name)
+    times = np.asarray(stamps, dtype=np.int64)
+    order = np.argsort(times, kind="stable")
+    times = times[order]
+    steps = np.diff(times)
+    if (steps == 0).any():
+        dup = int(order[int(np.flatnonzero(steps == 0)[0]) + 1])
+        raise DataError("duplicate date", path=name, line=lines[dup], column="date")
+    bar = int(steps.min())
+    off_grid = (times - times[0]) % bar != 0
+    if off_grid.any():
+        bad = int(order[int(np.flatnonzero(off_grid)[0])])
+        raise DataError(
+            f"not on the {bar_label(bar)} grid of the other rows",
+            path=name,
+            line=lines[bad],
+            column="date",
+        )
+    block = np.asarray(rows, dtype=np.float64)[order]
+    grid = np.arange(times[0], times[-1] + bar, bar, dtype=np.int64)
+    closes = np.full((grid.size, len(symbols)), np.nan)
+    closes[(times - times[0]) // bar] = block
+    return PriceHistory(tuple(symbols), grid, closes, bar)
+
+
+def _read_json_object(path: Path) -> tuple[dict[str, object], str]:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(exc.strerror or str(exc), path=name) from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(exc.msg, path=name, line=exc.lineno, column=exc.colno) from exc
+    if not isinstance(data, dict):
+        raise DataError("must be a JSON object mapping symbol to value", path=name, line=1)
+    return data, text
+
+
+def _line_of(text: str, key: str) -> int | None:
+    at = text.find(json.dumps(key))
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
+
+
+def read_weights_json(path: Path) -> dict[str, float]:
+    """``{"BTC": 0.6, "ETH": 0.4}``: non-negative numbers, rescaled later to sum to 1."""
+    data, text = _read_json_object(path)
+    weights: dict[str, float] = {}
+    for symbol, value in data.items():
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 0
+        ):
+            raise DataError(
+                f"weight must be a number >= 0, not {json.dumps(value)}",
+                path=str(path),
+                line=_line_of(text, symbol),
+                column=symbol,
+            )
+        weights[symbol] = float(value)
+    if not weights or sum(weights.values()) <= 0:
+        raise DataError("weights sum to zero: nothing to measure", path=str(path))
+    return weights
+
+
+def read_groups_json(path: Path) -> dict[str, str]:
+    """``{"BTC": "BTC", "UNI": "DeFi"}``: each value one of the 11 groups."""
+    data, text = _read_json_object(path)
+    groups: dict[str, str] = {}
+    for symbol, value in data.items():
+        if not isinstance(value, str) or value not in GROUPS:
+            raise DataError(
+                f"unknown group {json.dumps(value)}; groups are {', '.join(GROUPS)}",
+                path=str(path),
+                line=_line_of(text, symbol),
+                column=symbol,
+            )
+        groups[symbol] = value
+    return groups
