@@ -301,7 +301,10 @@ class Settings(Section):
     mode: TradingMode = Field(
         default=TradingMode.PAPER, description="'paper' (default) or 'live' (real money)."
     )
-    venues: tuple[VenueConfig, ...] = Field(default_factory=_default_venues)
+    venues: tuple[VenueConfig, ...] = Field(
+        default_factory=_default_venues,
+        description="Venues to connect to: 'sim' (built-in simulator), 'kraken', 'binance'.",
+    )
     sim: SimConfig = Field(default_factory=SimConfig)
     portfolio: PortfolioConfig = Field(default_factory=PortfolioConfig)
     targets: TargetsConfig = Field(default_factory=TargetsConfig)

@@ -14,7 +14,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -37,7 +37,7 @@ from core.models import (
     utcnow,
 )
 from core.ports import AccountPort, BookChanged, Venue
-from core.riskview import compute_risk_view
+from core.risk import assess, breach_events
 from core.store import Store
 from core.valuation import holdings_view, plan_view, quotes_from_books, resolve_prices
 from core.views import (
@@ -99,6 +99,7 @@ class Core:
         self._version = 0
         self._holdings: HoldingsView | None = None
         self._risk: RiskView | None = None
+        self._alerted: set[str] = set()
         self._state: CockpitState | None = None
         self._book_dirty = True
         self._stopping = False
@@ -348,11 +349,30 @@ class Core:
         if holdings is None or not holdings.total:
             return
         weights: dict[str, float] = {}
+        groups: dict[str, str] = {}
         for row in holdings.rows:
             weights[row.asset] = weights.get(row.asset, 0.0) + row.weight
-        self._risk = await asyncio.to_thread(
-            compute_risk_view, self.closes, weights, utcnow(), self.settings.risk.window_days
+            groups[row.asset] = row.group
+        closes = {
+            asset: [(datetime(d.year, d.month, d.day, tzinfo=UTC), c) for d, c in series]
+            for asset, series in self.closes.items()
+            if asset in weights
+        }
+        # Cash has no price risk: a constant series dilutes risk instead of counting as missing.
+        longest = max(closes.values(), key=len, default=[])
+        for cash in ("USD", "EUR"):
+            if cash in weights and cash not in closes:
+                closes[cash] = [(ts, 1.0) for ts, _ in longest]
+        assessment = await asyncio.to_thread(
+            assess, closes, weights, groups, self.settings.risk
         )
+        now = utcnow()
+        self._risk = RiskView(as_of=now, report=assessment.report, limits=assessment.limits)
+        for event in breach_events(assessment.limits.breaches, now, already=self._alerted):
+            self.events.append(event)
+            if self.store is not None:
+                self.store.record_event(event)
+        self._alerted = {b.key for b in assessment.limits.breaches}
         self._dirty.set()
 
     # ------------------------------------------------------------------ events

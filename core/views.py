@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from core.risk.models import LimitsReport, RiskReport
 from core.models import (
     BookSnapshot,
     FeedHealth,
@@ -54,22 +55,11 @@ class HoldingsView(Model):
 
 
 class RiskView(Model):
+    """The live risk pane: the full report and the limit gauges, as of a time."""
+
     as_of: UtcDatetime
-    n_observations: int
-    annualization: int
-    volatility: float | None
-    sharpe: float | None
-    sortino: float | None
-    max_drawdown: float | None
-    var_95: float | None
-    cvar_95: float | None
-    var_99: float | None
-    cvar_99: float | None
-    coverage: float
-    """Fraction of portfolio value whose assets have price history."""
-    drawdown: tuple[float, ...] = ()
-    """Recent drawdown series (positive fractions) for the sparkline."""
-    notes: tuple[str, ...] = ()
+    report: RiskReport
+    limits: LimitsReport
 
 
 class PlanGroupRow(Model):

@@ -15,6 +15,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     validate = sub.add_parser("validate", help="validate a config file (exit 2 if invalid)")
     validate.add_argument("path", nargs="?", type=Path, help="file to check (default: in use)")
     validate.set_defaults(func=_validate)
+    defaults = sub.add_parser("defaults", help="print the documented default configuration")
+    defaults.set_defaults(func=_defaults)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -24,4 +26,11 @@ def _validate(args: argparse.Namespace) -> int:
     load_settings(path)
     shown = path or resolve_config_path(None, os.environ) or "built-in defaults"
     print(f"{shown}: ok", file=sys.stdout)
+    return 0
+
+
+def _defaults(args: argparse.Namespace) -> int:
+    from core.config_doc import defaults_yaml
+
+    sys.stdout.write(defaults_yaml())
     return 0
