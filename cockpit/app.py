@@ -7,6 +7,7 @@ publishes and sends commands back. Production and tests build it the same way, t
 
 from __future__ import annotations
 
+import contextlib
 import signal
 from typing import ClassVar
 
@@ -41,7 +42,7 @@ class CockpitApp(App[int]):
         self.settings = settings
         self.client = client
         self.privacy = settings.ui.privacy
-        self.theme_name = settings.ui.theme
+        self.theme_name: str = settings.ui.theme
         self.states_seen = 0
         self.start_error: BaseException | None = None
         for theme in THEMES.values():
@@ -50,10 +51,9 @@ class CockpitApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen())
-        try:
+        # Not possible off the main thread (tests): Ctrl+C and q still quit there.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
             self._loop_signal_handlers()
-        except (NotImplementedError, RuntimeError):  # not on the main thread (tests)
-            pass
         self.start_core()
 
     def _loop_signal_handlers(self) -> None:

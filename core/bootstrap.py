@@ -50,7 +50,9 @@ def build_core(settings: Settings, *, store: Store | None = None) -> Core:
         raise ConfigError(
             "config",
             [
-                ConfigProblem(f"venues.{v.name}.kind", f"venue kind {v.kind!r} is not available yet")
+                ConfigProblem(
+                    f"venues.{v.name}.kind", f"venue kind {v.kind!r} is not available yet"
+                )
                 for v in others
             ],
         )

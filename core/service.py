@@ -57,7 +57,6 @@ log = logging.getLogger(__name__)
 StateListener = Callable[[CockpitState], None]
 
 
-
 @dataclass(frozen=True, slots=True)
 class HistorySource:
     """Daily closes the core should record at start (the simulator's generated history)."""
@@ -139,7 +138,9 @@ class Core:
         for name, venue in self.venues.items():
             self.spawn(f"feed:{name}", self._run_feed(venue))
             self.spawn(f"user:{name}", self._run_user_stream(venue))
-        self.spawn("balances", self._every(self.settings.store.balance_interval_s, self._snapshot_balances))
+        self.spawn(
+            "balances", self._every(self.settings.store.balance_interval_s, self._snapshot_balances)
+        )
         self.spawn("valuation", self._every(0.25, self._revalue))
         self.spawn("risk", self._every(self.settings.risk.recompute_s, self._recompute_risk))
         self.spawn("publisher", self._publish_loop())
@@ -198,7 +199,11 @@ class Core:
         batch: list[Trade] = []
         async for event in venue.stream(symbols):
             if isinstance(event, BookChanged):
-                if self.market and event.venue == self.market.venue and event.symbol == self.market.symbol:
+                if (
+                    self.market
+                    and event.venue == self.market.venue
+                    and event.symbol == self.market.symbol
+                ):
                     self._book_dirty = True
                     self._dirty.set()
             elif isinstance(event, Trade):
@@ -272,7 +277,9 @@ class Core:
             OrderStatus.CANCELLED: (EventKind.ORDER_CANCELLED, EventLevel.INFO),
             OrderStatus.REJECTED: (EventKind.ORDER_REJECTED, EventLevel.WARNING),
         }.get(order.status, (EventKind.ORDER_ACKED, EventLevel.INFO))
-        detail = f" ({order.reason})" if order.reason and order.status is OrderStatus.REJECTED else ""
+        detail = (
+            f" ({order.reason})" if order.reason and order.status is OrderStatus.REJECTED else ""
+        )
         self.log_event(
             kind,
             f"{order.status.value} {order.side.value} {order.qty} {order.symbol}"
@@ -363,9 +370,7 @@ class Core:
         for cash in ("USD", "EUR"):
             if cash in weights and cash not in closes:
                 closes[cash] = [(ts, 1.0) for ts, _ in longest]
-        assessment = await asyncio.to_thread(
-            assess, closes, weights, groups, self.settings.risk
-        )
+        assessment = await asyncio.to_thread(assess, closes, weights, groups, self.settings.risk)
         now = utcnow()
         self._risk = RiskView(as_of=now, report=assessment.report, limits=assessment.limits)
         for event in breach_events(assessment.limits.breaches, now, already=self._alerted):

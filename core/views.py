@@ -12,7 +12,6 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from core.risk.models import LimitsReport, RiskReport
 from core.models import (
     BookSnapshot,
     FeedHealth,
@@ -22,6 +21,7 @@ from core.models import (
     TradingMode,
     UtcDatetime,
 )
+from core.risk.models import LimitsReport, RiskReport
 
 
 class HoldingRow(Model):

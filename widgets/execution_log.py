@@ -66,7 +66,10 @@ class ExecutionLog(LinePane):
         return True
 
     def _style(self, event: LogEvent) -> str:
-        if event.level in (EventLevel.ERROR, EventLevel.ALERT) or event.kind is EventKind.ORDER_REJECTED:
+        if (
+            event.level in (EventLevel.ERROR, EventLevel.ALERT)
+            or event.kind is EventKind.ORDER_REJECTED
+        ):
             return "loss"
         if event.level is EventLevel.WARNING:
             return "stale"

@@ -67,16 +67,22 @@ class HoldingsTable(LinePane):
         view = self.view
         self.border_subtitle = f"by {self.by} · sort {self.sort}"
         head = Text(
-            f"{'Asset':<6} {'Where':<8} {'Qty':>9} {'Price':>10} {'Value':>10} {'Wt':>5} {'24h':>7}",
+            f"{'Asset':<6} {'Where':<8} {'Qty':>9} {'Price':>10} {'Value':>10}"
+            f" {'Wt':>5} {'24h':>7}",
             style=self.style_of("header"),
         )
         if view is None:
             self.set_lines([head, Text("waiting for balances…", style=self.style_of("dim"))])
             return
         lines = [head]
-        key = (lambda r: r.group) if self.by == "group" else (lambda r: r.location_id)
+
+        def key(row: HoldingRow) -> str:
+            return row.group if self.by == "group" else row.location_id
+
         totals = {g.group: g for g in (view.groups if self.by == "group" else view.locations)}
-        rows = sorted(view.rows, key=lambda r: list(totals).index(key(r)) if key(r) in totals else 99)
+        rows = sorted(
+            view.rows, key=lambda r: list(totals).index(key(r)) if key(r) in totals else 99
+        )
         for name, members in groupby(rows, key=key):
             total = totals.get(name)
             group_line = Text(f"▸ {name}", style=self.style_of("group"))
@@ -95,7 +101,11 @@ class HoldingsTable(LinePane):
             )
         )
         if view.stale_prices:
-            lines.append(Text(f"! {view.stale_prices} stale or missing price(s)", style=self.style_of("stale")))
+            lines.append(
+                Text(
+                    f"! {view.stale_prices} stale or missing price(s)", style=self.style_of("stale")
+                )
+            )
         self.set_lines(lines)
 
     def _row(self, row: HoldingRow) -> Text:
@@ -112,7 +122,9 @@ class HoldingsTable(LinePane):
         text.append(fmt.pct(row.weight, width=5))
         text.append(" ")
         change = row.change_24h
-        style = self.style_of("gain" if (change or 0) > 0 else "loss" if (change or 0) < 0 else "dim")
+        style = self.style_of(
+            "gain" if (change or 0) > 0 else "loss" if (change or 0) < 0 else "dim"
+        )
         text.append(fmt.signed_pct(change, width=7), style=style)
         if not row.tradable:
             text.append(" ⊘", style=self.style_of("dim"))

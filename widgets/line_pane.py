@@ -112,10 +112,7 @@ class LinePane(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         self._ensure_strips(width)
-        if y < self.header_lines:
-            index = y
-        else:
-            index = y + int(self.scroll_y)
+        index = y if y < self.header_lines else y + int(self.scroll_y)
         if index >= len(self._strips):
             return Strip([Segment(" " * width, self.rich_style)], width)
         strip = self._strips[index]

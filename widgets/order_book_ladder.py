@@ -88,10 +88,13 @@ class OrderBookLadder(LinePane):
 
     def _line(self, level: BookLevel, cum: Decimal, top: Decimal, colour: str, bar: str) -> Text:
         arrow = "▼" if colour == "loss" else "▲"
-        body = f"{arrow}{fmt.price(level.price, width=10)} {fmt.qty(level.qty, width=8)} {fmt.qty(cum, width=7)}"
+        body = (
+            f"{arrow}{fmt.price(level.price, width=10)} "
+            f"{fmt.qty(level.qty, width=8)} {fmt.qty(cum, width=7)}"
+        )
         text = Text(body, style=self.style_of(colour))
         width = max(1, self.size.width - 1) if self.size.width else len(body)
-        filled = int(round(float(cum / top) * width))
+        filled = round(float(cum / top) * width)
         text.pad_right(max(0, width - len(body)))
         text.stylize(self.style_of(bar), max(0, len(text) - filled), len(text))
         return text

@@ -80,9 +80,9 @@ class RiskPanel(VerticalScroll, can_focus=True):
                 fmt.pct(r.var["historical"].get(level), digits=2),
                 fmt.pct(r.cvar["historical"].get(level), digits=2),
             )
-        for method, label in (("gaussian", "gauss"), ("cornish_fisher", "c-f")):
-            flag = "" if method == "gaussian" or r.tail_moments.cornish_fisher_valid else "?"
-            var.add_row(f"{label} 99%{flag}", fmt.pct(r.var[method].get("99"), digits=2), "")
+        var.add_row("gauss 99%", fmt.pct(r.var["gaussian"].get("99"), digits=2), "")
+        flag = "" if r.tail_moments.cornish_fisher_valid else "?"
+        var.add_row(f"c-f 99%{flag}", fmt.pct(r.var["cornish_fisher"].get("99"), digits=2), "")
         width = max(8, (self.size.width or 30) - 3)
         dd = Text("Drawdown now ", style="bold")
         dd.append("▼ " + fmt.pct(r.drawdown.current))

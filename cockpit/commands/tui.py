@@ -45,7 +45,13 @@ def run_tui(args: argparse.Namespace) -> int:
         asyncio.run(client.stop())
     if app.start_error is not None:
         return 1
-    return int(code or 0) if code is not None else 0 if app.return_code is None else int(app.return_code or 0)
+    return (
+        int(code or 0)
+        if code is not None
+        else 0
+        if app.return_code is None
+        else int(app.return_code or 0)
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -43,7 +43,9 @@ class MainScreen(Screen[None]):
         Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="pane.next"),
         Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="pane.prev"),
         Binding("right_square_bracket", "cycle_market(1)", "Next market", id="market.next"),
-        Binding("left_square_bracket", "cycle_market(-1)", "Prev market", show=False, id="market.prev"),
+        Binding(
+            "left_square_bracket", "cycle_market(-1)", "Prev market", show=False, id="market.prev"
+        ),
     ]
 
     def __init__(self) -> None:
@@ -105,13 +107,17 @@ class MainScreen(Screen[None]):
 
     # --------------------------------------------------------------- state
 
-    def apply_state(self, state: CockpitState, *, privacy: bool = False, force: bool = False) -> None:
+    def apply_state(
+        self, state: CockpitState, *, privacy: bool = False, force: bool = False
+    ) -> None:
         """Render what changed between the previous state and ``state``."""
         previous = None if force else self.state
         self.state = state
         header = self.query_one(CockpitHeader)
         market = state.market.key if state.market else None
-        header.show(state.mode, state.venues, market, state.ts, replay=state.replay, privacy=privacy)
+        header.show(
+            state.mode, state.venues, market, state.ts, replay=state.replay, privacy=privacy
+        )
         self.query_one(FeedStatusLine).show(state.feeds, state.ts)
         if previous is None or previous.holdings != state.holdings:
             self.query_one(HoldingsTable).update_view(state.holdings, privacy=privacy)

@@ -32,9 +32,7 @@ class SimBook:
     def best_ask(self) -> int | None:
         return min(self.asks) if self.asks else None
 
-    def evolve(
-        self, rng: random.Random, fair: float, half_spread: float, level_qty: float
-    ) -> None:
+    def evolve(self, rng: random.Random, fair: float, half_spread: float, level_qty: float) -> None:
         """Move the book to a new fair price: ``half_spread`` is a fraction of price."""
         tick = float(self.tick)
         fair_ticks = fair / tick
@@ -116,8 +114,7 @@ class SimBook:
 
         def levels(rows: list[tuple[int, float]]) -> tuple[BookLevel, ...]:
             return tuple(
-                BookLevel(price=self.to_decimal(p), qty=Decimal(f"{q:.{places}f}"))
-                for p, q in rows
+                BookLevel(price=self.to_decimal(p), qty=Decimal(f"{q:.{places}f}")) for p, q in rows
             )
 
         return BookSnapshot(

@@ -37,7 +37,9 @@ DEMO_ALLOCATION: dict[str, tuple[int, int, int]] = {
 }
 
 
-def demo_balances(world: SimWorld, venues: list[str]) -> tuple[dict[str, dict[str, Decimal]], dict[str, Decimal]]:
+def demo_balances(
+    world: SimWorld, venues: list[str]
+) -> tuple[dict[str, dict[str, Decimal]], dict[str, Decimal]]:
     """Balances per venue (first two venues get the two columns) and in the cold wallet."""
     per_venue: dict[str, dict[str, Decimal]] = {v: {} for v in venues}
     wallet: dict[str, Decimal] = {}

@@ -80,7 +80,9 @@ class PriceProcess:
         self._sector_vol = np.array([SECTOR_VOL.get(s, 0.015) for s in sectors]) * scale
         self._market_vol = MARKET_DAILY_VOL * scale
         total = np.array([a.daily_vol for a in assets]) * scale
-        systematic = (self._beta * self._market_vol) ** 2 + self._sector_vol[self._sector_index] ** 2
+        systematic = (self._beta * self._market_vol) ** 2 + self._sector_vol[
+            self._sector_index
+        ] ** 2
         self._idio_vol = np.sqrt(np.maximum(total**2 - systematic, (0.25 * total) ** 2))
         self._idio_vol[self._stable] = 0.0
         self._stable_vol = np.array([a.daily_vol for a in assets]) * scale

@@ -305,9 +305,7 @@ class SimVenue:
             if not through:
                 continue
             self._unlock(order)
-            updated = self._apply_fill(
-                order, market, order.remaining, order.price, Liquidity.MAKER
-            )
+            updated = self._apply_fill(order, market, order.remaining, order.price, Liquidity.MAKER)
             self._orders[order.client_order_id] = updated
             self._emit(updated)
 

@@ -33,7 +33,8 @@ TRADE_INSERT = (
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 BALANCE_INSERT = (
-    "INSERT INTO balances (ts_ns, location_id, asset, total, free, source) VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO balances (ts_ns, location_id, asset, total, free, source)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
 )
 EVENT_INSERT = (
     "INSERT INTO events (ts_ns, session_id, kind, level, venue, symbol, client_order_id, message,"
@@ -49,9 +50,7 @@ FILL_INSERT = (
     "INSERT OR IGNORE INTO fills (venue, trade_id, client_order_id, symbol, ts_ns, payload)"
     " VALUES (?, ?, ?, ?, ?, ?)"
 )
-CLOSE_UPSERT = (
-    "INSERT OR REPLACE INTO daily_closes (source, asset, day, close) VALUES (?, ?, ?, ?)"
-)
+CLOSE_UPSERT = "INSERT OR REPLACE INTO daily_closes (source, asset, day, close) VALUES (?, ?, ?, ?)"
 
 
 def to_ns(ts: datetime) -> int:
@@ -322,9 +321,7 @@ class Store:
         return out
 
     async def recent_events(self, limit: int) -> list[LogEvent]:
-        rows = await self.fetch_all(
-            "SELECT payload FROM events ORDER BY id DESC LIMIT ?", (limit,)
-        )
+        rows = await self.fetch_all("SELECT payload FROM events ORDER BY id DESC LIMIT ?", (limit,))
         return [LogEvent.model_validate_json(r[0]) for r in reversed(rows)]
 
     async def open_orders(self) -> list[Order]:

@@ -1,0 +1,1 @@
+"""The built-in simulated exchange: a seeded synthetic market behind the exchange port."""
