@@ -6,11 +6,6 @@ from pathlib import Path
 
 import pytest
 
-CURRENT_BALANCE = "CoinTracking - Current Balance.csv"
-BALANCE_BY_EXCHANGE = "CoinTracking - Balance by Exchange - 26.08.2025.csv"
-COINS_BY_EXCHANGE = "CoinTracking - Coins by Exchange - 26.08.2025.csv"
-ALL_EXPORTS = (CURRENT_BALANCE, BALANCE_BY_EXCHANGE, COINS_BY_EXCHANGE)
-
 
 @pytest.fixture(scope="session")
 def ct_dir(shared_data: Path) -> Path:

@@ -16,7 +16,7 @@ from core.portfolio.ctimport import CtImport, build_import, date_in_name
 from core.portfolio.ctparse import CtExport, parse_export
 from core.portfolio.locations import MANUAL_ID, UNASSIGNED_ID, LocationRegistry
 from core.portfolio.taxonomy import default_taxonomy
-from tests.portfolio.conftest import (
+from tests.portfolio.ctfiles import (
     ALL_EXPORTS,
     BALANCE_BY_EXCHANGE,
     COINS_BY_EXCHANGE,

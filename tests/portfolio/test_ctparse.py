@@ -6,6 +6,7 @@ import csv
 import io
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -16,7 +17,7 @@ from core.portfolio.ctparse import (
     parse_export,
     parse_number,
 )
-from tests.portfolio.conftest import (
+from tests.portfolio.ctfiles import (
     ALL_EXPORTS,
     BALANCE_BY_EXCHANGE,
     COINS_BY_EXCHANGE,
@@ -100,7 +101,7 @@ def test_coin_cells() -> None:
         parse_coin_cell("BTC")
 
 
-def _rewrite(text: str, delimiter: str, newline: str, quoting: int) -> str:
+def _rewrite(text: str, delimiter: str, newline: str, quoting: Literal[0, 1, 2, 3]) -> str:
     rows = list(csv.reader(io.StringIO(text, newline="")))
     out = io.StringIO()
     csv.writer(out, delimiter=delimiter, lineterminator=newline, quoting=quoting).writerows(rows)
@@ -116,7 +117,7 @@ def _rewrite(text: str, delimiter: str, newline: str, quoting: int) -> str:
     ],
 )
 def test_any_delimiter_bom_and_line_ending(
-    ct_dir: Path, delimiter: str, newline: str, quoting: int, bom: bool
+    ct_dir: Path, delimiter: str, newline: str, quoting: Literal[0, 1, 2, 3], bom: bool
 ) -> None:
     original = parse_export((ct_dir / BALANCE_BY_EXCHANGE).read_bytes(), "a.csv")
     text = (ct_dir / BALANCE_BY_EXCHANGE).read_text("utf-8-sig")
