@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-COMMAND_MODULES: tuple[str, ...] = ("config", "classify")
+COMMAND_MODULES: tuple[str, ...] = ("config", "classify", "imports", "holdings")
 """Modules under ``cockpit.commands`` that register a sub-command, in help order."""
 
 
