@@ -38,6 +38,7 @@ from pydantic import Field
 from core.config import GROUPS
 from core.errors import DataError
 from core.models import Model
+from core.portfolio.heuristics import guess_group
 
 ALIASES_RESOURCE = "taxonomy_aliases.json"
 CT_SHADOW_PREFIX = "CT:"
@@ -171,8 +172,6 @@ class Taxonomy:
 
     def classify(self, symbol: str, name: str | None = None) -> Classification:
         """The group of ``symbol``; ``name`` (e.g. from an import) only helps heuristics."""
-        from core.portfolio.heuristics import guess_group
-
         sym = normalize_symbol(symbol)
         market = self.market_symbol(sym)
         spelled = self._spelling_note(sym, market)
