@@ -22,7 +22,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from platformdirs import user_config_path, user_data_path
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from core.errors import ConfigError, ConfigProblem
 from core.models import Location, TradingMode
@@ -122,6 +130,11 @@ class DerivativeRate(Section):
     base: str = Field(description="The underlying asset, e.g. 'ETH'.")
     rate: Decimal = Field(gt=0, description="Units of base one token is worth.")
 
+    @field_validator("base", mode="after")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.strip().upper()
+
 
 class PortfolioConfig(Section):
     dust_usd: Decimal = Field(
@@ -157,6 +170,11 @@ class PortfolioConfig(Section):
         default_factory=dict,
         description="Symbol -> {base, rate} for wrapped/staked tokens without a market.",
     )
+
+    @field_validator("prices", "rates", mode="after")
+    @classmethod
+    def _upper_symbols(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return {key.strip().upper(): item for key, item in value.items()}
 
     @model_validator(mode="after")
     def _check_locations(self) -> PortfolioConfig:

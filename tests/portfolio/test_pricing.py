@@ -220,3 +220,23 @@ def test_cycles_terminate() -> None:
 def test_bad_symbols_are_refused() -> None:
     with pytest.raises(ValueError):
         quote_from_ticker("kraken", "BTCUSD", Decimal(1), T0)
+
+
+def test_config_prices_and_rates_feed_the_resolver() -> None:
+    from core.config import Settings
+
+    settings = Settings.model_validate(
+        {
+            "portfolio": {
+                "prices": {"usdt": "0.9993"},
+                "rates": {"wsteth": {"base": "eth", "rate": "1.2"}},
+            }
+        }
+    )
+    eth = Quote(base="ETH", quote="USD", price=Decimal(2000), source=PriceSource.BOOK_MID, ts=T0)
+    inputs = PriceInputs(
+        quotes=(eth,), configured=settings.portfolio.prices, rates=settings.portfolio.rates
+    )
+    prices = resolve_prices(["usdt", "WSTETH"], inputs, T0)
+    assert prices["usdt"].value == Decimal("0.9993")
+    assert prices["WSTETH"].value == Decimal(2400)
