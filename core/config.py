@@ -18,14 +18,25 @@ import os
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from platformdirs import user_config_path, user_data_path
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from core.errors import ConfigError, ConfigProblem
-from core.models import TradingMode
+from core.models import Location, TradingMode
+
+if TYPE_CHECKING:
+    from core.portfolio.locations import LocationRegistry
 
 ENV_PREFIX = "COCKPIT_"
 GROUPS: tuple[str, ...] = (
@@ -93,6 +104,38 @@ class ManualPosition(Section):
     location: str = Field(default="manual", description="Location id from the registry.")
 
 
+class TaxonomyConfig(Section):
+    """User corrections to the packaged taxonomy (``core/portfolio/taxonomy_aliases.json``)."""
+
+    overrides: dict[str, str] = Field(
+        default_factory=dict,
+        description="Symbol -> group; wins over the packaged table and over heuristics.",
+    )
+
+    @model_validator(mode="after")
+    def _check_overrides(self) -> TaxonomyConfig:
+        bad = {sym: g for sym, g in self.overrides.items() if g not in GROUPS}
+        if bad:
+            raise ValueError(f"unknown group(s) {bad}; groups are {list(GROUPS)}")
+        return self
+
+
+class DerivativeRate(Section):
+    """A configured conversion for a wrapped or liquid-staking token with no market of its own.
+
+    The token is priced as ``rate`` x the price of ``base`` (e.g. wstETH = 1.21 ETH), never 1:1
+    by assumption.
+    """
+
+    base: str = Field(description="The underlying asset, e.g. 'ETH'.")
+    rate: Decimal = Field(gt=0, description="Units of base one token is worth.")
+
+    @field_validator("base", mode="after")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.strip().upper()
+
+
 class PortfolioConfig(Section):
     dust_usd: Decimal = Field(
         default=Decimal("1"), ge=0, description="Holdings worth less are hidden by default."
@@ -101,9 +144,50 @@ class PortfolioConfig(Section):
     stale_after_s: float = Field(
         default=30.0, gt=0, description="A live price older than this is flagged stale."
     )
+    cache_stale_after_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="A cached or imported price older than this is flagged stale.",
+    )
     snapshot_interval_s: float = Field(
         default=60.0, gt=0, description="How often portfolio snapshots are stored."
     )
+    locations: tuple[Location, ...] = Field(
+        default=(),
+        description="Extra location registry entries (or replacements of built-ins, by id).",
+    )
+    location_labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="Raw import label -> location id, on top of the built-in table; "
+        "case and spacing are ignored.",
+    )
+    taxonomy: TaxonomyConfig = Field(default_factory=TaxonomyConfig)
+    prices: dict[str, Decimal] = Field(
+        default_factory=dict,
+        description="Fixed USD prices for assets no market prices (shown as 'config').",
+    )
+    rates: dict[str, DerivativeRate] = Field(
+        default_factory=dict,
+        description="Symbol -> {base, rate} for wrapped/staked tokens without a market.",
+    )
+
+    @field_validator("prices", "rates", mode="after")
+    @classmethod
+    def _upper_symbols(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return {key.strip().upper(): item for key, item in value.items()}
+
+    @model_validator(mode="after")
+    def _check_locations(self) -> PortfolioConfig:
+        from core.portfolio.locations import LocationRegistry
+
+        LocationRegistry(self.locations, self.location_labels)
+        return self
+
+    def location_registry(self) -> LocationRegistry:
+        """The built-in location registry extended with this configuration."""
+        from core.portfolio.locations import LocationRegistry
+
+        return LocationRegistry(self.locations, self.location_labels)
 
 
 def _default_targets() -> dict[str, Decimal]:

@@ -297,6 +297,10 @@ class Price(Model):
     source: PriceSource
     ts: UtcDatetime | None = None
     stale: bool = False
+    detail: str | None = Field(
+        default=None,
+        description="How the price was derived, e.g. 'BTC/USDT mid on kraken × USDT 0.9998'.",
+    )
 
 
 class Holding(Model):

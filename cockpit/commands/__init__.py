@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-COMMAND_MODULES: tuple[str, ...] = ("config", "risk")
+COMMAND_MODULES: tuple[str, ...] = ("config", "risk", "classify", "imports", "holdings")
 """Modules under ``cockpit.commands`` that register a sub-command, in help order."""
 
 
