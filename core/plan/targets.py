@@ -136,12 +136,14 @@ def load_targets_file(path: Path, base: TargetsConfig | None = None) -> TargetsC
         raise ConfigError(source, [ConfigProblem("file", exc.strerror or str(exc))]) from exc
     try:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        line = getattr(exc, "lineno", None) or getattr(
-            getattr(exc, "problem_mark", None), "line", -1
-        )
-        where = f"line {line + (0 if isinstance(exc, json.JSONDecodeError) else 1)}"
-        raise ConfigError(source, [ConfigProblem(where, "not valid JSON/YAML")]) from exc
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise ConfigError(source, [ConfigProblem(where, exc.msg)]) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "yaml"
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(source, [ConfigProblem(where, str(problem))]) from exc
     if not data:
         raise ConfigError(source, [ConfigProblem("(top)", "the targets file is empty")])
     if not isinstance(data, dict):
