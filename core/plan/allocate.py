@@ -20,6 +20,8 @@ from core.plan.models import SkippedItem, SkipReason
 from core.plan.targets import Targets
 
 ZERO = Decimal(0)
+CASH_GROUP = "Stablecoins"
+"""The group cash currencies belong to: its target can always be held as cash."""
 
 
 @dataclass(slots=True)
@@ -32,6 +34,7 @@ class AssetState:
     qty: Decimal = ZERO
     value: Decimal = ZERO
     target: Decimal = ZERO
+    sellable: Decimal = ZERO
 
     @property
     def delta(self) -> Decimal:
@@ -53,8 +56,14 @@ def allocate(
     *,
     group_of: Callable[[str], str] | None,
     cash_assets: Sequence[str],
+    sellable: Callable[[Holding], bool] | None = None,
 ) -> Allocation:
-    """Value the holdings, then set each asset's USD target from the group targets."""
+    """Value the holdings, then set each asset's USD target from the group targets.
+
+    ``sellable`` says which holdings can be sold where they sit: an overweight group without a
+    split sells those first (pro rata to their value), so cold storage is only asked to move
+    when the tradable holdings of the group cannot cover the cut.
+    """
     skipped: list[SkippedItem] = []
     assets: dict[str, AssetState] = {}
     kept: list[Holding] = []
@@ -66,11 +75,13 @@ def allocate(
         if h.price.value is None or h.price.value <= 0:
             skipped.append(_skip(h, group, SkipReason.NO_PRICE, "no price: not valued, not traded"))
             continue
+        state = assets.setdefault(h.asset, AssetState(h.asset, group, h.price.value))
         if h.qty <= 0:
             continue
-        state = assets.setdefault(h.asset, AssetState(h.asset, group, h.price.value))
         state.qty += h.qty
         state.value += h.qty * (state.price_usd or h.price.value)
+        if sellable is None or sellable(h):
+            state.sellable += h.qty * (state.price_usd or h.price.value)
         kept.append(h)
     total = sum((a.value for a in assets.values()), ZERO)
     current = {g: ZERO for g in GROUPS}
@@ -78,7 +89,9 @@ def allocate(
         current[state.group] += state.value
     if total > 0:
         for group in GROUPS:
-            _set_group_targets(group, total, current[group], targets, assets, skipped)
+            _set_group_targets(
+                group, total, current[group], targets, assets, skipped, tuple(cash_assets)
+            )
         _fold_small(targets.min_trade_usd, targets, assets, set(cash_assets), skipped)
     return Allocation(total, assets, kept, current, skipped)
 
@@ -101,6 +114,7 @@ def _set_group_targets(
     targets: Targets,
     assets: dict[str, AssetState],
     skipped: list[SkippedItem],
+    cash_assets: tuple[str, ...],
 ) -> None:
     goal = total * targets.groups[group] / 100
     members = [a for a in assets.values() if a.group == group]
@@ -124,9 +138,24 @@ def _set_group_targets(
                 )
                 continue
             state.target = goal * pct / 100
-    elif current > 0:
+    elif current > 0 and goal >= current:
         for member in members:
             member.target = member.value * goal / current
+    elif current > 0:
+        cut = current - goal
+        free = sum((m.sellable for m in members), ZERO)
+        take = min(cut, free)
+        locked = current - free
+        for member in members:
+            member.target = member.value
+            if free > 0:
+                member.target -= take * member.sellable / free
+            if cut > take and locked > 0:
+                member.target -= (cut - take) * (member.value - member.sellable) / locked
+    elif goal > 0 and group == CASH_GROUP and cash_assets:
+        cash = assets.get(cash_assets[0]) or AssetState(cash_assets[0], group, None)
+        assets[cash.asset] = cash
+        cash.target = goal
     elif goal > 0:
         skipped.append(
             SkippedItem(
@@ -160,10 +189,12 @@ def _fold_small(
             if len(side) < 2:
                 continue
             side.sort(key=lambda m: (-abs(m.delta), m.asset))
-            largest = side[0]
-            for small in side[1:]:
+            for small in side[::-1]:
                 amount = small.delta
                 if abs(amount) >= minimum:
+                    break
+                largest = next((m for m in side if m is not small and _room(m, amount)), None)
+                if largest is None:
                     continue
                 small.target -= amount
                 largest.target += amount
@@ -176,3 +207,10 @@ def _fold_small(
                         detail=f"below the {minimum} USD minimum: moved to {largest.asset}",
                     )
                 )
+
+
+def _room(member: AssetState, amount: Decimal) -> bool:
+    """Whether ``member`` can absorb ``amount`` more change (sells: only what it can sell)."""
+    if amount > 0:
+        return True
+    return member.sellable + member.delta + amount >= 0

@@ -35,9 +35,6 @@ class PlannerBase:
         self.policy = policy
         self.targets = targets
         self.cash = frozenset(policy.cash_assets)
-        self.alloc: Allocation = allocate(
-            holdings, targets, group_of=group_of, cash_assets=policy.cash_assets
-        )
         self.index = MarketIndex(
             instruments,
             books,
@@ -46,6 +43,13 @@ class PlannerBase:
             fees=fees,
         )
         self.locations = {loc.id: loc for loc in locations}
+        self.alloc: Allocation = allocate(
+            holdings,
+            targets,
+            group_of=group_of,
+            cash_assets=policy.cash_assets,
+            sellable=self.sellable,
+        )
         self.group_of_fn = group_of
         self.prices: dict[str, Decimal] = {
             a: s.price_usd for a, s in self.alloc.assets.items() if s.price_usd is not None
@@ -67,7 +71,13 @@ class PlannerBase:
     # ------------------------------------------------------------------ helpers
 
     def rate(self, asset: str) -> Decimal | None:
-        return self.index.usd_rate(asset, self.prices)
+        rate = self.index.usd_rate(asset, self.prices)
+        if rate is None and asset in self.cash:
+            # A cash currency nobody prices (none held, no book against USD): take it at par,
+            # and say so, rather than refuse every market quoted in it.
+            self.prices[asset] = rate = Decimal(1)
+            self.notes.append(f"{asset}: no price or USD book; assumed 1 USD")
+        return rate
 
     def group_for(self, asset: str) -> str:
         state = self.alloc.assets.get(asset)
@@ -87,6 +97,12 @@ class PlannerBase:
         if not loc.tradable or loc.custody is not Custody.EXCHANGE:
             return f"{location_id} is {loc.custody.value}/{loc.sub_account.value}, not tradable"
         return None
+
+    def sellable(self, h: Holding) -> bool:
+        """Whether the plan can sell this holding where it sits, right now."""
+        if h.asset in self.policy.do_not_sell or self.blocked(h.location_id) is not None:
+            return False
+        return self.index.trades(self.locations[h.location_id].venue, h.asset)
 
     def venues(self) -> list[str]:
         ro = self.policy.read_only_venues
