@@ -59,6 +59,7 @@ class PlannerBase:
         self.transfers: list[TransferHint] = []
         self.skipped: list[SkippedItem] = []
         self.notes: list[str] = []
+        self._venues: list[str] | None = None
         self.by_asset: dict[str, list[Holding]] = {}
         for h in self.alloc.holdings:
             self.by_asset.setdefault(h.asset, []).append(h)
@@ -105,8 +106,20 @@ class PlannerBase:
         return self.index.trades(self.locations[h.location_id].venue, h.asset)
 
     def venues(self) -> list[str]:
-        ro = self.policy.read_only_venues
-        return sorted((v for v in self.index.venues if v not in ro), key=self.policy.venue_rank)
+        """Venues the plan may trade on, preferred first."""
+        if self._venues is None:
+            ro = self.policy.read_only_venues
+            self._venues = sorted(
+                (v for v in self.index.venues if v not in ro), key=self.policy.venue_rank
+            )
+        return self._venues
+
+    def venues_trading(self, asset: str) -> list[str]:
+        """Venues with a route for ``asset``, preferred first."""
+        listed = self.index.listed.get(asset)
+        if not listed:
+            return []
+        return [v for v in self.venues() if v in listed and self.index.routes(v, asset)]
 
     def skip(
         self,

@@ -34,7 +34,7 @@ class Planner(SellingPlanner):
                 f"{total:.2f} USD wanted (see skipped: unfunded)"
             )
         for asset, delta in wanted.items():
-            if scale < 1:
+            if scale < 1 and delta * (1 - scale) >= DUST_USD:
                 self.skip(
                     asset,
                     delta * (1 - scale),
@@ -71,7 +71,7 @@ class Planner(SellingPlanner):
             return
         self.prices.setdefault(asset, price)
         left, last, markets = want_usd, None, False
-        for venue in self.venues():
+        for venue in self.venues_trading(asset):
             for route in self.index.routes(venue, asset):
                 markets = True
                 cash = self.ledger.cash.get((venue, route.cash), ZERO)

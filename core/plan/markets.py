@@ -74,6 +74,8 @@ class MarketIndex:
         self.unverified: set[tuple[str, str]] = set()
         self._by_pair: dict[tuple[str, str, str], Market] = {}
         self._bases: dict[tuple[str, str], list[Market]] = {}
+        self.listed: dict[str, set[str]] = {}
+        """Asset -> venues with a verified market where it is the base."""
         fees = fees or {}
         for inst in instruments:
             book = by_key.get((inst.venue, inst.symbol))
@@ -88,14 +90,25 @@ class MarketIndex:
             self.markets[(inst.venue, inst.symbol)] = market
             self._by_pair[(inst.venue, inst.base, inst.quote)] = market
             self._bases.setdefault((inst.venue, inst.base), []).append(market)
+            self.listed.setdefault(inst.base, set()).add(inst.venue)
         self.venues = sorted({v for v, _ in self.markets} | {v for v, _ in self.unverified})
         self._usd: dict[str, Decimal | None] = {}
+        self._routes: dict[tuple[str, str], list[Route]] = {}
 
     def pair(self, venue: str, base: str, quote: str) -> Market | None:
         return self._by_pair.get((venue, base, quote))
 
     def routes(self, venue: str, asset: str) -> list[Route]:
         """Ways to trade ``asset`` against cash on ``venue``: direct first, cash by preference."""
+        key = (venue, asset)
+        found = self._routes.get(key)
+        if found is None:
+            found = self._routes[key] = self._find_routes(venue, asset)
+        return found
+
+    def _find_routes(self, venue: str, asset: str) -> list[Route]:
+        if (venue, asset) not in self._bases:
+            return []
         direct = [
             Route((m,), q)
             for q in self.cash_assets
