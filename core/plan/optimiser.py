@@ -104,8 +104,10 @@ def _bound_rows(
         if scale_col is None:
             return sign * mat, np.full(mat.shape[0], sign * bound)
         kappa = sparse.csc_matrix(
-            (np.full(mat.shape[0], -sign * bound), (np.arange(mat.shape[0]),
-             np.full(mat.shape[0], scale_col))),
+            (
+                np.full(mat.shape[0], -sign * bound),
+                (np.arange(mat.shape[0]), np.full(mat.shape[0], scale_col)),
+            ),
             shape=(mat.shape[0], width),
         )
         return sign * mat + kappa, np.zeros(mat.shape[0])
@@ -231,10 +233,7 @@ def hrp(cov: Matrix) -> Vector:
     clusters = [np.asarray(order)]
     while clusters:
         clusters = [
-            part
-            for c in clusters
-            if len(c) > 1
-            for part in (c[: len(c) // 2], c[len(c) // 2 :])
+            part for c in clusters if len(c) > 1 for part in (c[: len(c) // 2], c[len(c) // 2 :])
         ]
         for i in range(0, len(clusters), 2):
             left, right = clusters[i], clusters[i + 1]
