@@ -125,33 +125,36 @@ def commit(
 ) -> PlanOrder:
     """Record ``leg`` as an order and apply its effects on quantities and cash."""
     inst = leg.market.instrument
-    key = (inst.venue, inst.symbol, leg.side)
-    ledger.used[key] = ledger.used.get(key, ZERO) + leg.qty
-    sign = leg.side.sign
-    ledger.move(inst.base, sign * leg.qty)
+    side, qty, fill, rate = leg.side, leg.qty, leg.fill, leg.quote_usd
+    key = (inst.venue, inst.symbol, side)
+    ledger.used[key] = ledger.used.get(key, ZERO) + qty
+    sign = side.sign
+    net = leg.net_quote
+    ledger.move(inst.base, sign * qty)
     if inst.quote in ledger.cash_assets:
         cash_key = (inst.venue, inst.quote)
-        ledger.cash[cash_key] = ledger.cash.get(cash_key, ZERO) - sign * leg.net_quote
-    ledger.move(inst.quote, -sign * leg.net_quote)
+        ledger.cash[cash_key] = ledger.cash.get(cash_key, ZERO) - sign * net
+    ledger.move(inst.quote, -sign * net)
     mid = leg.market.mid
     ledger.mids[leg.market.key] = mid
-    slippage = abs(leg.fill.avg - mid) * leg.qty * leg.quote_usd
-    order = PlanOrder(
+    avg = fill.avg
+    # Built without re-validation: every field is computed here from validated inputs.
+    order = PlanOrder.model_construct(
         seq=len(ledger.orders) + 1,
         venue=inst.venue,
         symbol=inst.symbol,
-        side=leg.side,
-        qty=leg.qty,
-        limit_price=limit_price(inst, leg.fill.worst, leg.side),
-        est_avg_price=leg.fill.avg.quantize(inst.price_tick / 100),
+        side=side,
+        qty=qty,
+        limit_price=limit_price(inst, fill.worst, side),
+        est_avg_price=avg.quantize(inst.price_tick / 100),
         mid=mid,
         quote=inst.quote,
         asset=asset,
         group=group,
         location_id=location_id,
-        notional_usd=leg.notional_usd.quantize(CENT),
-        fee_usd=(leg.fee_quote * leg.quote_usd).quantize(CENT),
-        slippage_usd=slippage.quantize(CENT),
+        notional_usd=(fill.cost * rate).quantize(CENT),
+        fee_usd=(fill.cost * leg.market.fee * rate).quantize(CENT),
+        slippage_usd=(abs(avg - mid) * qty * rate).quantize(CENT),
         route=route,
         leg=leg_no,
         legs=legs,
