@@ -34,6 +34,15 @@ from pydantic import (
 
 from core.errors import ConfigError, ConfigProblem
 from core.models import Location, TradingMode
+from core.plan.spec import (
+    BandSpec,
+    StrategyPreset,
+    asset_split_problems,
+    band_problems,
+    default_presets,
+    group_weight_problems,
+    preset_problems,
+)
 
 if TYPE_CHECKING:
     from core.portfolio.locations import LocationRegistry
@@ -207,25 +216,77 @@ def _default_targets() -> dict[str, Decimal]:
 
 
 class TargetsConfig(Section):
-    """Target weights per group, in percent, and what counts as in tolerance."""
+    """Target weights per group (and optionally per asset), bands, and what the planner may touch.
+
+    Every group must be listed (write 0 for none) and the groups must sum to 100 %: empty,
+    misspelt or incomplete targets are refused, never read as "sell everything".
+    """
 
     groups: dict[str, Decimal] = Field(
-        default_factory=_default_targets, description="Group -> target %, summing to 100."
+        default_factory=_default_targets,
+        description="Group -> target %, every group listed, summing to 100.",
+    )
+    assets: dict[str, dict[str, Decimal]] = Field(
+        default_factory=dict,
+        description="Group -> asset -> % of the group (sums to 100). Groups not listed keep "
+        "their current mix, scaled to the group's target.",
     )
     band_pct: Decimal = Field(
-        default=Decimal(2), ge=0, description="Absolute band in percentage points per group."
+        default=Decimal(2), ge=0, description="Default band per group (see band_mode)."
+    )
+    band_mode: Literal["absolute", "relative"] = Field(
+        default="absolute",
+        description="'absolute': band_pct is percentage points; 'relative': % of the target.",
+    )
+    bands: dict[str, BandSpec] = Field(
+        default_factory=dict, description="Group -> band, overriding band_pct/band_mode."
     )
     min_trade_usd: Decimal = Field(default=Decimal(20), ge=0, description="Smallest order.")
+    venue_preference: tuple[str, ...] = Field(
+        default=(), description="Venues to trade on first, in order; others follow by name."
+    )
+    do_not_sell: tuple[str, ...] = Field(
+        default=(), description="Assets never sold (e.g. long-term cold storage)."
+    )
+    read_only_venues: tuple[str, ...] = Field(
+        default=(), description="Venues whose balances count but are never traded."
+    )
+    cash_assets: tuple[str, ...] = Field(
+        default=("USDT", "USD", "USDC"),
+        description="Quote currencies that pay for buys, in order of preference.",
+    )
+    route_via: tuple[str, ...] = Field(
+        default=("BTC", "ETH"),
+        description="Bridge assets for two-leg routes when no direct cash market exists.",
+    )
+    expiry_min: float = Field(default=30.0, gt=0, description="Minutes before a plan expires.")
+    stale_move_pct: Decimal = Field(
+        default=Decimal(1), gt=0, description="A plan whose prices moved more is stale."
+    )
+    strategy: str = Field(default="fixed", description="Preset used when none is named.")
+    presets: dict[str, StrategyPreset] = Field(
+        default_factory=default_presets, description="Named strategies (see docs)."
+    )
 
     @model_validator(mode="after")
     def _check_groups(self) -> TargetsConfig:
-        unknown = [g for g in self.groups if g not in GROUPS]
-        if unknown:
-            raise ValueError(f"unknown group(s) {unknown}; groups are {list(GROUPS)}")
-        total = sum(self.groups.values(), Decimal(0))
-        if abs(total - 100) > Decimal("0.01"):
-            raise ValueError(f"targets sum to {total}%, not 100%")
+        problems = group_weight_problems(self.groups, GROUPS)
+        problems += asset_split_problems(self.assets, GROUPS)
+        problems += band_problems(self.bands, GROUPS)
+        problems += preset_problems(self.presets, GROUPS)
+        if self.strategy not in self.presets:
+            problems.append(
+                f"strategy {self.strategy!r} is not a preset ({', '.join(self.presets)})"
+            )
+        if not self.cash_assets:
+            problems.append("cash_assets is empty: buys need a quote currency")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
+
+    def band_for(self, group: str) -> BandSpec:
+        """The band that applies to ``group``."""
+        return self.bands.get(group) or BandSpec(kind=self.band_mode, value=self.band_pct)
 
 
 class StressScenarioConfig(Section):

@@ -10,7 +10,14 @@ from __future__ import annotations
 import argparse
 import importlib
 
-COMMAND_MODULES: tuple[str, ...] = ("config", "risk", "classify", "imports", "holdings")
+COMMAND_MODULES: tuple[str, ...] = (
+    "config",
+    "risk",
+    "classify",
+    "imports",
+    "holdings",
+    "plan",
+)
 """Modules under ``cockpit.commands`` that register a sub-command, in help order."""
 
 

@@ -1,0 +1,231 @@
+"""``cockpit plan``: print the rebalancing plan (table, JSON or CSV).
+
+    cockpit plan --inputs FILE [--targets FILE] [--strategy NAME] [--json | --csv]
+
+``--inputs`` is a JSON snapshot of what the plan is a function of: ``holdings``, ``locations``,
+``instruments`` and ``books`` (the shapes of :mod:`core.models`), optionally ``fees`` (venue ->
+taker rate), ``as_of``, ``last_rebalance``, ``btc_closes`` and ``closes`` (asset -> daily closes)
+for the strategies that need history. Reading the same from the SQLite store (``--db``) waits
+for the store to land on main.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "plan",
+        help="print the rebalancing plan",
+        description="Build the rebalancing plan from holdings, markets and books, and print it.",
+    )
+    parser.add_argument("--inputs", type=Path, help="JSON snapshot of holdings/markets/books")
+    parser.add_argument("--targets", type=Path, help="targets file (YAML/JSON) to use instead")
+    parser.add_argument("--strategy", help="preset name (default: targets.strategy)")
+    parser.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="SQLite database")
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="the whole plan as JSON")
+    out.add_argument("--csv", action="store_true", help="the orders as CSV")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from core.config import load_settings
+    from core.errors import DataError
+    from core.plan.build import build_plan
+    from core.plan.models import PlanPolicy
+    from core.plan.strategies import MarketContext, run_strategy
+    from core.plan.targets import load_targets_file
+
+    settings = load_settings(args.config)
+    config = settings.targets
+    if args.targets is not None:
+        config = load_targets_file(args.targets, base=config)
+    if args.inputs is None:
+        where = f" ({args.db})" if getattr(args, "db", None) else ""
+        raise DataError(
+            f"reading holdings and books from the store{where} is not available yet: "
+            "pass --inputs FILE (a JSON snapshot)"
+        )
+    snap = _load_inputs(args.inputs)
+    ctx = MarketContext(
+        now=snap["as_of"],
+        group_weights=_group_weights(snap["holdings"]),
+        last_rebalance=snap["last_rebalance"],
+        btc_closes=snap["btc_closes"],
+        closes=snap["closes"],
+        asset_groups={h.asset: h.group for h in snap["holdings"]},
+    )
+    result = run_strategy(config, args.strategy, ctx)
+    plan = build_plan(
+        snap["holdings"],
+        snap["locations"],
+        result.targets,
+        snap["instruments"],
+        snap["books"],
+        as_of=snap["as_of"],
+        policy=PlanPolicy.from_config(config),
+        fees=snap["fees"],
+        strategy=result.name,
+        hold_reason=result.hold_reason,
+    )
+    plan = plan.model_copy(update={"notes": (*result.notes, *plan.notes)})
+    if args.json:
+        print(plan.model_dump_json(indent=2))
+    elif args.csv:
+        print(_csv(plan), end="")
+    else:
+        print(_table(plan))
+    return 0
+
+
+def _load_inputs(path: Path) -> dict[str, Any]:
+    from pydantic import TypeAdapter, ValidationError
+
+    from core.errors import DataError
+    from core.models import BookSnapshot, Holding, Instrument, Location, UtcDatetime, utcnow
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DataError(exc.strerror or str(exc), path=str(path)) from exc
+    except json.JSONDecodeError as exc:
+        raise DataError(exc.msg, path=str(path), line=exc.lineno, column=exc.colno) from exc
+    if not isinstance(data, dict):
+        raise DataError("must be a JSON object", path=str(path))
+    fields: dict[str, Any] = {
+        "holdings": (list[Holding], None),
+        "locations": (list[Location], None),
+        "instruments": (list[Instrument], None),
+        "books": (list[BookSnapshot], None),
+        "fees": (dict[str, Decimal], {}),
+        "as_of": (UtcDatetime, None),
+        "last_rebalance": (UtcDatetime | None, None),
+        "btc_closes": (list[float], []),
+        "closes": (dict[str, list[float]], {}),
+    }
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise DataError(f"unknown key(s) {unknown}", path=str(path))
+    out: dict[str, Any] = {}
+    for key, (kind, default) in fields.items():
+        if key not in data:
+            if default is None and key in ("holdings", "locations", "instruments", "books"):
+                raise DataError(f"missing {key!r}", path=str(path))
+            out[key] = default
+            continue
+        try:
+            out[key] = TypeAdapter(kind).validate_python(data[key])
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in (key, *err["loc"]))
+            raise DataError(str(err["msg"]), path=str(path), column=loc) from exc
+    out["as_of"] = out["as_of"] or utcnow()
+    if not isinstance(out["as_of"], datetime):
+        raise DataError("as_of must be a timestamp", path=str(path))
+    return out
+
+
+def _group_weights(holdings: list[Any]) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for h in holdings:
+        totals[h.group] = totals.get(h.group, Decimal(0)) + h.value
+    whole = sum(totals.values(), Decimal(0))
+    return {g: v * 100 / whole for g, v in totals.items()} if whole else {}
+
+
+def _csv(plan: Any) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(
+        [
+            "seq",
+            "venue",
+            "symbol",
+            "side",
+            "qty",
+            "limit_price",
+            "est_avg_price",
+            "notional_usd",
+            "fee_usd",
+            "slippage_usd",
+            "asset",
+            "group",
+            "location",
+            "route",
+            "leg",
+        ]
+    )
+    for o in plan.orders:
+        writer.writerow(
+            [
+                o.seq,
+                o.venue,
+                o.symbol,
+                o.side.value,
+                o.qty,
+                o.limit_price,
+                o.est_avg_price,
+                o.notional_usd,
+                o.fee_usd,
+                o.slippage_usd,
+                o.asset,
+                o.group,
+                o.location_id or "",
+                o.route or "",
+                f"{o.leg}/{o.legs}",
+            ]
+        )
+    return buf.getvalue()
+
+
+def _table(plan: Any) -> str:
+    lines = [
+        f"plan {plan.id}  strategy {plan.strategy}  as of {plan.as_of:%Y-%m-%d %H:%M}Z  "
+        f"expires {plan.expires_at:%H:%M}Z  total ${plan.total_usd:,.2f}",
+        "",
+    ]
+    lines.append(f"{'group':<14}{'now %':>8}{'target':>8}{'after':>8}{'drift':>8}{'band':>6}")
+    for r in plan.groups:
+        flag = "" if r.in_band else "  OUT"
+        lines.append(
+            f"{r.group:<14}{r.current_pct:>8.2f}{r.target_pct:>8.2f}{r.post_pct:>8.2f}"
+            f"{r.drift_pp:>+8.2f}{r.band_pp:>6.1f}{flag}"
+        )
+    lines += ["", f"{len(plan.orders)} orders (sells first)"]
+    for o in plan.orders:
+        route = f"  [{o.route} {o.leg}/{o.legs}]" if o.route else ""
+        lines.append(
+            f"{o.seq:>4} {o.side.value:<4} {o.qty:>16} {o.symbol:<14} on {o.venue:<10}"
+            f" @ {o.limit_price:<14} ${o.notional_usd:>11,.2f}{route}"
+        )
+    if plan.transfers:
+        lines += ["", "transfer first:"]
+        lines += [
+            f"  {t.qty} {t.asset} from {t.from_location} to {t.to_venue or '?'}"
+            f" (${t.usd:,.2f}): {t.reason}"
+            for t in plan.transfers
+        ]
+    if plan.skipped:
+        lines += ["", "skipped:"]
+        lines += [
+            f"  {s.reason.value:<15} {s.asset:<10} ${s.usd:>10,.2f}  {s.detail}"
+            for s in plan.skipped
+        ]
+    t = plan.totals
+    lines += [
+        "",
+        f"turnover ${t.turnover_usd:,.2f}  fees ${t.fees_usd:,.2f}  slippage "
+        f"${t.slippage_usd:,.2f}  net cash ${t.net_usd:,.2f} (vs targets)  residual drift "
+        f"max {t.residual_drift_max_pp} pp",
+    ]
+    lines += [f"note: {n}" for n in plan.notes]
+    return "\n".join(lines)

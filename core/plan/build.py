@@ -1,0 +1,89 @@
+"""The plan as a pure function of holdings per location, targets, markets, books and fees.
+
+Steps, in order:
+
+1. :func:`~core.plan.allocate.allocate` turns group targets into a USD change per asset.
+2. **Sells first**, drawn from tradable locations in venue-preference order, each on the first
+   market that works (direct to a cash currency, else two legs through a bridge asset), sized
+   on the step grid and priced by walking the live bids. Holdings in wallets, cold storage,
+   earn accounts or on read-only venues become "transfer to venue first" hints instead.
+3. **Buys** are funded by the sells plus any cash above its target; if sells could not raise
+   enough (locked holdings), every buy is scaled down by the same factor and the shortfall is
+   listed. Each buy is placed on the preferred venue that trades the asset and holds the cash.
+4. The post-plan portfolio is valued, the residual drift of each group checked against its
+   band, and the net cash flow compared with what the targets asked of cash.
+
+Nothing is silently dropped: every piece that is not an order is a :class:`SkippedItem`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from core.models import BookSnapshot, Holding, Instrument, Location
+from core.plan.buys import Planner
+from core.plan.models import Plan, PlanInputs, PlanPolicy, expiry
+from core.plan.summary import summarise
+from core.plan.targets import Targets
+
+
+def build_plan(
+    holdings: Sequence[Holding],
+    locations: Sequence[Location],
+    targets: Targets,
+    instruments: Iterable[Instrument],
+    books: Iterable[BookSnapshot],
+    *,
+    as_of: datetime,
+    policy: PlanPolicy | None = None,
+    fees: Mapping[str, Decimal] | None = None,
+    group_of: Callable[[str], str] | None = None,
+    strategy: str = "fixed",
+    hold_reason: str | None = None,
+) -> Plan:
+    """Build the plan. Pure: the same inputs always give the same plan (and the same id).
+
+    ``fees`` maps a venue to the taker fee rate to assume (default: each instrument's).
+    ``group_of`` classifies assets (default: each holding's ``group``). ``hold_reason``, set by
+    strategies that decide not to act now, yields a plan with no orders that says why.
+    """
+    policy = policy or PlanPolicy()
+    planner = Planner(holdings, locations, targets, instruments, books, policy, fees, group_of)
+    if hold_reason is None and planner.alloc.total_usd > 0:
+        planner.sell_all()
+        planner.buy_all()
+    notes = [*planner.notes] + ([hold_reason] if hold_reason else [])
+    return summarise(
+        planner.alloc,
+        planner.ledger,
+        targets,
+        policy,
+        prices=planner.prices,
+        group_of=planner.group_for,
+        transfers=planner.transfers,
+        skipped=planner.alloc.skipped + planner.skipped,
+        notes=notes,
+        as_of=as_of,
+        expires_at=expiry(as_of, policy),
+        strategy=strategy,
+        rate=planner.rate,
+    )
+
+
+def build_plan_from(inputs: PlanInputs, group_of: Callable[[str], str] | None = None) -> Plan:
+    """Rebuild a plan from its stored inputs."""
+    return build_plan(
+        inputs.holdings,
+        inputs.locations,
+        inputs.targets,
+        inputs.instruments,
+        inputs.books,
+        as_of=inputs.as_of,
+        policy=inputs.policy,
+        fees=inputs.fees,
+        group_of=group_of,
+        strategy=inputs.strategy,
+        hold_reason=inputs.hold_reason,
+    )

@@ -1,0 +1,163 @@
+"""Sizing one order against a live book: step rounding, minimums, fees and slippage.
+
+The :class:`Ledger` keeps what the plan has done so far (quantities moved per asset, cash per
+venue, book depth already taken), so a second order on the same market walks the depth left
+by the first instead of counting the same liquidity twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from core.models import Side
+from core.plan.markets import Fill, Market, limit_price, qty_for_spend, walk
+from core.plan.models import PlanOrder
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """A sized order on one market, not yet committed to the ledger."""
+
+    market: Market
+    side: Side
+    qty: Decimal
+    fill: Fill
+    quote_usd: Decimal
+    thin: bool
+
+    @property
+    def notional_usd(self) -> Decimal:
+        return self.fill.cost * self.quote_usd
+
+    @property
+    def fee_quote(self) -> Decimal:
+        return self.fill.cost * self.market.fee
+
+    @property
+    def net_quote(self) -> Decimal:
+        """Quote received after fees (sells) or paid including fees (buys)."""
+        sign = -1 if self.side is Side.SELL else 1
+        return self.fill.cost + sign * self.fee_quote
+
+
+@dataclass(slots=True)
+class Ledger:
+    """Running effects of the orders committed so far."""
+
+    cash_assets: frozenset[str] = frozenset()
+    dqty: dict[str, Decimal] = field(default_factory=dict)
+    cash: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    used: dict[tuple[str, str, Side], Decimal] = field(default_factory=dict)
+    orders: list[PlanOrder] = field(default_factory=list)
+    mids: dict[str, Decimal] = field(default_factory=dict)
+
+    def move(self, asset: str, qty: Decimal) -> None:
+        self.dqty[asset] = self.dqty.get(asset, ZERO) + qty
+
+
+class LegError(Exception):
+    """A leg cannot be placed; ``reason`` is the :class:`SkipReason` value."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def size_leg(
+    ledger: Ledger,
+    market: Market,
+    side: Side,
+    qty: Decimal,
+    *,
+    quote_usd: Decimal,
+    min_trade_usd: Decimal,
+) -> Leg:
+    """Round ``qty`` to the step, walk the remaining book, enforce every minimum."""
+    inst = market.instrument
+    levels = market.book.bids if side is Side.SELL else market.book.asks
+    used = ledger.used.get((inst.venue, inst.symbol, side), ZERO)
+    qty = inst.round_qty(qty)
+    fill = walk(levels, qty, used)
+    thin = fill.qty < qty
+    if thin:
+        qty = inst.round_qty(fill.qty)
+        fill = walk(levels, qty, used)
+    if qty <= 0 or qty < inst.min_qty:
+        reason = "thin_book" if thin else "below_minimum"
+        raise LegError(reason, f"{inst.symbol} on {inst.venue}: {qty} under the minimum size")
+    if fill.cost < inst.min_notional:
+        raise LegError(
+            "below_minimum",
+            f"{inst.symbol} on {inst.venue}: {fill.cost:.2f} {inst.quote} under the market's "
+            f"{inst.min_notional} minimum",
+        )
+    if fill.cost * quote_usd < min_trade_usd:
+        raise LegError(
+            "below_minimum",
+            f"{inst.symbol} on {inst.venue}: {fill.cost * quote_usd:.2f} USD under the "
+            f"{min_trade_usd} USD minimum trade",
+        )
+    return Leg(market, side, qty, fill, quote_usd, thin)
+
+
+def buy_qty(ledger: Ledger, market: Market, spend_quote: Decimal) -> Decimal:
+    """Base quantity that ``spend_quote`` (fees included) buys on the remaining asks."""
+    inst = market.instrument
+    used = ledger.used.get((inst.venue, inst.symbol, Side.BUY), ZERO)
+    return qty_for_spend(market.book.asks, spend_quote / (1 + market.fee), used)
+
+
+def commit(
+    ledger: Ledger,
+    leg: Leg,
+    *,
+    asset: str,
+    group: str,
+    location_id: str | None,
+    route: str | None,
+    leg_no: int,
+    legs: int,
+) -> PlanOrder:
+    """Record ``leg`` as an order and apply its effects on quantities and cash."""
+    inst = leg.market.instrument
+    side, qty, fill, rate = leg.side, leg.qty, leg.fill, leg.quote_usd
+    key = (inst.venue, inst.symbol, side)
+    ledger.used[key] = ledger.used.get(key, ZERO) + qty
+    sign = side.sign
+    net = leg.net_quote
+    ledger.move(inst.base, sign * qty)
+    if inst.quote in ledger.cash_assets:
+        cash_key = (inst.venue, inst.quote)
+        ledger.cash[cash_key] = ledger.cash.get(cash_key, ZERO) - sign * net
+    ledger.move(inst.quote, -sign * net)
+    mid = leg.market.mid
+    ledger.mids[leg.market.key] = mid
+    avg = fill.avg
+    # Built without re-validation: every field is computed here from validated inputs.
+    order = PlanOrder.model_construct(
+        seq=len(ledger.orders) + 1,
+        venue=inst.venue,
+        symbol=inst.symbol,
+        side=side,
+        qty=qty,
+        limit_price=limit_price(inst, fill.worst, side),
+        est_avg_price=avg.quantize(inst.price_tick / 100),
+        mid=mid,
+        quote=inst.quote,
+        asset=asset,
+        group=group,
+        location_id=location_id,
+        notional_usd=(fill.cost * rate).quantize(CENT),
+        fee_usd=(fill.cost * leg.market.fee * rate).quantize(CENT),
+        slippage_usd=(abs(avg - mid) * qty * rate).quantize(CENT),
+        route=route,
+        leg=leg_no,
+        legs=legs,
+    )
+    ledger.orders.append(order)
+    return order

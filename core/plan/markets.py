@@ -1,0 +1,197 @@
+"""Markets the planner can trade on, routes between assets, and walking a live book.
+
+A market is usable only with a ``VERIFIED`` book: the planner prices every order from the live
+book, never from a stale or unverified one. Routes are direct (``SOL/USDT``) or two legs
+through a bridge asset (``XMR/BTC`` then ``BTC/USDT``) when no direct cash market exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, Decimal
+
+from core.models import BookIntegrity, BookLevel, BookSnapshot, Instrument, Side
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Market:
+    """An instrument with its verified book and the fee rate the planner assumes."""
+
+    instrument: Instrument
+    book: BookSnapshot
+    fee: Decimal
+    mid: Decimal
+
+    @property
+    def key(self) -> str:
+        return f"{self.instrument.venue}:{self.instrument.symbol}"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One or two markets taking an asset to or from a cash currency on one venue."""
+
+    legs: tuple[Market, ...]
+    cash: str
+
+    @property
+    def venue(self) -> str:
+        return self.legs[0].instrument.venue
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """The result of walking one side of a book."""
+
+    qty: Decimal
+    cost: Decimal
+    worst: Decimal
+
+    @property
+    def avg(self) -> Decimal:
+        return self.cost / self.qty if self.qty else ZERO
+
+
+class MarketIndex:
+    """Looks up tradable markets by venue and asset; built once per plan."""
+
+    def __init__(
+        self,
+        instruments: Iterable[Instrument],
+        books: Iterable[BookSnapshot],
+        *,
+        cash_assets: Sequence[str],
+        route_via: Sequence[str],
+        fees: Mapping[str, Decimal] | None = None,
+    ) -> None:
+        self.cash_assets = tuple(cash_assets)
+        self.route_via = tuple(route_via)
+        by_key = {(b.venue, b.symbol): b for b in books}
+        self.markets: dict[tuple[str, str], Market] = {}
+        self.unverified: set[tuple[str, str]] = set()
+        self._by_pair: dict[tuple[str, str, str], Market] = {}
+        self._bases: dict[tuple[str, str], list[Market]] = {}
+        self.listed: dict[str, set[str]] = {}
+        """Asset -> venues with a verified market where it is the base."""
+        fees = fees or {}
+        for inst in instruments:
+            book = by_key.get((inst.venue, inst.symbol))
+            mid = book.mid if book is not None else None
+            if book is None or mid is None or book.integrity is not BookIntegrity.VERIFIED:
+                self.unverified.add((inst.venue, inst.symbol))
+                continue
+            if book.is_crossed or mid <= 0:
+                self.unverified.add((inst.venue, inst.symbol))
+                continue
+            market = Market(inst, book, fees.get(inst.venue, inst.taker_fee), mid)
+            self.markets[(inst.venue, inst.symbol)] = market
+            self._by_pair[(inst.venue, inst.base, inst.quote)] = market
+            self._bases.setdefault((inst.venue, inst.base), []).append(market)
+            self.listed.setdefault(inst.base, set()).add(inst.venue)
+        self.venues = sorted({v for v, _ in self.markets} | {v for v, _ in self.unverified})
+        self._usd: dict[str, Decimal | None] = {}
+        self._routes: dict[tuple[str, str], list[Route]] = {}
+
+    def pair(self, venue: str, base: str, quote: str) -> Market | None:
+        return self._by_pair.get((venue, base, quote))
+
+    def routes(self, venue: str, asset: str) -> list[Route]:
+        """Ways to trade ``asset`` against cash on ``venue``: direct first, cash by preference."""
+        key = (venue, asset)
+        found = self._routes.get(key)
+        if found is None:
+            found = self._routes[key] = self._find_routes(venue, asset)
+        return found
+
+    def _find_routes(self, venue: str, asset: str) -> list[Route]:
+        if (venue, asset) not in self._bases:
+            return []
+        direct = [
+            Route((m,), q)
+            for q in self.cash_assets
+            if (m := self.pair(venue, asset, q)) is not None
+        ]
+        two_leg = [
+            Route((first, second), q)
+            for via in self.route_via
+            if via != asset and (first := self.pair(venue, asset, via)) is not None
+            for q in self.cash_assets
+            if (second := self.pair(venue, via, q)) is not None
+        ]
+        return direct + two_leg
+
+    def trades(self, venue: str, asset: str) -> bool:
+        return bool(self.routes(venue, asset))
+
+    def usd_rate(self, asset: str, known: Mapping[str, Decimal]) -> Decimal | None:
+        """USD per unit of ``asset``: a known price, USD itself, or a book against cash."""
+        if asset in known:
+            return known[asset]
+        if asset == "USD":
+            return Decimal(1)
+        if asset in self._usd:
+            return self._usd[asset]
+        self._usd[asset] = None  # guards against cycles while resolving
+        rate: Decimal | None = None
+        for quote in ("USD", *self.cash_assets):
+            if quote == asset:
+                continue
+            for venue in self.venues:
+                market = self.pair(venue, asset, quote)
+                quote_rate = self.usd_rate(quote, known) if market is not None else None
+                if market is not None and quote_rate is not None:
+                    rate = market.mid * quote_rate
+                    break
+            if rate is not None:
+                break
+        self._usd[asset] = rate
+        return rate
+
+
+def walk(levels: Sequence[BookLevel], qty: Decimal, used: Decimal = ZERO) -> Fill:
+    """Take up to ``qty`` from ``levels`` (best first) after the ``used`` qty other orders of
+    the same plan already take: filled qty, total cost, worst price."""
+    left, cost, worst = qty, ZERO, ZERO
+    for level in levels:
+        if left <= 0:
+            break
+        available = level.qty - used
+        used = max(ZERO, -available)
+        if available <= 0:
+            continue
+        take = min(left, available)
+        cost += take * level.price
+        worst = level.price
+        left -= take
+    return Fill(qty - max(left, ZERO), cost, worst)
+
+
+def qty_for_spend(levels: Sequence[BookLevel], spend: Decimal, used: Decimal = ZERO) -> Decimal:
+    """How much base ``spend`` quote buys walking ``levels`` (asks, best first) after ``used``."""
+    left, qty = spend, ZERO
+    for level in levels:
+        if left <= 0:
+            break
+        available = level.qty - used
+        used = max(ZERO, -available)
+        if available <= 0:
+            continue
+        level_cost = level.price * available
+        if level_cost <= left:
+            qty += available
+            left -= level_cost
+        else:
+            qty += left / level.price
+            left = ZERO
+    return qty
+
+
+def limit_price(instrument: Instrument, worst: Decimal, side: Side) -> Decimal:
+    """The worst level price, on the tick grid: floor for sells, ceiling for buys."""
+    if side is Side.SELL:
+        return instrument.round_price(worst)
+    ticks = (worst / instrument.price_tick).to_integral_value(rounding=ROUND_CEILING)
+    return ticks * instrument.price_tick

@@ -1,0 +1,141 @@
+"""After the orders: value the post-plan portfolio, measure residual drift and costs.
+
+The post-plan value of each asset is its current quantity plus what the orders move, valued at
+the same price the allocation used, so the residual drift shown is exactly what the orders do
+to the weights (fees and slippage included, since they reduce the cash received or add to the
+cash paid).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from core.config import GROUPS
+from core.models import Side
+from core.plan.allocate import Allocation
+from core.plan.legs import Ledger
+from core.plan.models import (
+    GroupRow,
+    Plan,
+    PlanPolicy,
+    PlanTotals,
+    SkippedItem,
+    SkipReason,
+    TransferHint,
+)
+from core.plan.targets import Targets
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+BP = Decimal("0.0001")
+
+
+def _pct(part: Decimal, whole: Decimal) -> Decimal:
+    return (part / whole * 100).quantize(BP) if whole > 0 else ZERO
+
+
+def summarise(
+    alloc: Allocation,
+    ledger: Ledger,
+    targets: Targets,
+    policy: PlanPolicy,
+    *,
+    prices: dict[str, Decimal],
+    group_of: Callable[[str], str],
+    rate: Callable[[str], Decimal | None],
+    transfers: Sequence[TransferHint],
+    skipped: Sequence[SkippedItem],
+    notes: Sequence[str],
+    as_of: datetime,
+    expires_at: datetime,
+    strategy: str,
+) -> Plan:
+    """Assemble the frozen :class:`Plan`, with its content-derived id."""
+    post_group = {g: ZERO for g in GROUPS}
+    for state in alloc.assets.values():
+        if state.price_usd is not None:
+            post_group[state.group] += state.value
+    for asset, dqty in ledger.dqty.items():
+        price = prices.get(asset) or rate(asset)
+        group = group_of(asset)
+        if price is not None and group in post_group:
+            post_group[group] += dqty * price
+    total = alloc.total_usd
+    post_total = sum(post_group.values(), ZERO)
+    rows = []
+    for g in GROUPS:
+        current_pct = _pct(alloc.group_current[g], total)
+        post_pct = _pct(post_group[g], post_total)
+        band = targets.band_pp(g)
+        rows.append(
+            GroupRow(
+                group=g,
+                current_usd=alloc.group_current[g].quantize(CENT),
+                current_pct=current_pct,
+                target_pct=targets.groups[g],
+                band_pp=band,
+                post_usd=post_group[g].quantize(CENT),
+                post_pct=post_pct,
+                drift_pp=post_pct - targets.groups[g],
+                current_drift_pp=current_pct - targets.groups[g],
+                in_band=abs(post_pct - targets.groups[g]) <= band,
+            )
+        )
+    totals = _totals(alloc, ledger, policy, rate, skipped, rows)
+    body = Plan(
+        id="",
+        as_of=as_of,
+        expires_at=expires_at,
+        strategy=strategy,
+        total_usd=total.quantize(CENT),
+        targets=dict(targets.groups),
+        groups=tuple(rows),
+        orders=tuple(ledger.orders),
+        transfers=tuple(transfers),
+        skipped=tuple(skipped),
+        totals=totals,
+        notes=tuple(notes),
+        reference_mids=dict(sorted(ledger.mids.items())),
+        stale_move_pct=policy.stale_move_pct,
+    )
+    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()[:16]
+    return body.model_copy(update={"id": f"plan-{digest}"})
+
+
+def _totals(
+    alloc: Allocation,
+    ledger: Ledger,
+    policy: PlanPolicy,
+    rate: Callable[[str], Decimal | None],
+    skipped: Sequence[SkippedItem],
+    rows: Sequence[GroupRow],
+) -> PlanTotals:
+    sells = sum(
+        (o.notional_usd for o in ledger.orders if o.side is Side.SELL and o.leg == o.legs), ZERO
+    )
+    buys = sum((o.notional_usd for o in ledger.orders if o.side is Side.BUY and o.leg == 1), ZERO)
+    flow = ZERO
+    change = ZERO
+    for asset in policy.cash_assets:
+        r = rate(asset)
+        if r is None:
+            continue
+        flow += ledger.dqty.get(asset, ZERO) * r
+        state = alloc.assets.get(asset)
+        if state is not None:
+            change += state.target - state.value
+    return PlanTotals(
+        sells_usd=sells,
+        buys_usd=buys,
+        turnover_usd=sells + buys,
+        fees_usd=sum((o.fee_usd for o in ledger.orders), ZERO),
+        slippage_usd=sum((o.slippage_usd for o in ledger.orders), ZERO),
+        net_cash_flow_usd=flow.quantize(CENT),
+        cash_target_change_usd=change.quantize(CENT),
+        net_usd=(flow - change).quantize(CENT),
+        skipped_usd=sum((s.usd for s in skipped if s.reason is not SkipReason.FOLDED), ZERO),
+        residual_drift_max_pp=max((abs(r.drift_pp) for r in rows), default=ZERO),
+    )
