@@ -15,11 +15,17 @@ from core.service import Core, HistorySource
 from core.store import Store
 
 
-def _sim_group_of(world_groups: dict[str, str]) -> Callable[[str], str]:
+def taxonomy_group_of(settings: Settings) -> Callable[[str], str]:
+    """The one taxonomy (packaged aliases + the user's overrides) as a symbol -> group map."""
+    from functools import cache
+
+    from core.portfolio.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(settings.portfolio.taxonomy.overrides)
+
+    @cache
     def group_of(asset: str) -> str:
-        if asset in ("USD", "EUR"):
-            return "Stablecoins"
-        return world_groups.get(asset, "Others")
+        return taxonomy.classify(asset).group
 
     return group_of
 
@@ -32,7 +38,6 @@ def build_core(settings: Settings, *, store: Store | None = None) -> Core:
     venues: list[Venue] = []
     accounts: list[AccountPort] = []
     history: HistorySource | None = None
-    groups: dict[str, str] = {}
     sims = [v.name for v in enabled if v.kind == "sim"]
     if sims:
         from core.sim.demo import demo_balances
@@ -44,7 +49,6 @@ def build_core(settings: Settings, *, store: Store | None = None) -> Core:
         venues.extend(SimVenue(world, name, per_venue[name]) for name in sims)
         accounts.append(SimWallet("ledger", wallet))
         history = HistorySource("sim", world.daily_closes)
-        groups = {a.symbol: a.group for a in world.assets}
     others = [v for v in enabled if v.kind != "sim"]
     if others:
         raise ConfigError(
@@ -60,7 +64,7 @@ def build_core(settings: Settings, *, store: Store | None = None) -> Core:
         settings,
         venues,
         accounts=accounts,
-        group_of=_sim_group_of(groups),
+        group_of=taxonomy_group_of(settings),
         history=history,
         store=store,
     )
