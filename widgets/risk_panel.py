@@ -71,18 +71,18 @@ class RiskPanel(VerticalScroll, can_focus=True):
         head.add_row("Beta to BTC", _num(r.beta_btc))
         head.add_row("Eff. assets", _num(r.effective_assets, sign=False))
         var = Table(box=None, padding=(0, 0), show_edge=False, header_style="bold", expand=True)
-        var.add_column("1-period")
+        var.add_column("1d")
         var.add_column("VaR", justify="right")
         var.add_column("CVaR", justify="right")
         for level in ("95", "99"):
             var.add_row(
-                f"hist {level}%",
+                f"{level}%",
                 fmt.pct(r.var["historical"].get(level), digits=2),
                 fmt.pct(r.cvar["historical"].get(level), digits=2),
             )
-        var.add_row("gauss 99%", fmt.pct(r.var["gaussian"].get("99"), digits=2), "")
+        var.add_row("G 99%", fmt.pct(r.var["gaussian"].get("99"), digits=2), "")
         flag = "" if r.tail_moments.cornish_fisher_valid else "?"
-        var.add_row(f"c-f 99%{flag}", fmt.pct(r.var["cornish_fisher"].get("99"), digits=2), "")
+        var.add_row(f"CF 99%{flag}", fmt.pct(r.var["cornish_fisher"].get("99"), digits=2), "")
         width = max(8, (self.size.width or 30) - 3)
         dd = Text("Drawdown now ", style="bold")
         dd.append("▼ " + fmt.pct(r.drawdown.current))
