@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-COMMAND_MODULES: tuple[str, ...] = ("config",)
+COMMAND_MODULES: tuple[str, ...] = ("config", "feed")
 """Modules under ``cockpit.commands`` that register a sub-command, in help order."""
 
 
