@@ -205,12 +205,17 @@ class BinanceHandler:
             sb.buffer.append(data)
             return [event]
         ps, qs = book.price_scale, book.qty_scale
-        put = book.bids.set
-        for price, qty in data["b"]:
-            put(str_ticks(price, ps), str_ticks(qty, qs))
-        put = book.asks.set
-        for price, qty in data["a"]:
-            put(str_ticks(price, ps), str_ticks(qty, qs))
+        # Fast path: Binance pads every number to the symbol's decimals, so a '.' exactly that
+        # far from the end means dropping it gives the ticks; anything else takes str_ticks.
+        pd, qd = -1 - ps, -1 - qs
+        for levels, put in ((data["b"], book.bids.set), (data["a"], book.asks.set)):
+            for price, qty in levels:
+                put(
+                    int(price.replace(".", ""))
+                    if price[pd : pd + 1] == "."
+                    else str_ticks(price, ps),
+                    int(qty.replace(".", "")) if qty[qd : qd + 1] == "." else str_ticks(qty, qs),
+                )
         book.update_id = last_u
         stats.updates += 1
         bids = book.bids.keys

@@ -112,11 +112,21 @@ class BookSide:
 class L2Book:
     """A price-level book with exact integer ticks; ``price_scale``/``qty_scale`` are decimals."""
 
-    __slots__ = ("asks", "bids", "price_scale", "qty_scale", "update_id")
+    __slots__ = (
+        "asks",
+        "bids",
+        "price_factor",
+        "price_scale",
+        "qty_factor",
+        "qty_scale",
+        "update_id",
+    )
 
     def __init__(self, price_scale: int, qty_scale: int, *, checksum: bool = True) -> None:
         self.price_scale = price_scale
         self.qty_scale = qty_scale
+        self.price_factor = 10.0**price_scale
+        self.qty_factor = 10.0**qty_scale
         self.bids = BookSide(bids=True, checksum=checksum)
         self.asks = BookSide(bids=False, checksum=checksum)
         self.update_id: int | None = None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zlib import crc32
 
 import orjson
 
@@ -184,16 +185,22 @@ class KrakenV2Handler:
                 _apply_floats(book, entry)
             except InexactNumber:
                 _apply_decimals(book, _exact(raw)["data"][data.index(entry)])
+            bid_side = book.bids
+            ask_side = book.asks
             depth = sb.depth
             if depth is not None:
-                book.truncate(depth)
+                if len(bid_side.keys) > depth:
+                    bid_side.truncate(depth)
+                if len(ask_side.keys) > depth:
+                    ask_side.truncate(depth)
             stats.updates += 1
             ts = entry.get("timestamp")
             if ts is not None:
                 self.last_venue_time = ts
             expected = entry.get("checksum")
             if expected is not None:
-                if book.kraken_checksum() != expected:
+                texts = ask_side.texts[:10] + bid_side.texts[:10]  # type: ignore[index]
+                if crc32("".join(texts).encode()) != expected:
                     stats.checksum_failures += 1
                     out.append(sb.fail(f"checksum mismatch (expected {expected})"))
                     continue
@@ -310,15 +317,25 @@ class KrakenV2Handler:
 
 def _apply_floats(book: L2Book, entry: dict[str, Any]) -> None:
     """Apply one entry's levels in order, converting floats to ticks (see module doc)."""
-    pf = 10.0**book.price_scale
-    qf = 10.0**book.qty_scale
+    pf = book.price_factor
+    qf = book.qty_factor
     limit = FLOAT_EXACT_LIMIT
-    for side, levels in ((book.bids, entry["bids"]), (book.asks, entry["asks"])):
-        put = side.set
+    levels = entry["bids"]
+    if levels:
+        put = book.bids.set
         for level in levels:
             p = level["price"] * pf
             q = level["qty"] * qf
-            if p >= limit or q >= limit or p < 0 or q < 0:
+            if not (0.0 <= p < limit and 0.0 <= q < limit):
+                raise InexactNumber(f"{level['price']!r} / {level['qty']!r}")
+            put(round(p), round(q))
+    levels = entry["asks"]
+    if levels:
+        put = book.asks.set
+        for level in levels:
+            p = level["price"] * pf
+            q = level["qty"] * qf
+            if not (0.0 <= p < limit and 0.0 <= q < limit):
                 raise InexactNumber(f"{level['price']!r} / {level['qty']!r}")
             put(round(p), round(q))
 

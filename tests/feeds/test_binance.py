@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -163,3 +164,17 @@ def test_crossed_book_is_detected() -> None:
     )
     assert [type(e) for e in events] == [ResyncNeeded]
     assert handler.books["X"].stats.crossed == 1
+
+
+def test_numbers_not_padded_to_the_book_decimals_are_still_exact() -> None:
+    handler = BinanceHandler()
+    snap = b'{"lastUpdateId":1,"bids":[["0.90","2.00"]],"asks":[["1.20","2.00"]]}'
+    assert BookSynced("X") in handler.on_snapshot("X", snap)
+    handler.on_message(
+        b'{"e":"depthUpdate","E":2,"s":"X","U":2,"u":2,"b":[["0.9","1.5"],["1","0.250"]],"a":[]}'
+    )
+    bids, _ = handler.books["X"].book.levels(5)
+    assert [(b.price, b.qty) for b in bids] == [
+        (Decimal("1.00"), Decimal("0.25")),
+        (Decimal("0.90"), Decimal("1.50")),
+    ]
