@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "imports",
     "holdings",
     "plan",
+    "feed",
 )
 """Modules under ``cockpit.commands`` that register a sub-command, in help order."""
 

@@ -1,0 +1,162 @@
+"""Readers for recorded feeds: cryptofeed's raw-capture text and our JSON Lines framing.
+
+Both yield :class:`Record` values in file order. A malformed line raises
+:class:`~core.errors.DataError` naming the file and line.
+
+cryptofeed text (``*.ws.N.0`` / ``*.http.N.0`` / ``EXCHANGE.0``)::
+
+    URL <-> TS              connection opened
+    URL <- TS: FRAME        frame sent by the client
+    TS: FRAME               frame received, exactly as it came off the wire
+    URL -> TS: BODY         one REST response body
+    configuration: {...}    the recorder's feed configuration (ignored)
+
+JSON Lines, one record per line::
+
+    FRAME                                   a bare received frame (a JSON object or array)
+    {"ts": UNIX_SECONDS, "frame": FRAME}    a received frame with its receive time; FRAME is
+                                            the text as received (a JSON string) or inlined
+    {"ts": UNIX_SECONDS, "url": URL, "body": BODY}
+                                            a REST response (Binance depth snapshots)
+    {"ts": UNIX_SECONDS, "sent": FRAME}     a frame the client sent (ignored on replay)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+from typing import Literal
+
+import orjson
+
+from core.errors import DataError
+
+RecordKind = Literal["open", "sent", "recv", "http"]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One line of a recording: what happened, when, and where it came from."""
+
+    kind: RecordKind
+    ts: float | None
+    payload: str
+    """The frame or REST body as text (empty for ``open``)."""
+    url: str | None
+    path: str
+    line: int
+
+
+def read_capture(path: Path) -> Iterator[Record]:
+    """Records of one file, choosing the reader by content (JSON Lines or cryptofeed text)."""
+    with path.open(encoding="utf-8") as fh:
+        first = ""
+        for first in fh:
+            if first.strip():
+                break
+    reader = read_jsonl if first.lstrip()[:1] in ("{", "[") else read_cryptofeed
+    return reader(path)
+
+
+def read_cryptofeed(path: Path) -> Iterator[Record]:
+    """Records of one cryptofeed raw-capture text file."""
+    name = str(path)
+    with path.open(encoding="utf-8") as fh:
+        for number, text in enumerate(fh, 1):
+            line = text.rstrip("\r\n")
+            if not line.strip() or line.startswith("configuration: "):
+                continue
+            yield _cryptofeed_line(line, name, number)
+
+
+def _cryptofeed_line(line: str, name: str, number: int) -> Record:
+    def bad(message: str) -> DataError:
+        return DataError(message, path=name, line=number)
+
+    if line[0].isdigit():
+        ts_text, sep, payload = line.partition(": ")
+        if not sep:
+            raise bad("expected 'TS: FRAME'")
+        return Record("recv", _ts(ts_text, bad), payload, None, name, number)
+    url, _, rest = line.partition(" ")
+    arrow, _, rest = rest.partition(" ")
+    if arrow == "<->":
+        return Record("open", _ts(rest, bad), "", url, name, number)
+    if arrow not in ("<-", "->"):
+        raise bad(f"unknown record marker {arrow!r} (expected '<->', '<-' or '->')")
+    ts_text, sep, payload = rest.partition(": ")
+    if not sep:
+        raise bad(f"expected 'URL {arrow} TS: BODY'")
+    kind: RecordKind = "sent" if arrow == "<-" else "http"
+    return Record(kind, _ts(ts_text, bad), payload, url, name, number)
+
+
+def _ts(text: str, bad: Callable[[str], DataError]) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise bad(f"timestamp {text.strip()!r} is not a number") from None
+
+
+def read_jsonl(path: Path) -> Iterator[Record]:
+    """Records of one JSON Lines recording (see the module docstring for the framing)."""
+    name = str(path)
+    with path.open(encoding="utf-8") as fh:
+        for number, text in enumerate(fh, 1):
+            line = text.strip()
+            if line:
+                yield _jsonl_line(line, name, number)
+
+
+_WRAPPERS = ({"ts", "frame"}, {"ts", "url", "body"}, {"ts", "sent"})
+
+
+def _jsonl_line(line: str, name: str, number: int) -> Record:
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise DataError(f"not JSON: {exc}", path=name, line=number) from None
+    if not isinstance(obj, dict) or set(obj) not in _WRAPPERS:
+        if not isinstance(obj, dict | list):
+            raise DataError("a frame must be a JSON object or array", path=name, line=number)
+        return Record("recv", None, line, None, name, number)
+    ts = obj["ts"]
+    if not isinstance(ts, int | float) or isinstance(ts, bool):
+        raise DataError("must be a number (unix seconds)", path=name, line=number, column="ts")
+    if "frame" in obj:
+        return Record("recv", float(ts), _member_text(line, obj, "frame"), None, name, number)
+    if "sent" in obj:
+        return Record("sent", float(ts), _member_text(line, obj, "sent"), None, name, number)
+    url = obj["url"]
+    if not isinstance(url, str):
+        raise DataError("must be a string", path=name, line=number, column="url")
+    return Record("http", float(ts), _member_text(line, obj, "body"), url, name, number)
+
+
+def _member_text(line: str, obj: dict[str, object], key: str) -> str:
+    """A member's text exactly as written: the string itself, or the inlined JSON's source."""
+    value = obj[key]
+    if isinstance(value, str):
+        return value
+    # Slice the inlined value out of the line rather than re-serialising it, so numbers keep
+    # their exact spelling. The wrapper has only known keys, so the first '"key"' is ours.
+    colon = line.index(":", line.index(f'"{key}"') + len(key) + 2)
+    start = colon + 1
+    while line[start] in " \t":
+        start += 1
+    _, end = _DECODER.raw_decode(line, start)
+    return line[start:end]
+
+
+_DECODER = json.JSONDecoder()
+
+
+def read_all(paths: Iterable[Path]) -> list[Record]:
+    """Every record of several files, merged by timestamp when every record has one."""
+    records = list(chain.from_iterable(read_capture(Path(p)) for p in paths))
+    if records and all(r.ts is not None for r in records):
+        records.sort(key=lambda r: r.ts or 0.0)
+    return records
