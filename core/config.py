@@ -90,7 +90,7 @@ class SimConfig(Section):
     """The built-in simulated market."""
 
     seed: int = Field(default=7, description="Same seed, same market: for demos and tests.")
-    assets: int = Field(default=24, ge=20, le=200, description="Assets in the synthetic market.")
+    assets: int = Field(default=26, ge=20, le=200, description="Assets in the synthetic market.")
     tick_hz: float = Field(default=10.0, gt=0, le=200, description="Book updates per second.")
     history_days: int = Field(
         default=400, ge=30, le=3000, description="Daily closes generated before 'now'."

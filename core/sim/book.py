@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from core.models import BookIntegrity, BookLevel, BookSnapshot, Side, utcnow
 
@@ -105,16 +105,19 @@ class SimBook:
     def to_decimal(self, ticks: int) -> Decimal:
         return Decimal(ticks) * self.tick
 
+    @staticmethod
+    def step_qty(qty: float, step: Decimal) -> Decimal:
+        """A resting float quantity as a whole number of steps, rounded down: what can trade."""
+        return (Decimal(f"{qty:.12f}") / step).to_integral_value(rounding=ROUND_FLOOR) * step
+
     def snapshot(self, depth: int, qty_step: Decimal) -> BookSnapshot:
         """An immutable picture of the best ``depth`` levels per side."""
-        exp = qty_step.normalize().as_tuple().exponent
-        places = -exp if isinstance(exp, int) and exp < 0 else 0
         bids = sorted(self.bids.items(), reverse=True)[:depth]
         asks = sorted(self.asks.items())[:depth]
 
         def levels(rows: list[tuple[int, float]]) -> tuple[BookLevel, ...]:
             return tuple(
-                BookLevel(price=self.to_decimal(p), qty=Decimal(f"{q:.{places}f}")) for p, q in rows
+                BookLevel(price=self.to_decimal(p), qty=self.step_qty(q, qty_step)) for p, q in rows
             )
 
         return BookSnapshot(

@@ -224,11 +224,18 @@ class SimVenue:
             ):
                 break
             side_book = book.asks if order.side is Side.BUY else book.bids
-            available = Decimal(f"{side_book[ticks]:.12f}").quantize(market.instrument.qty_step)
+            resting = side_book[ticks]
+            # Never fill more than the level holds: round down to the step, and take from this
+            # level only (a whole level goes with its sub-step dust).
+            available = book.step_qty(resting, market.instrument.qty_step)
             qty = min(available, remaining)
             if qty <= 0:
                 continue
-            book.take(order.side, float(qty))
+            if qty == available:
+                del side_book[ticks]
+            else:
+                side_book[ticks] = resting - float(qty)
+            book.version += 1
             order = self._apply_fill(order, market, qty, price, Liquidity.TAKER)
             remaining = order.remaining
         return order
