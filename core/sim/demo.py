@@ -33,7 +33,7 @@ DEMO_ALLOCATION: dict[str, tuple[int, int, int]] = {
     "DOGE": (2_700, 0, 0),
     "PEPE": (1_400, 0, 0),
     "LTC": (0, 1_200, 0),
-    "XMR": (0, 0, 1_500),
+    "PAXG": (0, 0, 1_500),
 }
 
 

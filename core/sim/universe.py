@@ -66,7 +66,7 @@ UNIVERSE: tuple[SimAsset, ...] = (
     _a("DOGE", "Memecoins", 0.085, 0.070, 1.40, "meme", "0.00001", "1"),
     _a("PEPE", "Memecoins", 0.0000012, 0.095, 1.60, "meme", "0.00000001", "1000"),
     _a("LTC", "L1/L0 majors", 72.0, 0.045, 1.00, "other", "0.01", "0.001"),
-    _a("XMR", "L1/L0 majors", 160.0, 0.040, 0.80, "other", "0.01", "0.001"),
+    _a("PAXG", "Others", 2_650.0, 0.025, 0.60, "other", "0.01", "0.0001"),
 )
 
 SECTOR_VOL: dict[str, float] = {
