@@ -2,8 +2,11 @@
 
 What the portfolio holds, valued with provenance: every price says where it came from and is
 flagged when stale, and the rows add up to the total shown (display rounding included).
-Holdings come from the database (the latest import) or, with ``--file``, straight from
-CoinTracking exports without touching any database. With ``ui.privacy`` on, amounts and values
+Holdings come from the database (the latest import, manual positions from config, and with
+``--live`` the newest venue balances the cockpit stored) or, with ``--file``, straight from
+CoinTracking exports without touching any database. Prices: the price cache, then the
+import's own prices (flagged stale once older than ``portfolio.cache_stale_after_s``), then
+configured prices and rates. With ``ui.privacy`` on, amounts and values
 are masked in every format.
 """
 
@@ -50,6 +53,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="FILE",
         help="read CoinTracking exports instead of the database",
     )
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="also count the newest venue balances stored by the cockpit (sim or live)",
+    )
     add_common_options(parser)
     parser.set_defaults(func=_holdings)
 
@@ -59,13 +67,16 @@ def _holdings(args: argparse.Namespace) -> int:
     from core.models import utcnow
 
     settings = load_settings(args.config)
+    cached: dict[str, Price] = {}
     if args.files:
         from cockpit.commands.imports import load_cointracking
 
         holdings: Sequence[Holding] = load_cointracking(args.files, settings).holdings
     else:
-        holdings = _from_db(args.db or settings.db_path())
-    view = value_holdings(holdings, settings, utcnow(), by=args.by, include_dust=args.all)
+        holdings, cached = _from_db(args.db or settings.db_path(), settings, with_live=args.live)
+    view = value_holdings(
+        holdings, settings, utcnow(), by=args.by, include_dust=args.all, cached=cached
+    )
     masked = settings.ui.privacy
     registry = settings.portfolio.location_registry()
     if args.json:
@@ -78,18 +89,40 @@ def _holdings(args: argparse.Namespace) -> int:
     return 0
 
 
-def _from_db(db_path: Path) -> list[Holding]:
-    from core.errors import StoreError
-
-    try:
-        from core.store.portfolio import load_latest_holdings  # type: ignore[import-not-found]
-    except ImportError as exc:  # the store lands separately (lead's branch)
-        raise StoreError(
-            "the SQLite store is not part of this build yet; use --file EXPORT.csv"
-        ) from exc
+def _from_db(
+    db_path: Path, settings: Settings, *, with_live: bool
+) -> tuple[list[Holding], dict[str, Price]]:
+    """The latest import (plus live balances if asked) and the price cache, read-only."""
     import asyncio
 
-    return list(asyncio.run(load_latest_holdings(db_path)))
+    from core.errors import StoreError
+    from core.models import utcnow
+    from core.portfolio.holdings import combine, holdings_from_balances, manual_holdings
+    from core.portfolio.taxonomy import load_taxonomy
+    from core.store import Store
+    from core.store.portfolio import cached_prices, latest_balances, latest_import
+
+    if not db_path.exists():
+        raise StoreError(f"{db_path}: no database yet; run `cockpit import cointracking` first")
+    taxonomy = load_taxonomy(settings.portfolio.taxonomy.overrides)
+
+    async def run() -> tuple[list[Holding], dict[str, Price]]:
+        store = await Store.open(db_path)
+        try:
+            stored = await latest_import(store)
+            live = await latest_balances(store) if with_live else []
+            return (
+                combine(
+                    stored.holdings if stored else (),
+                    holdings_from_balances(live, taxonomy),
+                    manual_holdings(settings.portfolio.manual, taxonomy, utcnow()),
+                ),
+                await cached_prices(store),
+            )
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
 
 
 def value_holdings(
@@ -99,6 +132,7 @@ def value_holdings(
     *,
     by: str,
     include_dust: bool = False,
+    cached: dict[str, Price] | None = None,
 ) -> Breakdown:
     """Re-price holdings at ``now`` (imported prices age; config prices and rates apply) and
     break them down."""
@@ -107,6 +141,7 @@ def value_holdings(
 
     imported = {h.asset: h.price for h in holdings if h.price.value is not None}
     inputs = PriceInputs(
+        cached=cached or {},
         imported=imported,
         configured=settings.portfolio.prices,
         rates=settings.portfolio.rates,

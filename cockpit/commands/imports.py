@@ -89,7 +89,7 @@ def _import_cointracking(args: argparse.Namespace) -> int:
     summary = summarise(imported, settings)
     if not args.dry_run:
         db_path = args.db or settings.db_path()
-        summary["import_id"] = _save(db_path, imported)
+        summary["import_id"] = _save(db_path, imported, settings)
         summary["db"] = str(db_path)
     if args.json:
         json.dump(summary, sys.stdout, indent=2)
@@ -99,19 +99,31 @@ def _import_cointracking(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save(db_path: Path, imported: CtImport) -> int:
-    """Write the import in one transaction; the store owns the SQL."""
-    from core.errors import StoreError
+def _save(db_path: Path, imported: CtImport, settings: Settings) -> int:
+    """Write the import, its holdings and its snapshot in one transaction.
 
-    try:
-        from core.store.portfolio import save_import  # type: ignore[import-not-found]
-    except ImportError as exc:  # the store lands separately (lead's branch)
-        raise StoreError(
-            "the SQLite store is not part of this build yet; use --dry-run to check files"
-        ) from exc
+    Called only once every file has parsed, so a bad file never opens (or creates) the
+    database at all.
+    """
     import asyncio
 
-    return int(asyncio.run(save_import(db_path, imported)))
+    from core.models import utcnow
+    from core.portfolio.holdings import snapshot
+    from core.store import Store
+    from core.store.portfolio import save_import
+
+    snap = snapshot(imported.holdings, imported.as_of, imported.taxonomy_version)
+
+    async def run() -> int:
+        store = await Store.open(
+            db_path, flush_ms=settings.store.flush_ms, batch_rows=settings.store.batch_rows
+        )
+        try:
+            return await save_import(store, imported, utcnow(), snap)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
 
 
 def summarise(imported: CtImport, settings: Settings) -> dict[str, object]:

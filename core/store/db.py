@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -183,6 +183,30 @@ class Store:
                     await self._conn.execute("ROLLBACK")
                 raise StoreError(f"{self.path}: write failed: {exc}") from exc
             self.rows_written += count
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One explicit write transaction (``BEGIN IMMEDIATE`` … ``COMMIT``).
+
+        Everything queued is committed first; the flusher waits until the block ends. Any
+        exception inside the block rolls the whole transaction back, so a multi-row write
+        (an import) lands completely or not at all. SQLite errors surface as StoreError.
+        """
+        await self.flush()
+        async with self._flush_lock:
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+            except aiosqlite.Error as exc:
+                raise StoreError(f"{self.path}: cannot start a transaction: {exc}") from exc
+            try:
+                yield self._conn
+                await self._conn.execute("COMMIT")
+            except BaseException as exc:
+                with contextlib.suppress(aiosqlite.Error):
+                    await self._conn.execute("ROLLBACK")
+                if isinstance(exc, aiosqlite.Error):
+                    raise StoreError(f"{self.path}: write failed: {exc}") from exc
+                raise
 
     async def _flush_loop(self) -> None:
         while True:

@@ -81,6 +81,40 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             ) WITHOUT ROWID""",
         ),
     ),
+    (
+        2,
+        "portfolio: CoinTracking (and future) holdings imports, price cache, snapshots",
+        (
+            """CREATE TABLE holdings_imports (
+                id INTEGER PRIMARY KEY,
+                imported_ns INTEGER NOT NULL,
+                as_of_ns INTEGER NOT NULL,
+                source TEXT NOT NULL,
+                taxonomy_version TEXT NOT NULL,
+                total_usd TEXT NOT NULL,
+                files TEXT NOT NULL
+            )""",
+            """CREATE TABLE imported_holdings (
+                import_id INTEGER NOT NULL REFERENCES holdings_imports (id) ON DELETE CASCADE,
+                asset TEXT NOT NULL,
+                location_id TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                PRIMARY KEY (import_id, asset, location_id)
+            ) WITHOUT ROWID""",
+            """CREATE TABLE price_cache (
+                asset TEXT PRIMARY KEY,
+                ts_ns INTEGER,
+                payload TEXT NOT NULL
+            ) WITHOUT ROWID""",
+            """CREATE TABLE portfolio_snapshots (
+                ts_ns INTEGER NOT NULL,
+                source TEXT NOT NULL,
+                total_usd TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                PRIMARY KEY (source, ts_ns)
+            ) WITHOUT ROWID""",
+        ),
+    ),
 )
 """(version, description, statements) in ascending version order."""
 
