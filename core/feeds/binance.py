@@ -97,6 +97,8 @@ class BinanceHandler:
         if type(msg) is not dict:
             return self._malformed("not a JSON object")
         data = msg.get("data", msg)
+        if type(msg.get("event")) is dict:  # connection events: {"event": {"e": ..., "E": ...}}
+            data = msg["event"]
         try:
             event = data.get("e")
             if event == "depthUpdate":
@@ -271,6 +273,8 @@ class BinanceHandler:
         self.last_venue_time = data["E"]
         sb = self.books.get(symbol)
         last = self._last_trade_id.get(symbol)
+        if last is not None and trade_id <= last:
+            return []  # a duplicate (e.g. both connections during a rollover)
         if sb is not None:
             sb.stats.trades += 1
             if last is not None and trade_id > last + 1:

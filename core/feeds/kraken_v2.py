@@ -235,6 +235,8 @@ class KrakenV2Handler:
             sb = self.books.get(symbol)
             if isinstance(trade_id, int):
                 last = self._last_trade_id.get(symbol)
+                if last is not None and trade_id <= last:
+                    continue  # already seen
                 if last is not None and trade_id > last + 1 and sb is not None:
                     sb.stats.trade_gaps += 1
                 self._last_trade_id[symbol] = max(trade_id, last or 0)
