@@ -35,6 +35,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     verify.set_defaults(func=_verify)
 
+    rec = sub.add_parser(
+        "record",
+        help="record a venue's public feed as JSON Lines (replayable with 'feed verify')",
+        description="Connect to a venue's public market data and write every received frame "
+        "(and, for Binance, every REST depth snapshot) as JSON Lines.",
+    )
+    rec.add_argument("--exchange", required=True, choices=("kraken", "binance"))
+    rec.add_argument("--symbols", required=True, nargs="+", metavar="SYMBOL", help="e.g. BTC/USD")
+    rec.add_argument("-o", "--output", required=True, type=Path, help="JSON Lines file (appended)")
+    rec.add_argument("--duration", type=float, help="seconds to record (default: until Ctrl-C)")
+    rec.add_argument("--depth", type=int, default=10, choices=(10, 25, 100, 500, 1000))
+    rec.add_argument("--url", help="WebSocket URL (default: the venue's public endpoint)")
+    rec.add_argument("--rest-url", help="Binance REST base URL (default: the public API)")
+    rec.set_defaults(func=_record)
+
 
 def _verify(args: argparse.Namespace) -> int:
     from core.feeds.replay import verify_files
@@ -51,3 +66,32 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         print(report.render())
     return 0 if report.ok else 1
+
+
+def _record(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from core.feeds.recorder import record
+    from core.feeds.stream import FeedClient
+
+    if args.duration is not None and args.duration <= 0:
+        raise DataError("must be positive", column="--duration")
+    feed: FeedClient
+    if args.exchange == "kraken":
+        from core.feeds.kraken_client import PUBLIC_URL, KrakenFeed
+
+        feed = KrakenFeed(args.url or PUBLIC_URL, depth=args.depth)
+    else:
+        from core.feeds.binance_client import REST_URL, STREAM_URL, BinanceFeed
+
+        feed = BinanceFeed(args.url or STREAM_URL, args.rest_url or REST_URL)
+    try:
+        recorder, health = asyncio.run(record(feed, args.symbols, args.output, args.duration))
+    except OSError as exc:
+        raise DataError(f"cannot write: {exc.strerror or exc}", path=str(args.output)) from None
+    print(
+        f"{args.output}: {recorder.frames} frames, {recorder.bodies} REST snapshots; "
+        f"checksum failures {health.checksum_failures}, gaps {health.gaps}, "
+        f"resyncs {health.resyncs}, reconnects {health.reconnects}"
+    )
+    return 0

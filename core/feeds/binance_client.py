@@ -102,6 +102,8 @@ class BinanceFeed(FeedClient):
         try:
             async with session.get(f"{self.rest_url}{path}", params=params) as response:
                 body = await response.read()
+                if self.http_tap is not None and response.status == 200:
+                    self.http_tap(time.time(), str(response.url), body)
                 if response.status in (418, 429):
                     raise RateLimitError(f"binance: HTTP {response.status} on {path}")
                 if response.status >= 500:

@@ -17,7 +17,7 @@ import contextlib
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -108,6 +108,10 @@ class FeedClient(ABC):
         self._all_closed = asyncio.Event()
         self._conn_count = 0
         self._streaming = False
+        self.tap: Callable[[float, str | bytes], None] | None = None
+        """Called with (unix time, frame) for every received frame (the feed recorder)."""
+        self.http_tap: Callable[[float, str, bytes], None] | None = None
+        """Called with (unix time, url, body) for every REST body the client used."""
 
     # ------------------------------------------------------------------ venue hooks
 
@@ -290,6 +294,8 @@ class FeedClient(ABC):
         conn.frames += 1
         if conn.frames == 1:
             conn.delivered.set()
+        if self.tap is not None:
+            self.tap(time.time(), raw)
         self.health_tracker.on_message(now)
         for event in self.handler.on_message(raw):
             self._dispatch(event, conn, now)
