@@ -30,7 +30,6 @@ class HealthTracker:
         self.reconnects = 0
         self.messages = 0
         self.last_message: float | None = None
-        self.last_message_wall: datetime | None = None
         self._symbol_seen: dict[str, float] = {}
         self._rate_window: deque[tuple[float, int]] = deque(maxlen=16)
         self._offsets: deque[float] = deque(maxlen=30)
@@ -54,7 +53,6 @@ class HealthTracker:
     def tick(self, now: float) -> None:
         """Sample the message counter for the rate (call about once a second)."""
         self._rate_window.append((now, self.messages))
-        self.last_message_wall = datetime.now(UTC) if self.last_message is not None else None
 
     # ------------------------------------------------------------------ reading
 

@@ -65,4 +65,3 @@ async def record(
             health = feed.health()
             await events.aclose()  # type: ignore[attr-defined]
     return recorder, health
-

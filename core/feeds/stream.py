@@ -196,13 +196,23 @@ class FeedClient(ABC):
         return self.health_tracker.snapshot(self.handler.totals(), self.symbols, time.monotonic())
 
     async def close(self) -> None:
-        """Stop every task and connection."""
-        tasks = [t for t in self._tasks if not t.done()]
-        for task in tasks:
+        """Stop every task and connection.
+
+        Connections are closed while their readers still drain them: a reader cancelled first
+        would leave unread frames ahead of the server's close frame and the closing handshake
+        would wait for its timeout.
+        """
+        readers = {c.reader for c in self.connections if c.reader is not None}
+        others = [t for t in self._tasks if not t.done() and t not in readers]
+        for task in others:
             task.cancel()
+        for task in others:
+            with contextlib.suppress(asyncio.CancelledError, *RETRYABLE):
+                await task
         for conn in list(self.connections):
             await conn.ws.close()
-        for task in tasks:
+        for task in readers:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError, *RETRYABLE):
                 await task
         self.connections.clear()

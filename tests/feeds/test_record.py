@@ -61,3 +61,17 @@ def test_record_refuses_a_bad_duration(capsys: pytest.CaptureFixture[str]) -> No
     argv = ["feed", "record", "--exchange", "kraken", "--symbols", "BTC/USD", "-o", "x.jsonl"]
     assert main([*argv, "--duration", "-1"]) == 1
     assert "--duration: must be positive" in capsys.readouterr().err
+
+
+async def test_emulate_serves_from_the_cli(
+    exchange_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = [
+        str(exchange_data / "python-kraken-sdk" / "orderbook-v2.json"),
+        str(exchange_data / "kraken-data-recorder" / "instrument_snapshot.json"),
+    ]
+    argv = ["feed", "emulate", "--exchange", "kraken", *files, "--duration", "0.2"]
+    assert await asyncio.to_thread(main, argv) == 0
+    assert capsys.readouterr().out.startswith("ws ws://127.0.0.1:")
+    assert main(["feed", "emulate", "--exchange", "binance", files[0]]) == 1
+    assert "give one BINANCE.ws.* and one BINANCE.http.*" in capsys.readouterr().err

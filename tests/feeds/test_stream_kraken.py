@@ -134,6 +134,15 @@ async def test_dropped_connection_reconnects_and_resubscribes(
     assert health.checksum_failures == 0 and health.resyncs == 0
 
 
+async def test_maintenance_notice_is_honoured(v1_feed: Running, until: Until) -> None:
+    emu, feed, events, symbols = v1_feed
+    await until(events, lambda: all_verified(feed, symbols))
+    emu.maintenance()
+    await until(events, lambda: feed.health().reconnects == 1)
+    await until(events, lambda: all_verified(feed, symbols))
+    assert emu.connects == 2 and feed.health().checksum_failures == 0
+
+
 async def test_dropped_frame_on_depth_10_is_caught_and_healed(
     exchange_data: Path, v1_script_path: Path, until: Until
 ) -> None:

@@ -63,6 +63,15 @@ class KrakenEmulator(Emulator):
             f'"connection_id":{self.connects},"system":"online","version":"2.0.0"}}]}}'
         )
 
+    def maintenance(self) -> None:
+        """Announce maintenance on every connection (the client should leave and come back)."""
+        frame = (
+            '{"channel":"status","type":"update","data":[{"api_version":"v2",'
+            '"system":"maintenance","version":"2.0.0"}]}'
+        )
+        for conn in list(self.connections):
+            conn.send(frame)
+
     def _reply(self, conn: EmuConnection, method: str, req_id: Any, **extra: Any) -> None:
         stamp = _now_iso()
         body = {"method": method, "req_id": req_id, "time_in": stamp, "time_out": stamp, **extra}
