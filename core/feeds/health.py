@@ -80,11 +80,20 @@ class HealthTracker:
         """Smallest recent (local − venue) difference: clock offset plus the fastest latency."""
         return min(self._offsets) if self._offsets else None
 
-    def snapshot(self, totals: BookStats, symbols: Iterable[str], now: float) -> FeedHealth:
+    def snapshot(
+        self,
+        totals: BookStats,
+        symbols: Iterable[str],
+        now: float,
+        resyncing: Iterable[str] = (),
+    ) -> FeedHealth:
         stale = tuple(sorted(s for s in symbols if self.symbol_stale(s, now)))
+        waiting = tuple(sorted(resyncing))
         state = self.state
         if state is FeedState.LIVE and self.connection_stale(now):
             state = FeedState.STALE
+        elif state is FeedState.LIVE and waiting:
+            state = FeedState.RESYNCING
         last_wall = None
         if self.last_message is not None:
             last_wall = datetime.fromtimestamp(
@@ -101,4 +110,5 @@ class HealthTracker:
             reconnects=self.reconnects,
             clock_offset_ms=self.clock_offset_ms(),
             stale_symbols=stale,
+            resyncing_symbols=waiting,
         )

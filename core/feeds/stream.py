@@ -193,7 +193,14 @@ class FeedClient(ABC):
         )
 
     def health(self) -> FeedHealth:
-        return self.health_tracker.snapshot(self.handler.totals(), self.symbols, time.monotonic())
+        resyncing = [
+            s
+            for s in self.symbols
+            if (sb := self.handler.book(s)) is not None and sb.state is not SyncState.LIVE
+        ]
+        return self.health_tracker.snapshot(
+            self.handler.totals(), self.symbols, time.monotonic(), resyncing
+        )
 
     async def close(self) -> None:
         """Stop every task and connection.
