@@ -85,7 +85,7 @@ class FeedClient(ABC):
         symbol_stale_after: float = 60.0,
         silence_reconnect_after: float = 10.0,
         backoff: Backoff | None = None,
-        monitor_interval: float = 0.25,
+        monitor_interval: float = 0.1,
         open_timeout: float = 10.0,
     ) -> None:
         self.health_tracker = HealthTracker(
