@@ -71,7 +71,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     for path in args.files:
         if not path.is_file():
-            raise DataError("no such file", path=str(path))
+            raise DataError("not a readable file", path=str(path))
     try:
         report = verify_files(args.exchange, args.files, kraken_depth=args.depth)
     except UnicodeDecodeError as exc:
@@ -120,7 +120,7 @@ def _emulate(args: argparse.Namespace) -> int:
 
     for path in args.files:
         if not path.is_file():
-            raise DataError("no such file", path=str(path))
+            raise DataError("not a readable file", path=str(path))
     if args.speed <= 0:
         raise DataError("must be positive", column="--speed")
     server: em.Emulator

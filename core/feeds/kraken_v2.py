@@ -170,7 +170,12 @@ class KrakenV2Handler:
             if sb is None:
                 if symbol not in self._missing:
                     self._missing.add(symbol)
-                    out.append(Malformed(f"book {symbol}: no instrument precisions yet"))
+                    out.append(
+                        Malformed(
+                            f"book {symbol}: no instrument precisions yet (a v2 recording "
+                            "needs the instrument snapshot frame before the book frames)"
+                        )
+                    )
                 continue
             stats = sb.stats
             if snapshot:

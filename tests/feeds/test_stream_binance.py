@@ -104,6 +104,23 @@ async def test_dropped_event_resyncs_only_that_symbol(live: Running, until: Unti
     await until(events, lambda: same_book(feed, emu, "NKNUSDT"))
 
 
+async def test_a_slow_snapshot_never_blocks_the_receive_loop(live: Running, until: Until) -> None:
+    emu, feed, events, symbols = live
+    await until(events, lambda: all_verified(feed, symbols))
+    emu.depth_delay = 1.0
+    emu.drop_next("NKNUSDT")
+    nkn = feed.binance.books["NKN/USDT"]
+    await until(events, lambda: nkn.stats.gaps == 1)
+    frames = feed.handler.frames
+    # frames keep flowing (and NKN's diffs keep buffering) while its snapshot is on its way
+    await until(events, lambda: feed.handler.frames >= frames + 5 and len(nkn.buffer) >= 3)
+    assert integrity(feed, ["NKN/USDT"]) == {BookIntegrity.RESYNCING}
+    assert all_verified(feed, [s for s in symbols if s != "NKN/USDT"])
+    assert feed.health().resyncing_symbols == ("NKN/USDT",)
+    await until(events, lambda: all_verified(feed, symbols))
+    await until(events, lambda: same_book(feed, emu, "NKNUSDT"))
+
+
 async def test_duplicate_event_is_skipped(live: Running, until: Until) -> None:
     emu, feed, events, symbols = live
     await until(events, lambda: all_verified(feed, symbols))

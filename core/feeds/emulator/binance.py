@@ -40,6 +40,8 @@ class BinanceEmulator(Emulator):
             assert sb is not None
             self.books[symbol] = sb.book
         self.depth_requests: Counter[str] = Counter()
+        self.depth_delay = 0.0
+        """Seconds each depth request takes to answer (a slow REST endpoint)."""
         self.http_port = 0
         self._runner: web.AppRunner | None = None
 
@@ -73,6 +75,8 @@ class BinanceEmulator(Emulator):
         if book is None:
             return web.json_response({"code": -1121, "msg": "Invalid symbol."}, status=400)
         self.depth_requests[symbol] += 1
+        if self.depth_delay:
+            await asyncio.sleep(self.depth_delay)
         limit = int(request.query.get("limit", "100"))
         body = orjson.dumps(binance_depth_snapshot(book, limit))
         return web.Response(body=body, content_type="application/json")
