@@ -256,6 +256,8 @@ class FeedHealth(Model):
     reconnects: int = 0
     clock_offset_ms: float | None = None
     stale_symbols: tuple[str, ...] = ()
+    resyncing_symbols: tuple[str, ...] = ()
+    """Symbols whose book awaits a fresh snapshot (after a detected fault or a reconnect)."""
 
     def age_s(self, now: datetime) -> float | None:
         """Seconds since the last message, or None if none arrived yet."""

@@ -35,13 +35,43 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     verify.set_defaults(func=_verify)
 
+    rec = sub.add_parser(
+        "record",
+        help="record a venue's public feed as JSON Lines (replayable with 'feed verify')",
+        description="Connect to a venue's public market data and write every received frame "
+        "(and, for Binance, every REST depth snapshot) as JSON Lines.",
+    )
+    rec.add_argument("--exchange", required=True, choices=("kraken", "binance"))
+    rec.add_argument("--symbols", required=True, nargs="+", metavar="SYMBOL", help="e.g. BTC/USD")
+    rec.add_argument("-o", "--output", required=True, type=Path, help="JSON Lines file (appended)")
+    rec.add_argument("--duration", type=float, help="seconds to record (default: until Ctrl-C)")
+    rec.add_argument("--depth", type=int, default=10, choices=(10, 25, 100, 500, 1000))
+    rec.add_argument("--url", help="WebSocket URL (default: the venue's public endpoint)")
+    rec.add_argument("--rest-url", help="Binance REST base URL (default: the public API)")
+    rec.set_defaults(func=_record)
+
+    emu = sub.add_parser(
+        "emulate",
+        help="serve recorded captures on 127.0.0.1 as a loopback exchange",
+        description="Replay captures as a local exchange. Kraken: a cryptofeed v1 book capture "
+        "(*.ws.*), or a python-kraken-sdk orderbook-v2.json plus an instrument snapshot. "
+        "Binance: the *.ws.* capture, its *.http.* depth snapshots and optionally the "
+        "EXCHANGE.0 exchangeInfo file.",
+    )
+    emu.add_argument("--exchange", required=True, choices=("kraken", "binance"))
+    emu.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    emu.add_argument("--speed", type=float, default=1.0, help="replay speed (default 1×)")
+    emu.add_argument("--port", type=int, default=0, help="WebSocket port (default: any free)")
+    emu.add_argument("--duration", type=float, help="seconds to serve (default: until Ctrl-C)")
+    emu.set_defaults(func=_emulate)
+
 
 def _verify(args: argparse.Namespace) -> int:
     from core.feeds.replay import verify_files
 
     for path in args.files:
         if not path.is_file():
-            raise DataError("no such file", path=str(path))
+            raise DataError("not a readable file", path=str(path))
     try:
         report = verify_files(args.exchange, args.files, kraken_depth=args.depth)
     except UnicodeDecodeError as exc:
@@ -51,3 +81,82 @@ def _verify(args: argparse.Namespace) -> int:
     else:
         print(report.render())
     return 0 if report.ok else 1
+
+
+def _record(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from core.feeds.recorder import record
+    from core.feeds.stream import FeedClient
+
+    if args.duration is not None and args.duration <= 0:
+        raise DataError("must be positive", column="--duration")
+    feed: FeedClient
+    if args.exchange == "kraken":
+        from core.feeds.kraken_client import PUBLIC_URL, KrakenFeed
+
+        feed = KrakenFeed(args.url or PUBLIC_URL, depth=args.depth)
+    else:
+        from core.feeds.binance_client import REST_URL, STREAM_URL, BinanceFeed
+
+        feed = BinanceFeed(args.url or STREAM_URL, args.rest_url or REST_URL)
+    try:
+        recorder, health = asyncio.run(record(feed, args.symbols, args.output, args.duration))
+    except OSError as exc:
+        raise DataError(f"cannot write: {exc.strerror or exc}", path=str(args.output)) from None
+    print(
+        f"{args.output}: {recorder.frames} frames, {recorder.bodies} REST snapshots; "
+        f"checksum failures {health.checksum_failures}, gaps {health.gaps}, "
+        f"resyncs {health.resyncs}, reconnects {health.reconnects}"
+    )
+    return 0
+
+
+def _emulate(args: argparse.Namespace) -> int:
+    import asyncio
+    import contextlib
+
+    from core.feeds import emulator as em
+
+    for path in args.files:
+        if not path.is_file():
+            raise DataError("not a readable file", path=str(path))
+    if args.speed <= 0:
+        raise DataError("must be positive", column="--speed")
+    server: em.Emulator
+    if args.exchange == "kraken":
+        v2 = [p for p in args.files if p.suffix == ".json"]
+        script = em.KrakenScript()
+        for path in args.files:
+            if ".ws." in path.name:
+                em.kraken_from_v1(path, script)
+        if v2:
+            books = [p for p in v2 if '"init"' in p.read_text()[:200]]
+            rest = [p for p in v2 if p not in books]
+            if len(books) != 1 or len(rest) != 1:
+                raise DataError("give one orderbook-v2.json and one instrument snapshot")
+            em.kraken_from_v2(books[0], rest[0], script)
+        if not script.books:
+            raise DataError("no Kraken book capture among the files")
+        server = em.KrakenEmulator(script, speed=args.speed, port=args.port)
+    else:
+        ws = [p for p in args.files if ".ws." in p.name]
+        http = [p for p in args.files if ".http." in p.name]
+        info = [p for p in args.files if p not in ws and p not in http]
+        if len(ws) != 1 or len(http) != 1:
+            raise DataError("give one BINANCE.ws.* and one BINANCE.http.* capture")
+        bscript = em.binance_from_cryptofeed(ws[0], http[0], info[0] if info else None)
+        server = em.BinanceEmulator(bscript, speed=args.speed, port=args.port)
+
+    async def serve() -> None:
+        async with server:
+            if isinstance(server, em.BinanceEmulator):
+                print(f"stream {server.stream_url}  rest {server.rest_url}", flush=True)
+            else:
+                print(f"ws {server.ws_url}", flush=True)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(args.duration):
+                    await asyncio.Event().wait()
+
+    asyncio.run(serve())
+    return 0

@@ -97,6 +97,8 @@ class BinanceHandler:
         if type(msg) is not dict:
             return self._malformed("not a JSON object")
         data = msg.get("data", msg)
+        if type(msg.get("event")) is dict:  # connection events: {"event": {"e": ..., "E": ...}}
+            data = msg["event"]
         try:
             event = data.get("e")
             if event == "depthUpdate":
@@ -126,6 +128,10 @@ class BinanceHandler:
         if sb is None:
             sample = (bids or asks or [["0", "0"]])[0]
             sb = self._new_book(symbol, sample)
+        try:
+            _fit_scales(sb.book, bids, asks)
+        except (TypeError, ValueError, IndexError) as exc:
+            return self._malformed(f"depth snapshot {symbol}: {exc}")
         buffer = [e for e in sb.buffer if e["u"] > last_id]
         if buffer and buffer[0]["U"] > last_id + 1:
             # Events between the snapshot and the buffer were missed: this snapshot is too old.
@@ -204,18 +210,17 @@ class BinanceHandler:
             event = sb.fail(f"gap: expected U={last + 1}, got U={data['U']}")
             sb.buffer.append(data)
             return [event]
-        ps, qs = book.price_scale, book.qty_scale
-        # Fast path: Binance pads every number to the symbol's decimals, so a '.' exactly that
-        # far from the end means dropping it gives the ticks; anything else takes str_ticks.
-        pd, qd = -1 - ps, -1 - qs
-        for levels, put in ((data["b"], book.bids.set), (data["a"], book.asks.set)):
-            for price, qty in levels:
-                put(
-                    int(price.replace(".", ""))
-                    if price[pd : pd + 1] == "."
-                    else str_ticks(price, ps),
-                    int(qty.replace(".", "")) if qty[qd : qd + 1] == "." else str_ticks(qty, qs),
-                )
+        try:
+            _apply_levels(book, data)
+        except ValueError:
+            # A number with more decimals than the book has seen: refine the book's scale and
+            # apply the event again (absolute quantities, so re-applying is harmless).
+            try:
+                _fit_scales(book, data["b"], data["a"])
+                _apply_levels(book, data)
+            except (ValueError, TypeError) as exc:
+                self.malformed += 1
+                return [Malformed(f"depthUpdate: {exc}"), sb.fail("malformed depth event")]
         book.update_id = last_u
         stats.updates += 1
         bids = book.bids.keys
@@ -232,12 +237,14 @@ class BinanceHandler:
 
     def _ticker_agrees(self, sb: BinanceBook, ticker: dict[str, Any]) -> bool:
         book = sb.book
-        ps, qs = book.price_scale, book.qty_scale
         stats = sb.stats
         stats.ticker_checks += 1
-        want_bid = (str_ticks(ticker["b"], ps), str_ticks(ticker["B"], qs))
-        want_ask = (str_ticks(ticker["a"], ps), str_ticks(ticker["A"], qs))
-        if book.bids.top(1) != [want_bid] or book.asks.top(1) != [want_ask]:
+        bids, asks = book.levels(1)
+        want_bid = (Decimal(ticker["b"]), Decimal(ticker["B"]))
+        want_ask = (Decimal(ticker["a"]), Decimal(ticker["A"]))
+        have_bid = (bids[0].price, bids[0].qty) if bids else None
+        have_ask = (asks[0].price, asks[0].qty) if asks else None
+        if have_bid != want_bid or have_ask != want_ask:
             stats.ticker_mismatches += 1
             return False
         return True
@@ -271,6 +278,8 @@ class BinanceHandler:
         self.last_venue_time = data["E"]
         sb = self.books.get(symbol)
         last = self._last_trade_id.get(symbol)
+        if last is not None and trade_id <= last:
+            return []  # a duplicate (e.g. both connections during a rollover)
         if sb is not None:
             sb.stats.trades += 1
             if last is not None and trade_id > last + 1:
@@ -286,3 +295,28 @@ class BinanceHandler:
             trade_id=str(trade_id),
         )
         return [TradePrinted(trade)]
+
+
+def _apply_levels(book: L2Book, data: dict[str, Any]) -> None:
+    """Apply a depth event's levels; :class:`ValueError` if a number is off the book's scale."""
+    ps, qs = book.price_scale, book.qty_scale
+    # Fast path: Binance pads every number to the symbol's decimals, so a '.' exactly that far
+    # from the end means dropping it gives the ticks; anything else takes str_ticks.
+    pd, qd = -1 - ps, -1 - qs
+    for levels, put in ((data["b"], book.bids.set), (data["a"], book.asks.set)):
+        for price, qty in levels:
+            put(
+                int(price.replace(".", "")) if price[pd : pd + 1] == "." else str_ticks(price, ps),
+                int(qty.replace(".", "")) if qty[qd : qd + 1] == "." else str_ticks(qty, qs),
+            )
+
+
+def _fit_scales(book: L2Book, *sides: list[list[str]]) -> None:
+    """Refine the book's scales to hold every number of ``sides`` exactly."""
+    ps, qs = book.price_scale, book.qty_scale
+    for levels in sides:
+        for price, qty in levels:
+            ps = max(ps, decimals_of(price))
+            qs = max(qs, decimals_of(qty))
+    if (ps, qs) != (book.price_scale, book.qty_scale):
+        book.rescale(ps, qs)

@@ -141,6 +141,22 @@ class L2Book:
         self.bids.truncate(depth)
         self.asks.truncate(depth)
 
+    def rescale(self, price_scale: int, qty_scale: int) -> None:
+        """Move to finer scales (more decimals), exactly; for books that keep no checksum
+        strings (a venue that once sends an extra decimal must not break the book)."""
+        dp, dq = price_scale - self.price_scale, qty_scale - self.qty_scale
+        if dp < 0 or dq < 0:
+            raise ValueError("a book can only move to finer scales")
+        pm, qm = 10**dp, 10**dq
+        for side in (self.bids, self.asks):
+            if side.texts is not None and (dp or dq):
+                raise ValueError("cannot rescale a book that keeps checksum strings")
+            side.keys[:] = [key * pm for key in side.keys]
+            side.qty = {key * pm: qty * qm for key, qty in side.qty.items()}
+        self.price_scale, self.qty_scale = price_scale, qty_scale
+        self.price_factor = 10.0**price_scale
+        self.qty_factor = 10.0**qty_scale
+
     def is_crossed(self) -> bool:
         """True when the best bid is at or above the best ask: the book cannot be right."""
         bid = self.bids.best()

@@ -170,7 +170,12 @@ class KrakenV2Handler:
             if sb is None:
                 if symbol not in self._missing:
                     self._missing.add(symbol)
-                    out.append(Malformed(f"book {symbol}: no instrument precisions yet"))
+                    out.append(
+                        Malformed(
+                            f"book {symbol}: no instrument precisions yet (a v2 recording "
+                            "needs the instrument snapshot frame before the book frames)"
+                        )
+                    )
                 continue
             stats = sb.stats
             if snapshot:
@@ -235,6 +240,8 @@ class KrakenV2Handler:
             sb = self.books.get(symbol)
             if isinstance(trade_id, int):
                 last = self._last_trade_id.get(symbol)
+                if last is not None and trade_id <= last:
+                    continue  # already seen
                 if last is not None and trade_id > last + 1 and sb is not None:
                     sb.stats.trade_gaps += 1
                 self._last_trade_id[symbol] = max(trade_id, last or 0)

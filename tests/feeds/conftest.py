@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
+
+from core.ports import MarketEvent
 
 
 @pytest.fixture(scope="session")
@@ -43,3 +47,28 @@ def kraken_v2_jsonl(tmp_path: Path, instrument_frame: str, kraken_v2_frames: lis
     ]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+Until = Callable[..., Awaitable[float]]
+
+
+async def _until(
+    events: AsyncIterator[MarketEvent], condition: Callable[[], bool], limit: float = 8.0
+) -> float:
+    """Consume ``events`` until ``condition()`` holds; return the seconds it took."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    if condition():
+        return 0.0
+    async with asyncio.timeout(limit):
+        async for _ in events:
+            if condition():
+                break
+    return loop.time() - start
+
+
+@pytest.fixture()
+def until() -> Until:
+    """``await until(stream, condition, limit)``: drive a feed until something holds (or fail
+    with ``TimeoutError`` after ``limit`` seconds)."""
+    return _until

@@ -8,11 +8,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.feeds.binance import BinanceHandler
 from core.feeds.capture import Record, read_all
 from core.feeds.encode import binance_depth_snapshot
-from core.feeds.events import BookSynced, ResyncNeeded, SyncState
+from core.feeds.events import BookSynced, Malformed, ResyncNeeded, SyncState
 from core.feeds.replay import verify_files
 
 
@@ -178,3 +180,51 @@ def test_numbers_not_padded_to_the_book_decimals_are_still_exact() -> None:
         (Decimal("1.00"), Decimal("0.25")),
         (Decimal("0.90"), Decimal("1.50")),
     ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(1, 10**12), st.integers(0, 10**12), st.integers(0, 8)),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_any_spelling_of_a_number_lands_on_the_exact_tick(rows: list[tuple[int, int, int]]) -> None:
+    """The fast path (dot exactly ``scale`` digits from the end) and the slow path agree."""
+    handler = BinanceHandler()
+    handler.on_snapshot("X", b'{"lastUpdateId":1,"bids":[],"asks":[["99999.00000000","1.0"]]}')
+    expected: dict[Decimal, Decimal] = {}
+    update = 2
+    for price_ticks, qty_ticks, decimals in rows:
+        price = (
+            Decimal(price_ticks % 10**12)
+            .scaleb(-8)
+            .quantize(Decimal(1).scaleb(-decimals), "ROUND_DOWN")
+        )
+        if price <= 0 or price >= Decimal("99999"):
+            continue
+        qty = Decimal(qty_ticks).scaleb(-8)
+        event = {"e": "depthUpdate", "E": 1, "s": "X", "U": update, "u": update}
+        event["b"] = [[f"{price:.{decimals}f}", f"{qty:.8f}"]]
+        event["a"] = []
+        update += 1
+        handler.on_message(orjson.dumps(event))
+        if qty:
+            expected[price] = qty
+        else:
+            expected.pop(price, None)
+    bids, _ = handler.books["X"].book.levels(100)
+    assert [(b.price, b.qty) for b in bids] == sorted(expected.items(), reverse=True)
+
+
+def test_a_malformed_depth_event_resyncs_its_symbol() -> None:
+    handler = BinanceHandler()
+    handler.on_snapshot(
+        "X", b'{"lastUpdateId":1,"bids":[["0.90","2.00"]],"asks":[["1.20","2.00"]]}'
+    )
+    events = handler.on_message(
+        b'{"e":"depthUpdate","E":2,"s":"X","U":2,"u":2,"b":[["0.91","1.x"]],"a":[]}'
+    )
+    assert [type(e) for e in events] == [Malformed, ResyncNeeded]
+    assert handler.books["X"].state is SyncState.AWAITING and handler.malformed == 1
