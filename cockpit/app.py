@@ -7,6 +7,7 @@ publishes and sends commands back. Production and tests build it the same way, t
 
 from __future__ import annotations
 
+import contextlib
 import signal
 from typing import ClassVar
 
@@ -50,10 +51,8 @@ class CockpitApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen())
-        try:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # off the main thread (tests)
             self._loop_signal_handlers()
-        except (NotImplementedError, RuntimeError):  # not on the main thread (tests)
-            pass
         self.start_core()
 
     def _loop_signal_handlers(self) -> None:
@@ -86,6 +85,9 @@ class CockpitApp(App[int]):
     )
     async def bridge(self) -> None:
         async for state in self.client.updates(self.settings.ui.fps):
+            if not self.is_running:
+                # Shutting down: the screens' widgets are being removed under us.
+                return
             self.render_state(state)
 
     def render_state(self, state: CockpitState, *, force: bool = False) -> None:
