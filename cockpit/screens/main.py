@@ -9,12 +9,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from core.models import FeedState
 from core.views import CockpitState
 from widgets.execution_log import ExecutionLog
 from widgets.holdings_table import HoldingsTable
+from widgets.key_hints import KeyHints
 from widgets.order_book_ladder import OrderBookLadder
 from widgets.plan_diff import PlanDiff
 from widgets.risk_panel import RiskPanel
@@ -43,7 +43,9 @@ class MainScreen(Screen[None]):
         Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="pane.next"),
         Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="pane.prev"),
         Binding("right_square_bracket", "cycle_market(1)", "Next market", id="market.next"),
-        Binding("left_square_bracket", "cycle_market(-1)", "Prev market", show=False, id="market.prev"),
+        Binding(
+            "left_square_bracket", "cycle_market(-1)", "Prev market", show=False, id="market.prev"
+        ),
     ]
 
     def __init__(self) -> None:
@@ -60,7 +62,7 @@ class MainScreen(Screen[None]):
             yield PlanDiff(id="plan", classes="pane")
             yield ExecutionLog(id="log", classes="pane")
         yield FeedStatusLine(id="status")
-        yield Footer()
+        yield KeyHints(id="keys")
 
     def on_mount(self) -> None:
         for pane_id, title in PANES:
@@ -105,13 +107,17 @@ class MainScreen(Screen[None]):
 
     # --------------------------------------------------------------- state
 
-    def apply_state(self, state: CockpitState, *, privacy: bool = False, force: bool = False) -> None:
+    def apply_state(
+        self, state: CockpitState, *, privacy: bool = False, force: bool = False
+    ) -> None:
         """Render what changed between the previous state and ``state``."""
         previous = None if force else self.state
         self.state = state
         header = self.query_one(CockpitHeader)
         market = state.market.key if state.market else None
-        header.show(state.mode, state.venues, market, state.ts, replay=state.replay, privacy=privacy)
+        header.show(
+            state.mode, state.venues, market, state.ts, replay=state.replay, privacy=privacy
+        )
         self.query_one(FeedStatusLine).show(state.feeds, state.ts)
         if previous is None or previous.holdings != state.holdings:
             self.query_one(HoldingsTable).update_view(state.holdings, privacy=privacy)
