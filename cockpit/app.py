@@ -86,6 +86,9 @@ class CockpitApp(App[int]):
     )
     async def bridge(self) -> None:
         async for state in self.client.updates(self.settings.ui.fps):
+            if not self.is_running:
+                # Shutting down: the screens' widgets are being removed under us.
+                return
             self.render_state(state)
 
     def render_state(self, state: CockpitState, *, force: bool = False) -> None:

@@ -50,7 +50,7 @@ class CockpitHeader(Static):
         if privacy:
             text.append("  │ privacy", style="bold yellow")
         text.append(f"  │ {now:%Y-%m-%d %H:%M:%S} UTC")
-        self.update(text)
+        self.update(text, layout=False)  # fixed height: never needs a layout pass
 
 
 class FeedStatusLine(Static):
@@ -76,4 +76,4 @@ class FeedStatusLine(Static):
                 f" {fmt.age(health.age_s(now))} {health.messages_per_s:.0f} msg/s"
                 f" · crc✗ {health.checksum_failures} gaps {health.gaps} resyncs {health.resyncs} │"
             )
-        self.update(text)
+        self.update(text, layout=False)  # fixed height: never needs a layout pass

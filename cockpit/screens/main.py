@@ -9,12 +9,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from core.models import FeedState
 from core.views import CockpitState
 from widgets.execution_log import ExecutionLog
 from widgets.holdings_table import HoldingsTable
+from widgets.key_hints import KeyHints
 from widgets.order_book_ladder import OrderBookLadder
 from widgets.plan_diff import PlanDiff
 from widgets.risk_panel import RiskPanel
@@ -62,7 +62,7 @@ class MainScreen(Screen[None]):
             yield PlanDiff(id="plan", classes="pane")
             yield ExecutionLog(id="log", classes="pane")
         yield FeedStatusLine(id="status")
-        yield Footer()
+        yield KeyHints(id="keys")
 
     def on_mount(self) -> None:
         for pane_id, title in PANES:

@@ -1,0 +1,177 @@
+"""Benchmark: the TUI headless on the sim at its default rate and at 10x, with keys pressed.
+
+    /work/venv/bin/python bench/ui.py [--seconds 10] [--interval 0.1] [--rates 10,100]
+
+For each sim rate (``sim.tick_hz``) the real app is built through ``make_app`` with a
+``ThreadedCore`` on the sim (database in a temporary dir) and run with ``App.run_test``. Keys
+(1-5, j/k, Tab) are pressed every ``--interval`` seconds the way the terminal driver delivers
+them (a ``Key`` event posted to the app). Figures:
+
+- keystroke latency: from posting the key to the first screen frame composed after the key's
+  effect (active pane, focus, cursor or scroll) is visible; p50 / p99 / max;
+- frames/s: screen frames composed (``App._display`` calls, which in headless mode do all the
+  rendering work except writing to a terminal) and core states rendered per second;
+- CPU %: process CPU time (UI loop + core thread) over wall time, in % of one core;
+- time to first frame: from entering ``run_test`` (app start, core start) to the first frame
+  composed after the first core state was rendered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from textual import events
+
+from cockpit.app import make_app
+from core.bootstrap import build_core
+from core.client import ThreadedCore
+from core.config import Settings
+
+KEYS = ("2", "3", "j", "k", "4", "5", "j", "k", "tab", "j", "k")
+"""One round starts and ends on Holdings; every key changes what the screen shows."""
+CHARS = {"tab": "\t"}
+KEY_TIMEOUT_S = 2.0
+
+
+@dataclass
+class Run:
+    rate: float
+    first_frame_s: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    missed: int = 0
+    frames: int = 0
+    states: int = 0
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def measure(rate: float, seconds: float, interval: float, db_dir: Path) -> Run:
+    settings = Settings.model_validate(
+        {"sim": {"tick_hz": rate}, "store": {"path": str(db_dir / f"ui-{rate:g}.db")}}
+    )
+    client = ThreadedCore(lambda: build_core(settings))
+    app = make_app(settings, client)
+    run = Run(rate)
+    frame_times: list[float] = []
+    first_state: list[float] = []
+    pending: dict[str, Any] = {}
+    first_frame = asyncio.Event()
+    key_shown = asyncio.Event()
+
+    display = app._display
+    render_state = app.render_state
+
+    def on_display(screen: Any, renderable: Any) -> None:
+        display(screen, renderable)
+        now = time.perf_counter()
+        frame_times.append(now)
+        if first_state and not first_frame.is_set():
+            first_frame.set()
+        if pending and "at" not in pending and pending["done"]():
+            pending["at"] = now
+            key_shown.set()
+
+    def on_state(state: Any, *, force: bool = False) -> None:
+        if not first_state:
+            first_state.append(time.perf_counter())
+        render_state(state, force=force)
+
+    app._display = on_display  # type: ignore[method-assign]
+    app.render_state = on_state  # type: ignore[method-assign]
+
+    start = time.perf_counter()
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            await first_frame.wait()
+            run.first_frame_s = frame_times[-1] - start
+            # Let start-up work (history, first risk report) settle before measuring.
+            await pilot.pause(1.0)
+            screen = app.main
+
+            def signature() -> tuple[Any, ...]:
+                focused = screen.focused
+                return (
+                    screen.active,
+                    id(focused),
+                    getattr(focused, "cursor", None),
+                    getattr(focused, "scroll_y", None),
+                )
+
+            states0, frames0 = app.states_seen, len(frame_times)
+            wall0, cpu0 = time.perf_counter(), time.process_time()
+            i = 0
+            while time.perf_counter() - wall0 < seconds:
+                key = KEYS[i % len(KEYS)]
+                i += 1
+                before = signature()
+                pending.clear()
+                key_shown.clear()
+                pending["done"] = lambda before=before: signature() != before
+                pressed = time.perf_counter()
+                app.post_message(events.Key(key, CHARS.get(key, key)))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(key_shown.wait(), KEY_TIMEOUT_S)
+                if "at" in pending:
+                    run.latencies_ms.append((pending["at"] - pressed) * 1000)
+                else:
+                    run.missed += 1
+                pending.clear()
+                await asyncio.sleep(max(0.0, interval - (time.perf_counter() - pressed)))
+            run.wall_s = time.perf_counter() - wall0
+            run.cpu_s = time.process_time() - cpu0
+            run.frames = len(frame_times) - frames0
+            run.states = app.states_seen - states0
+    finally:
+        await client.stop()
+    return run
+
+
+def report(run: Run) -> None:
+    lat = run.latencies_ms
+    print(
+        f"sim {run.rate:>5g} Hz | keys {len(lat):>4} (missed {run.missed}) | "
+        f"latency p50 {pct(lat, 0.5):6.1f} ms  p99 {pct(lat, 0.99):6.1f} ms  "
+        f"max {max(lat):6.1f} ms | frames/s {run.frames / run.wall_s:5.1f}  "
+        f"states/s {run.states / run.wall_s:5.1f} | CPU {100 * run.cpu_s / run.wall_s:5.1f} % | "
+        f"first frame {run.first_frame_s:5.2f} s"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured time per rate")
+    parser.add_argument("--interval", type=float, default=0.1, help="seconds between keys")
+    parser.add_argument("--rates", default="10,100", help="sim tick rates (Hz), comma-separated")
+    args = parser.parse_args()
+    rates = [float(r) for r in args.rates.split(",")]
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = [await measure(rate, args.seconds, args.interval, Path(tmp)) for rate in rates]
+    for run in runs:
+        report(run)
+    if len(runs) >= 2:
+        base, fast = runs[0], runs[-1]
+        print(
+            f"{fast.rate:g} Hz vs {base.rate:g} Hz: latency p99 x"
+            f"{pct(fast.latencies_ms, 0.99) / pct(base.latencies_ms, 0.99):.2f}, "
+            f"CPU x{fast.cpu_s / fast.wall_s / (base.cpu_s / base.wall_s):.2f}"
+        )
+    print("(target from issue 2: keystroke p99 < 50 ms while the sim streams)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,147 @@
+"""Hand-built, fixed snapshots for widget and SVG snapshot tests (no live core, no clock)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from core.config import GROUPS
+from core.models import (
+    BookIntegrity,
+    BookLevel,
+    BookSnapshot,
+    EventKind,
+    EventLevel,
+    LogEvent,
+    Price,
+    PriceSource,
+    Side,
+)
+from core.views import GroupTotal, HoldingRow, HoldingsView, PlanGroupRow, PlanView
+
+AT = datetime(2025, 3, 14, 12, 30, 0, tzinfo=UTC)
+
+
+def _row(
+    asset: str,
+    group: str,
+    where: str,
+    qty: str,
+    price: str | None,
+    change: float | None,
+    *,
+    stale: bool = False,
+    source: PriceSource = PriceSource.BOOK_MID,
+    tradable: bool = True,
+) -> tuple[str, str, str, Decimal, Price, float | None, bool]:
+    value = Price(
+        asset=asset, value=Decimal(price) if price else None, source=source, ts=AT, stale=stale
+    )
+    return asset, group, where, Decimal(qty), value, change, tradable
+
+
+def holdings() -> HoldingsView:
+    """Five positions: a gain, a loss, a flat one, a stale price, and a cold-wallet holding."""
+    raw = [
+        _row("BTC", "BTC", "sim-a:spot", "0.5", "60000", 0.021),
+        _row("BTC", "BTC", "ledger:cold", "0.25", "60000", 0.021, tradable=False),
+        _row("ETH", "ETH", "sim-b:spot", "4", "3000", -0.034),
+        _row("USDT", "Stablecoins", "sim-a:spot", "5000", "1", 0.0, source=PriceSource.CONFIG),
+        _row("DOGE", "Memecoins", "sim-b:spot", "10000", "0.12", -0.11, stale=True),
+    ]
+    values = [q * (p.value or Decimal(0)) for _, _, _, q, p, _, _ in raw]
+    total = sum(values, Decimal(0))
+    rows = tuple(
+        HoldingRow(
+            asset=a,
+            group=g,
+            location_id=w,
+            tradable=t,
+            qty=q,
+            price=p,
+            value=v,
+            weight=float(v / total),
+            change_24h=c,
+        )
+        for (a, g, w, q, p, c, t), v in zip(raw, values, strict=True)
+    )
+
+    def totals(key: str) -> tuple[GroupTotal, ...]:
+        sums: dict[str, Decimal] = {}
+        for row in rows:
+            name = row.group if key == "group" else row.location_id
+            sums[name] = sums.get(name, Decimal(0)) + row.value
+        ordered = sorted(sums.items(), key=lambda kv: -kv[1])
+        return tuple(GroupTotal(group=n, value=v, weight=float(v / total)) for n, v in ordered)
+
+    return HoldingsView(
+        as_of=AT,
+        total=total,
+        rows=rows,
+        groups=totals("group"),
+        locations=totals("location"),
+        stale_prices=1,
+    )
+
+
+def plan() -> PlanView:
+    """All 11 groups; BTC over target and out of band, ETH under."""
+    current = [41.0, 14.5, 10.0, 8.0, 9.0, 4.0, 5.0, 4.0, 2.0, 1.5, 1.0]
+    target = [35.0, 20.0, 10.0, 8.0, 9.0, 4.0, 5.0, 4.0, 2.0, 2.0, 1.0]
+    rows = tuple(
+        PlanGroupRow(group=g, current_pct=c, target_pct=t, drift_pct=c - t, band_pct=5.0)
+        for g, c, t in zip(GROUPS, current, target, strict=True)
+    )
+    return PlanView(as_of=AT, total=Decimal(100_000), groups=rows, turnover=Decimal(6_000))
+
+
+def book(integrity: BookIntegrity = BookIntegrity.VERIFIED) -> BookSnapshot:
+    """Six levels a side around 60,000 with a 1.0 spread."""
+    asks = tuple(
+        BookLevel(price=Decimal("60000.5") + i * Decimal("1.5"), qty=Decimal("0.25") * (i + 1))
+        for i in range(6)
+    )
+    bids = tuple(
+        BookLevel(price=Decimal("59999.5") - i * Decimal("1.5"), qty=Decimal("0.3") * (i + 1))
+        for i in range(6)
+    )
+    return BookSnapshot(
+        venue="sim-a", symbol="BTC/USDT", bids=bids, asks=asks, ts=AT, integrity=integrity
+    )
+
+
+def events() -> tuple[LogEvent, ...]:
+    """Oldest first: start-up, an order filled, a rejected order, a large print."""
+    return (
+        LogEvent(ts=AT, kind=EventKind.SYSTEM, message="cockpit 0.1.0 started in PAPER mode"),
+        LogEvent(
+            ts=AT.replace(second=5),
+            kind=EventKind.ORDER_FILLED,
+            message="filled buy 0.1 BTC/USDT @ 60000",
+            venue="sim-a",
+            symbol="BTC/USDT",
+            side=Side.BUY,
+            qty=Decimal("0.1"),
+            price=Decimal(60000),
+            slippage_bps=1.5,
+            latency_ms=42.0,
+        ),
+        LogEvent(
+            ts=AT.replace(second=9),
+            kind=EventKind.ORDER_REJECTED,
+            level=EventLevel.WARNING,
+            message="rejected sell 9 ETH/USDT (insufficient balance)",
+            venue="sim-b",
+            symbol="ETH/USDT",
+            side=Side.SELL,
+        ),
+        LogEvent(
+            ts=AT.replace(second=12),
+            kind=EventKind.MARKET,
+            level=EventLevel.DEBUG,
+            message="▼ print sell 2 BTC @ 59990 ($119,980)",
+            venue="sim-a",
+            symbol="BTC/USDT",
+            side=Side.SELL,
+        ),
+    )
