@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from decimal import Decimal
 
 import pytest
@@ -174,6 +175,7 @@ async def test_resting_limit_fills_as_maker_when_traded_through() -> None:
         del book.bids[ticks]
     book.asks[limit_ticks] = 3.0
     stream = venue.stream([SYMBOL])
+    assert isinstance(stream, AsyncGenerator)  # so it can be closed
     assert isinstance(await anext(stream), FeedHealth)
     await anext(stream)  # the first market event comes after resting orders were checked
     await stream.aclose()
