@@ -21,10 +21,10 @@ from core.views import CockpitState, CycleMarket, SelectMarket
 TIMEOUT_S = 30
 
 
-def settings(db: Path, **store: float) -> Settings:
+def settings(db: Path) -> Settings:
     return Settings(
         sim=SimConfig(tick_hz=100, history_days=400),
-        store=StoreConfig(path=db, **store),  # type: ignore[arg-type]
+        store=StoreConfig(path=db),
     )
 
 
