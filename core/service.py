@@ -130,6 +130,8 @@ class Core:
             since = utcnow().date() - timedelta(days=self.settings.risk.window_days + 2)
             self.closes = await self.store.daily_closes(self.history.name, since=since)
         await self._poll_balances()
+        # The first snapshot at start: a short session still records its balances.
+        self.store.record_balances(self.balances.values())
         self.log_event(
             EventKind.SYSTEM,
             f"cockpit {__version__} started in {self.settings.mode.value.upper()} mode on "

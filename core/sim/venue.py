@@ -197,12 +197,27 @@ class SimVenue:
         if ref is None:
             return "no liquidity"
         if request.side is Side.BUY:
-            need = request.qty * ref * (1 + inst.taker_fee)
+            # A market buy pays every level it walks, not just the touch.
+            cost = request.qty * ref if request.price else self._walk_cost(market, request.qty)
+            need = cost * (1 + inst.taker_fee)
             if self._free(inst.quote) < need:
                 return f"insufficient {inst.quote}: need {need:.2f}"
         elif self._free(inst.base) < request.qty:
             return f"insufficient {inst.base}: need {request.qty}"
         return None
+
+    def _walk_cost(self, market: SimMarket, qty: Decimal) -> Decimal:
+        """Quote a market buy of ``qty`` would pay walking the asks (the rest at the last)."""
+        book, step = market.book, market.instrument.qty_step
+        cost, remaining, price = ZERO, qty, ZERO
+        for ticks in sorted(book.asks):
+            if remaining <= 0:
+                break
+            price = book.to_decimal(ticks)
+            take = min(book.step_qty(book.asks[ticks], step), remaining)
+            cost += take * price
+            remaining -= take
+        return cost + remaining * price
 
     def _free(self, asset: str) -> Decimal:
         return self._balances.get(asset, ZERO) - self._locked.get(asset, ZERO)

@@ -110,7 +110,11 @@ class Store:
         except (OSError, aiosqlite.Error) as exc:
             raise StoreError(f"{path}: cannot open database: {exc}") from exc
         store = cls(conn, path, flush_ms, batch_rows)
-        await store._migrate()
+        try:
+            await store._migrate()
+        except BaseException:
+            await conn.close()  # an unclosed connection's thread would keep the process alive
+            raise
         store._flusher = asyncio.create_task(store._flush_loop(), name="store-flusher")
         return store
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from decimal import Decimal
 
 import pytest
@@ -174,6 +175,7 @@ async def test_resting_limit_fills_as_maker_when_traded_through() -> None:
         del book.bids[ticks]
     book.asks[limit_ticks] = 3.0
     stream = venue.stream([SYMBOL])
+    assert isinstance(stream, AsyncGenerator)  # so it can be closed
     assert isinstance(await anext(stream), FeedHealth)
     await anext(stream)  # the first market event comes after resting orders were checked
     await stream.aclose()
@@ -220,3 +222,24 @@ async def test_post_only_that_would_cross_is_rejected() -> None:
     order = await venue.submit(request("p1", Side.BUY, "0.01", OrderType.POST_ONLY, snap.best_ask))
     assert order.status is OrderStatus.REJECTED
     assert order.reason == "post-only order would take liquidity"
+
+
+async def test_market_buy_cannot_overdraw_by_walking_the_book() -> None:
+    venue = make_venue({"USDT": Decimal(1)})
+    inst = next(i for i in await venue.load_instruments() if i.symbol == SYMBOL)
+    snap = venue.book(SYMBOL, 10)
+    assert snap is not None and snap.best_ask is not None
+    levels = snap.asks[:5]
+    qty = sum((lv.qty for lv in levels), Decimal(0))
+    walked = sum((lv.qty * lv.price for lv in levels), Decimal(0))
+    # Enough for the whole quantity at the touch, not for the five levels it walks.
+    venue._balances["USDT"] = qty * snap.best_ask * (1 + inst.taker_fee)
+    assert walked > qty * snap.best_ask
+    short = await venue.submit(request("w1", Side.BUY, str(qty)))
+    assert short.status is OrderStatus.REJECTED and short.reason
+    assert "insufficient USDT" in short.reason
+    venue._balances["USDT"] = walked * (1 + inst.taker_fee)
+    ok = await venue.submit(request("w2", Side.BUY, str(qty)))
+    assert ok.status is OrderStatus.FILLED
+    usdt = (await balances_of(venue))["USDT"][0]
+    assert Decimal(0) <= usdt < Decimal("0.0001")

@@ -20,8 +20,8 @@ from core.sim.world import SimWorld
 VENUES = ["sim-a", "sim-b"]
 
 
-def make_world(seed: int = 7, **overrides: float) -> SimWorld:
-    config = SimConfig(seed=seed, history_days=60, **overrides)  # type: ignore[arg-type]
+def make_world(seed: int = 7) -> SimWorld:
+    config = SimConfig(seed=seed, history_days=60)
     return SimWorld(config, list(VENUES))
 
 
@@ -173,7 +173,10 @@ async def test_demo_portfolio_spread_over_venues_and_cold_wallet() -> None:
     assert per_venue["sim-a"] and per_venue["sim-b"] and wallet
     for column, balances in enumerate([per_venue["sim-a"], per_venue["sim-b"], wallet]):
         expected = sum(cols[column] for cols in DEMO_ALLOCATION.values())
-        value = sum(qty * Decimal(repr(world.usd_price(a) or 0)) for a, qty in balances.items())
+        value = sum(
+            (qty * Decimal(repr(world.usd_price(a) or 0)) for a, qty in balances.items()),
+            Decimal(0),
+        )
         # Quantities are rounded to each asset's step: a few dollars at most.
         assert abs(value - expected) < 10, (column, value, expected)
         assert set(balances) == {a for a, cols in DEMO_ALLOCATION.items() if cols[column]}
