@@ -20,7 +20,6 @@ import orjson
 
 from core.feeds.book import L2Book
 from core.feeds.events import (
-    BookStats,
     BookSynced,
     FeedEvent,
     Malformed,
@@ -32,6 +31,7 @@ from core.feeds.events import (
     TradePrinted,
     VenueReply,
 )
+from core.feeds.handler import BookHandler
 from core.feeds.numbers import decimals_of, str_ticks
 from core.models import Side, Trade
 
@@ -52,7 +52,7 @@ class BinanceBook(SymbolBook):
         self.pending_ticker: dict[str, Any] | None = None
 
 
-class BinanceHandler:
+class BinanceHandler(BookHandler[BinanceBook]):
     """Turns Binance frames and depth snapshots into book state and events.
 
     ``names`` maps the venue's symbols (``BTCUSDT``) to the names events should carry
@@ -63,10 +63,8 @@ class BinanceHandler:
     venue = VENUE
 
     def __init__(self, names: Mapping[str, str] | None = None) -> None:
+        super().__init__()
         self.names: dict[str, str] = dict(names or {})
-        self.books: dict[str, BinanceBook] = {}
-        self.frames = 0
-        self.malformed = 0
         self.last_venue_time: int | None = None
         """The latest exchange event time seen (ms since the epoch)."""
         self.best: dict[str, tuple[Decimal, Decimal, Decimal, Decimal]] = {}
@@ -74,18 +72,6 @@ class BinanceHandler:
         self._last_trade_id: dict[str, int] = {}
 
     # ------------------------------------------------------------------ public
-
-    def book(self, symbol: str) -> BinanceBook | None:
-        return self.books.get(symbol)
-
-    def totals(self) -> BookStats:
-        total = BookStats()
-        for sb in self.books.values():
-            total.add(sb.stats)
-        return total
-
-    def forget(self, symbol: str) -> None:
-        self.books.pop(symbol, None)
 
     def on_message(self, raw: str | bytes) -> list[FeedEvent]:
         """Handle one received frame; never raises for bad input (reports :class:`Malformed`)."""
@@ -167,10 +153,6 @@ class BinanceHandler:
         return out
 
     # ------------------------------------------------------------------ internals
-
-    def _malformed(self, reason: str) -> list[FeedEvent]:
-        self.malformed += 1
-        return [Malformed(reason)]
 
     def _new_book(self, symbol: str, sample: list[str]) -> BinanceBook:
         sb = BinanceBook(symbol, decimals_of(sample[0]), decimals_of(sample[1]))

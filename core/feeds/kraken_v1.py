@@ -16,44 +16,29 @@ import orjson
 from core.feeds.book import L2Book
 from core.feeds.events import (
     HEARTBEAT,
-    BookStats,
     BookSynced,
     FeedEvent,
-    Malformed,
     ShutdownNotice,
     Subscribed,
     SymbolBook,
     SyncState,
     VenueReply,
 )
+from core.feeds.handler import BookHandler
 from core.feeds.numbers import decimals_of, str_ticks
 
 VENUE = "kraken"
 _LIVE = SyncState.LIVE
 
 
-class KrakenV1Handler:
+class KrakenV1Handler(BookHandler[SymbolBook]):
     """Rebuilds Kraken v1 books, checking the CRC32 checksum on every update."""
 
     venue = VENUE
 
     def __init__(self) -> None:
-        self.books: dict[str, SymbolBook] = {}
-        self.frames = 0
-        self.malformed = 0
+        super().__init__()
         self.last_venue_time: str | None = None
-
-    def book(self, symbol: str) -> SymbolBook | None:
-        return self.books.get(symbol)
-
-    def totals(self) -> BookStats:
-        total = BookStats()
-        for sb in self.books.values():
-            total.add(sb.stats)
-        return total
-
-    def forget(self, symbol: str) -> None:
-        self.books.pop(symbol, None)
 
     def on_message(self, raw: str | bytes) -> list[FeedEvent]:
         """Handle one received frame; never raises for bad input (reports :class:`Malformed`)."""
@@ -73,10 +58,6 @@ class KrakenV1Handler:
             return self._malformed("neither an array nor an object")
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             return self._malformed(f"{type(exc).__name__}: {exc}")
-
-    def _malformed(self, reason: str) -> list[FeedEvent]:
-        self.malformed += 1
-        return [Malformed(reason)]
 
     def _on_event(self, msg: dict[str, Any]) -> list[FeedEvent]:
         event = msg.get("event")

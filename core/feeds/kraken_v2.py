@@ -23,7 +23,6 @@ import orjson
 from core.feeds.book import L2Book
 from core.feeds.events import (
     HEARTBEAT,
-    BookStats,
     BookSynced,
     FeedEvent,
     InstrumentsUpdated,
@@ -37,6 +36,7 @@ from core.feeds.events import (
     TradePrinted,
     VenueReply,
 )
+from core.feeds.handler import BookHandler
 from core.feeds.numbers import FLOAT_EXACT_LIMIT, InexactNumber, decimal_ticks
 from core.models import Instrument, Side, Trade
 
@@ -74,7 +74,7 @@ def _exact(raw: str | bytes) -> Any:
     return json.loads(raw, parse_float=Decimal)
 
 
-class KrakenV2Handler:
+class KrakenV2Handler(BookHandler[SymbolBook]):
     """Turns Kraken v2 frames into book state and :mod:`core.feeds.events`.
 
     ``depth`` fixes the book depth for every symbol; ``None`` takes it from the subscription
@@ -86,13 +86,11 @@ class KrakenV2Handler:
     def __init__(
         self, depth: int | None = None, precisions: Mapping[str, Precision] | None = None
     ) -> None:
+        super().__init__()
         self.depth = depth
         self.precisions: dict[str, Precision] = dict(precisions or {})
         self.instruments: dict[str, Instrument] = {}
-        self.books: dict[str, SymbolBook] = {}
         self.tickers: dict[str, Ticker] = {}
-        self.frames = 0
-        self.malformed = 0
         self.last_venue_time: str | None = None
         """The latest exchange timestamp seen (ISO 8601), for the clock-offset estimate."""
         self._depths: dict[str, int] = {}
@@ -100,19 +98,6 @@ class KrakenV2Handler:
         self._missing: set[str] = set()
 
     # ------------------------------------------------------------------ public reads
-
-    def book(self, symbol: str) -> SymbolBook | None:
-        return self.books.get(symbol)
-
-    def totals(self) -> BookStats:
-        total = BookStats()
-        for sb in self.books.values():
-            total.add(sb.stats)
-        return total
-
-    def forget(self, symbol: str) -> None:
-        """Drop a symbol's book (after an unsubscribe); its next snapshot starts afresh."""
-        self.books.pop(symbol, None)
 
     # ------------------------------------------------------------------ frames
 
@@ -144,10 +129,6 @@ class KrakenV2Handler:
             return []
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             return self._malformed(f"{channel or 'frame'}: {type(exc).__name__}: {exc}")
-
-    def _malformed(self, reason: str) -> list[FeedEvent]:
-        self.malformed += 1
-        return [Malformed(reason)]
 
     # ------------------------------------------------------------------ book
 

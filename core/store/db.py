@@ -88,7 +88,6 @@ class Store:
         """Per statement: objects queued as they are, turned into rows only when written."""
         self._pending = 0
         self._wake = asyncio.Event()
-        self._flushed = asyncio.Event()
         self._flush_lock = asyncio.Lock()
         self._closed = False
         self._flusher: asyncio.Task[None] | None = None
