@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,3 +32,19 @@ def _isolated_dirs(
     for name in list(os.environ):
         if name.startswith("COCKPIT_") and name != "COCKPIT_SHARED_DATA":
             monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_threads() -> Iterator[None]:
+    """Fail the test that leaves a non-daemon thread running.
+
+    Such a thread (an unclosed aiosqlite connection, a core that was never stopped) keeps
+    the interpreter alive after the last test, so the run would hang instead of failing.
+    """
+    before = set(threading.enumerate())
+    yield
+    leaked = [t for t in threading.enumerate() if t not in before and not t.daemon]
+    for thread in leaked:
+        thread.join(timeout=2.0)
+    alive = [t.name for t in leaked if t.is_alive()]
+    assert not alive, f"test left non-daemon threads running: {alive}"

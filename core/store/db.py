@@ -102,17 +102,22 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = await aiosqlite.connect(path, isolation_level=None)
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA synchronous=NORMAL")
-            await conn.execute("PRAGMA busy_timeout=5000")
-            await conn.execute("PRAGMA foreign_keys=ON")
         except (OSError, aiosqlite.Error) as exc:
             raise StoreError(f"{path}: cannot open database: {exc}") from exc
-        store = cls(conn, path, flush_ms, batch_rows)
+        # From here on every failure closes the connection: its worker thread is not a
+        # daemon, so leaving it open would keep the process alive after it has finished.
         try:
+            try:
+                await conn.execute("PRAGMA journal_mode=WAL")
+                await conn.execute("PRAGMA synchronous=NORMAL")
+                await conn.execute("PRAGMA busy_timeout=5000")
+                await conn.execute("PRAGMA foreign_keys=ON")
+            except aiosqlite.Error as exc:
+                raise StoreError(f"{path}: cannot open database: {exc}") from exc
+            store = cls(conn, path, flush_ms, batch_rows)
             await store._migrate()
         except BaseException:
-            await conn.close()  # an unclosed connection's thread would keep the process alive
+            await conn.close()
             raise
         store._flusher = asyncio.create_task(store._flush_loop(), name="store-flusher")
         return store
