@@ -490,6 +490,8 @@ class Core:
             self.market = self.markets[(index + command.step) % len(self.markets)]
         elif isinstance(command, RefreshRisk):
             await self._recompute_risk()
+        else:
+            return CommandResult(ok=False, message=f"{command.kind}: not available yet")
         self._book_dirty = True
         self._dirty.set()
         return CommandResult(ok=True)

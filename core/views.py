@@ -17,6 +17,7 @@ from core.models import (
     FeedHealth,
     LogEvent,
     Model,
+    OrderRequest,
     Price,
     TradingMode,
     UtcDatetime,
@@ -127,7 +128,60 @@ class RefreshRisk(Model):
     kind: Literal["refresh_risk"] = "refresh_risk"
 
 
-Command = Annotated[SelectMarket | CycleMarket | RefreshRisk, Field(discriminator="kind")]
+class PlaceOrder(Model):
+    """Place one order; it goes through the pre-trade gate like every other order."""
+
+    kind: Literal["place_order"] = "place_order"
+    request: OrderRequest
+
+
+class CancelOrder(Model):
+    kind: Literal["cancel_order"] = "cancel_order"
+    venue: str
+    symbol: str
+    client_order_id: str
+
+
+class CancelAll(Model):
+    kind: Literal["cancel_all"] = "cancel_all"
+    venue: str | None = None
+    """Only this venue's open orders; every venue when None."""
+
+
+class KillSwitch(Model):
+    """Engage (cancel every open order, refuse new ones) or release the kill switch."""
+
+    kind: Literal["kill_switch"] = "kill_switch"
+    engage: bool = True
+    reason: str = ""
+
+
+class RegeneratePlan(Model):
+    kind: Literal["regenerate_plan"] = "regenerate_plan"
+    preset: str | None = None
+    """Switch to this target preset first; keep the current one when None."""
+
+
+class ExecutePlan(Model):
+    """Send the orders of a plan to execution. Refused if the plan is not the current one or
+    has expired: the user confirmed what they saw, nothing else."""
+
+    kind: Literal["execute_plan"] = "execute_plan"
+    plan_id: str
+
+
+Command = Annotated[
+    SelectMarket
+    | CycleMarket
+    | RefreshRisk
+    | PlaceOrder
+    | CancelOrder
+    | CancelAll
+    | KillSwitch
+    | RegeneratePlan
+    | ExecutePlan,
+    Field(discriminator="kind"),
+]
 
 
 class CommandResult(Model):
