@@ -15,7 +15,9 @@ so the UI can choose between a toast (transient), a modal (the user must act) an
     │   └── OrderRejected      the venue refused an order; never retried
     ├── GateRefused            the pre-trade gate refused an order (names the rule)
     ├── FeedIntegrityError     a book failed a checksum, sequence or crossed-book check
-    └── TradingDisabled        trading is paused, in replay, or read-only
+    ├── TradingDisabled        trading is paused, in replay, or read-only
+    ├── IllegalTransition      an order update the order state machine refuses
+    └── AuditBroken            the audit trail's hash chain does not verify
 """
 
 from __future__ import annotations
@@ -135,6 +137,22 @@ class TradingDisabled(CockpitError):
     """Trading is not possible right now (kill switch, replay, observer, read-only venue)."""
 
     title = "Trading disabled"
+
+
+class IllegalTransition(CockpitError):
+    """An order update would move an order along an edge its state machine does not have."""
+
+    title = "Order state conflict"
+
+
+class AuditBroken(CockpitError):
+    """The audit trail's hash chain is broken; ``row_id`` is the first row that fails."""
+
+    title = "Audit trail broken"
+
+    def __init__(self, row_id: int, message: str) -> None:
+        self.row_id = row_id
+        super().__init__(f"row {row_id}: {message}")
 
 
 def is_retryable(exc: BaseException) -> bool:

@@ -115,6 +115,30 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             ) WITHOUT ROWID""",
         ),
     ),
+    (
+        3,
+        "execution: hash-chained audit trail, paper venue state, execution flags",
+        (
+            """CREATE TABLE audit (
+                id INTEGER PRIMARY KEY,
+                ts_ns INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            )""",
+            """CREATE TABLE paper_state (
+                venue TEXT PRIMARY KEY,
+                updated_ns INTEGER NOT NULL,
+                payload TEXT NOT NULL
+            ) WITHOUT ROWID""",
+            """CREATE TABLE exec_flags (
+                key TEXT PRIMARY KEY,
+                payload TEXT NOT NULL
+            ) WITHOUT ROWID""",
+        ),
+    ),
 )
 """(version, description, statements) in ascending version order."""
 
