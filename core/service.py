@@ -20,6 +20,7 @@ from typing import Any
 
 from core import __version__
 from core.config import Settings
+from core.execution.service import ExecutionService
 from core.models import (
     Balance,
     BookSnapshot,
@@ -103,6 +104,7 @@ class Core:
         self._book_dirty = True
         self._stopping = False
         self.started = asyncio.Event()
+        self.execution: ExecutionService | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -137,6 +139,8 @@ class Core:
             f"cockpit {__version__} started in {self.settings.mode.value.upper()} mode on "
             f"{', '.join(self.venues)}",
         )
+        self.execution = ExecutionService(self)
+        await self.execution.start()  # reconciles before anything may trade
         for name, venue in self.venues.items():
             self.spawn(f"feed:{name}", self._run_feed(venue))
             self.spawn(f"user:{name}", self._run_user_stream(venue))
@@ -449,6 +453,9 @@ class Core:
             markets=self.markets,
             events=events,
             feeds=tuple(v.health() for v in self.venues.values()),
+            trading_enabled=self.execution is not None and self.execution.trading_enabled,
+            trading_reason=self.execution.disabled_reason if self.execution else None,
+            kill_level=int(self.execution.kill.level) if self.execution else 0,
         )
         self._state = state
         for listener in list(self._listeners):
@@ -478,6 +485,9 @@ class Core:
 
     async def execute(self, command: Command) -> CommandResult:
         """Carry out a client's command."""
+        handled = await self.execution.handle(command) if self.execution else None
+        if handled is not None:
+            return handled
         if isinstance(command, SelectMarket):
             key = f"{command.venue}:{command.symbol}"
             if key not in self.instruments:

@@ -107,6 +107,10 @@ class CockpitState(Model):
     events: tuple[LogEvent, ...] = ()
     feeds: tuple[FeedHealth, ...] = ()
     trading_enabled: bool = True
+    trading_reason: str | None = None
+    """Why trading is disabled (kill switch, reconciling, breaker), when it is."""
+    kill_level: int = 0
+    """0 armed, 1 paused, 2 open orders cancelled, 3 flattened (core.execution.safety)."""
     replay: bool = False
 
 
@@ -154,6 +158,8 @@ class KillSwitch(Model):
     kind: Literal["kill_switch"] = "kill_switch"
     engage: bool = True
     reason: str = ""
+    level: int | None = None
+    """Escalate to this level (1 pause, 2 cancel all, 3 flatten); one step when None."""
 
 
 class RegeneratePlan(Model):

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import Field
-
+from core.config import GateConfig
 from core.errors import GateRefused
 from core.execution.matching import walk
 from core.models import (
@@ -25,21 +24,13 @@ from core.models import (
     BookIntegrity,
     BookSnapshot,
     Instrument,
-    Model,
     OrderRequest,
     OrderType,
     Side,
 )
 
-
-class GateLimits(Model):
-    """The gate's thresholds (from ``execution.gate`` in config)."""
-
-    book_stale_s: float = Field(default=10.0, gt=0)
-    price_band_pct: Decimal = Field(default=Decimal(5), gt=0)
-    max_order_usd: Decimal = Field(default=Decimal(50_000), gt=0)
-    max_portfolio_pct: Decimal = Field(default=Decimal(25), gt=0, le=100)
-    daily_turnover_usd: Decimal = Field(default=Decimal(250_000), gt=0)
+GateLimits = GateConfig
+"""The gate's thresholds are the ``execution.gate`` config section."""
 
 
 @dataclass(frozen=True, slots=True)

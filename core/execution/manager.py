@@ -174,11 +174,15 @@ class OrderManager:
 
     # ------------------------------------------------------------------ placing
 
-    async def place(self, request: OrderRequest, *, actor: str = "operator") -> Order:
+    async def place(
+        self, request: OrderRequest, *, actor: str = "operator", override: str | None = None
+    ) -> Order:
         """Gate, write ahead, audit, send. Raises GateRefused; otherwise returns the order.
 
         The returned order may be ``rejected`` (the venue said no; never retried) or
-        ``unknown`` (retries exhausted; reconciliation settles it).
+        ``unknown`` (retries exhausted; reconciliation settles it). ``override`` names one
+        reason trading is disabled that this order may ignore (the kill switch's own flatten
+        sells); every other rule still applies.
         """
         known = self.orders.get(request.client_order_id)
         if known is not None:
@@ -187,14 +191,14 @@ class OrderManager:
             raise GateRefused("duplicate", f"{request.client_order_id} is being placed already")
         self._placing.add(request.client_order_id)
         try:
-            return await self._place(request, actor)
+            return await self._place(request, actor, override)
         finally:
             self._placing.discard(request.client_order_id)
 
-    async def _place(self, request: OrderRequest, actor: str) -> Order:
+    async def _place(self, request: OrderRequest, actor: str, override: str | None) -> Order:
         t0 = time.monotonic()
         try:
-            approval = gate.check(request, await self._context(request), self.limits)
+            approval = gate.check(request, await self._context(request, override), self.limits)
         except GateRefused as exc:
             await self.audit.append("order.refused", actor, _request_payload(request, exc.rule))
             self._event(
@@ -502,7 +506,9 @@ class OrderManager:
 
     # ------------------------------------------------------------------ gate context
 
-    async def _context(self, request: OrderRequest) -> gate.GateContext:
+    async def _context(
+        self, request: OrderRequest, override: str | None = None
+    ) -> gate.GateContext:
         if request.venue in self.__venues:
             await self.refresh_balances(request.venue)
         inst = self.market.instrument(request.venue, request.symbol)
@@ -512,7 +518,7 @@ class OrderManager:
         }
         today = utcnow().date()
         turnover = self.turnover_usd if today == self.turnover_day else ZERO
-        disabled = self.disabled_reason
+        disabled = "; ".join(v for k, v in self.disabled.items() if k != override) or None
         if request.venue not in self.__venues:
             disabled = disabled or f"{request.venue} is not a trading venue"
         return gate.GateContext(

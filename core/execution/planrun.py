@@ -1,0 +1,123 @@
+"""Running a plan: sells first, then buys, a bounded number in flight, progress, abort.
+
+A :class:`PlanRun` takes the requests of a confirmed plan and places them through a
+``place`` callable (the order manager's, so every one passes the gate). Sells go first so
+their proceeds fund the buys; within each phase at most ``concurrency`` orders are in flight.
+Progress is reported after every order; :meth:`PlanRun.abort` stops new orders at once (the
+orders in flight finish; the caller decides whether to cancel what rests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core.errors import CockpitError
+from core.models import Order, OrderRequest, OrderStatus, Side
+from core.plan.models import Plan
+
+
+@dataclass(frozen=True, slots=True)
+class PlanProgress:
+    plan_id: str
+    total: int
+    done: int
+    failed: int
+    phase: str
+    last: str = ""
+    aborted: bool = False
+
+    @property
+    def finished(self) -> bool:
+        return self.aborted or self.done + self.failed >= self.total
+
+
+Place = Callable[[OrderRequest], Awaitable[Order]]
+OnProgress = Callable[[PlanProgress], None]
+
+
+def plan_requests(plan: Plan) -> list[OrderRequest]:
+    """The plan's orders as requests, sells before buys (each keeps its plan sequence)."""
+    ordered = sorted(plan.orders, key=lambda o: (o.side is not Side.SELL, o.seq))
+    return [o.to_request(plan.id) for o in ordered]
+
+
+def refuse_reason(plan: Plan, current_id: str | None, now: datetime) -> str | None:
+    """Why a plan may not be executed now (not the current one, or expired), or None."""
+    if current_id is None or plan.id != current_id:
+        return f"plan {plan.id} is not the current plan"
+    if now >= plan.expires_at:
+        return f"plan {plan.id} expired at {plan.expires_at.isoformat()}"
+    return None
+
+
+@dataclass(slots=True)
+class PlanRun:
+    plan_id: str
+    requests: Sequence[OrderRequest]
+    place: Place
+    concurrency: int = 2
+    on_progress: OnProgress = lambda _p: None
+    results: dict[str, Order | str] = field(default_factory=dict)
+    _abort: asyncio.Event = field(default_factory=asyncio.Event)
+    _done: int = 0
+    _failed: int = 0
+
+    def abort(self) -> None:
+        self._abort.set()
+
+    @property
+    def aborted(self) -> bool:
+        return self._abort.is_set()
+
+    def progress(self, phase: str, last: str = "") -> PlanProgress:
+        return PlanProgress(
+            self.plan_id,
+            len(self.requests),
+            self._done,
+            self._failed,
+            phase,
+            last,
+            self.aborted,
+        )
+
+    async def run(self) -> PlanProgress:
+        sells = [r for r in self.requests if r.side is Side.SELL]
+        buys = [r for r in self.requests if r.side is Side.BUY]
+        for phase, batch in (("sells", sells), ("buys", buys)):
+            if self.aborted:
+                break
+            slots = asyncio.Semaphore(self.concurrency)
+
+            async def one(
+                request: OrderRequest, phase: str = phase, slots: asyncio.Semaphore = slots
+            ) -> None:
+                async with slots:
+                    if self.aborted:
+                        return
+                    await self._place_one(request, phase)
+
+            async with asyncio.TaskGroup() as group:
+                for request in batch:
+                    group.create_task(one(request), name=f"plan:{request.client_order_id}")
+        final = self.progress("done" if not self.aborted else "aborted")
+        self.on_progress(final)
+        return final
+
+    async def _place_one(self, request: OrderRequest, phase: str) -> None:
+        try:
+            order = await self.place(request)
+        except CockpitError as exc:
+            self.results[request.client_order_id] = str(exc)
+            self._failed += 1
+            self.on_progress(self.progress(phase, f"{request.client_order_id}: {exc}"))
+            return
+        self.results[request.client_order_id] = order
+        bad = order.status in (OrderStatus.REJECTED, OrderStatus.UNKNOWN)
+        if bad:
+            self._failed += 1
+        else:
+            self._done += 1
+        self.on_progress(self.progress(phase, f"{order.client_order_id}: {order.status.value}"))

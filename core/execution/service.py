@@ -1,0 +1,414 @@
+"""Execution inside the running core: venues, the order manager, safety, plans, commands.
+
+:class:`ExecutionService` is what :class:`~core.service.Core` constructs and calls; all the
+execution logic lives here so the core itself only gains a few lines. In paper mode (the
+default) every venue's orders go to a :class:`~core.execution.paper.PaperVenue` over that
+venue's own books, seeded from its real balances the first time and persisted after; only
+``mode: live`` sends orders to the venues themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from core.errors import CockpitError, GateRefused
+from core.execution.manager import FLAG_UPSERT, OrderManager, TradingVenue
+from core.execution.paper import LatencyModel, PaperVenue
+from core.execution.planrun import PlanProgress, PlanRun, plan_requests, refuse_reason
+from core.execution.retry import RetryPolicy
+from core.execution.safety import Breakers, KillLevel, KillSwitch, flatten_orders
+from core.models import (
+    ZERO,
+    BookSnapshot,
+    EventKind,
+    EventLevel,
+    Instrument,
+    LogEvent,
+    OrderStatus,
+    TradingMode,
+    utcnow,
+)
+from core.plan.models import Plan
+from core.store.db import to_ns
+from core.valuation import quotes_from_books, resolve_prices
+from core.views import (
+    CancelAll,
+    CancelOrder,
+    Command,
+    CommandResult,
+    ExecutePlan,
+    PlaceOrder,
+)
+from core.views import (
+    KillSwitch as KillSwitchCommand,
+)
+
+if TYPE_CHECKING:
+    from core.service import Core
+
+KILL_KEY = "kill_switch"
+PAPER_UPSERT = "INSERT OR REPLACE INTO paper_state (venue, updated_ns, payload) VALUES (?, ?, ?)"
+
+
+class CoreMarket:
+    """The gate's view of markets and the portfolio, read from the running core."""
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
+
+    def instrument(self, venue: str, symbol: str) -> Instrument | None:
+        return self._core.instruments.get(f"{venue}:{symbol}")
+
+    def book(self, venue: str, symbol: str) -> BookSnapshot | None:
+        source = self._core.venues.get(venue)
+        return source.book(symbol, 50) if source is not None else None
+
+    def usd_price(self, asset: str) -> Decimal | None:
+        core = self._core
+        books = [
+            b
+            for i in core.instruments.values()
+            if (v := core.venues.get(i.venue)) is not None and (b := v.book(i.symbol, 1))
+        ]
+        now = utcnow()
+        price = resolve_prices(
+            [asset], quotes_from_books(books), now, core.settings.portfolio.stale_after_s
+        )[asset]
+        return price.value
+
+    def portfolio_usd(self) -> Decimal:
+        state = self._core.state
+        if state is not None and state.holdings is not None:
+            return state.holdings.total
+        return ZERO
+
+
+class ExecutionService:
+    """Owns the order manager and everything around it for one core."""
+
+    def __init__(self, core: Core, *, rng: random.Random | None = None) -> None:
+        self.core = core
+        self.config = core.settings.execution
+        self.mode = core.settings.mode
+        self.kill = KillSwitch()
+        self.breakers = Breakers(self.config.breakers)
+        self.paper: dict[str, PaperVenue] = {}
+        self.manager: OrderManager | None = None
+        self.plans: dict[str, Plan] = {}
+        self.current_plan_id: str | None = None
+        self.plan_runs: dict[str, PlanRun] = {}
+        self.progress: PlanProgress | None = None
+        self._rng = rng or random.Random()
+
+    # ------------------------------------------------------------------ start
+
+    async def start(self) -> None:
+        """Build the trading venues and the manager, reconcile, then start the loops."""
+        core = self.core
+        store = core.store
+        assert store is not None, "the core opens its store before execution starts"
+        venues: dict[str, TradingVenue] = {}
+        if self.mode is TradingMode.PAPER:
+            for name, source in core.venues.items():
+                paper = await self._paper_for(name, source)
+                self.paper[name] = paper
+                venues[name] = paper
+            # Holdings come from the paper accounts: paper fills must show in the portfolio.
+            core.accounts = [
+                self.paper.get(a.venue, a) if hasattr(a, "venue") else a for a in core.accounts
+            ]
+        else:
+            venues = dict(core.venues)
+        r = self.config.retry
+        self.manager = OrderManager(
+            venues,
+            store,
+            CoreMarket(core),
+            limits=self.config.gate,
+            policy=RetryPolicy(r.attempts, r.base_s, r.cap_s, r.rate_limit_floor_s),
+            rate_per_s=r.rate_per_s,
+            submit_timeout_s=r.submit_timeout_s,
+            emit=self._emit,
+            rng=self._rng,
+            on_error=self._on_venue_error,
+        )
+        rows = await store.fetch_all("SELECT payload FROM exec_flags WHERE key = ?", (KILL_KEY,))
+        if rows:
+            self.kill = KillSwitch.from_json(json.loads(rows[0][0]))
+            if self.kill.engaged:
+                self.manager.disable(
+                    KILL_KEY, f"kill switch {self.kill.level.label}: {self.kill.reason}"
+                )
+        await self.manager.load()
+        await self.manager.reconcile(startup=True)
+        if self.paper:
+            await core._poll_balances()  # the portfolio now reads the paper accounts
+        for name, venue in venues.items():
+            core.spawn(f"exec:user:{name}", self._user_stream(venue))
+        core.spawn("exec:reconcile", self._every(self.config.reconcile_s, self._reconcile))
+        if self.paper:
+            core.spawn("exec:paper", self._every(0.2, self._match_paper))
+
+    async def _paper_for(self, name: str, source: Any) -> PaperVenue:
+        store = self.core.store
+        assert store is not None
+        rows = await store.fetch_all("SELECT payload FROM paper_state WHERE venue = ?", (name,))
+        balances: dict[str, Decimal] = {}
+        if not rows:
+            balances = {b.asset: b.total for b in await source.fetch_balances()}
+        instruments = {i.symbol: i for i in self.core.instruments.values() if i.venue == name}
+        p = self.config.paper
+
+        async def persist(venue: str, state: str) -> None:
+            await store.add_durable(PAPER_UPSERT, (venue, to_ns(utcnow()), state))
+
+        paper = PaperVenue(
+            name,
+            lambda symbol: source.book(symbol, 50),
+            instruments,
+            balances,
+            latency=LatencyModel(p.latency_ms, p.jitter_ms, seed=self._rng.randrange(1 << 30)),
+            persist=persist,
+            state=rows[0][0] if rows else None,
+        )
+        if not rows:
+            await persist(name, paper.dump())
+        return paper
+
+    @property
+    def trading_enabled(self) -> bool:
+        return self.manager is not None and self.manager.trading_enabled
+
+    @property
+    def disabled_reason(self) -> str | None:
+        return self.manager.disabled_reason if self.manager else "execution not started"
+
+    # ------------------------------------------------------------------ loops
+
+    async def _every(self, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            await job()
+
+    async def _user_stream(self, venue: TradingVenue) -> None:
+        assert self.manager is not None
+        async for event in venue.user_stream():
+            await self.manager.on_user_event(event)
+            if self.paper:
+                await self.core._poll_balances()  # holdings follow paper fills at once
+
+    async def _reconcile(self) -> None:
+        assert self.manager is not None
+        try:
+            await self.manager.reconcile()
+        except CockpitError as exc:
+            self._on_venue_error(exc)
+        now = utcnow()
+        trips = [self.breakers.on_value(CoreMarket(self.core).portfolio_usd(), now)]
+        for name in self.manager.venue_names:
+            source = self.core.venues.get(name)
+            if source is not None:
+                trips.append(self.breakers.on_feed_age(name, source.health().age_s(now)))
+        for reason in trips:
+            if reason:
+                await self.engage(KillLevel.PAUSED, f"breaker: {reason}", actor="breaker")
+
+    async def _match_paper(self) -> None:
+        for paper in self.paper.values():
+            await paper.check_resting()
+
+    def _on_venue_error(self, exc: BaseException) -> None:
+        reason = self.breakers.on_error(utcnow())
+        if reason and self.kill.level < KillLevel.PAUSED:
+            self.core.spawn(
+                "exec:breaker", self.engage(KillLevel.PAUSED, f"breaker: {reason}", actor="breaker")
+            )
+
+    def _emit(self, event: LogEvent) -> None:
+        fields = event.model_dump(exclude={"ts", "kind", "level", "message"}, exclude_none=True)
+        self.core.log_event(event.kind, event.message, level=event.level, **fields)
+
+    # ------------------------------------------------------------------ kill switch
+
+    async def engage(
+        self, level: KillLevel | None, reason: str, *, actor: str = "operator"
+    ) -> KillLevel:
+        """Escalate the kill switch (to ``level``, or one step) and carry out that level."""
+        assert self.manager is not None
+        target = (
+            level if level is not None else KillLevel(min(self.kill.level + 1, KillLevel.FLATTENED))
+        )
+        await self.manager.audit.append(
+            "kill_switch.engage", actor, {"level": target.label, "reason": reason}
+        )
+        if not self.kill.escalate(target, reason, utcnow()):
+            return self.kill.level
+        self.manager.disable(KILL_KEY, f"kill switch {target.label}: {reason}")
+        await self._save_kill()
+        for run in self.plan_runs.values():
+            run.abort()
+        self._emit(
+            LogEvent(
+                ts=utcnow(),
+                kind=EventKind.ALERT,
+                level=EventLevel.ALERT,
+                message=f"kill switch → {target.label} ({reason})",
+            )
+        )
+        if target >= KillLevel.CANCELLED:
+            await self.manager.cancel_all(actor=actor)
+        if target >= KillLevel.FLATTENED:
+            await self._flatten(actor)
+        return self.kill.level
+
+    async def _flatten(self, actor: str) -> None:
+        assert self.manager is not None
+        free = {
+            venue: {a: b.free for a, b in rows.items()}
+            for venue, rows in self.manager.balances.items()
+        }
+        prefix = f"flat-{to_ns(utcnow())}"
+        orders = flatten_orders(
+            free, self.core.instruments.values(), self.config.breakers.flatten_to, prefix=prefix
+        )
+        for request in orders:
+            try:
+                await self.manager.place(request, actor=actor, override=KILL_KEY)
+            except GateRefused as exc:
+                self._emit(
+                    LogEvent(
+                        ts=utcnow(),
+                        kind=EventKind.ALERT,
+                        level=EventLevel.WARNING,
+                        message=f"flatten {request.symbol} refused: {exc}",
+                        venue=request.venue,
+                        symbol=request.symbol,
+                    )
+                )
+
+    async def rearm(self, *, actor: str = "operator") -> None:
+        assert self.manager is not None
+        await self.manager.audit.append("kill_switch.rearm", actor, {"was": self.kill.level.label})
+        self.kill.rearm()
+        self.breakers.errors.clear()
+        self.breakers.peak_day = None
+        self.manager.enable(KILL_KEY)
+        await self._save_kill()
+        self._emit(LogEvent(ts=utcnow(), kind=EventKind.SYSTEM, message="kill switch re-armed"))
+
+    async def _save_kill(self) -> None:
+        store = self.core.store
+        assert store is not None
+        await store.add_durable(FLAG_UPSERT, (KILL_KEY, json.dumps(self.kill.to_json())))
+
+    # ------------------------------------------------------------------ plans
+
+    def offer_plan(self, plan: Plan) -> None:
+        """Make ``plan`` the current plan (the one the operator sees and may execute)."""
+        self.plans[plan.id] = plan
+        self.current_plan_id = plan.id
+
+    async def execute_plan(self, plan_id: str, *, actor: str = "operator") -> PlanRun:
+        """Check, audit and start a plan; returns the run (its task runs in the core)."""
+        assert self.manager is not None
+        plan = self.plans.get(plan_id)
+        if plan is None:
+            raise GateRefused("plan", f"unknown plan {plan_id}")
+        now = utcnow()
+        reason = refuse_reason(plan, self.current_plan_id, now)
+        if reason is None:
+            books = [b for k in plan.reference_mids if (b := self._book(k)) is not None]
+            stale = plan.staleness(books, now)
+            reason = "; ".join(stale.reasons) if stale.stale else None
+        if reason is None and not self.manager.trading_enabled:
+            reason = self.manager.disabled_reason
+        if reason is not None:
+            await self.manager.audit.append(
+                "plan.refused", actor, {"plan_id": plan_id, "reason": reason}
+            )
+            raise GateRefused("plan", reason)
+        await self.manager.audit.append(
+            "plan.execute", actor, {"plan_id": plan_id, "orders": len(plan.orders)}
+        )
+        manager = self.manager
+        run = PlanRun(
+            plan_id,
+            plan_requests(plan),
+            lambda r: manager.place(r, actor=f"plan:{plan_id}"),
+            concurrency=self.config.plan_concurrency,
+            on_progress=self._on_progress,
+        )
+        self.plan_runs[plan_id] = run
+        self.current_plan_id = None  # a plan runs once
+        self.core.spawn(f"plan:{plan_id}", run.run())
+        return run
+
+    def abort_plans(self) -> int:
+        running = [r for r in self.plan_runs.values() if not r.progress("").finished]
+        for run in running:
+            run.abort()
+        return len(running)
+
+    def _book(self, key: str) -> BookSnapshot | None:
+        venue, _, symbol = key.partition(":")
+        return CoreMarket(self.core).book(venue, symbol)
+
+    def _on_progress(self, progress: PlanProgress) -> None:
+        self.progress = progress
+        self._emit(
+            LogEvent(
+                ts=utcnow(),
+                kind=EventKind.PLAN,
+                level=EventLevel.WARNING if progress.failed else EventLevel.INFO,
+                message=f"plan {progress.plan_id} {progress.phase}: {progress.done}/"
+                f"{progress.total} done, {progress.failed} failed"
+                + (f" — {progress.last}" if progress.last else ""),
+            )
+        )
+
+    # ------------------------------------------------------------------ commands
+
+    async def handle(self, command: Command) -> CommandResult | None:
+        """Carry out an execution command; ``None`` for commands that are not ours."""
+        manager = self.manager
+        if manager is None:
+            return None
+        try:
+            if isinstance(command, PlaceOrder):
+                order = await manager.place(command.request, actor="operator")
+                ok = order.status not in (OrderStatus.REJECTED, OrderStatus.UNKNOWN)
+                detail = f" ({order.reason})" if order.reason and not ok else ""
+                return CommandResult(
+                    ok=ok, message=f"{order.client_order_id} {order.status.value}{detail}"
+                )
+            if isinstance(command, CancelOrder):
+                order = await manager.cancel(command.venue, command.symbol, command.client_order_id)
+                return CommandResult(
+                    ok=True, message=f"{order.client_order_id} {order.status.value}"
+                )
+            if isinstance(command, CancelAll):
+                await manager.audit.append(
+                    "operator.cancel_all", "operator", {"venue": command.venue}
+                )
+                count = await manager.cancel_all(command.venue)
+                return CommandResult(ok=True, message=f"cancelled {count} order(s)")
+            if isinstance(command, KillSwitchCommand):
+                if not command.engage:
+                    await self.rearm()
+                    return CommandResult(ok=True, message="kill switch re-armed")
+                level = KillLevel(command.level) if command.level else None
+                now = await self.engage(level, command.reason or "operator")
+                return CommandResult(ok=True, message=f"kill switch {now.label}")
+            if isinstance(command, ExecutePlan):
+                run = await self.execute_plan(command.plan_id)
+                return CommandResult(
+                    ok=True, message=f"plan {run.plan_id}: {len(run.requests)} orders started"
+                )
+        except CockpitError as exc:
+            return CommandResult(ok=False, message=str(exc))
+        return None
