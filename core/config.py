@@ -490,6 +490,9 @@ class PaperConfig(Section):
 
     latency_ms: float = Field(default=60.0, ge=0, description="Base delay of each request.")
     jitter_ms: float = Field(default=40.0, ge=0, description="Uniform extra delay, up to this.")
+    rate_per_s: float = Field(
+        default=50.0, gt=0, description="Paper calls per second (no exchange limit to respect)."
+    )
 
 
 class ExecutionConfig(Section):

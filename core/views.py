@@ -8,7 +8,7 @@ value over the daemon channel). Everything serialises to JSON.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -176,6 +176,20 @@ class ExecutePlan(Model):
     plan_id: str
 
 
+class PreviewPlan(Model):
+    """What executing a plan would do (orders, notional, fees, slippage, mode), for a
+    confirmation; ``plan_id`` None builds a fresh current plan first."""
+
+    kind: Literal["preview_plan"] = "preview_plan"
+    plan_id: str | None = None
+
+
+class AbortPlan(Model):
+    """Stop placing the orders of running plans (orders in flight finish)."""
+
+    kind: Literal["abort_plan"] = "abort_plan"
+
+
 Command = Annotated[
     SelectMarket
     | CycleMarket
@@ -185,7 +199,9 @@ Command = Annotated[
     | CancelAll
     | KillSwitch
     | RegeneratePlan
-    | ExecutePlan,
+    | ExecutePlan
+    | PreviewPlan
+    | AbortPlan,
     Field(discriminator="kind"),
 ]
 
@@ -193,3 +209,5 @@ Command = Annotated[
 class CommandResult(Model):
     ok: bool
     message: str = ""
+    data: dict[str, Any] | None = None
+    """Structured answer where a command has one (e.g. a plan preview)."""

@@ -20,6 +20,7 @@ from core.errors import CockpitError, GateRefused
 from core.execution.manager import FLAG_UPSERT, OrderManager, TradingVenue
 from core.execution.paper import LatencyModel, PaperVenue
 from core.execution.planrun import PlanProgress, PlanRun, plan_requests, refuse_reason
+from core.execution.plans import plan_from_core, preview
 from core.execution.retry import RetryPolicy
 from core.execution.safety import Breakers, KillLevel, KillSwitch, flatten_orders
 from core.models import (
@@ -37,12 +38,14 @@ from core.plan.models import Plan
 from core.store.db import to_ns
 from core.valuation import quotes_from_books, resolve_prices
 from core.views import (
+    AbortPlan,
     CancelAll,
     CancelOrder,
     Command,
     CommandResult,
     ExecutePlan,
     PlaceOrder,
+    PreviewPlan,
 )
 from core.views import (
     KillSwitch as KillSwitchCommand,
@@ -102,6 +105,7 @@ class ExecutionService:
         self.plans: dict[str, Plan] = {}
         self.current_plan_id: str | None = None
         self.plan_runs: dict[str, PlanRun] = {}
+        self.plan_tasks: dict[str, asyncio.Task[PlanProgress]] = {}
         self.progress: PlanProgress | None = None
         self._rng = rng or random.Random()
 
@@ -131,7 +135,7 @@ class ExecutionService:
             CoreMarket(core),
             limits=self.config.gate,
             policy=RetryPolicy(r.attempts, r.base_s, r.cap_s, r.rate_limit_floor_s),
-            rate_per_s=r.rate_per_s,
+            rate_per_s=self.config.paper.rate_per_s if self.paper else r.rate_per_s,
             submit_timeout_s=r.submit_timeout_s,
             emit=self._emit,
             rng=self._rng,
@@ -313,6 +317,17 @@ class ExecutionService:
         self.plans[plan.id] = plan
         self.current_plan_id = plan.id
 
+    def current_plan(self, plan_id: str | None = None) -> Plan:
+        """The plan ``plan_id`` (it must be current), or a fresh one made current."""
+        if plan_id is not None:
+            plan = self.plans.get(plan_id)
+            if plan is None or plan_id != self.current_plan_id:
+                raise GateRefused("plan", f"plan {plan_id} is not the current plan")
+            return plan
+        plan = plan_from_core(self.core)
+        self.offer_plan(plan)
+        return plan
+
     async def execute_plan(self, plan_id: str, *, actor: str = "operator") -> PlanRun:
         """Check, audit and start a plan; returns the run (its task runs in the core)."""
         assert self.manager is not None
@@ -345,7 +360,7 @@ class ExecutionService:
         )
         self.plan_runs[plan_id] = run
         self.current_plan_id = None  # a plan runs once
-        self.core.spawn(f"plan:{plan_id}", run.run())
+        self.plan_tasks[plan_id] = self.core.spawn(f"plan:{plan_id}", run.run())
         return run
 
     def abort_plans(self) -> int:
@@ -404,11 +419,17 @@ class ExecutionService:
                 level = KillLevel(command.level) if command.level else None
                 now = await self.engage(level, command.reason or "operator")
                 return CommandResult(ok=True, message=f"kill switch {now.label}")
+            if isinstance(command, PreviewPlan):
+                plan = self.current_plan(command.plan_id)
+                return CommandResult(ok=True, message=plan.id, data=preview(plan, self.mode))
+            if isinstance(command, AbortPlan):
+                await manager.audit.append("plan.abort", "operator", {})
+                return CommandResult(ok=True, message=f"aborted {self.abort_plans()} plan run(s)")
             if isinstance(command, ExecutePlan):
                 run = await self.execute_plan(command.plan_id)
                 return CommandResult(
                     ok=True, message=f"plan {run.plan_id}: {len(run.requests)} orders started"
                 )
-        except CockpitError as exc:
+        except (CockpitError, ValueError) as exc:
             return CommandResult(ok=False, message=str(exc))
         return None
