@@ -18,6 +18,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "holdings",
     "plan",
     "feed",
+    "order",
+    "execute_plan",
+    "audit",
 )
 """Modules under ``cockpit.commands`` that register a sub-command, in help order."""
 

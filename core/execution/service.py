@@ -106,6 +106,8 @@ class ExecutionService:
         self.current_plan_id: str | None = None
         self.plan_runs: dict[str, PlanRun] = {}
         self.plan_tasks: dict[str, asyncio.Task[PlanProgress]] = {}
+        self.progress_listeners: list[Callable[[PlanProgress], None]] = []
+        self.event_listeners: list[Callable[[LogEvent], None]] = []
         self.progress: PlanProgress | None = None
         self._rng = rng or random.Random()
 
@@ -234,6 +236,8 @@ class ExecutionService:
             )
 
     def _emit(self, event: LogEvent) -> None:
+        for listener in self.event_listeners:
+            listener(event)
         fields = event.model_dump(exclude={"ts", "kind", "level", "message"}, exclude_none=True)
         self.core.log_event(event.kind, event.message, level=event.level, **fields)
 
@@ -375,6 +379,8 @@ class ExecutionService:
 
     def _on_progress(self, progress: PlanProgress) -> None:
         self.progress = progress
+        for listener in self.progress_listeners:
+            listener(progress)
         self._emit(
             LogEvent(
                 ts=utcnow(),
