@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,4 +26,10 @@ def run_core(args: argparse.Namespace, job: Callable[[Any], Awaitable[int]]) -> 
         finally:
             await core.stop()
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    finally:
+        root = logging.getLogger()
+        for handler in root.handlers[:]:
+            handler.close()
+            root.removeHandler(handler)

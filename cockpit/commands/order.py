@@ -98,8 +98,10 @@ def _list(args: argparse.Namespace) -> int:
     from cockpit.commands.headless import run_core
 
     async def job(core: object) -> int:
-        manager = core.execution.manager  # type: ignore[attr-defined]
-        orders = sorted(manager.orders.values(), key=lambda o: o.created_ts)
+        from core.models import Order
+
+        rows = await core.store.fetch_all("SELECT payload FROM orders ORDER BY created_ns")  # type: ignore[attr-defined]
+        orders = [Order.model_validate_json(r[0]) for r in rows]
         if not args.all:
             orders = [o for o in orders if not o.status.is_final]
         print(
