@@ -15,6 +15,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from cockpit.execution_actions import ExecutionActions
 from cockpit.screens.help import HelpModal
 from cockpit.screens.main import MainScreen
 from cockpit.themes import ORDER, THEMES
@@ -23,7 +24,7 @@ from core.config import Settings
 from core.views import CockpitState
 
 
-class CockpitApp(App[int]):
+class CockpitApp(ExecutionActions, App[int]):
     """The cockpit TUI."""
 
     CSS_PATH = "cockpit.tcss"
@@ -35,6 +36,9 @@ class CockpitApp(App[int]):
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("t", "cycle_theme", "Theme", id="app.theme"),
         Binding("p", "toggle_privacy", "Privacy", id="app.privacy"),
+        Binding("ctrl+k", "kill_switch", "Kill switch", priority=True, id="app.kill_switch"),
+        Binding("R", "rearm", "Re-arm trading", show=False, id="app.rearm"),
+        Binding("ctrl+e", "execute_plan", "Execute plan", show=False, id="app.execute_plan"),
     ]
 
     def __init__(self, settings: Settings, client: CoreClient) -> None:

@@ -1,0 +1,100 @@
+"""The app's execution actions: plan confirmation, the graduated kill switch, re-arming.
+
+A mixin of :class:`cockpit.app.CockpitApp`, kept apart so the app module stays small. Every
+destructive step passes a :class:`~cockpit.screens.confirm.ConfirmModal` whose focus starts
+on Cancel; the core's answer is shown as a toast.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import App
+
+from cockpit.messages import ExecutePlanRequested
+from cockpit.screens.confirm import ConfirmModal
+from core.client import CoreClient
+from core.config import Settings
+from core.views import ExecutePlan, KillSwitch, PreviewPlan
+
+KILL_STEPS = {
+    1: ("pause new orders", "No new order will be placed; open orders keep working."),
+    2: ("cancel all open orders", "Every open order on every trading venue is cancelled."),
+    3: (
+        "flatten to stablecoins",
+        "Every non-stable holding on a trading venue is sold at market into the configured "
+        "stablecoin (each sell still passes the pre-trade gate).",
+    ),
+}
+
+
+class ExecutionActions:
+    """Plan execution and the kill switch: each destructive step passes a ConfirmModal."""
+
+    settings: Settings
+    client: CoreClient
+
+    def action_execute_plan(self) -> None:
+        self.post_message(ExecutePlanRequested(""))  # type: ignore[attr-defined]
+
+    def on_execute_plan_requested(self, message: ExecutePlanRequested) -> None:
+        self.confirm_plan(message.plan_id)
+
+    @work(group="execution", exclusive=True, exit_on_error=False, description="confirm a plan")
+    async def confirm_plan(self, plan_id: str) -> None:
+        app: App[int] = self  # type: ignore[assignment]
+        preview = await self.client.send(PreviewPlan(plan_id=plan_id or None))
+        if not preview.ok or preview.data is None:
+            app.notify(f"plan: {preview.message}", severity="error")
+            return
+        if not preview.data["orders"]:
+            app.notify("plan: nothing to do", timeout=3)
+            return
+        if not await app.push_screen_wait(ConfirmModal.for_plan(preview.data)):
+            app.notify("plan not executed", timeout=2)
+            return
+        result = await self.client.send(ExecutePlan(plan_id=preview.data["plan_id"]))
+        app.notify(result.message, severity="information" if result.ok else "error")
+
+    def action_kill_switch(self) -> None:
+        self.kill_switch_step()
+
+    @work(group="execution", exclusive=True, exit_on_error=False, description="kill switch")
+    async def kill_switch_step(self) -> None:
+        app: App[int] = self  # type: ignore[assignment]
+        state = self.client.latest()
+        level = state.kill_level if state is not None else 0
+        if level >= max(KILL_STEPS):
+            app.notify("kill switch fully engaged; R re-arms trading", severity="warning")
+            return
+        step = level + 1
+        what, detail = KILL_STEPS[step]
+        modal = ConfirmModal(
+            f"Kill switch step {step}/3: {what}?",
+            detail,
+            mode=self.settings.mode.value,
+            confirm_label=what.capitalize(),
+        )
+        if not await app.push_screen_wait(modal):
+            return
+        result = await self.client.send(KillSwitch(level=step, reason="operator (Ctrl+K)"))
+        app.notify(result.message, severity="warning" if result.ok else "error")
+
+    def action_rearm(self) -> None:
+        self.rearm_step()
+
+    @work(group="execution", exclusive=True, exit_on_error=False, description="re-arm trading")
+    async def rearm_step(self) -> None:
+        app: App[int] = self  # type: ignore[assignment]
+        state = self.client.latest()
+        if state is None or state.kill_level == 0:
+            app.notify("kill switch is not engaged", timeout=2)
+            return
+        modal = ConfirmModal(
+            "Re-arm trading?",
+            "New orders will be accepted again (breakers keep watching).",
+            mode=self.settings.mode.value,
+            confirm_label="Re-arm",
+        )
+        if await app.push_screen_wait(modal):
+            result = await self.client.send(KillSwitch(engage=False))
+            app.notify(result.message)
