@@ -511,6 +511,9 @@ class ExecutionConfig(Section):
     twap_slice_usd: Decimal = Field(
         default=Decimal(10_000), gt=0, description="Plan orders larger than this are sliced."
     )
+    twap_interval_s: float = Field(
+        default=20.0, ge=0, description="Seconds between the TWAP slices of one order."
+    )
 
 
 def _default_venues() -> tuple[VenueConfig, ...]:

@@ -10,12 +10,14 @@ orders in flight finish; the caller decides whether to cancel what rests).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from core.errors import CockpitError
-from core.models import Order, OrderRequest, OrderStatus, Side
+from core.execution.emulated import twap_slices
+from core.models import Instrument, Order, OrderRequest, OrderStatus, Side
 from core.plan.models import Plan
 
 
@@ -38,10 +40,31 @@ Place = Callable[[OrderRequest], Awaitable[Order]]
 OnProgress = Callable[[PlanProgress], None]
 
 
-def plan_requests(plan: Plan) -> list[OrderRequest]:
-    """The plan's orders as requests, sells before buys (each keeps its plan sequence)."""
+def plan_requests(
+    plan: Plan,
+    instruments: Mapping[str, Instrument] | None = None,
+    slice_usd: Decimal | None = None,
+    interval_s: float = 0.0,
+) -> tuple[list[OrderRequest], dict[str, float]]:
+    """The plan's orders as requests, sells before buys, and the TWAP schedule.
+
+    Orders above ``slice_usd`` are split into TWAP slices ``interval_s`` apart (when their
+    instrument is known); the schedule maps a slice's client id to its delay.
+    """
     ordered = sorted(plan.orders, key=lambda o: (o.side is not Side.SELL, o.seq))
-    return [o.to_request(plan.id) for o in ordered]
+    requests: list[OrderRequest] = []
+    schedule: dict[str, float] = {}
+    for o in ordered:
+        request = o.to_request(plan.id)
+        inst = (instruments or {}).get(f"{o.venue}:{o.symbol}")
+        if inst is None or slice_usd is None:
+            requests.append(request)
+            continue
+        for delay, child in twap_slices(request, inst, o.notional_usd, slice_usd, interval_s):
+            requests.append(child)
+            if delay:
+                schedule[child.client_order_id] = delay
+    return requests, schedule
 
 
 def refuse_reason(plan: Plan, current_id: str | None, now: datetime) -> str | None:
@@ -60,6 +83,8 @@ class PlanRun:
     place: Place
     concurrency: int = 2
     on_progress: OnProgress = lambda _p: None
+    schedule: dict[str, float] = field(default_factory=dict)
+    """Seconds after its phase starts before a request may go (TWAP slices)."""
     results: dict[str, Order | str] = field(default_factory=dict)
     _abort: asyncio.Event = field(default_factory=asyncio.Event)
     _done: int = 0
@@ -90,10 +115,18 @@ class PlanRun:
             if self.aborted:
                 break
             slots = asyncio.Semaphore(self.concurrency)
+            start = asyncio.get_running_loop().time()
 
             async def one(
-                request: OrderRequest, phase: str = phase, slots: asyncio.Semaphore = slots
+                request: OrderRequest,
+                phase: str = phase,
+                slots: asyncio.Semaphore = slots,
+                start: float = start,
             ) -> None:
+                wait = start + self.schedule.get(request.client_order_id, 0.0)
+                wait -= asyncio.get_running_loop().time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
                 async with slots:
                     if self.aborted:
                         return

@@ -355,12 +355,16 @@ class ExecutionService:
             "plan.execute", actor, {"plan_id": plan_id, "orders": len(plan.orders)}
         )
         manager = self.manager
+        requests, schedule = plan_requests(
+            plan, self.core.instruments, self.config.twap_slice_usd, self.config.twap_interval_s
+        )
         run = PlanRun(
             plan_id,
-            plan_requests(plan),
+            requests,
             lambda r: manager.place(r, actor=f"plan:{plan_id}"),
             concurrency=self.config.plan_concurrency,
             on_progress=self._on_progress,
+            schedule=schedule,
         )
         self.plan_runs[plan_id] = run
         self.current_plan_id = None  # a plan runs once

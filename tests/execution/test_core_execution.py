@@ -267,3 +267,27 @@ def test_no_code_outside_the_manager_calls_a_venue_submit() -> None:
                 ):
                     offenders.append(f"{rel}:{node.lineno}")
     assert offenders == []
+
+
+async def test_large_plan_orders_are_twap_sliced_and_quantities_add_up(tmp_path: Path) -> None:
+    core = build_core(settings(tmp_path / "t.db", twap_slice_usd=1500, twap_interval_s=0))
+    await core.start()
+    try:
+        preview = await core.execute(PreviewPlan())
+        assert preview.ok and preview.data is not None
+        service = core.execution
+        assert service is not None and service.manager is not None
+        plan = service.plans[preview.message]
+        big = [o for o in plan.orders if o.notional_usd > 1500]
+        assert big
+        assert (await core.execute(ExecutePlan(plan_id=plan.id))).ok
+        await service.plan_tasks[plan.id]
+        run = service.plan_runs[plan.id]
+        for o in big:
+            parent = o.to_request(plan.id).client_order_id
+            children = [r for r in run.requests if r.client_order_id.startswith(parent + "-t")]
+            assert len(children) >= 2
+            assert sum(c.qty for c in children) == o.qty
+        assert len(run.requests) > len(plan.orders)
+    finally:
+        await core.stop()
