@@ -262,6 +262,8 @@ class Core:
     # ------------------------------------------------------------------ account
 
     async def _run_user_stream(self, venue: Venue) -> None:
+        if self.execution is not None:
+            return  # the execution service is the one consumer of the venues' private streams
         async for event in venue.user_stream():
             if isinstance(event, Order):
                 await self._on_order(event)

@@ -205,8 +205,7 @@ class ExecutionService:
         assert self.manager is not None
         async for event in venue.user_stream():
             await self.manager.on_user_event(event)
-            if self.paper:
-                await self.core._poll_balances()  # holdings follow paper fills at once
+            await self.core._poll_balances()  # holdings follow fills at once
 
     async def _reconcile(self) -> None:
         assert self.manager is not None
