@@ -26,6 +26,7 @@ from core.config import Settings
 from core.views import CockpitState
 from widgets.line_pane import LinePane
 
+
 def settle_heap() -> None:
     """Move everything start-up created out of the garbage collector's reach.
 
