@@ -119,10 +119,44 @@ class LinePane(ScrollView, can_focus=True):
             self.scroll_to(y=self.max_scroll_y, animate=False)
 
     def invalidate(self) -> None:
-        """Drop every rendered row (after a theme change) and repaint."""
+        """Drop every rendered row and redraw the frame (after a theme change), and repaint."""
         self._strips = {}
         self._strip_width = -1
+        self.show_frame()
         self.refresh()
+
+    # --------------------------------------------------------------- frame
+
+    def watch_has_focus(self, has_focus: bool) -> None:
+        """Show focus in the frame, set inline, instead of through the stylesheet.
+
+        Textual restyles a widget through the whole stylesheet whenever it gains or loses
+        focus (component classes included); with two panes per switch that was most of the
+        cost of a pane switch. Only the frame's colours depend on focus, so they are set here.
+        """
+        self.show_frame()
+        self.refresh()  # the cursor row's highlight depends on focus too
+
+    @property
+    def untrusted(self) -> bool:
+        return self.has_class("-untrusted")
+
+    def set_untrusted(self, untrusted: bool) -> None:
+        """Frame the pane in the warning colour while its data cannot be trusted."""
+        if untrusted != self.untrusted:
+            self.set_class(untrusted, "-untrusted")
+            self.show_frame()
+
+    def show_frame(self) -> None:
+        if not self.is_mounted:
+            return
+        colours = self.app.theme_variables
+        focused = self.has_focus
+        # Inline styles override the stylesheet's frame; None hands it back.
+        edge = "warning" if self.untrusted else "primary" if focused else None
+        self.styles.border = ("round", colours[edge]) if edge in colours else None
+        self.styles.border_title_color = colours.get("primary") if focused else None
+        self.styles.border_title_style = "bold" if focused else None
 
     def _refresh_index(self, index: int) -> None:
         """Repaint the row showing line ``index``, if it is on screen."""
