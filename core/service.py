@@ -14,7 +14,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +39,7 @@ from core.models import (
 )
 from core.ports import AccountPort, BookChanged, Venue
 from core.risk import assess, breach_events
+from core.risk.inputs import risk_inputs
 from core.store import Store
 from core.valuation import holdings_view, plan_view, quotes_from_books, resolve_prices
 from core.views import (
@@ -363,22 +364,15 @@ class Core:
         holdings = self._holdings
         if holdings is None or not holdings.total:
             return
-        weights: dict[str, float] = {}
+        values: dict[str, float] = {}
         groups: dict[str, str] = {}
         for row in holdings.rows:
-            weights[row.asset] = weights.get(row.asset, 0.0) + row.weight
+            values[row.asset] = values.get(row.asset, 0.0) + float(row.value)
             groups[row.asset] = row.group
-        closes = {
-            asset: [(datetime(d.year, d.month, d.day, tzinfo=UTC), c) for d, c in series]
-            for asset, series in self.closes.items()
-            if asset in weights
-        }
-        # Cash has no price risk: a constant series dilutes risk instead of counting as missing.
-        longest = max(closes.values(), key=len, default=[])
-        for cash in ("USD", "EUR"):
-            if cash in weights and cash not in closes:
-                closes[cash] = [(ts, 1.0) for ts, _ in longest]
-        assessment = await asyncio.to_thread(assess, closes, weights, groups, self.settings.risk)
+        inputs = risk_inputs(values, groups, self.closes)
+        assessment = await asyncio.to_thread(
+            assess, inputs.closes, inputs.weights, inputs.groups, self.settings.risk
+        )
         now = utcnow()
         self._risk = RiskView(as_of=now, report=assessment.report, limits=assessment.limits)
         for event in breach_events(assessment.limits.breaches, now, already=self._alerted):
