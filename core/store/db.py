@@ -201,7 +201,14 @@ class Store:
         await self.flush()
 
     async def flush(self) -> None:
-        """Commit every queued row now, in one transaction."""
+        """Commit every queued row now, in one transaction.
+
+        Shielded: a caller cancelled mid-commit (a task stopped at shutdown) does not leave a
+        transaction open behind it; the commit finishes and the next flush waits for it.
+        """
+        await asyncio.shield(self._flush_now())
+
+    async def _flush_now(self) -> None:
         async with self._flush_lock:
             if not self._pending:
                 return
