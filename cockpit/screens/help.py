@@ -24,6 +24,9 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("t", "cycle theme (dark, light, colour-blind)"),
     ("p", "privacy mode: mask amounts and values"),
     ("Ctrl+P", "command palette"),
+    ("Ctrl+E", "execute the current plan (confirm modal, focus on Cancel)"),
+    ("Ctrl+K", "kill switch, one confirmed step a press: pause → cancel all → flatten"),
+    ("R", "re-arm trading after the kill switch (confirmed)"),
 )
 BADGES: tuple[tuple[str, str], ...] = (
     ("m", "price from a live book mid"),

@@ -131,6 +131,8 @@ class OrderManager:
         self._reserved: dict[tuple[str, str], Decimal] = {}
         self._sent_at: dict[str, float] = {}
         self._placing: set[str] = set()
+        self._inflight: set[str] = set()
+        """Orders whose submit loop is running in this process (reconcile leaves them be)."""
         self._apply_lock = asyncio.Lock()
         self.disabled: dict[str, str] = {"reconciling": "reconciling orders with the venues"}
         self.turnover_day: date = utcnow().date()
@@ -253,6 +255,13 @@ class OrderManager:
             self._reserved[key] -= approval.reserve[1]
 
     async def _submit_until_known(self, venue: TradingVenue, request: OrderRequest) -> Order:
+        self._inflight.add(request.client_order_id)
+        try:
+            return await self._submit_loop(venue, request)
+        finally:
+            self._inflight.discard(request.client_order_id)
+
+    async def _submit_loop(self, venue: TradingVenue, request: OrderRequest) -> Order:
         coid = request.client_order_id
         delays = self.policy.delays(self._rng)
         while True:
@@ -273,7 +282,18 @@ class OrderManager:
                         request,
                         level=EventLevel.WARNING,
                     )
-                seen = await self._lookup(venue, request)
+                try:
+                    seen = await self._lookup(venue, request)
+                except CockpitError as lookup_exc:
+                    # Not knowing is not "the venue never saw it": never resend blind.
+                    self._event(
+                        EventKind.ORDER_SUBMITTED,
+                        f"{coid} unknown: lookup failed ({lookup_exc}); reconciliation will "
+                        "settle it",
+                        request,
+                        level=EventLevel.ERROR,
+                    )
+                    return self.orders[coid]
                 if seen is not None:
                     return await self.apply(seen)
                 delay = next(delays, None)
@@ -306,15 +326,15 @@ class OrderManager:
                 return await self.apply(rejected)
 
     async def _lookup(self, venue: TradingVenue, request: OrderRequest) -> Order | None:
-        """The venue's view of a request whose submit failed (``None``: it never saw it)."""
+        """The venue's view of a request whose submit failed (``None``: it never saw it).
+
+        Raises if the venue cannot be asked; the caller must then leave the order unknown.
+        """
 
         async def fetch() -> Order | None:
             return await venue.fetch_order(request.client_order_id, request.symbol)
 
-        try:
-            return await self._retrying(request.venue, fetch)
-        except CockpitError:
-            return None
+        return await self._retrying(request.venue, fetch)
 
     async def _retrying(self, venue_name: str, call: Callable[[], Awaitable[T]]) -> T:
         """Run a venue call, retrying only retryable errors with jittered backoff."""
@@ -457,8 +477,8 @@ class OrderManager:
             remote = await self._retrying(order.venue, fetch)
             if remote is None:
                 if order.status in (OrderStatus.NEW, OrderStatus.SUBMITTED, OrderStatus.UNKNOWN):
-                    if not startup and order.client_order_id in self._sent_at:
-                        continue  # in flight in this process: its submit loop owns it
+                    if order.client_order_id in self._inflight:
+                        continue  # its submit loop in this process owns it
                     reason = "never reached the venue; not resent"
                     await self._set(
                         move(order, OrderStatus.EXPIRED, reason=reason, updated_ts=utcnow())

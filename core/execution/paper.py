@@ -42,6 +42,9 @@ from core.models import (
 )
 from core.ports import UserEvent
 
+KEEP_FINAL = 500
+"""Final orders a persisted paper account remembers (open ones are always kept)."""
+
 BookSource = Callable[[str], BookSnapshot | None]
 """``symbol -> current book`` (a MarketDataPort's ``book``)."""
 
@@ -81,6 +84,7 @@ class PaperVenue:
         self._instruments = dict(instruments)
         self._balances: dict[str, Decimal] = dict(balances)
         self._orders: dict[str, Order] = {}
+        self._resting: set[str] = set()
         self._fill_seq = 0
         self._delay = (latency or LatencyModel()).sampler()
         self._persist = persist
@@ -100,11 +104,20 @@ class PaperVenue:
     # ------------------------------------------------------------------ persistence
 
     def dump(self) -> str:
-        """The account as JSON: balances, every order, the fill counter."""
+        """The account as JSON: balances, open orders and the latest final ones, fill counter.
+
+        Final orders beyond the newest ``KEEP_FINAL`` are dropped, so a long session's state
+        stays small (a restart only needs to look up recent ones).
+        """
+        final = [o for o in self._orders.values() if o.status.is_final]
+        keep = {o.client_order_id for o in final[-KEEP_FINAL:]}
+        orders = [
+            o for o in self._orders.values() if not o.status.is_final or o.client_order_id in keep
+        ]
         return json.dumps(
             {
                 "balances": {a: str(q) for a, q in sorted(self._balances.items())},
-                "orders": [o.model_dump(mode="json") for o in self._orders.values()],
+                "orders": [o.model_dump(mode="json") for o in orders],
                 "fill_seq": self._fill_seq,
             },
             sort_keys=True,
@@ -113,10 +126,16 @@ class PaperVenue:
     def _restore(self, state: str) -> None:
         data = json.loads(state)
         self._balances = {a: Decimal(q) for a, q in data["balances"].items()}
-        self._orders = {
-            o.client_order_id: o for o in (Order.model_validate(x) for x in data["orders"])
-        }
+        for order in (Order.model_validate(x) for x in data["orders"]):
+            self._put(order)
         self._fill_seq = int(data["fill_seq"])
+
+    def _put(self, order: Order) -> None:
+        self._orders[order.client_order_id] = order
+        if order.status in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
+            self._resting.add(order.client_order_id)
+        else:
+            self._resting.discard(order.client_order_id)
 
     async def _commit(self) -> None:
         if self._persist is not None:
@@ -129,10 +148,9 @@ class PaperVenue:
 
     def _locked(self) -> dict[str, Decimal]:
         locked: dict[str, Decimal] = {}
-        for order in self._orders.values():
-            if order.status in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
-                asset, amount = self._lock_of(order)
-                locked[asset] = locked.get(asset, ZERO) + amount
+        for coid in self._resting:
+            asset, amount = self._lock_of(self._orders[coid])
+            locked[asset] = locked.get(asset, ZERO) + amount
         return locked
 
     def _lock_of(self, order: Order) -> tuple[str, Decimal]:
@@ -172,7 +190,7 @@ class PaperVenue:
             if existing is not None:
                 return existing
             order, fills = self._accept(request)
-            self._orders[order.client_order_id] = order
+            self._put(order)
             await self._commit()
         for fill in fills:
             self._events.put_nowait(fill)
@@ -284,9 +302,8 @@ class PaperVenue:
         count = 0
         async with self._lock:
             events: list[UserEvent] = []
-            for order in list(self._orders.values()):
-                if order.status not in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
-                    continue
+            for coid in sorted(self._resting, key=lambda c: self._orders[c].created_ts):
+                order = self._orders[coid]
                 book = self._books(order.symbol)
                 if book is None or order.price is None:
                     continue
@@ -295,7 +312,7 @@ class PaperVenue:
                     continue
                 inst = self._instruments[order.symbol]
                 updated, fill = self._fill(order, inst, qty, order.price, Liquidity.MAKER)
-                self._orders[order.client_order_id] = updated
+                self._put(updated)
                 events += [fill, updated]
                 count += 1
             if count:
@@ -315,7 +332,7 @@ class PaperVenue:
             order = order.model_copy(
                 update={"status": OrderStatus.CANCELLED, "updated_ts": utcnow()}
             )
-            self._orders[client_order_id] = order
+            self._put(order)
             await self._commit()
         self._events.put_nowait(order)
         return order
@@ -324,7 +341,7 @@ class PaperVenue:
         return self._orders.get(client_order_id)
 
     async def fetch_open_orders(self) -> Sequence[Order]:
-        return [o for o in self._orders.values() if not o.status.is_final]
+        return [self._orders[c] for c in sorted(self._resting)]
 
     async def user_stream(self) -> AsyncIterator[UserEvent]:
         while True:

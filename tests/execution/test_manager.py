@@ -195,3 +195,15 @@ async def test_restart_reconciles_orders_left_open(
     counts = await fresh.reconcile(startup=True)
     assert counts["updated"] == 1 and fresh.orders["rest1"].status is OrderStatus.FILLED
     assert fresh.trading_enabled
+
+
+async def test_periodic_reconcile_settles_an_unknown_order_once_its_submit_gave_up(
+    store: Store, market: StaticMarket
+) -> None:
+    manager, venue, _sleep, _ = await make(store, market, ["timeout_after_accept"] + ["5xx"] * 3)
+    venue.fetch_faults = ["5xx"] * 4  # the lookups fail too: the submit ends unresolved
+    order = await manager.place(buy("p1"))
+    assert order.status is OrderStatus.UNKNOWN and await venue_orders(venue) == 1
+    counts = await manager.reconcile()  # the periodic pass, not a restart
+    assert counts["updated"] == 1 and manager.orders["p1"].status is OrderStatus.FILLED
+    assert len([c for c in venue.submit_calls if c.startswith("p1")]) == 1
