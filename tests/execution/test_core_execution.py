@@ -291,3 +291,32 @@ async def test_large_plan_orders_are_twap_sliced_and_quantities_add_up(tmp_path:
         assert len(run.requests) > len(plan.orders)
     finally:
         await core.stop()
+
+
+async def test_an_expired_plan_is_refused(core: Core) -> None:
+    preview = await core.execute(PreviewPlan())
+    service = core.execution
+    assert service is not None and preview.ok
+    plan = service.plans[preview.message]
+    expired = plan.model_copy(update={"expires_at": plan.as_of})
+    service.offer_plan(expired)
+    result = await core.execute(ExecutePlan(plan_id=plan.id))
+    assert not result.ok and "expired" in result.message
+    assert service.plan_runs == {}
+
+
+async def test_only_mode_live_sends_orders_to_the_venue_itself(tmp_path: Path) -> None:
+    cfg = Settings.model_validate(
+        {"mode": "live", "store": {"path": str(tmp_path / "live.db")}, "sim": {"history_days": 60}}
+    )
+    core = build_core(cfg)
+    await core.start()
+    try:
+        assert core.execution is not None and core.execution.paper == {}
+        assert (await core.execute(PlaceOrder(request=btc_request(core, "live-1")))).ok
+        sim = core.venues["sim-a"]
+        seen = await sim.fetch_order("live-1", "BTC/USDT")
+        assert seen is not None and seen.status is OrderStatus.FILLED
+        assert core.execution.manager.orders["live-1"].status is OrderStatus.FILLED  # type: ignore[union-attr]
+    finally:
+        await core.stop()
