@@ -24,7 +24,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from core.errors import (
     CockpitError,
@@ -39,6 +39,8 @@ from core.errors import (
 )
 from core.execution import gate
 from core.execution.audit import AuditLog
+from core.execution.events import order_event, order_payload, ref_event, request_payload
+from core.execution.reconcile import reconcile_orders
 from core.execution.retry import Clock, RateLimiter, RetryPolicy, Sleep
 from core.execution.state import apply_update, move
 from core.models import (
@@ -80,14 +82,6 @@ class MarketView(Protocol):
 
 EventSink = Callable[[LogEvent], None]
 
-_KIND = {
-    OrderStatus.FILLED: (EventKind.ORDER_FILLED, EventLevel.INFO),
-    OrderStatus.PARTIALLY_FILLED: (EventKind.ORDER_PARTIAL, EventLevel.INFO),
-    OrderStatus.CANCELLED: (EventKind.ORDER_CANCELLED, EventLevel.INFO),
-    OrderStatus.EXPIRED: (EventKind.ORDER_CANCELLED, EventLevel.INFO),
-    OrderStatus.REJECTED: (EventKind.ORDER_REJECTED, EventLevel.WARNING),
-    OrderStatus.UNKNOWN: (EventKind.ORDER_SUBMITTED, EventLevel.WARNING),
-}
 TURNOVER_KEY = "turnover"
 FLAG_UPSERT = "INSERT OR REPLACE INTO exec_flags (key, payload) VALUES (?, ?)"
 
@@ -131,13 +125,15 @@ class OrderManager:
         self._reserved: dict[tuple[str, str], Decimal] = {}
         self._sent_at: dict[str, float] = {}
         self._placing: set[str] = set()
-        self._inflight: set[str] = set()
+        self.inflight: set[str] = set()
         """Orders whose submit loop is running in this process (reconcile leaves them be)."""
         self._apply_lock = asyncio.Lock()
         self.disabled: dict[str, str] = {"reconciling": "reconciling orders with the venues"}
         self.turnover_day: date = utcnow().date()
         self.turnover_usd = ZERO
         self.calls = 0
+        self.reconciled = False
+        """Whether a start-up reconciliation has completed (trading waits for it)."""
 
     # ------------------------------------------------------------------ state
 
@@ -202,8 +198,8 @@ class OrderManager:
         try:
             approval = gate.check(request, await self._context(request, override), self.limits)
         except GateRefused as exc:
-            await self.audit.append("order.refused", actor, _request_payload(request, exc.rule))
-            self._event(
+            await self.audit.append("order.refused", actor, request_payload(request, exc.rule))
+            self.emit(
                 EventKind.ORDER_REJECTED,
                 f"refused {request.side.value} {request.qty} {request.symbol}: {exc}",
                 request,
@@ -236,14 +232,14 @@ class OrderManager:
         )
         self.orders[order.client_order_id] = order
         await self.store.record_order(order)  # write-ahead: durable before anything is sent
-        payload = _request_payload(request, None)
+        payload = request_payload(request, None)
         payload["notional_usd"] = str(approval.notional_usd)
         await self.audit.append("order.submit", actor, payload)
         key = (request.venue, approval.reserve[0])
         self._reserved[key] = self._reserved.get(key, ZERO) + approval.reserve[1]
         try:
-            await self._set(move(order, OrderStatus.SUBMITTED, updated_ts=utcnow()))
-            self._event(
+            await self.record(move(order, OrderStatus.SUBMITTED, updated_ts=utcnow()))
+            self.emit(
                 EventKind.ORDER_SUBMITTED,
                 f"submit {request.side.value} {request.qty} {request.symbol}"
                 + (f" @ {request.price}" if request.price else " at market"),
@@ -255,11 +251,11 @@ class OrderManager:
             self._reserved[key] -= approval.reserve[1]
 
     async def _submit_until_known(self, venue: TradingVenue, request: OrderRequest) -> Order:
-        self._inflight.add(request.client_order_id)
+        self.inflight.add(request.client_order_id)
         try:
             return await self._submit_loop(venue, request)
         finally:
-            self._inflight.discard(request.client_order_id)
+            self.inflight.discard(request.client_order_id)
 
     async def _submit_loop(self, venue: TradingVenue, request: OrderRequest) -> Order:
         coid = request.client_order_id
@@ -275,8 +271,8 @@ class OrderManager:
                 self._on_error(exc)
                 current = self.orders[coid]
                 if current.status is OrderStatus.SUBMITTED:
-                    await self._set(move(current, OrderStatus.UNKNOWN, updated_ts=utcnow()))
-                    self._event(
+                    await self.record(move(current, OrderStatus.UNKNOWN, updated_ts=utcnow()))
+                    self.emit(
                         EventKind.ORDER_SUBMITTED,
                         f"submit of {coid} unresolved ({type(exc).__name__}: {exc}); checking",
                         request,
@@ -286,7 +282,7 @@ class OrderManager:
                     seen = await self._lookup(venue, request)
                 except CockpitError as lookup_exc:
                     # Not knowing is not "the venue never saw it": never resend blind.
-                    self._event(
+                    self.emit(
                         EventKind.ORDER_SUBMITTED,
                         f"{coid} unknown: lookup failed ({lookup_exc}); reconciliation will "
                         "settle it",
@@ -298,7 +294,7 @@ class OrderManager:
                     return await self.apply(seen)
                 delay = next(delays, None)
                 if delay is None:
-                    self._event(
+                    self.emit(
                         EventKind.ORDER_SUBMITTED,
                         f"{coid} still unknown after {self.policy.attempts} tries; "
                         "reconciliation will settle it",
@@ -312,7 +308,7 @@ class OrderManager:
                 current = self.orders[coid]
                 if current.status is OrderStatus.UNKNOWN:
                     # The venue never saw it: resend with the same id.
-                    await self._set(move(current, OrderStatus.SUBMITTED, updated_ts=utcnow()))
+                    await self.record(move(current, OrderStatus.SUBMITTED, updated_ts=utcnow()))
             except (OrderRejected, ExchangeError) as exc:
                 # A refusal (or any non-retryable venue error) is final: never retried.
                 current = self.orders[coid]
@@ -334,9 +330,9 @@ class OrderManager:
         async def fetch() -> Order | None:
             return await venue.fetch_order(request.client_order_id, request.symbol)
 
-        return await self._retrying(request.venue, fetch)
+        return await self.retrying(request.venue, fetch)
 
-    async def _retrying(self, venue_name: str, call: Callable[[], Awaitable[T]]) -> T:
+    async def retrying(self, venue_name: str, call: Callable[[], Awaitable[T]]) -> T:
         """Run a venue call, retrying only retryable errors with jittered backoff."""
         delays = self.policy.delays(self._rng)
         while True:
@@ -370,7 +366,7 @@ class OrderManager:
         async def call() -> Order:
             return await venue.cancel(coid, symbol)
 
-        return await self.apply(await self._retrying(venue_name, call))
+        return await self.apply(await self.retrying(venue_name, call))
 
     async def cancel_all(self, venue_name: str | None = None, *, actor: str = "operator") -> int:
         """Cancel every open order (on one venue or all); returns how many were cancelled."""
@@ -378,7 +374,7 @@ class OrderManager:
         for name in self.__venues:
             if venue_name is not None and name != venue_name:
                 continue
-            remote = await self._retrying(name, self.__venues[name].fetch_open_orders)
+            remote = await self.retrying(name, self.__venues[name].fetch_open_orders)
             targets = {o.client_order_id: o for o in remote}
             for o in self.open_orders():
                 if o.venue == name and o.status not in (OrderStatus.NEW, OrderStatus.UNKNOWN):
@@ -388,7 +384,7 @@ class OrderManager:
                     await self.cancel(name, o.symbol, coid, actor=actor)
                     count += 1
                 except ExchangeError as exc:
-                    self._event(
+                    self.emit(
                         EventKind.ORDER_CANCELLED,
                         f"cancel {coid} failed: {exc}",
                         None,
@@ -433,95 +429,53 @@ class OrderManager:
             current = self.orders.get(update.client_order_id)
             if current is None:
                 # An order we never placed (another client, or lost before write-ahead).
-                await self._set(update)
-                await self.audit.append("order.adopted", "venue", _order_payload(update))
-                self._order_event(update, note="adopted: not placed by this cockpit")
+                await self.record(update)
+                await self.audit.append("order.adopted", "venue", order_payload(update))
+                self.emit_order(update, note="adopted: not placed by this cockpit")
                 return update
             try:
                 step = apply_update(current, update)
             except IllegalTransition as exc:
                 self._on_error(exc)
-                self._event(EventKind.ALERT, str(exc), current, level=EventLevel.ALERT)
+                self.emit(EventKind.ALERT, str(exc), current, level=EventLevel.ALERT)
                 return current
             if not step.changed:
                 return step.order
-            await self._set(step.order)
-            await self.audit.append("order.event", "venue", _order_payload(step.order))
-            self._order_event(step.order)
+            await self.record(step.order)
+            await self.audit.append("order.event", "venue", order_payload(step.order))
+            self.emit_order(step.order)
             return step.order
 
-    async def _set(self, order: Order) -> None:
+    async def record(self, order: Order) -> None:
         self.orders[order.client_order_id] = order
         await self.store.record_order(order)
 
     # ------------------------------------------------------------------ reconciliation
 
     async def reconcile(self, *, startup: bool = False) -> dict[str, int]:
-        """Settle every non-final order and refresh balances by REST; re-enables trading.
+        """Settle every non-final order and refresh balances by REST (see :mod:`.reconcile`).
 
-        After a restart, an order the venue never saw (``new``/``submitted``/``unknown``) is
-        expired rather than resent: its prices are stale and the operator did not re-confirm.
+        ``startup``: trading stays disabled until a pass completes without unreachable venues.
         """
-        counts = {"checked": 0, "updated": 0, "expired": 0, "adopted": 0, "missing": 0}
         if startup:
             self.disable("reconciling", "reconciling orders with the venues")
-        for order in list(self.open_orders()):
-            venue = self.__venues.get(order.venue)
-            if venue is None:
-                continue
-            counts["checked"] += 1
-
-            async def fetch(o: Order = order, v: TradingVenue = venue) -> Order | None:
-                return await v.fetch_order(o.client_order_id, o.symbol)
-
-            remote = await self._retrying(order.venue, fetch)
-            if remote is None:
-                if order.status in (OrderStatus.NEW, OrderStatus.SUBMITTED, OrderStatus.UNKNOWN):
-                    if order.client_order_id in self._inflight:
-                        continue  # its submit loop in this process owns it
-                    reason = "never reached the venue; not resent"
-                    await self._set(
-                        move(order, OrderStatus.EXPIRED, reason=reason, updated_ts=utcnow())
-                    )
-                    await self.audit.append(
-                        "order.expired",
-                        "reconcile",
-                        _order_payload(self.orders[order.client_order_id]),
-                    )
-                    self._order_event(self.orders[order.client_order_id], note=reason)
-                    counts["expired"] += 1
-                else:
-                    counts["missing"] += 1
-                    self._event(
-                        EventKind.ALERT,
-                        f"{order.client_order_id} is {order.status.value} here but unknown to "
-                        f"{order.venue}",
-                        order,
-                        level=EventLevel.ALERT,
-                    )
-                continue
-            before = self.orders[order.client_order_id]
-            if (await self.apply(remote)) is not before:
-                counts["updated"] += 1
-        for name, venue in self.__venues.items():
-            for remote in await self._retrying(name, venue.fetch_open_orders):
-                if remote.client_order_id not in self.orders:
-                    await self.apply(remote)
-                    counts["adopted"] += 1
-            await self.refresh_balances(name)
+        counts = await reconcile_orders(self, self.__venues)
         if startup:
-            await self.audit.append("reconcile", "system", {k: v for k, v in counts.items()})
-            self.enable("reconciling")
-            self._event(
-                EventKind.SYSTEM,
-                "reconciled: " + ", ".join(f"{v} {k}" for k, v in counts.items()),
-                None,
-            )
+            await self.audit.append("reconcile", "system", dict(counts))
+            summary = ", ".join(f"{v} {k}" for k, v in counts.items())
+            if counts["unreachable"]:
+                self.disable("reconciling", f"reconciliation incomplete ({summary}); retrying")
+                level = EventLevel.ERROR
+            else:
+                self.enable("reconciling")
+                self.reconciled = True
+                level = EventLevel.INFO
+            self.emit(EventKind.SYSTEM, f"reconciled: {summary}", None, level=level)
         return counts
 
     async def refresh_balances(self, venue_name: str) -> None:
         venue = self.__venues[venue_name]
-        rows = await self._retrying(venue_name, venue.fetch_balances)
+        rows = await self.retrying(venue_name, venue.fetch_balances)
         self.balances[venue_name] = {b.asset: b for b in rows}
 
     # ------------------------------------------------------------------ gate context
@@ -554,41 +508,12 @@ class OrderManager:
 
     # ------------------------------------------------------------------ events
 
-    def _order_event(self, order: Order, note: str | None = None) -> None:
-        kind, level = _KIND.get(order.status, (EventKind.ORDER_ACKED, EventLevel.INFO))
+    def emit_order(self, order: Order, note: str | None = None) -> None:
         sent = self._sent_at.get(order.client_order_id)
         latency = (time.monotonic() - sent) * 1000 if sent is not None else None
-        slippage = None
-        if order.avg_price and order.arrival_mid:
-            slippage = float((order.avg_price / order.arrival_mid - 1) * 10_000 * order.side.sign)
-        text = (
-            f"{order.status.value} {order.side.value} {order.filled_qty}/{order.qty} {order.symbol}"
-        )
-        if order.avg_price:
-            text += f" @ {order.avg_price:.8g}"
-        if order.reason and order.status in (OrderStatus.REJECTED, OrderStatus.EXPIRED):
-            text += f" ({order.reason})"
-        if note:
-            text += f" [{note}]"
-        self._emit(
-            LogEvent(
-                ts=utcnow(),
-                kind=kind,
-                level=level,
-                message=text,
-                venue=order.venue,
-                symbol=order.symbol,
-                client_order_id=order.client_order_id,
-                side=order.side,
-                qty=order.filled_qty or order.qty,
-                price=order.avg_price or order.price,
-                fee=order.fee_paid or None,
-                slippage_bps=slippage,
-                latency_ms=latency,
-            )
-        )
+        self._emit(order_event(order, latency, note))
 
-    def _event(
+    def emit(
         self,
         kind: EventKind,
         message: str,
@@ -598,29 +523,4 @@ class OrderManager:
         latency_ms: float | None = None,
         venue: str | None = None,
     ) -> None:
-        self._emit(
-            LogEvent(
-                ts=utcnow(),
-                kind=kind,
-                level=level,
-                message=message,
-                venue=ref.venue if ref else venue,
-                symbol=ref.symbol if ref else None,
-                client_order_id=ref.client_order_id if ref else None,
-                side=ref.side if ref else None,
-                qty=ref.qty if ref else None,
-                price=ref.price if ref else None,
-                latency_ms=latency_ms,
-            )
-        )
-
-
-def _request_payload(request: OrderRequest, refused_by: str | None) -> dict[str, Any]:
-    payload: dict[str, Any] = request.model_dump(mode="json")
-    if refused_by is not None:
-        payload["refused_by"] = refused_by
-    return payload
-
-
-def _order_payload(order: Order) -> dict[str, Any]:
-    return order.model_dump(mode="json", exclude={"created_ts"})
+        self._emit(ref_event(kind, message, ref, level=level, latency_ms=latency_ms, venue=venue))

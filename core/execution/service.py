@@ -209,10 +209,12 @@ class ExecutionService:
 
     async def _reconcile(self) -> None:
         assert self.manager is not None
-        try:
-            await self.manager.reconcile()
-        except CockpitError as exc:
-            self._on_venue_error(exc)
+        # Until a start-up pass has completed, each pass is one (trading waits for it).
+        counts = await self.manager.reconcile(startup=not self.manager.reconciled)
+        if counts["unreachable"]:
+            self._on_venue_error(
+                CockpitError(f"reconciliation: {counts['unreachable']} unreachable")
+            )
         now = utcnow()
         trips = [self.breakers.on_value(CoreMarket(self.core).portfolio_usd(), now)]
         for name in self.manager.venue_names:

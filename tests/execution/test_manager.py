@@ -207,3 +207,22 @@ async def test_periodic_reconcile_settles_an_unknown_order_once_its_submit_gave_
     counts = await manager.reconcile()  # the periodic pass, not a restart
     assert counts["updated"] == 1 and manager.orders["p1"].status is OrderStatus.FILLED
     assert len([c for c in venue.submit_calls if c.startswith("p1")]) == 1
+
+
+async def test_an_unreachable_venue_keeps_trading_disabled_until_a_pass_completes(
+    store: Store, market: StaticMarket
+) -> None:
+    manager, venue, _sleep, _ = await make(store, market, [])
+    assert (await manager.place(buy("o1", "0.25", "29000.0"))).status is OrderStatus.OPEN
+    fresh = OrderManager(
+        {VENUE: venue}, store, market, sleep=FakeSleep(), policy=RetryPolicy(attempts=2)
+    )
+    await fresh.load()
+    venue.fetch_faults = ["5xx", "5xx"]  # both tries of the one lookup fail
+    counts = await fresh.reconcile(startup=True)
+    assert counts["unreachable"] == 1 and not fresh.trading_enabled
+    assert "incomplete" in (fresh.disabled_reason or "")
+    with pytest.raises(GateRefused):
+        await fresh.place(buy("o2"))
+    counts = await fresh.reconcile(startup=not fresh.reconciled)
+    assert counts["unreachable"] == 0 and fresh.trading_enabled and fresh.reconciled
