@@ -58,6 +58,7 @@ class CockpitApp(ExecutionActions, App[int]):
         Binding("ctrl+k", "kill_switch", "Kill switch", priority=True, id="app.kill_switch"),
         Binding("R", "rearm", "Re-arm trading", show=False, id="app.rearm"),
         Binding("ctrl+e", "execute_plan", "Execute plan", show=False, id="app.execute_plan"),
+        Binding("ctrl+x", "abort_plan", "Abort plan", show=False, id="app.abort_plan"),
     ]
 
     def __init__(self, settings: Settings, client: CoreClient) -> None:

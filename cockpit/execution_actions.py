@@ -14,7 +14,7 @@ from cockpit.messages import ExecutePlanRequested
 from cockpit.screens.confirm import ConfirmModal
 from core.client import CoreClient
 from core.config import Settings
-from core.views import ExecutePlan, KillSwitch, PreviewPlan
+from core.views import AbortPlan, ExecutePlan, KillSwitch, PreviewPlan
 
 KILL_STEPS = {
     1: ("pause new orders", "No new order will be placed; open orders keep working."),
@@ -54,6 +54,15 @@ class ExecutionActions:
             return
         result = await self.client.send(ExecutePlan(plan_id=preview.data["plan_id"]))
         app.notify(result.message, severity="information" if result.ok else "error")
+
+    def action_abort_plan(self) -> None:
+        self.abort_plan()
+
+    @work(group="execution-abort", exclusive=True, exit_on_error=False, description="abort plans")
+    async def abort_plan(self) -> None:
+        """Stop placing plan orders at once (no confirmation: it only holds back orders)."""
+        result = await self.client.send(AbortPlan())
+        self.notify(result.message, severity="warning")  # type: ignore[attr-defined]
 
     def action_kill_switch(self) -> None:
         self.kill_switch_step()

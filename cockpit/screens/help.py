@@ -25,6 +25,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("p", "privacy mode: mask amounts and values"),
     ("Ctrl+P", "command palette"),
     ("Ctrl+E", "execute the current plan (confirm modal, focus on Cancel)"),
+    ("Ctrl+X", "abort running plans: no further plan orders are sent"),
     ("Ctrl+K", "kill switch, one confirmed step a press: pause → cancel all → flatten"),
     ("R", "re-arm trading after the kill switch (confirmed)"),
 )
