@@ -440,7 +440,10 @@ class GateConfig(Section):
     """Pre-trade gate limits: every order, from any path, is checked against these."""
 
     book_stale_s: float = Field(
-        default=10.0, gt=0, description="Refuse orders on a book older than this."
+        default=60.0,
+        gt=0,
+        description="Refuse orders on a book not updated for this long (on top of the feed's "
+        "own staleness and integrity flags, which refuse at once).",
     )
     price_band_pct: Decimal = Field(
         default=Decimal(5), gt=0, description="Refuse prices further than this % from mid."

@@ -112,7 +112,7 @@ def test_each_rule_refuses_by_name(
 
 
 def test_stale_or_unverified_book_is_refused(book: BookSnapshot) -> None:
-    old = book.model_copy(update={"ts": utcnow() - timedelta(seconds=60)})
+    old = book.model_copy(update={"ts": utcnow() - timedelta(seconds=120)})
     assert refused(order(), ctx(old)) == "book"
     unverified = book.model_copy(update={"integrity": BookIntegrity.RESYNCING})
     assert refused(order(), ctx(unverified)) == "book"
