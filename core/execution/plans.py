@@ -1,5 +1,7 @@
-"""The current plan built from the running core, and its preview for the confirm modal.
+"""What execution reads from the running core: the gate's market view, the current plan
+built from live holdings and books, and its preview for the confirm modal.
 
+:class:`CoreMarket` is the gate's :class:`~core.execution.manager.MarketView` over the core.
 :func:`plan_from_core` is the planner over the core's live holdings, locations, markets and
 books with the configured targets: what the plan pane shows and what ``cockpit execute-plan``
 runs. :func:`preview` summarises a plan for a confirmation (orders, notional, share of the
@@ -11,13 +13,47 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from core.models import Holding, Side, TradingMode, utcnow
+from core.models import ZERO, BookSnapshot, Holding, Instrument, Side, TradingMode, utcnow
 from core.plan.build import build_plan
 from core.plan.models import Plan, PlanPolicy
 from core.plan.targets import Targets
+from core.valuation import quotes_from_books, resolve_prices
 
 if TYPE_CHECKING:
     from core.service import Core
+
+
+class CoreMarket:
+    """The gate's view of markets and the portfolio, read from the running core."""
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
+
+    def instrument(self, venue: str, symbol: str) -> Instrument | None:
+        return self._core.instruments.get(f"{venue}:{symbol}")
+
+    def book(self, venue: str, symbol: str) -> BookSnapshot | None:
+        source = self._core.venues.get(venue)
+        return source.book(symbol, 50) if source is not None else None
+
+    def usd_price(self, asset: str) -> Decimal | None:
+        core = self._core
+        books = [
+            b
+            for i in core.instruments.values()
+            if (v := core.venues.get(i.venue)) is not None and (b := v.book(i.symbol, 1))
+        ]
+        now = utcnow()
+        price = resolve_prices(
+            [asset], quotes_from_books(books), now, core.settings.portfolio.stale_after_s
+        )[asset]
+        return price.value
+
+    def portfolio_usd(self) -> Decimal:
+        state = self._core.state
+        if state is not None and state.holdings is not None:
+            return state.holdings.total
+        return ZERO
 
 
 def plan_from_core(core: Core) -> Plan:

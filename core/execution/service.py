@@ -20,15 +20,13 @@ from core.errors import CockpitError, GateRefused
 from core.execution.manager import FLAG_UPSERT, OrderManager, TradingVenue
 from core.execution.paper import LatencyModel, PaperVenue
 from core.execution.planrun import PlanProgress, PlanRun, plan_requests, refuse_reason
-from core.execution.plans import plan_from_core, preview
+from core.execution.plans import CoreMarket, plan_from_core, preview
 from core.execution.retry import RetryPolicy
 from core.execution.safety import Breakers, KillLevel, KillSwitch, flatten_orders
 from core.models import (
-    ZERO,
     BookSnapshot,
     EventKind,
     EventLevel,
-    Instrument,
     LogEvent,
     OrderStatus,
     TradingMode,
@@ -36,7 +34,6 @@ from core.models import (
 )
 from core.plan.models import Plan
 from core.store.db import to_ns
-from core.valuation import quotes_from_books, resolve_prices
 from core.views import (
     AbortPlan,
     CancelAll,
@@ -56,39 +53,6 @@ if TYPE_CHECKING:
 
 KILL_KEY = "kill_switch"
 PAPER_UPSERT = "INSERT OR REPLACE INTO paper_state (venue, updated_ns, payload) VALUES (?, ?, ?)"
-
-
-class CoreMarket:
-    """The gate's view of markets and the portfolio, read from the running core."""
-
-    def __init__(self, core: Core) -> None:
-        self._core = core
-
-    def instrument(self, venue: str, symbol: str) -> Instrument | None:
-        return self._core.instruments.get(f"{venue}:{symbol}")
-
-    def book(self, venue: str, symbol: str) -> BookSnapshot | None:
-        source = self._core.venues.get(venue)
-        return source.book(symbol, 50) if source is not None else None
-
-    def usd_price(self, asset: str) -> Decimal | None:
-        core = self._core
-        books = [
-            b
-            for i in core.instruments.values()
-            if (v := core.venues.get(i.venue)) is not None and (b := v.book(i.symbol, 1))
-        ]
-        now = utcnow()
-        price = resolve_prices(
-            [asset], quotes_from_books(books), now, core.settings.portfolio.stale_after_s
-        )[asset]
-        return price.value
-
-    def portfolio_usd(self) -> Decimal:
-        state = self._core.state
-        if state is not None and state.holdings is not None:
-            return state.holdings.total
-        return ZERO
 
 
 class ExecutionService:
