@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core.execution.gate import GateLimits
 from core.execution.manager import OrderManager
 from core.execution.paper import PaperVenue
+from core.execution.service import persist_to
 from core.models import (
     BookIntegrity,
     BookLevel,
@@ -40,7 +41,6 @@ from core.models import (
     utcnow,
 )
 from core.store import Store
-from core.store.db import to_ns
 
 INST = Instrument(
     venue="bench",
@@ -102,13 +102,7 @@ async def run_paper(orders: int) -> list[float]:
 async def run_manager(orders: int, db: Path) -> list[float]:
     store = await Store.open(db)
     try:
-
-        async def persist(venue: str, state: str) -> None:
-            await store.add_durable(
-                "INSERT OR REPLACE INTO paper_state (venue, updated_ns, payload) VALUES (?, ?, ?)",
-                (venue, to_ns(utcnow()), state),
-            )
-
+        persist = persist_to(store)
         venue = PaperVenue(
             "bench", lambda s: book(), {"BTC/USDT": INST}, {"USDT": Decimal(10**9)}, persist=persist
         )

@@ -94,16 +94,24 @@ class AuditLog:
             self._last = (int(rows[0][0]), str(rows[0][1])) if rows else (0, GENESIS)
         return self._last
 
-    async def append(self, kind: str, actor: str, payload: Mapping[str, Any]) -> int:
-        """Commit one row durably and return its id (call *before* the action it records)."""
+    async def append(
+        self, kind: str, actor: str, payload: Mapping[str, Any], *, durable: bool = True
+    ) -> int:
+        """Commit one row durably and return its id (call *before* the action it records).
+
+        ``durable=False`` queues the row for the caller's own :meth:`Store.flush` (rows keep
+        their order: one writer, ids assigned here).
+        """
         async with self._lock:
             last_id, prev = await self._tail()
             row_id, ts = last_id + 1, to_ns(utcnow())
             body = canonical(payload)
             digest = row_hash(prev, row_id, ts, kind, actor, body)
-            await self._store.add_durable(
-                AUDIT_INSERT, (row_id, ts, kind, actor, body, prev, digest)
-            )
+            row = (row_id, ts, kind, actor, body, prev, digest)
+            if durable:
+                await self._store.add_durable(AUDIT_INSERT, row)
+            else:
+                self._store.add(AUDIT_INSERT, row)
             self._last = (row_id, digest)
             return row_id
 

@@ -230,15 +230,20 @@ class OrderManager:
             plan_id=request.plan_id,
             reason=request.reason,
         )
+        # Write-ahead: the order (new, then submitted) and its audit row are committed in one
+        # transaction before the venue hears of it.
         self.orders[order.client_order_id] = order
-        await self.store.record_order(order)  # write-ahead: durable before anything is sent
+        await self.store.record_order(order, durable=False)
         payload = request_payload(request, None)
         payload["notional_usd"] = str(approval.notional_usd)
-        await self.audit.append("order.submit", actor, payload)
+        await self.audit.append("order.submit", actor, payload, durable=False)
+        submitted = move(order, OrderStatus.SUBMITTED, updated_ts=utcnow())
+        self.orders[order.client_order_id] = submitted
+        await self.store.record_order(submitted, durable=False)
         key = (request.venue, approval.reserve[0])
         self._reserved[key] = self._reserved.get(key, ZERO) + approval.reserve[1]
         try:
-            await self.record(move(order, OrderStatus.SUBMITTED, updated_ts=utcnow()))
+            await self.store.flush()
             self.emit(
                 EventKind.ORDER_SUBMITTED,
                 f"submit {request.side.value} {request.qty} {request.symbol}"
@@ -441,8 +446,12 @@ class OrderManager:
                 return current
             if not step.changed:
                 return step.order
-            await self.record(step.order)
-            await self.audit.append("order.event", "venue", order_payload(step.order))
+            self.orders[step.order.client_order_id] = step.order
+            await self.store.record_order(step.order, durable=False)
+            await self.audit.append(
+                "order.event", "venue", order_payload(step.order), durable=False
+            )
+            await self.store.flush()  # the new state and its audit row in one commit
             self.emit_order(step.order)
             return step.order
 

@@ -7,7 +7,8 @@ Each request waits a latency drawn from :class:`LatencyModel` before it reaches 
 a real order would.
 
 The paper account behaves like an exchange's: with a store, its orders and balances are
-committed to SQLite (``paper_state``) before a submit returns, so after a crash the client's
+committed to SQLite (``paper_state`` for balances, ``paper_orders`` for each changed order)
+before a submit returns, so after a crash the client's
 reconciliation finds exactly what the "exchange" accepted, just as it would with a live venue.
 The source book is read, never mutated: two market orders on an unchanged book both walk it.
 """
@@ -42,14 +43,11 @@ from core.models import (
 )
 from core.ports import UserEvent
 
-KEEP_FINAL = 500
-"""Final orders a persisted paper account remembers (open ones are always kept)."""
-
 BookSource = Callable[[str], BookSnapshot | None]
 """``symbol -> current book`` (a MarketDataPort's ``book``)."""
 
-Persist = Callable[[str, str], Awaitable[None]]
-"""``(venue, state JSON) -> None``: commits the paper account's state durably."""
+Persist = Callable[[str, str, Sequence[Order]], Awaitable[None]]
+"""``(venue, account JSON, changed orders) -> None``: commits them durably, together."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +76,7 @@ class PaperVenue:
         latency: LatencyModel | None = None,
         persist: Persist | None = None,
         state: str | None = None,
+        orders: Sequence[Order] = (),
     ) -> None:
         self.venue = venue
         self._books = books
@@ -99,36 +98,26 @@ class PaperVenue:
             label=f"{venue} spot (paper)",
         )
         if state is not None:
-            self._restore(state)
+            self._restore(state, orders)
 
     # ------------------------------------------------------------------ persistence
 
     def dump(self) -> str:
-        """The account as JSON: balances, open orders and the latest final ones, fill counter.
-
-        Final orders beyond the newest ``KEEP_FINAL`` are dropped, so a long session's state
-        stays small (a restart only needs to look up recent ones).
-        """
-        final = [o for o in self._orders.values() if o.status.is_final]
-        keep = {o.client_order_id for o in final[-KEEP_FINAL:]}
-        orders = [
-            o for o in self._orders.values() if not o.status.is_final or o.client_order_id in keep
-        ]
+        """The account as JSON: balances and the fill counter (orders are stored per row)."""
         return json.dumps(
             {
                 "balances": {a: str(q) for a, q in sorted(self._balances.items())},
-                "orders": [o.model_dump(mode="json") for o in orders],
                 "fill_seq": self._fill_seq,
             },
             sort_keys=True,
         )
 
-    def _restore(self, state: str) -> None:
+    def _restore(self, state: str, orders: Sequence[Order]) -> None:
         data = json.loads(state)
         self._balances = {a: Decimal(q) for a, q in data["balances"].items()}
-        for order in (Order.model_validate(x) for x in data["orders"]):
-            self._put(order)
         self._fill_seq = int(data["fill_seq"])
+        for order in sorted(orders, key=lambda o: o.created_ts):
+            self._put(order)
 
     def _put(self, order: Order) -> None:
         self._orders[order.client_order_id] = order
@@ -137,9 +126,9 @@ class PaperVenue:
         else:
             self._resting.discard(order.client_order_id)
 
-    async def _commit(self) -> None:
+    async def _commit(self, changed: Sequence[Order]) -> None:
         if self._persist is not None:
-            await self._persist(self.venue, self.dump())
+            await self._persist(self.venue, self.dump(), changed)
 
     # ------------------------------------------------------------------ account
 
@@ -191,7 +180,7 @@ class PaperVenue:
                 return existing
             order, fills = self._accept(request)
             self._put(order)
-            await self._commit()
+            await self._commit([order])
         for fill in fills:
             self._events.put_nowait(fill)
         self._events.put_nowait(order)
@@ -299,7 +288,7 @@ class PaperVenue:
 
     async def check_resting(self) -> int:
         """Fill resting limit orders the book now trades through (as makers); returns fills."""
-        count = 0
+        changed: list[Order] = []
         async with self._lock:
             events: list[UserEvent] = []
             for coid in sorted(self._resting, key=lambda c: self._orders[c].created_ts):
@@ -314,12 +303,12 @@ class PaperVenue:
                 updated, fill = self._fill(order, inst, qty, order.price, Liquidity.MAKER)
                 self._put(updated)
                 events += [fill, updated]
-                count += 1
-            if count:
-                await self._commit()
+                changed.append(updated)
+            if changed:
+                await self._commit(changed)
         for event in events:
             self._events.put_nowait(event)
-        return count
+        return len(changed)
 
     async def cancel(self, client_order_id: str, symbol: str) -> Order:
         await asyncio.sleep(self._delay())
@@ -333,7 +322,7 @@ class PaperVenue:
                 update={"status": OrderStatus.CANCELLED, "updated_ts": utcnow()}
             )
             self._put(order)
-            await self._commit()
+            await self._commit([order])
         self._events.put_nowait(order)
         return order
 

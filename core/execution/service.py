@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from core.errors import CockpitError, GateRefused
 from core.execution.manager import FLAG_UPSERT, OrderManager, TradingVenue
-from core.execution.paper import LatencyModel, PaperVenue
+from core.execution.paper import LatencyModel, PaperVenue, Persist
 from core.execution.planrun import PlanProgress, PlanRun, plan_requests, refuse_reason
 from core.execution.plans import CoreMarket, plan_from_core, preview
 from core.execution.retry import RetryPolicy
@@ -28,11 +28,13 @@ from core.models import (
     EventKind,
     EventLevel,
     LogEvent,
+    Order,
     OrderStatus,
     TradingMode,
     utcnow,
 )
 from core.plan.models import Plan
+from core.store import Store
 from core.store.db import to_ns
 from core.views import (
     AbortPlan,
@@ -53,6 +55,22 @@ if TYPE_CHECKING:
 
 KILL_KEY = "kill_switch"
 PAPER_UPSERT = "INSERT OR REPLACE INTO paper_state (venue, updated_ns, payload) VALUES (?, ?, ?)"
+PAPER_ORDER_UPSERT = (
+    "INSERT OR REPLACE INTO paper_orders (venue, client_order_id, payload) VALUES (?, ?, ?)"
+)
+
+
+def persist_to(store: Store) -> Persist:
+    """A paper account's persistence into ``store``: account and changed orders, one commit."""
+
+    async def persist(venue: str, state: str, changed: Sequence[Order]) -> None:
+        store.add(PAPER_UPSERT, (venue, to_ns(utcnow()), state))
+        for order in changed:
+            row = (venue, order.client_order_id, order.model_dump_json())
+            store.add(PAPER_ORDER_UPSERT, row)
+        await store.flush()
+
+    return persist
 
 
 class ExecutionService:
@@ -128,14 +146,19 @@ class ExecutionService:
         store = self.core.store
         assert store is not None
         rows = await store.fetch_all("SELECT payload FROM paper_state WHERE venue = ?", (name,))
+        orders = [
+            Order.model_validate_json(p)
+            for (p,) in await store.fetch_all(
+                "SELECT payload FROM paper_orders WHERE venue = ?", (name,)
+            )
+        ]
         balances: dict[str, Decimal] = {}
         if not rows:
             balances = {b.asset: b.total for b in await source.fetch_balances()}
         instruments = {i.symbol: i for i in self.core.instruments.values() if i.venue == name}
         p = self.config.paper
 
-        async def persist(venue: str, state: str) -> None:
-            await store.add_durable(PAPER_UPSERT, (venue, to_ns(utcnow()), state))
+        persist = persist_to(store)
 
         paper = PaperVenue(
             name,
@@ -145,9 +168,10 @@ class ExecutionService:
             latency=LatencyModel(p.latency_ms, p.jitter_ms, seed=self._rng.randrange(1 << 30)),
             persist=persist,
             state=rows[0][0] if rows else None,
+            orders=orders,
         )
         if not rows:
-            await persist(name, paper.dump())
+            await persist(name, paper.dump(), ())
         return paper
 
     @property

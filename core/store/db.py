@@ -195,6 +195,9 @@ class Store:
         if self._pending:
             self._wake.set()
 
+    async def _add_async(self, sql: str, row: Sequence[Any]) -> None:
+        self.add(sql, row)
+
     async def add_durable(self, sql: str, row: Sequence[Any]) -> None:
         """Queue one row and return only once it is committed (write-ahead)."""
         self.add(sql, row)
@@ -300,9 +303,14 @@ class Store:
             e.model_dump_json(),
         )
 
-    async def record_order(self, order: Order) -> None:
-        """Durably record an order's state (before it is sent, and on every change)."""
-        await self.add_durable(
+    async def record_order(self, order: Order, *, durable: bool = True) -> None:
+        """Durably record an order's state (before it is sent, and on every change).
+
+        ``durable=False`` only queues the row, for a caller that commits it together with
+        other rows by calling :meth:`flush` itself (one commit instead of several).
+        """
+        write = self.add_durable if durable else self._add_async
+        await write(
             ORDER_UPSERT,
             (
                 order.client_order_id,

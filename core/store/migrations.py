@@ -133,6 +133,12 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
                 updated_ns INTEGER NOT NULL,
                 payload TEXT NOT NULL
             ) WITHOUT ROWID""",
+            """CREATE TABLE paper_orders (
+                venue TEXT NOT NULL,
+                client_order_id TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                PRIMARY KEY (venue, client_order_id)
+            ) WITHOUT ROWID""",
             """CREATE TABLE exec_flags (
                 key TEXT PRIMARY KEY,
                 payload TEXT NOT NULL

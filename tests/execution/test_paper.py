@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from core.models import BookLevel, Liquidity, OrderRequest, OrderStatus, OrderType, Side
+from core.models import BookLevel, Liquidity, Order, OrderRequest, OrderStatus, OrderType, Side
 from tests.execution.helpers import BTC_USD, SYMBOL, VENUE, StaticMarket, kraken_book, paper_venue
 
 
@@ -121,15 +122,19 @@ async def test_post_only_that_would_take_is_rejected_and_ioc_remainder_expires(
 
 async def test_submit_is_idempotent_and_state_survives_a_restart(market: StaticMarket) -> None:
     saved: dict[str, str] = {}
+    rows: dict[str, Order] = {}
 
-    async def persist(venue: str, state: str) -> None:
+    async def persist(venue: str, state: str, changed: Sequence[Order]) -> None:
         saved[venue] = state
+        rows.update({o.client_order_id: o for o in changed})
 
     paper = paper_venue(market, {"USD": Decimal(100_000)}, persist=persist)
     first = await paper.submit(req("r1", Side.BUY, "0.5"))
     again = await paper.submit(req("r1", Side.BUY, "0.5"))
     assert again == first and len(await paper.fetch_balances()) == 2
-    reborn = paper_venue(market, {"USD": Decimal(5)}, state=saved[VENUE])
+    reborn = paper_venue(
+        market, {"USD": Decimal(5)}, state=saved[VENUE], orders=list(rows.values())
+    )
     assert await reborn.fetch_order("r1", SYMBOL) == first
     assert await reborn.fetch_balances() != [] and {
         b.asset: b.total for b in await reborn.fetch_balances()
