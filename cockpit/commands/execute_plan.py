@@ -65,7 +65,10 @@ async def _execute(core: Any, args: argparse.Namespace) -> int:
         return 0
     if not args.yes:
         question = f"execute {len(data['orders'])} {data['mode'].upper()} orders? [yes/N] "
-        answer = await asyncio.to_thread(input, question)
+        try:
+            answer = await asyncio.to_thread(input, question)
+        except (EOFError, OSError):  # no terminal to ask: never execute without a yes
+            answer = ""
         if answer.strip().lower() != "yes":
             print("cancelled")
             return 1

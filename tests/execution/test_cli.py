@@ -110,3 +110,25 @@ def test_audit_on_a_missing_database_is_one_clean_line(
 ) -> None:
     code, _, err = run(capsys, "--db", str(tmp_path / "none.db"), "audit", "verify")
     assert code == 1 and err.count("\n") == 1 and "no such database" in err
+
+
+def test_execute_plan_without_yes_and_without_a_terminal_does_nothing(
+    paths: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, db = paths
+    code, out, _ = run(capsys, "--config", str(config), "--db", str(db), "execute-plan")
+    assert code == 1 and "[PAPER] plan plan-" in out and out.rstrip().endswith("cancelled")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM orders").fetchone() == (0,)
+
+
+def test_execute_plan_yes_places_every_order_and_reports(
+    paths: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, db = paths
+    code, out, _ = run(capsys, "--config", str(config), "--db", str(db), "execute-plan", "--yes")
+    progress = [line for line in out.splitlines() if line.startswith("progress ")]
+    total = int(progress[0].split()[1].split("/")[1])
+    assert code == 0 and out.rstrip().endswith(f"done: {total} placed, 0 failed of {total}")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM orders").fetchone() == (total,)
