@@ -1,0 +1,305 @@
+"""The REST half of a live venue: a ccxt *async* exchange behind cockpit's models and errors.
+
+ccxt is imported lazily inside :meth:`CcxtRest._exchange` (it takes over a second to import and
+the TUI's first frame must never wait for it). Every call goes through :meth:`CcxtRest._call`,
+which maps ccxt's exceptions to :mod:`core.errors` (see :mod:`core.venues.errors`).
+
+URLs: ``rest_url`` replaces the scheme and host of every REST endpoint ccxt knows for the venue
+(so tests and demos point it at a loopback server). Keys, when given, are handed to ccxt and to
+nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from core.errors import ExchangeError, TradingDisabled
+from core.models import Balance, Instrument, Location, Order, OrderRequest, SubAccount, utcnow
+from core.venues.convert import dec, instrument_from_market, order_args, order_from_ccxt
+from core.venues.errors import DuplicateOrder, map_ccxt_error
+from core.venues.secrets import Credentials
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CCXT_IDS = {"kraken": "kraken", "binance": "binance"}
+KRAKEN_EARN_SUFFIXES = (".S", ".M", ".F", ".B", ".P")
+"""Kraken balance codes for staked / opt-in rewards / auto-earn / bonded / parachain funds."""
+
+
+def _rebase(urls: Any, base: str) -> Any:
+    """``urls`` with the scheme and host of every URL replaced by ``base``'s."""
+    if isinstance(urls, dict):
+        return {k: _rebase(v, base) for k, v in urls.items()}
+    if isinstance(urls, str) and urls.startswith(("http://", "https://")):
+        parts = urlsplit(urls)
+        return base.rstrip("/") + urls[len(f"{parts.scheme}://{parts.netloc}") :]
+    return urls
+
+
+class CcxtRest:
+    """One venue's REST API through ccxt; ``kind`` is ``kraken`` or ``binance``."""
+
+    def __init__(
+        self,
+        venue: str,
+        kind: str,
+        *,
+        rest_url: str | None = None,
+        credentials: Credentials | None = None,
+        timeout_s: float = 10.0,
+        rate_limit: bool = True,
+    ) -> None:
+        if kind not in CCXT_IDS:
+            raise ValueError(f"no ccxt venue for kind {kind!r}")
+        self.venue = venue
+        self.kind = kind
+        self.rest_url = rest_url
+        self.credentials = credentials
+        self.timeout_s = timeout_s
+        self.rate_limit = rate_limit
+        self.markets_loaded = False
+        self._ccxt: Any = None
+
+    def __repr__(self) -> str:
+        keys = "with keys" if self.credentials else "public only"
+        return f"CcxtRest({self.venue!r}, {self.kind!r}, {keys})"
+
+    @property
+    def can_trade(self) -> bool:
+        return self.credentials is not None
+
+    def _exchange(self) -> Any:
+        if self._ccxt is None:
+            import ccxt.async_support as ccxt_async  # lazy: slow import
+
+            config: dict[str, Any] = {
+                "enableRateLimit": self.rate_limit,
+                "timeout": int(self.timeout_s * 1000),
+                "options": {"warnOnFetchOpenOrdersWithoutSymbol": False},
+            }
+            if self.kind == "binance":
+                config["options"].update(
+                    {
+                        "fetchMarkets": {"types": ["spot"]},
+                        "fetchCurrencies": False,
+                        "fetchMargins": False,
+                    }
+                )
+            if self.credentials is not None:
+                config["apiKey"] = self.credentials.key.get_secret_value()
+                config["secret"] = self.credentials.secret.get_secret_value()
+            exchange = getattr(ccxt_async, CCXT_IDS[self.kind])(config)
+            if self.rest_url:
+                exchange.urls["api"] = _rebase(exchange.urls["api"], self.rest_url)
+            self._ccxt = exchange
+        return self._ccxt
+
+    async def _call(self, action: str, call: Callable[[Any], Awaitable[T]]) -> T:
+        exchange = self._exchange()
+        try:
+            return await call(exchange)
+        except Exception as exc:
+            mapped = map_ccxt_error(exc, self.venue, action, exchange)
+            if mapped is exc:
+                raise
+            raise mapped from None  # ccxt's exception text may carry request details
+
+    def _need_keys(self, action: str) -> None:
+        if self.credentials is None:
+            raise TradingDisabled(
+                f"{self.venue}: {action} needs API keys (set api_key_env/api_secret_env or "
+                "secret_file in the venue's config)"
+            )
+
+    async def close(self) -> None:
+        if self._ccxt is not None:
+            await self._ccxt.close()
+            self._ccxt = None
+
+    # ------------------------------------------------------------------ instruments
+
+    async def load_instruments(self) -> list[Instrument]:
+        """Spot markets with tick, step, minimums and the venue's base fee rates."""
+
+        async def load(ex: Any) -> dict[str, Any]:
+            if self.kind == "kraken":
+                # AssetPairs alone: Kraken's asset list only adds currency precisions we do
+                # not use, and costs a request.
+                markets: dict[str, Any] = ex.set_markets(await ex.fetch_markets())
+                return markets
+            loaded: dict[str, Any] = await ex.load_markets()
+            return loaded
+
+        markets = await self._call("load markets", load)
+        self.markets_loaded = True
+        out = []
+        for market in markets.values():
+            inst = instrument_from_market(self.venue, market)
+            if inst is not None:
+                out.append(inst)
+        if not out:
+            raise ExchangeError(f"{self.venue}: the venue listed no tradable spot market")
+        return sorted(out, key=lambda i: i.symbol)
+
+    async def _markets(self) -> None:
+        if not self.markets_loaded:
+            await self.load_instruments()
+
+    # ------------------------------------------------------------------ account
+
+    def locations(self) -> list[Location]:
+        """Spot (tradable) and earn/staked (not tradable) sub-accounts, ids ``<venue>:<sub>``."""
+        title = self.kind.capitalize()
+        return [
+            Location(id=f"{self.venue}:spot", venue=self.venue, label=title),
+            Location(
+                id=f"{self.venue}:earn",
+                venue=self.venue,
+                sub_account=SubAccount.EARN,
+                tradable=False,
+                label=f"{title} Earn",
+            ),
+        ]
+
+    def _split(self, ex: Any, code: str) -> tuple[str, SubAccount]:
+        """A balance code as (unified asset, sub-account): Kraken ``DOT.S`` is staked DOT,
+        Binance ``LDBTC`` is BTC in Simple Earn."""
+        if self.kind == "kraken":
+            for suffix in KRAKEN_EARN_SUFFIXES:
+                if code.endswith(suffix):
+                    return str(ex.safe_currency_code(code[: -len(suffix)])), SubAccount.EARN
+        if self.kind == "binance" and code.startswith("LD") and len(code) > 2:
+            return code[2:], SubAccount.EARN
+        return code, SubAccount.SPOT
+
+    async def fetch_balances(self) -> list[Balance]:
+        """Every non-zero balance, spot and earn apart, stamped with the time it was read."""
+        self._need_keys("balances")
+        await self._markets()
+        raw: dict[str, Any] = await self._call("balances", lambda ex: ex.fetch_balance())
+        ex = self._exchange()
+        now = utcnow()
+        totals: dict[tuple[str, SubAccount], tuple[Decimal, Decimal]] = {}
+        for code, total_value in (raw.get("total") or {}).items():
+            total = dec(total_value)
+            if not total:
+                continue
+            free = dec((raw.get("free") or {}).get(code))
+            asset, sub = self._split(ex, code)
+            old_total, old_free = totals.get((asset, sub), (Decimal(0), Decimal(0)))
+            totals[(asset, sub)] = (
+                old_total + total,
+                old_free + (total if free is None else free),
+            )
+        return [
+            Balance(
+                location_id=f"{self.venue}:{sub.value}",
+                asset=asset,
+                total=total,
+                free=free,
+                ts=now,
+                source=self.venue,
+            )
+            for (asset, sub), (total, free) in sorted(totals.items())
+        ]
+
+    # ------------------------------------------------------------------ execution
+
+    async def submit(self, request: OrderRequest) -> Order:
+        """Place ``request`` with its client order id as the venue's client id.
+
+        A duplicate-id rejection means an earlier attempt reached the venue: the order the venue
+        holds is returned instead of an error, so a retried submit never makes a second order.
+        """
+        self._need_keys("trading")
+        await self._markets()
+        kind, side, price, params = order_args(request)
+        action = f"submit {request.client_order_id}"
+        try:
+            raw: dict[str, Any] = await self._call(
+                action,
+                lambda ex: ex.create_order(
+                    request.symbol, kind, side, str(request.qty), price, params
+                ),
+            )
+        except DuplicateOrder:
+            existing = await self.fetch_order(request.client_order_id, request.symbol)
+            if existing is None:
+                raise
+            log.info("%s: %s was already accepted; using it", self.venue, request.client_order_id)
+            return existing
+        try:
+            return order_from_ccxt(self.venue, raw, request)
+        except ValueError as exc:
+            raise ExchangeError(f"{self.venue}: {action}: malformed response: {exc}") from None
+
+    async def cancel(self, client_order_id: str, symbol: str) -> Order:
+        """Cancel by client order id; returns the order as the venue then reports it."""
+        self._need_keys("trading")
+        await self._markets()
+        if self.kind == "binance":
+            params = {"origClientOrderId": client_order_id}
+        else:
+            params = {"clientOrderId": client_order_id}
+        await self._call(
+            f"cancel {client_order_id}", lambda ex: ex.cancel_order(None, symbol, params)
+        )
+        order = await self.fetch_order(client_order_id, symbol)
+        if order is None:
+            raise ExchangeError(f"{self.venue}: cancelled {client_order_id} but cannot find it")
+        return order
+
+    async def fetch_order(self, client_order_id: str, symbol: str) -> Order | None:
+        """The venue's view of one order by our client id, ``None`` if it never saw it."""
+        self._need_keys("order queries")
+        await self._markets()
+        import ccxt  # already imported by _exchange; cheap here
+
+        action = f"fetch order {client_order_id}"
+        if self.kind == "binance":
+            params = {"origClientOrderId": client_order_id}
+
+            async def one(ex: Any) -> list[dict[str, Any]]:
+                try:
+                    return [await ex.fetch_order(None, symbol, params)]
+                except ccxt.OrderNotFound:
+                    return []
+
+            found = await self._call(action, one)
+        else:
+
+            async def search(ex: Any) -> list[dict[str, Any]]:
+                query = {"cl_ord_id": client_order_id}
+                opened: list[dict[str, Any]] = await ex.fetch_open_orders(None, None, None, query)
+                if opened:
+                    return opened
+                closed: list[dict[str, Any]] = await ex.fetch_closed_orders(
+                    None, None, None, query
+                )
+                return closed
+
+            found = await self._call(action, search)
+        found = [o for o in found if o.get("clientOrderId") in (None, client_order_id)]
+        if len(found) > 1:
+            raise ExchangeError(
+                f"{self.venue}: {len(found)} orders carry client id {client_order_id}"
+            )
+        return order_from_ccxt(self.venue, found[0]) if found else None
+
+    async def fetch_open_orders(self) -> list[Order]:
+        self._need_keys("order queries")
+        await self._markets()
+        raw: list[dict[str, Any]] = await self._call(
+            "fetch open orders", lambda ex: ex.fetch_open_orders()
+        )
+        return [order_from_ccxt(self.venue, o) for o in raw if o.get("clientOrderId")]
+
+    async def markets(self) -> Sequence[str]:
+        """Unified symbols ccxt knows for this venue (loads them if needed)."""
+        await self._markets()
+        return sorted(self._exchange().markets)
