@@ -46,16 +46,32 @@ def _detail(exc: BaseException) -> str:
     return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 1] + "…"
 
 
-def map_ccxt_error(exc: BaseException, venue: str, action: str, exchange: Any = None) -> Exception:
+def map_ccxt_error(
+    exc: BaseException,
+    venue: str,
+    action: str,
+    exchange: Any = None,
+    *,
+    placing: bool = False,
+    status: int | None = None,
+) -> Exception:
     """The cockpit error for a ccxt exception raised while doing ``action`` on ``venue``.
 
+    ``placing``: the request placed an order, so any refusal by the venue that is not about
+    transport, rate or authentication is a rejection of that order (ccxt does not know every
+    venue error text, e.g. Kraken's ``EOrder:Post only order``).
+    ``status`` is the HTTP status of the failed response: a 429 (or a venue's own "rate limit"
+    text, which ccxt files under ``DDoSProtection``) is a :class:`RateLimitError`.
     Anything that is not a ccxt error is returned unchanged (a bug should surface as itself).
     """
     import ccxt  # lazy: importing ccxt costs over a second
 
     where = f"{venue}: {action}"
     detail = _detail(exc)
-    if isinstance(exc, ccxt.RateLimitExceeded):
+    throttled = isinstance(exc, ccxt.DDoSProtection) and (
+        status == 429 or "rate limit" in detail.lower() or "too many requests" in detail.lower()
+    )
+    if isinstance(exc, ccxt.RateLimitExceeded) or throttled:
         wait = _retry_after(exchange)
         hint = f" (retry after {wait:g}s)" if wait is not None else ""
         return VenueRateLimited(f"{where}: rate limited{hint}: {detail}", wait)
@@ -69,8 +85,10 @@ def map_ccxt_error(exc: BaseException, venue: str, action: str, exchange: Any = 
         return OrderRejected(f"{where}: rejected: {detail}")
     if isinstance(exc, ccxt.AuthenticationError | ccxt.PermissionDenied | ccxt.AccountSuspended):
         return ExchangeError(f"{where}: authentication refused: {detail}", title="Venue auth")
+    if placing and isinstance(exc, ccxt.ExchangeError):
+        return OrderRejected(f"{where}: rejected: {detail}")
     if isinstance(exc, ccxt.BaseError):
         return ExchangeError(f"{where}: {type(exc).__name__}: {detail}")
-    if isinstance(exc, ValueError | KeyError | TypeError):  # ccxt choking on a body
+    if isinstance(exc, ValueError | KeyError | TypeError | AttributeError):  # ccxt choking on a body
         return ExchangeError(f"{where}: malformed response from the venue: {detail}")
     return exc if isinstance(exc, Exception) else ExchangeError(f"{where}: {detail}")

@@ -11,6 +11,7 @@ nothing else.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
@@ -63,6 +64,8 @@ class CcxtRest:
         self.timeout_s = timeout_s
         self.rate_limit = rate_limit
         self.markets_loaded = False
+        self.last_status: int | None = None
+        """HTTP status of the latest REST response."""
         self._ccxt: Any = None
 
     def __repr__(self) -> str:
@@ -96,15 +99,41 @@ class CcxtRest:
             exchange = getattr(ccxt_async, CCXT_IDS[self.kind])(config)
             if self.rest_url:
                 exchange.urls["api"] = _rebase(exchange.urls["api"], self.rest_url)
+            exchange.on_rest_response = self._checked_response(exchange, ccxt_async)
             self._ccxt = exchange
         return self._ccxt
 
-    async def _call(self, action: str, call: Callable[[Any], Awaitable[T]]) -> T:
+    def _checked_response(self, exchange: Any, ccxt_module: Any) -> Callable[..., Any]:
+        """ccxt's response hook, made strict: a 2xx body that is not JSON is refused (some
+        ccxt parsers would read it as an empty result, e.g. "no open orders"), and the
+        status code is kept for telling HTTP 429 from other throttling."""
+        original = exchange.on_rest_response
+
+        def hook(code: Any, reason: Any, url: str, method: str, headers: Any, body: Any,
+                 *rest: Any) -> Any:
+            self.last_status = int(code) if code is not None else None
+            if 200 <= (self.last_status or 0) < 300 and isinstance(body, str) and body.strip():
+                try:
+                    json.loads(body)
+                except ValueError:
+                    path = urlsplit(url).path
+                    raise ccxt_module.BadResponse(
+                        f"{method} {path}: HTTP {code} body is not valid JSON ({len(body)} bytes)"
+                    ) from None
+            return original(code, reason, url, method, headers, body, *rest)
+
+        return hook
+
+    async def _call(
+        self, action: str, call: Callable[[Any], Awaitable[T]], *, placing: bool = False
+    ) -> T:
         exchange = self._exchange()
         try:
             return await call(exchange)
         except Exception as exc:
-            mapped = map_ccxt_error(exc, self.venue, action, exchange)
+            mapped = map_ccxt_error(
+                exc, self.venue, action, exchange, placing=placing, status=self.last_status
+            )
             if mapped is exc:
                 raise
             raise mapped from None  # ccxt's exception text may carry request details
@@ -226,6 +255,7 @@ class CcxtRest:
                 lambda ex: ex.create_order(
                     request.symbol, kind, side, str(request.qty), price, params
                 ),
+                placing=True,
             )
         except DuplicateOrder:
             existing = await self.fetch_order(request.client_order_id, request.symbol)
