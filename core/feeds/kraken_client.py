@@ -1,10 +1,11 @@
 """Kraken's public WebSocket v2 market data as a :class:`~core.ports.MarketDataPort`.
 
 On every connection: subscribe ``instrument`` (precisions), then, once they are known, ``book``
-at the chosen depth, ``trade`` and ``ticker`` (``event_trigger: bbo``) for the symbols. A failed checksum resyncs one symbol by
-unsubscribing and resubscribing its book (Kraken answers with a fresh snapshot), in that
-symbol's own task. Application pings keep the connection honest; a ``status`` frame announcing
-maintenance closes the connection and the backoff decides when to come back.
+at the chosen depth, ``trade`` and ``ticker`` (``event_trigger: bbo``) for the symbols. A failed
+checksum resyncs one symbol by unsubscribing and resubscribing its book (Kraken answers with a
+fresh snapshot), in that symbol's own task. Application pings keep the connection honest; a
+``status`` frame announcing maintenance closes the connection and the backoff decides when to
+come back.
 """
 
 from __future__ import annotations

@@ -101,9 +101,7 @@ def _type(raw: dict[str, Any]) -> OrderType:
     return OrderType.LIMIT
 
 
-def order_from_ccxt(
-    venue: str, raw: dict[str, Any], request: OrderRequest | None = None
-) -> Order:
+def order_from_ccxt(venue: str, raw: dict[str, Any], request: OrderRequest | None = None) -> Order:
     """A ccxt order structure as an :class:`Order`; ``request`` fills what the venue omits."""
     now = utcnow()
     qty = dec(raw.get("amount")) or (request.qty if request else ZERO)

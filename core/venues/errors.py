@@ -89,6 +89,8 @@ def map_ccxt_error(
         return OrderRejected(f"{where}: rejected: {detail}")
     if isinstance(exc, ccxt.BaseError):
         return ExchangeError(f"{where}: {type(exc).__name__}: {detail}")
-    if isinstance(exc, ValueError | KeyError | TypeError | AttributeError):  # ccxt choking on a body
+    if isinstance(
+        exc, ValueError | KeyError | TypeError | AttributeError
+    ):  # ccxt choking on a body
         return ExchangeError(f"{where}: malformed response from the venue: {detail}")
     return exc if isinstance(exc, Exception) else ExchangeError(f"{where}: {detail}")

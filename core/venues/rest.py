@@ -22,7 +22,7 @@ from core.errors import ExchangeError, TradingDisabled
 from core.models import Balance, Instrument, Location, Order, OrderRequest, SubAccount, utcnow
 from core.venues.convert import dec, instrument_from_market, order_args, order_from_ccxt
 from core.venues.errors import DuplicateOrder, map_ccxt_error
-from core.venues.secrets import Credentials
+from core.venues.secrets import Credentials, redact_in_logs
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -97,6 +97,8 @@ class CcxtRest:
                 config["apiKey"] = self.credentials.key.get_secret_value()
                 config["secret"] = self.credentials.secret.get_secret_value()
             exchange = getattr(ccxt_async, CCXT_IDS[self.kind])(config)
+            if self.credentials is not None:
+                redact_in_logs(exchange.logger, self.credentials)
             if self.rest_url:
                 exchange.urls["api"] = _rebase(exchange.urls["api"], self.rest_url)
             exchange.on_rest_response = self._checked_response(exchange, ccxt_async)
@@ -109,8 +111,9 @@ class CcxtRest:
         status code is kept for telling HTTP 429 from other throttling."""
         original = exchange.on_rest_response
 
-        def hook(code: Any, reason: Any, url: str, method: str, headers: Any, body: Any,
-                 *rest: Any) -> Any:
+        def hook(
+            code: Any, reason: Any, url: str, method: str, headers: Any, body: Any, *rest: Any
+        ) -> Any:
             self.last_status = int(code) if code is not None else None
             if 200 <= (self.last_status or 0) < 300 and isinstance(body, str) and body.strip():
                 try:
@@ -308,9 +311,7 @@ class CcxtRest:
                 opened: list[dict[str, Any]] = await ex.fetch_open_orders(None, None, None, query)
                 if opened:
                     return opened
-                closed: list[dict[str, Any]] = await ex.fetch_closed_orders(
-                    None, None, None, query
-                )
+                closed: list[dict[str, Any]] = await ex.fetch_closed_orders(None, None, None, query)
                 return closed
 
             found = await self._call(action, search)

@@ -11,6 +11,7 @@ read is refused, naming the file and its mode, rather than silently used.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from dataclasses import dataclass
@@ -92,3 +93,34 @@ def load_credentials(
     if secret_file is not None:
         return read_secret_file(secret_file.expanduser(), f"{where}.secret_file")
     return None
+
+
+class _Redactor(logging.Filter):
+    """Replaces every registered secret in a log record's text with ``***``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            text = record.getMessage()
+            hidden = text
+            for secret in self.secrets:
+                hidden = hidden.replace(secret, "***")
+            if hidden != text:
+                record.msg, record.args = hidden, None
+        return True
+
+
+_REDACTOR = _Redactor()
+
+
+def redact_in_logs(logger: logging.Logger, credentials: Credentials) -> None:
+    """Keep ``credentials`` out of everything ``logger`` writes (ccxt logs request headers,
+    API key included, at DEBUG level)."""
+    _REDACTOR.secrets.update(
+        {credentials.key.get_secret_value(), credentials.secret.get_secret_value()}
+    )
+    if _REDACTOR not in logger.filters:
+        logger.addFilter(_REDACTOR)

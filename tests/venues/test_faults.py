@@ -88,7 +88,7 @@ async def test_429_is_a_rate_limit_error_with_retry_after(pair: Pair) -> None:
 
 
 async def test_malformed_body_is_a_clear_exchange_error(pair: Pair) -> None:
-    server, rest, symbol = pair
+    server, rest, _ = pair
     server.faults.arm("malformed", "other")
     with pytest.raises(ExchangeError) as info:
         await rest.fetch_open_orders()

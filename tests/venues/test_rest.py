@@ -14,8 +14,15 @@ from core.venues.loopback import BinanceLoopback, KrakenLoopback
 from core.venues.rest import CcxtRest
 
 
-def request(venue: str, cid: str, symbol: str, side: Side, kind: OrderType, qty: str,
-            price: str | None = None) -> OrderRequest:
+def request(
+    venue: str,
+    cid: str,
+    symbol: str,
+    side: Side,
+    kind: OrderType,
+    qty: str,
+    price: str | None = None,
+) -> OrderRequest:
     return OrderRequest(
         client_order_id=cid,
         venue=venue,
@@ -128,7 +135,9 @@ async def test_kraken_submit_fetch_cancel_round_trip(
 async def test_kraken_market_and_ioc_orders(
     kraken_rest: CcxtRest, kraken_server: KrakenLoopback
 ) -> None:
-    await kraken_rest.submit(request("kraken", "mkt-1", "BTC/USD", Side.BUY, OrderType.MARKET, "0.1"))
+    await kraken_rest.submit(
+        request("kraken", "mkt-1", "BTC/USD", Side.BUY, OrderType.MARKET, "0.1")
+    )
     done = await kraken_rest.fetch_order("mkt-1", "BTC/USD")
     assert done is not None and done.status is OrderStatus.FILLED
     assert (done.filled_qty, done.avg_price) == (Decimal("0.1"), Decimal("61234.5"))

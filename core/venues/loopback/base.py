@@ -208,7 +208,10 @@ class LoopbackVenue:
         mark = self.marks.get(order.symbol)
         marketable = mark is not None and (
             order.type == "market"
-            or (order.price is not None and (mark <= order.price if order.side == "buy" else mark >= order.price))
+            or (
+                order.price is not None
+                and (mark <= order.price if order.side == "buy" else mark >= order.price)
+            )
         )
         if marketable and not order.post_only:
             assert mark is not None

@@ -80,7 +80,9 @@ class BinanceLoopback(LoopbackVenue):
         if request.method == "POST":
             params.update({k: str(v) for k, v in (await request.post()).items()})
         if self.api_key is not None and key != self.api_key:
-            return params, self._error(-2015, "Invalid API-key, IP, or permissions for action.", 401)
+            return params, self._error(
+                -2015, "Invalid API-key, IP, or permissions for action.", 401
+            )
         if "signature" not in params or "timestamp" not in params:
             return params, self._error(-1102, "Mandatory parameter 'signature' was not sent.")
         return params, None
@@ -173,8 +175,15 @@ class BinanceLoopback(LoopbackVenue):
         body = self._render(order)
         body["transactTime"] = body["time"]
         body["fills"] = (
-            [{"price": _fmt(order.avg_price), "qty": _fmt(order.filled), "commission": "0",
-              "commissionAsset": base, "tradeId": int(order.exchange_id)}]
+            [
+                {
+                    "price": _fmt(order.avg_price),
+                    "qty": _fmt(order.filled),
+                    "commission": "0",
+                    "commissionAsset": base,
+                    "tradeId": int(order.exchange_id),
+                }
+            ]
             if order.filled
             else []
         )
@@ -189,7 +198,7 @@ class BinanceLoopback(LoopbackVenue):
         return web.json_response([self._render(o) for o in rows])
 
     async def _account(self, request: web.Request) -> web.Response:
-        params, refused = await self._params(request)
+        _, refused = await self._params(request)
         if refused is not None:
             return refused
         balances = [

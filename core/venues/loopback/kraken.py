@@ -138,7 +138,9 @@ class KrakenLoopback(LoopbackVenue):
 
     def _describe(self, order: LoopOrder) -> str:
         """Kraken's order description: ``buy 0.5 XBTUSD @ limit 50000.0``."""
-        text = f"{order.side} {_fmt(order.qty)} {self.pairs[order.symbol]['altname']} @ {order.type}"
+        text = (
+            f"{order.side} {_fmt(order.qty)} {self.pairs[order.symbol]['altname']} @ {order.type}"
+        )
         return text if order.price is None else f"{text} {_fmt(order.price)}"
 
     def _find(self, form: dict[str, str]) -> list[LoopOrder]:
