@@ -54,7 +54,7 @@ class KrakenFeed(FeedClient):
         self.resync_timeout = resync_timeout
         self.ticker = ticker
         """Subscribe ``ticker`` (best bid/ask on every top-of-book change): a cross-check of
-        the book's top, counted in ``ticker_checks`` / ``ticker_mismatches``."""
+        the book's top, counted in ``ticker_checks`` / ``ticker_disagreements``."""
         self._req_ids = itertools.count(1)
         self._books_subscribed: set[int] = set()
         self._last_ping = 0.0

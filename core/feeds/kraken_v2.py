@@ -261,7 +261,7 @@ class KrakenV2Handler(BookHandler[SymbolBook]):
         """Compare the ticker's best bid/ask with the verified book's top (a free check).
 
         Kraken's ticker and book channels carry no common sequence, so a ticker can lag the
-        book by a frame: a mismatch is counted (``ticker_mismatches``), never a resync.
+        book by a frame: a difference is counted (``ticker_disagreements``), never a failure.
         """
         sb = self.books.get(symbol)
         if sb is None or sb.state is not SyncState.LIVE or ticker.bid is None or ticker.ask is None:
@@ -271,7 +271,7 @@ class KrakenV2Handler(BookHandler[SymbolBook]):
             return
         sb.stats.ticker_checks += 1
         if bids[0].price != ticker.bid or asks[0].price != ticker.ask:
-            sb.stats.ticker_mismatches += 1
+            sb.stats.ticker_disagreements += 1
 
     def _on_instrument(self, raw: str | bytes) -> list[FeedEvent]:
         msg = _exact(raw)

@@ -107,7 +107,7 @@ async def test_kraken_core_books_go_stale_within_two_seconds_of_a_stall(
             # The ticker channel cross-checks the verified book's top.
             venue_obj: Any = core.venues["kraken"]
             stats = venue_obj.feed.kraken.totals()
-            assert stats.ticker_checks > 0
+            assert stats.ticker_checks > 0 and stats.ticker_disagreements == 0
 
             loop = asyncio.get_running_loop()
             emulator.stall()

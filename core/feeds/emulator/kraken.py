@@ -159,19 +159,24 @@ class KrakenEmulator(Emulator):
         self.finished.set()
 
     def _apply(self, event: KrakenEvent) -> None:
+        """Apply one recorded update, send it to book subscribers, then (if the top of the book
+        moved) a ticker to ticker subscribers, the order Kraken's bbo trigger implies."""
         book = self.books[event.symbol]
-        visible = _touches_top(book, event)
         top_before = (book.bids.top(1), book.asks.top(1))
+        self._apply_book(event, book)
+        if (book.bids.top(1), book.asks.top(1)) != top_before:
+            frame = _ticker(event.symbol, book, "update")
+            for conn in list(self.connections):
+                if event.symbol in conn.tickers:
+                    conn.send(frame)
+
+    def _apply_book(self, event: KrakenEvent, book: L2Book) -> None:
+        visible = _touches_top(book, event)
         for p, q in event.bids:
             book.bids.set(p, q)
         for p, q in event.asks:
             book.asks.set(p, q)
         book.truncate(self.script.depth[event.symbol])
-        if (book.bids.top(1), book.asks.top(1)) != top_before:
-            ticker = _ticker(event.symbol, book, "update")
-            for conn in list(self.connections):
-                if event.symbol in conn.tickers:
-                    conn.send(ticker)
         subscribers = [c for c in self.connections if event.symbol in c.books]
         if not subscribers:
             return
