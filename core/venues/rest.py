@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -54,6 +54,7 @@ class CcxtRest:
         credentials: Credentials | None = None,
         timeout_s: float = 10.0,
         rate_limit: bool = True,
+        markets: dict[str, Any] | None = None,
     ) -> None:
         if kind not in CCXT_IDS:
             raise ValueError(f"no ccxt venue for kind {kind!r}")
@@ -64,6 +65,8 @@ class CcxtRest:
         self.timeout_s = timeout_s
         self.rate_limit = rate_limit
         self.markets_loaded = False
+        self.saved_markets = markets
+        """ccxt markets saved from an earlier load (``markets()``): loading sends nothing."""
         self.last_status: int | None = None
         """HTTP status of the latest REST response."""
         self._ccxt: Any = None
@@ -159,6 +162,9 @@ class CcxtRest:
         """Spot markets with tick, step, minimums and the venue's base fee rates."""
 
         async def load(ex: Any) -> dict[str, Any]:
+            if self.saved_markets is not None:
+                saved: dict[str, Any] = ex.set_markets(self.saved_markets)
+                return saved
             if self.kind == "kraken":
                 # AssetPairs alone: Kraken's asset list only adds currency precisions we do
                 # not use, and costs a request.
@@ -330,7 +336,9 @@ class CcxtRest:
         )
         return [order_from_ccxt(self.venue, o) for o in raw if o.get("clientOrderId")]
 
-    async def markets(self) -> Sequence[str]:
-        """Unified symbols ccxt knows for this venue (loads them if needed)."""
+    async def markets(self) -> dict[str, Any]:
+        """ccxt's market structures by unified symbol (loads them if needed); hand them to
+        another adapter as ``markets=`` to skip the download."""
         await self._markets()
-        return sorted(self._exchange().markets)
+        markets: dict[str, Any] = self._exchange().markets
+        return markets

@@ -93,6 +93,20 @@ async def binance_server(
         yield srv
 
 
+_SAVED: dict[str, dict[str, Any]] = {}
+
+
+async def saved_markets(kind: str, url: str) -> dict[str, Any]:
+    """ccxt markets loaded once per test session from the loopback (the recorded bodies)."""
+    if kind not in _SAVED:
+        loader = CcxtRest(kind, kind, rest_url=url, rate_limit=False)
+        try:
+            _SAVED[kind] = await loader.markets()
+        finally:
+            await loader.close()
+    return _SAVED[kind]
+
+
 @pytest.fixture()
 async def kraken_rest(kraken_server: KrakenLoopback) -> AsyncIterator[CcxtRest]:
     rest = CcxtRest(
@@ -102,6 +116,7 @@ async def kraken_rest(kraken_server: KrakenLoopback) -> AsyncIterator[CcxtRest]:
         credentials=kraken_credentials(),
         timeout_s=1.0,
         rate_limit=False,
+        markets=await saved_markets("kraken", kraken_server.url),
     )
     yield rest
     await rest.close()
@@ -116,6 +131,7 @@ async def binance_rest(binance_server: BinanceLoopback) -> AsyncIterator[CcxtRes
         credentials=binance_credentials(),
         timeout_s=1.0,
         rate_limit=False,
+        markets=await saved_markets("binance", binance_server.url),
     )
     yield rest
     await rest.close()

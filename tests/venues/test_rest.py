@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from core.errors import OrderRejected
-from core.models import OrderRequest, OrderStatus, OrderType, Side, SubAccount
+from core.models import Instrument, OrderRequest, OrderStatus, OrderType, Side, SubAccount
 from core.venues.loopback import BinanceLoopback, KrakenLoopback
 from core.venues.rest import CcxtRest
 
@@ -34,10 +34,19 @@ def request(
     )
 
 
+async def fresh_instruments(kind: str, url: str) -> list[Instrument]:
+    rest = CcxtRest(kind, kind, rest_url=url, rate_limit=False)
+    try:
+        return await rest.load_instruments()
+    finally:
+        await rest.close()
+
+
 async def test_kraken_markets_from_the_recorded_asset_pairs(
-    kraken_rest: CcxtRest, kraken_pairs_raw: dict[str, Any], kraken_server: KrakenLoopback
+    kraken_pairs_raw: dict[str, Any], kraken_server: KrakenLoopback
 ) -> None:
-    instruments = {i.symbol: i for i in await kraken_rest.load_instruments()}
+    found = await fresh_instruments("kraken", kraken_server.url)
+    instruments = {i.symbol: i for i in found}
     # Only the public AssetPairs call: no Assets request, no dark-pool pair served.
     assert kraken_server.requests == [("GET", "/0/public/AssetPairs")]
     assert not any(i.venue_symbol.endswith(".d") for i in instruments.values() if i.venue_symbol)
@@ -62,9 +71,10 @@ async def test_kraken_markets_from_the_recorded_asset_pairs(
 
 
 async def test_binance_markets_from_the_recorded_exchange_info(
-    binance_rest: CcxtRest, binance_exchange_info: str, binance_server: BinanceLoopback
+    binance_exchange_info: str, binance_server: BinanceLoopback
 ) -> None:
-    instruments = {i.venue_symbol: i for i in await binance_rest.load_instruments()}
+    found = await fresh_instruments("binance", binance_server.url)
+    instruments = {i.venue_symbol: i for i in found}
     assert binance_server.requests == [("GET", "/api/v3/exchangeInfo")]
     raw = {s["symbol"]: s for s in json.loads(binance_exchange_info)["symbols"]}
     trading = {k for k, s in raw.items() if s["status"] == "TRADING"}
