@@ -182,3 +182,39 @@ async def test_binance_balances_become_holdings_with_source_and_as_of(
     assert "'X-MBX-APIKEY': '***'" in caplog.text
     for text in secrets_in_use:
         assert text not in caplog.text
+
+
+async def test_an_unreachable_account_is_logged_not_fatal(
+    tmp_path: Path,
+    binance_exchange_info: str,
+    binance_depth: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    secrets_in_use: tuple[str, ...],
+) -> None:
+    key, secret = secrets_in_use[2], secrets_in_use[3]
+    monkeypatch.setenv("TEST_BINANCE_KEY", key)
+    monkeypatch.setenv("TEST_BINANCE_SECRET", secret)
+    async with BinanceLoopback(
+        binance_exchange_info, binance_depth, api_key=key, balances={"USDT": Decimal(10)}
+    ) as rest:
+        rest.faults.arm("5xx", "/api/v3/account")
+        venue = {
+            "name": "bn",
+            "kind": "binance",
+            "ws_url": "ws://127.0.0.1:9",
+            "rest_url": rest.url,
+            "symbols": ["NKN/USDT"],
+            "api_key_env": "TEST_BINANCE_KEY",
+            "api_secret_env": "TEST_BINANCE_SECRET",
+        }
+        core = build_core(settings(tmp_path, venue))
+        await core.start()
+        try:
+            assert rest.faults.fired["5xx"] == 1
+            warnings = [e.message for e in core.events if e.level.value == "warning"]
+            assert any("bn: balances" in m and "ExchangeNotAvailable" in m for m in warnings)
+            assert core.balances == {}
+            await core._poll_balances()  # the next poll succeeds
+            assert core.balances[("bn:spot", "USDT")].total == Decimal(10)
+        finally:
+            await core.stop()

@@ -50,7 +50,8 @@ class LoopOrder:
 
 
 class Faults:
-    """Armed faults per endpoint group (``order`` for order placement, ``*`` for any)."""
+    """Armed faults per endpoint group (``order`` for order placement, ``other`` for the rest,
+    ``*`` for any) or per exact path (``/api/v3/account``)."""
 
     def __init__(self) -> None:
         self.armed: Counter[tuple[str, str]] = Counter()
@@ -61,8 +62,9 @@ class Faults:
             raise ValueError(f"unknown fault {kind!r}; faults are {FAULTS}")
         self.armed[(kind, group)] += count
 
-    def take(self, kind: str, group: str) -> bool:
-        for key in ((kind, group), (kind, "*")):
+    def take(self, kind: str, group: str, path: str = "") -> bool:
+        """Fire an armed fault for a request in ``group`` (or armed for its exact ``path``)."""
+        for key in ((kind, path), (kind, group), (kind, "*")):
             if self.armed[key] > 0:
                 self.armed[key] -= 1
                 self.fired[kind] += 1
@@ -134,16 +136,16 @@ class LoopbackVenue:
     async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
         self.requests.append((request.method, request.path))
         group = "order" if self._is_order_path(request) else "other"
-        if self.faults.take("5xx", group):
+        if self.faults.take("5xx", group, request.path):
             return web.Response(status=503, text="<html>503 Service Unavailable</html>")
-        if self.faults.take("429", group):
+        if self.faults.take("429", group, request.path):
             return web.Response(
                 status=429,
                 headers={"Retry-After": str(self.retry_after)},
                 text=self._rate_limit_body(),
                 content_type="application/json",
             )
-        if self.faults.take("malformed", group):
+        if self.faults.take("malformed", group, request.path):
             return web.Response(status=200, text='{"result": {"tx', content_type="application/json")
         response: web.StreamResponse = await handler(request)
         return response
