@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 from core.errors import ExchangeError, NetworkError
@@ -127,6 +128,10 @@ class LiveVenue:
 
     async def fetch_open_orders(self) -> Sequence[Order]:
         return await self.rest.fetch_open_orders()
+
+    async def fetch_fees(self, symbol: str) -> tuple[Decimal, Decimal]:
+        """``(maker, taker)`` rates: the account's tier with keys, the base schedule without."""
+        return await self.rest.fetch_fees(symbol)
 
     async def user_stream(self) -> AsyncIterator[UserEvent]:
         """Order and balance changes found by polling REST every ``poll_s`` seconds."""

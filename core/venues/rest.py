@@ -336,6 +336,24 @@ class CcxtRest:
         )
         return [order_from_ccxt(self.venue, o) for o in raw if o.get("clientOrderId")]
 
+    async def fetch_fees(self, symbol: str) -> tuple[Decimal, Decimal]:
+        """``(maker, taker)`` fee rates for ``symbol``: the account's own tier when keys are
+        configured (Kraken ``TradeVolume``, Binance ``asset/tradeFee``), else the venue's
+        published base schedule from the market data."""
+        await self._markets()
+        ex = self._exchange()
+        if self.credentials is None:
+            market = ex.market(symbol)
+            maker, taker = dec(market.get("maker")), dec(market.get("taker"))
+        else:
+            fee: dict[str, Any] = await self._call(
+                f"fees {symbol}", lambda ex: ex.fetch_trading_fee(symbol)
+            )
+            maker, taker = dec(fee.get("maker")), dec(fee.get("taker"))
+        if maker is None or taker is None:
+            raise ExchangeError(f"{self.venue}: no fee rates for {symbol}")
+        return maker, taker
+
     async def markets(self) -> dict[str, Any]:
         """ccxt's market structures by unified symbol (loads them if needed); hand them to
         another adapter as ``markets=`` to skip the download."""

@@ -211,3 +211,28 @@ async def test_a_retried_submit_returns_the_order_already_held(
     again = await binance_rest.submit(req)
     assert again.exchange_order_id == first.exchange_order_id
     assert binance_server.accepted == ["dup-1"]
+
+
+async def test_fees_from_the_account_tier_or_the_base_schedule(
+    kraken_rest: CcxtRest,
+    kraken_server: KrakenLoopback,
+    kraken_pairs_raw: dict[str, Any],
+    binance_rest: CcxtRest,
+    binance_server: BinanceLoopback,
+) -> None:
+    schedule = kraken_pairs_raw["XXBTZUSD"]
+    kraken_server.fee_tier = 2  # the account traded enough for the recorded third tier
+    maker, taker = await kraken_rest.fetch_fees("BTC/USD")
+    assert taker == Decimal(str(schedule["fees"][2][1])) / 100
+    assert maker == Decimal(str(schedule["fees_maker"][2][1])) / 100
+    assert taker < Decimal(str(schedule["fees"][0][1])) / 100
+    public = CcxtRest("kraken", "kraken", rest_url=kraken_server.url, rate_limit=False)
+    try:
+        assert await public.fetch_fees("BTC/USD") == (
+            Decimal(str(schedule["fees_maker"][0][1])) / 100,
+            Decimal(str(schedule["fees"][0][1])) / 100,
+        )
+    finally:
+        await public.close()
+    binance_server.commission = (Decimal("0.00075"), Decimal("0.00075"))
+    assert await binance_rest.fetch_fees("NKN/USDT") == (Decimal("0.00075"), Decimal("0.00075"))

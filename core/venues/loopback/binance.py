@@ -4,7 +4,8 @@ Public: ``GET /api/v3/exchangeInfo`` and ``GET /api/v3/depth?symbol=`` serve rec
 (the depth snapshots also feed :class:`~core.feeds.binance_client.BinanceFeed` and give market
 orders a price: the mid of the recorded snapshot). Private (``X-MBX-APIKEY`` checked):
 ``POST/DELETE/GET /api/v3/order`` (``newClientOrderId`` unique among open orders; queried and
-cancelled by ``origClientOrderId``), ``GET /api/v3/openOrders`` and ``GET /api/v3/account``.
+cancelled by ``origClientOrderId``), ``GET /api/v3/openOrders``, ``GET /api/v3/account`` and
+``GET /sapi/v1/asset/tradeFee``.
 Errors use Binance's ``{"code": -NNNN, "msg": ...}`` bodies with HTTP 400.
 """
 
@@ -37,6 +38,8 @@ class BinanceLoopback(LoopbackVenue):
             s["symbol"]: s for s in json.loads(exchange_info)["symbols"]
         }
         super().__init__(**options)
+        self.commission = (Decimal("0.001"), Decimal("0.001"))
+        """The account's (maker, taker) rates that ``asset/tradeFee`` reports."""
         for symbol, body in self.depth.items():
             book = json.loads(body)
             if book["bids"] and book["asks"]:
@@ -49,6 +52,7 @@ class BinanceLoopback(LoopbackVenue):
         app.router.add_route("*", "/api/v3/order", self._order)
         app.router.add_get("/api/v3/openOrders", self._open_orders)
         app.router.add_get("/api/v3/account", self._account)
+        app.router.add_get("/sapi/v1/asset/tradeFee", self._trade_fee)
 
     def _is_order_path(self, request: web.Request) -> bool:
         return request.path == "/api/v3/order" and request.method == "POST"
@@ -196,6 +200,19 @@ class BinanceLoopback(LoopbackVenue):
         symbol = params.get("symbol")
         rows = [o for o in self.open_orders() if symbol in (None, o.symbol)]
         return web.json_response([self._render(o) for o in rows])
+
+    async def _trade_fee(self, request: web.Request) -> web.Response:
+        params, refused = await self._params(request)
+        if refused is not None:
+            return refused
+        symbols = [params["symbol"]] if "symbol" in params else sorted(self.symbols)
+        maker, taker = self.commission
+        return web.json_response(
+            [
+                {"symbol": s, "makerCommission": _fmt(maker), "takerCommission": _fmt(taker)}
+                for s in symbols
+            ]
+        )
 
     async def _account(self, request: web.Request) -> web.Response:
         _, refused = await self._params(request)

@@ -4,7 +4,8 @@ Public: ``GET /0/public/AssetPairs`` serves a recorded body with dark-pool ``*.d
 (current ccxt would map ``BTC/USD`` to ``XXBTZUSD.d`` otherwise). Private (``POST``, form
 encoded, ``API-Key`` header checked): ``AddOrder`` (``cl_ord_id`` unique among open orders),
 ``CancelOrder`` (by ``txid`` or ``cl_ord_id``), ``QueryOrders``, ``OpenOrders`` and
-``ClosedOrders`` (both filter on ``cl_ord_id``), ``Balance`` and ``BalanceEx``. Bodies follow
+``ClosedOrders`` (both filter on ``cl_ord_id``), ``Balance``, ``BalanceEx`` and
+``TradeVolume`` (fees from the recorded schedule). Bodies follow
 Kraken's documented shapes: ``{"error": [...], "result": {...}}``.
 """
 
@@ -37,6 +38,8 @@ class KrakenLoopback(LoopbackVenue):
     def __init__(self, asset_pairs: str, **options: Any) -> None:
         self.asset_pairs = asset_pairs_body(asset_pairs)
         self.pairs: dict[str, dict[str, Any]] = json.loads(self.asset_pairs)["result"]
+        self.fee_tier = 0
+        """Row of each pair's recorded fee schedule that ``TradeVolume`` reports."""
         super().__init__(**options)
 
     def _routes(self, app: web.Application) -> None:
@@ -82,6 +85,7 @@ class KrakenLoopback(LoopbackVenue):
             "QueryOrders": self._query_orders,
             "OpenOrders": self._open_orders,
             "ClosedOrders": self._closed_orders,
+            "TradeVolume": self._trade_volume,
             "Balance": self._balance,
             "BalanceEx": self._balance_ex,
         }
@@ -209,6 +213,22 @@ class KrakenLoopback(LoopbackVenue):
     async def _closed_orders(self, form: dict[str, str]) -> web.Response:
         closed = self._listed(form, False)
         return self._ok({"closed": closed, "count": len(closed)})
+
+    async def _trade_volume(self, form: dict[str, str]) -> web.Response:
+        """The account's fee tier (``fee_tier``) from the pair's recorded fee schedule."""
+        fees: dict[str, Any] = {}
+        makers: dict[str, Any] = {}
+        for name in [p for p in form.get("pair", "").split(",") if p]:
+            pair = self._pair_id(name)
+            if pair is None:
+                return self._error("EQuery:Unknown asset pair")
+            taker_row = self.pairs[pair]["fees"][self.fee_tier]
+            maker_row = self.pairs[pair]["fees_maker"][self.fee_tier]
+            fees[pair] = {"fee": f"{taker_row[1]:.4f}", "tiervolume": f"{taker_row[0]:.4f}"}
+            makers[pair] = {"fee": f"{maker_row[1]:.4f}", "tiervolume": f"{maker_row[0]:.4f}"}
+        return self._ok(
+            {"currency": "ZUSD", "volume": "0.0000", "fees": fees, "fees_maker": makers}
+        )
 
     # ------------------------------------------------------------------ balances
 
