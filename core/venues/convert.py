@@ -24,6 +24,8 @@ def dec(value: Any) -> Decimal | None:
         return None
     if isinstance(value, Decimal):
         return value
+    if isinstance(value, float) and value.is_integer():
+        return Decimal(int(value))  # 40.0 -> 40, not Decimal("40.0")
     return Decimal(str(value))
 
 
