@@ -50,14 +50,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 async def _check_one(venue: Any) -> dict[str, Any]:
     report: dict[str, Any] = {"venue": venue.venue, "keys": venue.rest.can_trade}
     try:
-        instruments = {i.symbol: i for i in await venue.load_instruments()}
+        await venue.load_instruments()
+        instruments = venue.all_instruments
         report["markets"] = len(instruments)
         report["symbols"] = {
             s: {
-                "tick": str(i.price_tick),
-                "step": str(i.qty_step),
-                "min_qty": str(i.min_qty),
-                "min_notional": str(i.min_notional),
+                "tick": f"{i.price_tick:f}",
+                "step": f"{i.qty_step:f}",
+                "min_qty": f"{i.min_qty:f}",
+                "min_notional": f"{i.min_notional:f}",
             }
             for s in venue.symbols
             if (i := instruments.get(s)) is not None

@@ -48,6 +48,8 @@ class LiveVenue:
         self.rest = rest
         self.symbols = tuple(symbols)
         self.poll_s = poll_s
+        self.all_instruments: dict[str, Instrument] = {}
+        """Every market the venue lists, by symbol (after :meth:`load_instruments`)."""
         self._orders: dict[str, Order] = {}
         self._balances: dict[tuple[str, str], Balance] = {}
         if not rest.can_trade:
@@ -74,14 +76,25 @@ class LiveVenue:
     # ------------------------------------------------------------------ instruments
 
     async def load_instruments(self) -> Sequence[Instrument]:
-        """Markets from REST; if REST is unreachable, from the feed (Kraken's instrument
-        channel, Binance's exchangeInfo), said in the log."""
+        """The markets this venue streams (its configured symbols; all when none are set).
+
+        Only a streamed market has a book the gate can verify, so only those are offered to
+        the core; every market the venue lists stays in :attr:`all_instruments`. Markets come
+        from REST; if REST is unreachable, from the feed (Kraken's instrument channel,
+        Binance's exchangeInfo), said in the log.
+        """
         try:
             found: Sequence[Instrument] = await self.rest.load_instruments()
         except ExchangeError as exc:
             log.warning("%s: REST markets unavailable (%s); using the feed's", self.venue, exc)
             found = await self.feed.load_instruments()  # type: ignore[attr-defined]
-        return [self._rename(i) for i in found]
+        self.all_instruments = {i.symbol: self._rename(i) for i in found}
+        if not self.symbols:
+            return list(self.all_instruments.values())
+        missing = [s for s in self.symbols if s not in self.all_instruments]
+        if missing:
+            log.warning("%s: the venue lists no market %s", self.venue, ", ".join(missing))
+        return [self.all_instruments[s] for s in self.symbols if s in self.all_instruments]
 
     # ------------------------------------------------------------------ market data
 

@@ -38,7 +38,9 @@ async def test_live_venue_implements_the_port_and_polls_changes(
     assert isinstance(venue, Venue)
     try:
         instruments = await venue.load_instruments()
-        assert {i.venue for i in instruments} == {"kr"}
+        assert [i.symbol for i in instruments] == ["BTC/USD"]  # the streamed markets
+        assert len(venue.all_instruments) > 250
+        assert {i.venue for i in venue.all_instruments.values()} == {"kr"}
         first = await venue.poll()
         balances = {(b.location_id, b.asset): b.total for b in first if isinstance(b, Balance)}
         assert balances[("kr:spot", "BTC")] == Decimal("1.5")
