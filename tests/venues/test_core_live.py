@@ -19,7 +19,12 @@ import pytest
 
 from core.bootstrap import build_core
 from core.config import Settings
-from core.feeds.emulator import KrakenEmulator, kraken_from_v1
+from core.feeds.emulator import (
+    BinanceEmulator,
+    KrakenEmulator,
+    binance_from_cryptofeed,
+    kraken_from_v1,
+)
 from core.models import BookIntegrity, FeedState
 from core.service import Core
 from core.venues.loopback import BinanceLoopback, KrakenLoopback
@@ -62,7 +67,7 @@ def settings(tmp_path: Path, venue: dict[str, Any]) -> Settings:
         {
             "venues": [venue],
             "store": {"path": str(tmp_path / "cockpit.db")},
-            "ui": {"default_market": f"{venue['name']}:XMR/USD"},
+            "ui": {"default_market": f"{venue['name']}:{venue['symbols'][0]}"},
         }
     )
 
@@ -218,5 +223,46 @@ async def test_an_unreachable_account_is_logged_not_fatal(
             assert core.balances == {}
             await core._poll_balances()  # the next poll succeeds
             assert core.balances[("bn:spot", "USDT")].total == Decimal(10)
+        finally:
+            await core.stop()
+
+
+async def test_binance_core_books_verify_then_go_stale_on_a_stall(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    data = shared_data / "exchange" / "cryptofeed"
+    script = binance_from_cryptofeed(
+        data / "BINANCE.ws.1.0", data / "BINANCE.http.0.0", exchange_info=data / "BINANCE.0"
+    )
+    async with BinanceEmulator(script) as emu:
+        venue = {
+            "name": "bn",
+            "kind": "binance",
+            "ws_url": emu.stream_url,
+            "rest_url": emu.rest_url,  # ccxt's markets and the feed's depth snapshots
+            "symbols": ["NKN/USDT", "LRC/BTC"],
+        }
+        core = build_core(settings(tmp_path, venue))
+        await core.start()
+        try:
+            live = await state_where(
+                core,
+                lambda s: s.book is not None and s.book.integrity is BookIntegrity.VERIFIED,
+            )
+            assert live.book is not None and (live.book.venue, live.book.symbol) == (
+                "bn",
+                "NKN/USDT",
+            )
+            assert sorted(m.symbol for m in live.markets) == ["LRC/BTC", "NKN/USDT"]
+            assert live.feeds[0].gaps == 0
+            loop = asyncio.get_running_loop()
+            emu.stall()
+            stalled_at = loop.time()
+            await state_where(
+                core,
+                lambda s: s.book is not None and s.book.integrity is BookIntegrity.STALE,
+                limit=4.0,
+            )
+            assert loop.time() - stalled_at < 2.0
         finally:
             await core.stop()
