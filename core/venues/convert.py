@@ -7,6 +7,7 @@ decimal values venues send. Kept apart from the I/O so it is testable with plain
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -62,6 +63,27 @@ def instrument_from_market(venue: str, market: dict[str, Any]) -> Instrument | N
         venue_symbol=market.get("id"),
         **fees,
     )
+
+
+_UUID = re.compile(
+    r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+)
+_BINANCE_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
+
+
+def client_id_problem(kind: str, client_order_id: str) -> str | None:
+    """Why the venue would refuse ``client_order_id`` as its client id, or ``None``.
+
+    Kraken ``cl_ord_id``: a UUID (36 characters with hyphens, or 32 hex digits) or free text of
+    at most 18 characters. Binance ``newClientOrderId``: 1-36 of ``A-Z a-z 0-9 . : / _ -``.
+    """
+    if kind == "kraken":
+        if len(client_order_id) <= 18 or _UUID.match(client_order_id):
+            return None
+        return "Kraken takes a UUID or at most 18 characters of free text"
+    if kind == "binance" and not _BINANCE_ID.match(client_order_id):
+        return "Binance takes 1-36 characters of A-Z a-z 0-9 . : / _ -"
+    return None
 
 
 def order_args(request: OrderRequest) -> tuple[str, str, str | None, dict[str, Any]]:

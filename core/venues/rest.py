@@ -18,9 +18,15 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from core.errors import ExchangeError, TradingDisabled
+from core.errors import ExchangeError, OrderRejected, TradingDisabled
 from core.models import Balance, Instrument, Location, Order, OrderRequest, SubAccount, utcnow
-from core.venues.convert import dec, instrument_from_market, order_args, order_from_ccxt
+from core.venues.convert import (
+    client_id_problem,
+    dec,
+    instrument_from_market,
+    order_args,
+    order_from_ccxt,
+)
 from core.venues.errors import DuplicateOrder, map_ccxt_error
 from core.venues.secrets import Credentials, redact_in_logs
 
@@ -255,6 +261,11 @@ class CcxtRest:
         holds is returned instead of an error, so a retried submit never makes a second order.
         """
         self._need_keys("trading")
+        problem = client_id_problem(self.kind, request.client_order_id)
+        if problem is not None:
+            raise OrderRejected(
+                f"{self.venue}: client order id {request.client_order_id!r} refused: {problem}"
+            )
         await self._markets()
         kind, side, price, params = order_args(request)
         action = f"submit {request.client_order_id}"

@@ -236,3 +236,23 @@ async def test_fees_from_the_account_tier_or_the_base_schedule(
         await public.close()
     binance_server.commission = (Decimal("0.00075"), Decimal("0.00075"))
     assert await binance_rest.fetch_fees("NKN/USDT") == (Decimal("0.00075"), Decimal("0.00075"))
+
+
+async def test_client_ids_the_venue_would_refuse_are_rejected_before_sending(
+    kraken_rest: CcxtRest, kraken_server: KrakenLoopback, binance_rest: CcxtRest
+) -> None:
+    too_long = "cockpit-plan-7-leg-12"  # 21 characters of free text
+    with pytest.raises(OrderRejected, match="at most 18 characters"):
+        await kraken_rest.submit(
+            request("kraken", too_long, "BTC/USD", Side.BUY, OrderType.LIMIT, "0.1", "60000")
+        )
+    assert not any(path.endswith("AddOrder") for _, path in kraken_server.requests)
+    uuid = "d15708c1-dbb6-465d-b77d-47258319cc90"
+    placed = await kraken_rest.submit(
+        request("kraken", uuid, "BTC/USD", Side.BUY, OrderType.LIMIT, "0.1", "60000")
+    )
+    assert placed.client_order_id == uuid and kraken_server.accepted == [uuid]
+    with pytest.raises(OrderRejected, match="1-36 characters"):
+        await binance_rest.submit(
+            request("binance", "has space", "NKN/USDT", Side.BUY, OrderType.LIMIT, "100", "0.3")
+        )
