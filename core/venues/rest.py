@@ -217,9 +217,17 @@ class CcxtRest:
             for suffix in KRAKEN_EARN_SUFFIXES:
                 if code.endswith(suffix):
                     return str(ex.safe_currency_code(code[: -len(suffix)])), SubAccount.EARN
-        if self.kind == "binance" and code.startswith("LD") and len(code) > 2:
-            return code[2:], SubAccount.EARN
+        if self.kind == "binance" and code.startswith("LD"):
+            # LDBTC is BTC in Simple Earn; LDO (Lido) is a coin of its own.
+            assets = self._assets(ex)
+            if code not in assets and code[2:] in assets:
+                return code[2:], SubAccount.EARN
         return code, SubAccount.SPOT
+
+    @staticmethod
+    def _assets(ex: Any) -> set[str]:
+        """Every asset the venue's markets trade (bases and quotes)."""
+        return {m["base"] for m in ex.markets.values()} | {m["quote"] for m in ex.markets.values()}
 
     async def fetch_balances(self) -> list[Balance]:
         """Every non-zero balance, spot and earn apart, stamped with the time it was read."""

@@ -86,7 +86,12 @@ async def kraken_server(kraken_asset_pairs: str) -> AsyncIterator[KrakenLoopback
 async def binance_server(
     binance_exchange_info: str, binance_depth: dict[str, str]
 ) -> AsyncIterator[BinanceLoopback]:
-    balances = {"USDT": Decimal("5000"), "NKN": Decimal("800"), "LDBTC": Decimal("0.05")}
+    balances = {
+        "USDT": Decimal("5000"),
+        "NKN": Decimal("800"),
+        "LDBTC": Decimal("0.05"),
+        "LDO": Decimal("3"),
+    }
     async with BinanceLoopback(
         binance_exchange_info, binance_depth, api_key=BINANCE_KEY, balances=balances
     ) as srv:

@@ -117,6 +117,8 @@ async def test_binance_balances_and_locked_funds(
     nkn = balances[("binance:spot", "NKN")]
     assert (nkn.total, nkn.free) == (Decimal(800), Decimal(500))
     assert balances[("binance:earn", "BTC")].total == Decimal("0.05")
+    # "LD" + asset is Simple Earn, but a coin whose name starts with LD is itself.
+    assert balances[("binance:spot", "LDO")].total == Decimal(3)
     assert balances[("binance:spot", "USDT")].free == Decimal(5000)
 
 
