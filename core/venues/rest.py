@@ -73,6 +73,8 @@ class CcxtRest:
         self.markets_loaded = False
         self.saved_markets = markets
         """ccxt markets saved from an earlier load (``markets()``): loading sends nothing."""
+        self._sent: set[str] = set()
+        """Client ids this adapter has sent (a retry looks them up before sending again)."""
         self.last_status: int | None = None
         """HTTP status of the latest REST response."""
         self._ccxt: Any = None
@@ -214,6 +216,8 @@ class CcxtRest:
         """A balance code as (unified asset, sub-account): Kraken ``DOT.S`` is staked DOT,
         Binance ``LDBTC`` is BTC in Simple Earn."""
         if self.kind == "kraken":
+            if code.endswith(".HOLD"):  # fiat held for the account: spot money all the same
+                return str(ex.safe_currency_code(code[:-5])), SubAccount.SPOT
             for suffix in KRAKEN_EARN_SUFFIXES:
                 if code.endswith(suffix):
                     return str(ex.safe_currency_code(code[: -len(suffix)])), SubAccount.EARN
@@ -265,8 +269,10 @@ class CcxtRest:
     async def submit(self, request: OrderRequest) -> Order:
         """Place ``request`` with its client order id as the venue's client id.
 
-        A duplicate-id rejection means an earlier attempt reached the venue: the order the venue
-        holds is returned instead of an error, so a retried submit never makes a second order.
+        Retrying is safe: a client id this adapter already sent is first looked up, and an
+        order the venue holds is returned instead of being placed again (venues only refuse
+        duplicate ids among *open* orders, so a filled first attempt would otherwise be
+        doubled). A duplicate-id rejection is answered the same way.
         """
         self._need_keys("trading")
         problem = client_id_problem(self.kind, request.client_order_id)
@@ -275,8 +281,16 @@ class CcxtRest:
                 f"{self.venue}: client order id {request.client_order_id!r} refused: {problem}"
             )
         await self._markets()
+        if request.client_order_id in self._sent:
+            held = await self.fetch_order(request.client_order_id, request.symbol)
+            if held is not None:
+                log.info(
+                    "%s: %s already placed; not sending it again", self.venue, held.client_order_id
+                )
+                return held
         kind, side, price, params = order_args(request)
         action = f"submit {request.client_order_id}"
+        self._sent.add(request.client_order_id)
         try:
             raw: dict[str, Any] = await self._call(
                 action,

@@ -76,6 +76,7 @@ async def kraken_server(kraken_asset_pairs: str) -> AsyncIterator[KrakenLoopback
         "XETH": Decimal("12.25"),
         "DOT.S": Decimal("40"),
         "XXBT.F": Decimal("0.25"),
+        "USD.HOLD": Decimal("100"),
     }
     async with KrakenLoopback(kraken_asset_pairs, api_key=KRAKEN_KEY, balances=balances) as srv:
         srv.marks["XXBTZUSD"] = Decimal("61234.5")

@@ -95,3 +95,18 @@ async def test_malformed_body_is_a_clear_exchange_error(pair: Pair) -> None:
     assert not is_retryable(info.value) and not isinstance(info.value, OrderRejected)
     assert "malformed response" in str(info.value)
     assert await rest.fetch_open_orders() == []
+
+
+async def test_retry_after_a_lost_ack_never_doubles_a_filled_order(pair: Pair) -> None:
+    server, rest, symbol = pair
+    server.faults.arm("timeout_after_accept", "order")
+    req = order(rest.venue, "mkt-lost-1", symbol).model_copy(
+        update={"type": OrderType.MARKET, "price": None}
+    )
+    with pytest.raises(NetworkError):
+        await rest.submit(req)
+    (held,) = server.by_client_id("mkt-lost-1")
+    assert held.status == "closed"  # filled at once: no longer "open", so no duplicate check
+    again = await rest.submit(req)
+    assert again.status is OrderStatus.FILLED and again.exchange_order_id == held.exchange_id
+    assert server.accepted == ["mkt-lost-1"]

@@ -94,7 +94,7 @@ async def test_binance_markets_from_the_recorded_exchange_info(
 async def test_kraken_balances_split_spot_and_earn(kraken_rest: CcxtRest) -> None:
     balances = {(b.location_id, b.asset): b for b in await kraken_rest.fetch_balances()}
     assert {k: b.total for k, b in balances.items()} == {
-        ("kraken:spot", "USD"): Decimal("250000"),
+        ("kraken:spot", "USD"): Decimal("250100"),  # ZUSD plus USD.HOLD
         ("kraken:spot", "BTC"): Decimal("1.5"),
         ("kraken:spot", "ETH"): Decimal("12.25"),
         ("kraken:earn", "DOT"): Decimal("40"),
