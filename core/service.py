@@ -20,6 +20,7 @@ from typing import Any
 
 from core import __version__
 from core.config import Settings
+from core.errors import ExchangeError
 from core.execution.service import ExecutionService
 from core.models import (
     Balance,
@@ -312,7 +313,14 @@ class Core:
     async def _poll_balances(self) -> None:
         fresh: dict[tuple[str, str], Balance] = {}
         for account in self.accounts:
-            for b in await account.fetch_balances():
+            try:
+                balances = await account.fetch_balances()
+            except ExchangeError as exc:
+                # A venue that cannot answer now keeps its last known balances (their as-of
+                # time shows their age); one unreachable venue never stops the others.
+                self.log_event(EventKind.SYSTEM, str(exc), level=EventLevel.WARNING)
+                balances = [b for b in self.balances.values() if b.source == account.venue]
+            for b in balances:
                 fresh[(b.location_id, b.asset)] = b
         self.balances = fresh
         await self._revalue()

@@ -115,6 +115,8 @@ def holdings_view(
                 value=value,
                 weight=float(value / total) if total else 0.0,
                 change_24h=change_24h.get(b.asset),
+                source=b.source,
+                as_of=b.ts,
             )
         )
         group_values[group] = group_values.get(group, ZERO) + value

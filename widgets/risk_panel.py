@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 
 from core.views import RiskView
 from widgets import format as fmt
@@ -44,18 +45,22 @@ class RiskPanel(LinePane):
         self.view = view
         self._rebuild()
 
-    def on_resize(self) -> None:
-        super().on_resize()
-        if self.content_width != self._built_width:
-            self._rebuild()
-
     @property
     def content_width(self) -> int:
-        return max(20, self.scrollable_content_region.width or 30)
+        return max(16, self.scrollable_content_region.width or 30)
 
     def _rebuild(self) -> None:
         self._built_width = self.content_width
         self.set_lines(self.build_lines(self._built_width))
+
+    def render_line(self, y: int) -> Strip:
+        # The layout fits the width (right-aligned figures, sparkline, heatmap size), and the
+        # width changes without a resize event when the scrollbar appears: re-lay out here.
+        if self.content_width != self._built_width and self.view is not None:
+            self._built_width = self.content_width
+            self._texts = self.build_lines(self._built_width)
+            self._strips = {}
+        return super().render_line(y)
 
     # --------------------------------------------------------------- layout
 
@@ -81,16 +86,16 @@ class RiskPanel(LinePane):
             self._pair("Beta to BTC", _num(r.beta_btc), width),
             self._pair("Eff. assets", _num(r.effective_assets, sign=False), width),
             Text(""),
-            Text(f"{'1d':<8}{'VaR':>9}{'CVaR':>9}", style=self.style_of("header")),
+            Text(f"{'1d':<6}{'VaR':>7}{'CVaR':>8}", style=self.style_of("header")),
         ]
         for level in ("95", "99"):
             var = fmt.pct(r.var["historical"].get(level), digits=2)
             cvar = fmt.pct(r.cvar["historical"].get(level), digits=2)
-            lines.append(Text(f"{level + '%':<8}{var:>9}{cvar:>9}"))
-        lines.append(Text(f"{'G 99%':<8}{fmt.pct(r.var['gaussian'].get('99'), digits=2):>9}"))
+            lines.append(Text(f"{level + '%':<6}{var:>7}{cvar:>8}"))
+        lines.append(Text(f"{'G 99%':<6}{fmt.pct(r.var['gaussian'].get('99'), digits=2):>7}"))
         flag = "" if r.tail_moments.cornish_fisher_valid else "?"
         cf = fmt.pct(r.var["cornish_fisher"].get("99"), digits=2)
-        lines.append(Text(f"{'CF 99%' + flag:<8}{cf:>9}"))
+        lines.append(Text(f"{'CF 99%' + flag:<6}{cf:>7}"))
         lines.append(Text(""))
         drawdown = Text("Drawdown now ", style=bold)
         drawdown.append("▼ " + fmt.pct(r.drawdown.current))
@@ -117,7 +122,7 @@ class RiskPanel(LinePane):
     def _heatmap(self, view: RiskView, width: int) -> list[Text]:
         corr = view.report.correlation
         n = min(len(corr.symbols), 8, max(1, (width - 6) // 2))
-        lines = [Text(""), Text("Correlation (top holdings)", style=Style(bold=True))]
+        lines = [Text(""), Text("Correlation (top)"[:width], style=Style(bold=True))]
         positive, negative = self.style_of("accent"), self.style_of("loss")
         for i in range(n):
             line = Text(f"{corr.symbols[i][:5]:<6}")

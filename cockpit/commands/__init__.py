@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "holdings",
     "plan",
     "feed",
+    "venue",
     "order",
     "execute_plan",
     "audit",

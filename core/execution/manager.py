@@ -40,6 +40,7 @@ from core.errors import (
 from core.execution import gate
 from core.execution.audit import AuditLog
 from core.execution.events import order_event, order_payload, ref_event, request_payload
+from core.execution.ids import with_venue_id
 from core.execution.reconcile import reconcile_orders
 from core.execution.retry import Clock, RateLimiter, RetryPolicy, Sleep
 from core.execution.state import apply_update, move
@@ -177,11 +178,14 @@ class OrderManager:
     ) -> Order:
         """Gate, write ahead, audit, send. Raises GateRefused; otherwise returns the order.
 
-        The returned order may be ``rejected`` (the venue said no; never retried) or
-        ``unknown`` (retries exhausted; reconciliation settles it). ``override`` names one
-        reason trading is disabled that this order may ignore (the kill switch's own flatten
+        Ids no venue would take are replaced by a deterministic UUID (:mod:`.ids`); the
+        original is kept in the audit row. The returned order may be ``rejected`` (the venue
+        said no; never retried) or ``unknown`` (retries exhausted; reconciliation settles it).
+        ``override`` names one reason trading is disabled that this order may ignore (the kill
+        switch's own flatten
         sells); every other rule still applies.
         """
+        request, requested_id = with_venue_id(request)
         known = self.orders.get(request.client_order_id)
         if known is not None:
             return known  # a re-placed id is the same order, never a second one
@@ -189,11 +193,13 @@ class OrderManager:
             raise GateRefused("duplicate", f"{request.client_order_id} is being placed already")
         self._placing.add(request.client_order_id)
         try:
-            return await self._place(request, actor, override)
+            return await self._place(request, actor, override, requested_id)
         finally:
             self._placing.discard(request.client_order_id)
 
-    async def _place(self, request: OrderRequest, actor: str, override: str | None) -> Order:
+    async def _place(
+        self, request: OrderRequest, actor: str, override: str | None, requested_id: str | None
+    ) -> Order:
         t0 = time.monotonic()
         try:
             approval = gate.check(request, await self._context(request, override), self.limits)
@@ -206,9 +212,11 @@ class OrderManager:
                 level=EventLevel.WARNING,
             )
             raise
-        return await self._send(approval, actor, t0)
+        return await self._send(approval, actor, t0, requested_id)
 
-    async def _send(self, approval: gate.Approval, actor: str, t0: float) -> Order:
+    async def _send(
+        self, approval: gate.Approval, actor: str, t0: float, requested_id: str | None = None
+    ) -> Order:
         if not isinstance(approval, gate.Approval):
             raise TypeError("orders reach a venue only with a gate approval")
         request = approval.request
@@ -236,6 +244,8 @@ class OrderManager:
         await self.store.record_order(order, durable=False)
         payload = request_payload(request, None)
         payload["notional_usd"] = str(approval.notional_usd)
+        if requested_id is not None:
+            payload["requested_id"] = requested_id
         await self.audit.append("order.submit", actor, payload, durable=False)
         submitted = move(order, OrderStatus.SUBMITTED, updated_ts=utcnow())
         self.orders[order.client_order_id] = submitted

@@ -119,6 +119,14 @@ class PaperVenue:
         for order in sorted(orders, key=lambda o: o.created_ts):
             self._put(order)
 
+    async def seed(self, balances: Mapping[str, Decimal]) -> None:
+        """Set a new account's starting balances and commit them (before any order)."""
+        async with self._lock:
+            if self._orders:
+                raise ExchangeError(f"paper {self.venue}: cannot seed an account with orders")
+            self._balances = {a: q for a, q in balances.items() if q}
+            await self._commit(())
+
     def _put(self, order: Order) -> None:
         self._orders[order.client_order_id] = order
         if order.status in (OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):

@@ -37,6 +37,8 @@ class CoreMarket:
         return source.book(symbol, 50) if source is not None else None
 
     def usd_price(self, asset: str) -> Decimal | None:
+        """From live book mids (stablecoins through their own markets), else the configured
+        fixed price (``portfolio.prices``), else None (the gate then refuses)."""
         core = self._core
         books = [
             b
@@ -47,7 +49,9 @@ class CoreMarket:
         price = resolve_prices(
             [asset], quotes_from_books(books), now, core.settings.portfolio.stale_after_s
         )[asset]
-        return price.value
+        if price.value is not None:
+            return price.value
+        return core.settings.portfolio.prices.get(asset.upper())
 
     def portfolio_usd(self) -> Decimal:
         state = self._core.state

@@ -13,7 +13,6 @@ import asyncio
 import json
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from core.errors import CockpitError, GateRefused
@@ -83,6 +82,8 @@ class ExecutionService:
         self.kill = KillSwitch()
         self.breakers = Breakers(self.config.breakers)
         self.paper: dict[str, PaperVenue] = {}
+        self.unseeded: dict[str, Any] = {}
+        """Paper venues whose starting balances could not be read yet -> their source."""
         self.manager: OrderManager | None = None
         self.plans: dict[str, Plan] = {}
         self.current_plan_id: str | None = None
@@ -106,9 +107,13 @@ class ExecutionService:
                 paper = await self._paper_for(name, source)
                 self.paper[name] = paper
                 venues[name] = paper
-            # Holdings come from the paper accounts: paper fills must show in the portfolio.
+            # On simulated venues the holdings come from the paper accounts, so paper fills show
+            # in the portfolio. A live venue's holdings stay its real balances (every location,
+            # read-only); its paper account is separate, seeded from its spot balances.
+            sims = {v.name for v in core.settings.venues if v.kind == "sim"}
             core.accounts = [
-                self.paper.get(a.venue, a) if hasattr(a, "venue") else a for a in core.accounts
+                self.paper[a.venue] if a.venue in sims and a.venue in self.paper else a
+                for a in core.accounts
             ]
         else:
             venues = dict(core.venues)
@@ -134,8 +139,8 @@ class ExecutionService:
                 )
         await self.manager.load()
         await self.manager.reconcile(startup=True)
-        if self.paper:
-            await core._poll_balances()  # the portfolio now reads the paper accounts
+        if any(a in self.paper.values() for a in core.accounts):
+            await core._poll_balances()  # the portfolio now reads the sim's paper accounts
         for name, venue in venues.items():
             core.spawn(f"exec:user:{name}", self._user_stream(venue))
         core.spawn("exec:reconcile", self._every(self.config.reconcile_s, self._reconcile))
@@ -152,9 +157,6 @@ class ExecutionService:
                 "SELECT payload FROM paper_orders WHERE venue = ?", (name,)
             )
         ]
-        balances: dict[str, Decimal] = {}
-        if not rows:
-            balances = {b.asset: b.total for b in await source.fetch_balances()}
         instruments = {i.symbol: i for i in self.core.instruments.values() if i.venue == name}
         p = self.config.paper
 
@@ -164,15 +166,41 @@ class ExecutionService:
             name,
             lambda symbol: source.book(symbol, 50),
             instruments,
-            balances,
+            {},
             latency=LatencyModel(p.latency_ms, p.jitter_ms, seed=self._rng.randrange(1 << 30)),
             persist=persist,
             state=rows[0][0] if rows else None,
             orders=orders,
         )
         if not rows:
-            await persist(name, paper.dump(), ())
+            if any(v.name == name and v.kind == "sim" for v in self.core.settings.venues):
+                await self._seed_paper(paper, source)
+            else:
+                # A live account is read by the first paper tick, not here: start-up never
+                # waits on (or fails with) a venue's REST API.
+                self.unseeded[name] = source
         return paper
+
+    async def _seed_paper(self, paper: PaperVenue, source: Any) -> None:
+        """Start a new paper account from the venue's spot balances (retried until it works)."""
+        try:
+            balances = await source.fetch_balances()
+        except CockpitError as exc:
+            self._emit(
+                LogEvent(
+                    ts=utcnow(),
+                    kind=EventKind.SYSTEM,
+                    level=EventLevel.WARNING,
+                    message=f"paper {paper.venue}: cannot read balances to start from ({exc}); "
+                    "retrying",
+                    venue=paper.venue,
+                )
+            )
+            self.unseeded[paper.venue] = source
+            return
+        spot = paper.location.id
+        await paper.seed({b.asset: b.total for b in balances if b.location_id == spot})
+        self.unseeded.pop(paper.venue, None)
 
     @property
     def trading_enabled(self) -> bool:
@@ -214,6 +242,8 @@ class ExecutionService:
                 await self.engage(KillLevel.PAUSED, f"breaker: {reason}", actor="breaker")
 
     async def _match_paper(self) -> None:
+        for name, source in list(self.unseeded.items()):
+            await self._seed_paper(self.paper[name], source)
         for paper in self.paper.values():
             await paper.check_resting()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-
 from cockpit.screens.help import HelpModal
 from cockpit.screens.main import PANES, MainScreen
 from core.config import GROUPS, Settings
