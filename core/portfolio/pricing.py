@@ -13,7 +13,8 @@ the UI exactly what it is looking at. Nothing is assumed:
   resolved price (BTC/USDT mid x USDT price), and inherits its staleness.
 
 The choice: fresh before stale, then the stronger source (book mid > last trade > ticker >
-cached > import > config), then the newest. A book whose integrity is not ``verified`` counts
+cached > import > config), then a direct USD market before a route through a quote asset, then
+the newest. A book whose integrity is not ``verified`` counts
 as stale, and so does anything older than the policy's age limit for its kind.
 """
 
@@ -237,9 +238,10 @@ class PriceResolver:
         return stored.model_copy(update={"source": source, "stale": stale, "detail": detail})
 
 
-def _preference(price: Price) -> tuple[bool, int, float]:
+def _preference(price: Price) -> tuple[bool, int, int, float]:
     newest = -price.ts.timestamp() if price.ts is not None else 0.0
-    return (price.stale, _RANK[price.source], newest)
+    routed = 1 if price.detail and " × " in price.detail else 0
+    return (price.stale, _RANK[price.source], routed, newest)
 
 
 def resolve_prices(

@@ -235,6 +235,12 @@ class Store:
                 await self._conn.execute("BEGIN IMMEDIATE")
             except aiosqlite.Error as exc:
                 raise StoreError(f"{self.path}: cannot start a transaction: {exc}") from exc
+            except BaseException:
+                # Cancelled while BEGIN ran in the worker thread: it may have started, and an
+                # open transaction would make every later flush fail.
+                with contextlib.suppress(aiosqlite.Error):
+                    await self._conn.execute("ROLLBACK")
+                raise
             try:
                 yield self._conn
                 await self._conn.execute("COMMIT")

@@ -115,6 +115,24 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             ) WITHOUT ROWID""",
         ),
     ),
+    (
+        3,
+        "plans: every generated rebalancing plan with the inputs it was built from",
+        (
+            """CREATE TABLE plans (
+                id TEXT PRIMARY KEY,
+                created_ns INTEGER NOT NULL,
+                as_of_ns INTEGER NOT NULL,
+                expires_ns INTEGER NOT NULL,
+                strategy TEXT NOT NULL,
+                total_usd TEXT NOT NULL,
+                orders INTEGER NOT NULL,
+                plan TEXT NOT NULL,
+                inputs TEXT NOT NULL
+            ) WITHOUT ROWID""",
+            "CREATE INDEX plans_created ON plans (created_ns)",
+        ),
+    ),
 )
 """(version, description, statements) in ascending version order."""
 
