@@ -154,10 +154,10 @@ class HoldingsTable(LinePane):
 
     def on_key(self, event: events.Key) -> None:
         """While editing the filter, keys type into it instead of reaching any binding."""
-        if not self.editing:
-            return
-        if event.key == "escape":
+        if event.key == "escape" and (self.editing or self.filter):
             self.action_clear_filter()
+        elif not self.editing:
+            return
         elif event.key == "enter":
             self.editing = False
             self._rebuild()
@@ -174,11 +174,9 @@ class HoldingsTable(LinePane):
 
     # --------------------------------------------------------------- rendering
 
-    def _matches(self, line: Line) -> bool:
+    def _matches(self, *fields: str) -> bool:
         needle = self.filter.strip().lower()
-        if not needle:
-            return True
-        return any(needle in s.lower() for s in (line.asset, line.group, line.where))
+        return not needle or any(needle in f.lower() for f in fields)
 
     def _sorted(self, lines: list[Line]) -> list[Line]:
         if self.sort == "asset":
@@ -210,11 +208,9 @@ class HoldingsTable(LinePane):
             self.set_lines([head, Text("waiting for balances…", style=self.style_of("dim"))])
             return
         lines = [head]
-        shown = [
-            line
-            for line in (by_location(view.rows) if detail else by_asset(view.rows))
-            if self._matches(line)
-        ]
+        # Filter positions first, then sum per asset: a location filter sums what is there.
+        rows = [r for r in view.rows if self._matches(r.asset, r.group, r.location_id)]
+        shown = by_location(rows) if detail else by_asset(rows)
         lines.extend(self._sections(view, shown, detail))
         lines.append(
             Text(

@@ -183,7 +183,7 @@ class PlanDiff(LinePane):
                 style=self.style_of("header"),
             ),
             Text(
-                f"{'Venue':<6} {'Market':<10} {'Side':<4} {'Qty':>10} {'Limit':>10}"
+                f"{'Venue':<6} {'Market':<10} {'Side':<5} {'Qty':>10} {'Limit':>10}"
                 f" {'Notional':>10} {'Fee':>7}",
                 style=self.style_of("dim"),
             ),
@@ -195,7 +195,7 @@ class PlanDiff(LinePane):
         side = self.style_of("gain" if order.side is Side.BUY else "loss")
         arrow = "▲" if order.side is Side.BUY else "▼"
         text = Text(f"{order.venue[:6]:<6} {order.symbol[:10]:<10} ")
-        text.append(f"{arrow}{order.side.value[:3]:<3}", style=side)
+        text.append(f"{arrow}{order.side.value:<4}", style=side)
         text.append(f" {fmt.qty(order.qty, privacy=self.privacy, width=10)}")
         text.append(f" {fmt.price(order.limit_price, width=10)}")
         text.append(f" {fmt.money(order.notional_usd, privacy=self.privacy, width=10)}")
