@@ -391,6 +391,8 @@ class Core:
                 break
             await asyncio.sleep(0.05)
         await self.regenerate_plan()
+        # The first portfolio snapshot and price cache at start: a short session records them.
+        await self.save_portfolio_snapshot()
 
     async def regenerate_plan(self, preset: str | None = None) -> CommandResult:
         """Build a plan on the live books for the preset, save it, publish its view."""
@@ -400,20 +402,22 @@ class Core:
             self.planner.select(preset)
             await self._revalue()
             now = utcnow()
+            books = self._books_for_pricing(PLAN_BOOK_DEPTH)
             built = await asyncio.to_thread(
-                self.planner.regenerate,
+                self.planner.build,
                 list(self.portfolio.holdings),
                 list(self.locations.values()),
                 list(self.instruments.values()),
-                self._books_for_pricing(PLAN_BOOK_DEPTH),
+                books,
                 dict(self.closes),
                 now,
             )
-            self._dirty.set()
-            if built is None:
-                return CommandResult(ok=False, message=self.planner.error or "no plan")
-            if self.store is not None:
+            if not isinstance(built, str) and self.store is not None:
                 await save_plan(self.store, built.plan, built.inputs, now)
+            self.planner.adopt(built, books, now)
+            self._dirty.set()
+            if isinstance(built, str):
+                return CommandResult(ok=False, message=built)
             return CommandResult(ok=True, message=f"plan {built.plan.id}")
 
     async def _check_plan(self) -> None:

@@ -161,7 +161,7 @@ class LivePlanner:
             raise CockpitError(f"unknown preset {preset!r} ({', '.join(self.presets)})")
         self.preset = preset
 
-    def regenerate(
+    def build(
         self,
         holdings: Sequence[Holding],
         locations: Iterable[Location],
@@ -169,20 +169,25 @@ class LivePlanner:
         books: Sequence[BookSnapshot],
         closes: Mapping[str, Sequence[tuple[date, float]]],
         now: datetime,
-    ) -> Built | None:
-        """Build a fresh plan for the current preset; on failure keep the reason instead."""
+    ) -> Built | str:
+        """A fresh plan for the current preset, or why none could be built. Changes nothing:
+        the caller saves the plan, then :meth:`adopt` s it, so a shown plan is always saved."""
         try:
-            built = build_live_plan(
+            return build_live_plan(
                 self.config, self.preset, holdings, locations, instruments, books, closes, now
             )
         except CockpitError as exc:
-            self.current, self.error = None, str(exc)
-            self.view = error_view(self.error, self.preset, self.presets, now)
-            return None
+            return str(exc)
+
+    def adopt(self, built: Built | str, books: Iterable[BookSnapshot], now: datetime) -> None:
+        """Make ``built`` the current plan (or show the reason there is none)."""
+        if isinstance(built, str):
+            self.current, self.error = None, built
+            self.view = error_view(built, self.preset, self.presets, now)
+            return
         self.current, self.error = built, None
         self.staleness = built.plan.staleness(books, now)
         self.view = plan_view(built.plan, self.staleness, self.preset, self.presets)
-        return built
 
     def check(self, books: Iterable[BookSnapshot], now: datetime) -> bool:
         """Re-check staleness against live books; True if the view changed."""

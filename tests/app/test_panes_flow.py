@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.message import Message
+from textual.pilot import Pilot
 
 from cockpit.messages import ExecutePlanRequested
 from core.config import Settings
@@ -35,6 +36,14 @@ def record_execute_requests(app: Any) -> list[ExecutePlanRequested]:
     return seen
 
 
+async def open_plan_pane(app: Any, pilot: Pilot[int]) -> PlanDiff:
+    """Press 3 and wait until the plan pane has the focus."""
+    plan: PlanDiff = app.main.query_one(PlanDiff)
+    await press(pilot, "3")
+    await wait_until(pilot, lambda: plan.has_focus, "the plan pane")
+    return plan
+
+
 async def test_holdings_filter_and_location_toggle_on_the_sim(settings: Settings) -> None:
     async with running_app(settings) as (app, pilot):
         table = app.main.query_one(HoldingsTable)
@@ -60,9 +69,7 @@ async def test_plan_pane_regenerates_switches_preset_and_sends_the_current_plan(
 ) -> None:
     async with running_app(settings) as (app, pilot):
         sent = record_execute_requests(app)
-        plan = app.main.query_one(PlanDiff)
-        await press(pilot, "3")
-        await wait_until(pilot, lambda: plan.has_focus, "the plan pane")
+        plan = await open_plan_pane(app, pilot)
         await wait_until(pilot, lambda: bool(plan.view and plan.view.plan_id), "the first plan")
         assert plan.view is not None
         first = plan.view.plan_id
@@ -97,9 +104,7 @@ async def test_a_stale_plan_is_shown_and_cannot_be_sent(tmp_path: Path) -> None:
     )
     async with running_app(settings) as (app, pilot):
         sent = record_execute_requests(app)
-        plan = app.main.query_one(PlanDiff)
-        await press(pilot, "3")
-        await wait_until(pilot, lambda: plan.has_focus, "the plan pane")
+        plan = await open_plan_pane(app, pilot)
         await wait_until(pilot, lambda: bool(plan.view and plan.view.stale), "the plan to expire")
         assert plan.view is not None and any("expired" in r for r in plan.view.stale_reasons)
         assert "! STALE" in lines(plan)[1]
