@@ -57,7 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             setattr(args, name, None)
     func = args.func or _run_tui
     try:
-        return int(func(args))
+        code = int(func(args))
+        sys.stdout.flush()  # a closed pipe surfaces here, not in the interpreter's exit
+        return code
     except ConfigError as exc:
         for line in str(exc).splitlines():
             print(f"cockpit: config error: {line}", file=sys.stderr)
