@@ -149,14 +149,20 @@ class PriceResolver:
                 asset=USD, value=Decimal(1), source=PriceSource.CONFIG, detail="valuation unit"
             )
         candidates = self._candidates(asset, visiting | {asset})
-        best = min(candidates, key=_preference, default=None)
-        result = best or Price(asset=asset, value=None, source=PriceSource.NONE)
+        best = min(candidates, key=lambda c: _preference(*c), default=None)
+        result = best[0] if best else Price(asset=asset, value=None, source=PriceSource.NONE)
         if not visiting:  # only memoise complete answers, not ones cut short by a cycle
             self._done[asset] = result
         return result
 
-    def _candidates(self, asset: str, visiting: frozenset[str]) -> list[Price]:
-        out = [p for q in self._quotes.get(asset, ()) if (p := self._from_quote(q, visiting))]
+    def _candidates(self, asset: str, visiting: frozenset[str]) -> list[tuple[Price, bool]]:
+        """Every price we could use, each with whether it is routed through a quote asset."""
+        routed = [
+            (p, q.quote != USD)
+            for q in self._quotes.get(asset, ())
+            if (p := self._from_quote(q, visiting))
+        ]
+        out: list[Price] = []
         for inverse in self._quotes.get(USD, ()):
             if inverse.quote == asset and inverse.price > 0:
                 out.append(self._live(asset, Decimal(1) / inverse.price, inverse, "inverse"))
@@ -185,7 +191,7 @@ class PriceResolver:
             out.append(
                 Price(asset=asset, value=fixed, source=PriceSource.CONFIG, detail="fixed in config")
             )
-        return out
+        return routed + [(p, False) for p in out]
 
     def _from_quote(self, quote: Quote, visiting: frozenset[str]) -> Price | None:
         if quote.price <= 0:
@@ -238,9 +244,8 @@ class PriceResolver:
         return stored.model_copy(update={"source": source, "stale": stale, "detail": detail})
 
 
-def _preference(price: Price) -> tuple[bool, int, int, float]:
+def _preference(price: Price, routed: bool) -> tuple[bool, int, bool, float]:
     newest = -price.ts.timestamp() if price.ts is not None else 0.0
-    routed = 1 if price.detail and " × " in price.detail else 0
     return (price.stale, _RANK[price.source], routed, newest)
 
 
