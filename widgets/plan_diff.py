@@ -25,7 +25,7 @@ from core.views import PlanGroupRow, PlanView
 from widgets import format as fmt
 from widgets.line_pane import LinePane
 
-BAR_HALF = 10
+BAR_HALF = 8
 """Cells on each side of the centre of a drift bar."""
 BAR_SCALE_PP = 10.0
 """Percentage points shown by a full half-bar."""
@@ -102,8 +102,8 @@ class PlanDiff(LinePane):
 
     def _rebuild(self) -> None:
         head = Text(
-            f"{'Group':<13} {'Now':>6} {'Target':>6} {'Drift':>7}  {'under ◄ ─ ► over':^21}"
-            f" {'After':>6}",
+            f"{'Group':<13} {'Now':>6} {'Target':>6} {'Drift':>7}  "
+            f"{'under ◄│► over':^{2 * BAR_HALF + 1}} {'After':>6}",
             style=self.style_of("header"),
         )
         view = self.view
@@ -113,6 +113,18 @@ class PlanDiff(LinePane):
             return
         self.border_subtitle = self._subtitle(view)
         lines = [head, self._status(view)]
+        if view.totals is not None:
+            # What matters without scrolling: how many orders, what they cost, the net.
+            t = view.totals
+            lines.append(
+                Text(
+                    f"{len(view.orders)} orders · turnover "
+                    f"{fmt.money(t.turnover_usd, privacy=self.privacy)} · fees "
+                    f"{fmt.money(t.fees_usd, privacy=self.privacy)} · net "
+                    f"{fmt.money(t.net_usd, privacy=self.privacy)}",
+                    style=self.style_of("accent"),
+                )
+            )
         if self.refusal:
             lines.append(Text(f"✗ {self.refusal}", style=self.style_of("loss")))
         if view.error:
@@ -121,8 +133,12 @@ class PlanDiff(LinePane):
         out = sum(1 for r in view.groups if r.out_of_band)
         lines.append(
             Text(
-                f"{out} group(s) out of band · turnover "
-                f"{fmt.money(view.turnover, privacy=self.privacy)}",
+                f"{out} group(s) out of band"
+                + (
+                    f" · turnover to target {fmt.money(view.turnover, privacy=self.privacy)}"
+                    if view.totals is None
+                    else ""
+                ),
                 style=self.style_of("stale" if out else "dim"),
             )
         )

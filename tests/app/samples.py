@@ -137,7 +137,7 @@ def plan(*, stale: bool = False) -> PlanView:
         as_of=AT,
         total=Decimal(100_000),
         groups=rows,
-        turnover=Decimal(6_000),
+        turnover=Decimal("11970.99"),
         plan_id="plan-0123456789abcdef",
         expires_at=AT.replace(year=2999) if not stale else AT,
         preset="fixed",

@@ -72,7 +72,8 @@ async def test_five_panes_fill_with_sim_values_and_update(settings: Settings) ->
         assert plan.view is not None and plan.view.plan_id is not None
         plan_lines = lines(plan)
         assert plan_lines[1].startswith(plan.view.plan_id)
-        assert [line[:13].strip() for line in plan_lines[2 : 2 + len(GROUPS)]] == [
+        assert plan_lines[2].startswith(f"{len(plan.view.orders)} orders · turnover $")
+        assert [line[:13].strip() for line in plan_lines[3 : 3 + len(GROUPS)]] == [
             g[:13] for g in GROUPS
         ]
         orders = [line for line in plan_lines if line.startswith(("sim-a ", "sim-b "))]
