@@ -80,6 +80,7 @@ async def test_plan_pane_regenerates_switches_preset_and_sends_the_current_plan(
         await press(pilot, "P")
         await wait_until(pilot, lambda: plan.view.preset == "bands", "the next preset")  # type: ignore[union-attr]
         assert "preset bands" in str(plan.border_subtitle)
+        assert not app.privacy  # 'P' is the plan's key, not the app's 'p' (privacy)
 
         current = plan.view.plan_id
         await press(pilot, "x")
