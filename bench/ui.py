@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 import tempfile
 import time
@@ -31,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The compositor rate the app runs with (set in cockpit/__init__.py); read when textual loads.
+os.environ.setdefault("TEXTUAL_FPS", "120")
 
 from textual import events
 

@@ -31,7 +31,8 @@ def taxonomy_group_of(settings: Settings) -> Callable[[str], str]:
 
 
 def build_core(settings: Settings, *, store: Store | None = None) -> Core:
-    """The core for ``settings``: sim venues share one simulated world."""
+    """The core for ``settings``: sim venues share one simulated world; ``kraken`` and
+    ``binance`` venues are live (:mod:`core.venues`), public market data needing no keys."""
     enabled = [v for v in settings.venues if v.enabled]
     if not enabled:
         raise ConfigError("config", [ConfigProblem("venues", "no enabled venue")])
@@ -49,7 +50,12 @@ def build_core(settings: Settings, *, store: Store | None = None) -> Core:
         venues.extend(SimVenue(world, name, per_venue[name]) for name in sims)
         accounts.append(SimWallet("ledger", wallet))
         history = HistorySource("sim", world.daily_closes)
-    others = [v for v in enabled if v.kind != "sim"]
+    live = [v for v in enabled if v.kind in ("kraken", "binance")]
+    if live:
+        from core.venues.factory import build_live_venue
+
+        venues.extend(build_live_venue(v) for v in live)
+    others = [v for v in enabled if v.kind not in ("sim", "kraken", "binance")]
     if others:
         raise ConfigError(
             "config",

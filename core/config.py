@@ -80,10 +80,26 @@ class VenueConfig(Section):
     api_key_env: str | None = Field(
         default=None, description="Environment variable holding the API key (live only)."
     )
+    api_secret_env: str | None = Field(
+        default=None, description="Environment variable holding the API secret (live only)."
+    )
     secret_file: Path | None = Field(
         default=None, description="File with 'key' and 'secret' lines; must be mode 0600."
     )
     api_key: SecretStr | None = Field(default=None, description="Never put keys here in git.")
+    ws_url: str | None = Field(
+        default=None, description="Override the venue's WebSocket URL (tests, proxies)."
+    )
+    rest_url: str | None = Field(
+        default=None, description="Override the venue's REST base URL, scheme and host only."
+    )
+    book_depth: Literal[10, 25, 100, 500, 1000] = Field(
+        default=10, description="Kraken book depth to subscribe (checksummed on every update)."
+    )
+    request_timeout_s: float = Field(default=10.0, gt=0, description="REST request timeout.")
+    poll_s: float = Field(
+        default=5.0, gt=0, description="How often open orders and balances are re-read by REST."
+    )
 
 
 class SimConfig(Section):

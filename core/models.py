@@ -258,6 +258,8 @@ class FeedHealth(Model):
     stale_symbols: tuple[str, ...] = ()
     resyncing_symbols: tuple[str, ...] = ()
     """Symbols whose book awaits a fresh snapshot (after a detected fault or a reconnect)."""
+    detail: str | None = None
+    """What the operator should know about the venue beyond its feed (e.g. no API keys)."""
 
     def age_s(self, now: datetime) -> float | None:
         """Seconds since the last message, or None if none arrived yet."""

@@ -14,13 +14,13 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from core import __version__
 from core.config import Settings
-from core.errors import CockpitError
+from core.errors import CockpitError, ExchangeError
 from core.models import (
     Balance,
     BookSnapshot,
@@ -41,6 +41,7 @@ from core.plan.live import PLAN_BOOK_DEPTH, LivePlanner
 from core.portfolio.live import LivePortfolio
 from core.ports import AccountPort, BookChanged, Venue
 from core.risk import assess, breach_events
+from core.risk.inputs import risk_inputs
 from core.store import Store
 from core.views import (
     CockpitState,
@@ -320,7 +321,14 @@ class Core:
     async def _poll_balances(self) -> None:
         fresh: dict[tuple[str, str], Balance] = {}
         for account in self.accounts:
-            for b in await account.fetch_balances():
+            try:
+                balances = await account.fetch_balances()
+            except ExchangeError as exc:
+                # A venue that cannot answer now keeps its last known balances (their as-of
+                # time shows their age); one unreachable venue never stops the others.
+                self.log_event(EventKind.SYSTEM, str(exc), level=EventLevel.WARNING)
+                balances = [b for b in self.balances.values() if b.source == account.venue]
+            for b in balances:
                 fresh[(b.location_id, b.asset)] = b
         self.balances = fresh
         await self._revalue()
@@ -428,22 +436,15 @@ class Core:
         holdings = self._holdings
         if holdings is None or not holdings.total:
             return
-        weights: dict[str, float] = {}
+        values: dict[str, float] = {}
         groups: dict[str, str] = {}
         for row in holdings.rows:
-            weights[row.asset] = weights.get(row.asset, 0.0) + row.weight
+            values[row.asset] = values.get(row.asset, 0.0) + float(row.value)
             groups[row.asset] = row.group
-        closes = {
-            asset: [(datetime(d.year, d.month, d.day, tzinfo=UTC), c) for d, c in series]
-            for asset, series in self.closes.items()
-            if asset in weights
-        }
-        # Cash has no price risk: a constant series dilutes risk instead of counting as missing.
-        longest = max(closes.values(), key=len, default=[])
-        for cash in ("USD", "EUR"):
-            if cash in weights and cash not in closes:
-                closes[cash] = [(ts, 1.0) for ts, _ in longest]
-        assessment = await asyncio.to_thread(assess, closes, weights, groups, self.settings.risk)
+        inputs = risk_inputs(values, groups, self.closes)
+        assessment = await asyncio.to_thread(
+            assess, inputs.closes, inputs.weights, inputs.groups, self.settings.risk
+        )
         now = utcnow()
         self._risk = RiskView(as_of=now, report=assessment.report, limits=assessment.limits)
         for event in breach_events(assessment.limits.breaches, now, already=self._alerted):

@@ -38,6 +38,10 @@ class HoldingRow(Model):
     """Fraction of the total portfolio value."""
     change_24h: float | None = None
     """Fractional price change over 24 h, where known."""
+    source: str = "venue"
+    """Where the quantity came from (a venue name, an import, 'manual')."""
+    as_of: UtcDatetime | None = None
+    """When the source last reported the quantity."""
 
 
 class GroupTotal(Model):

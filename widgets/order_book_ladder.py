@@ -51,7 +51,7 @@ class OrderBookLadder(LinePane):
         integrity = self.integrity or book.integrity
         self.border_title = f"4 Book · {book.symbol}@{book.venue}"
         self.border_subtitle = BADGE[integrity]
-        self.set_class(integrity is not BookIntegrity.VERIFIED, "-untrusted")
+        self.set_untrusted(integrity is not BookIntegrity.VERIFIED)
         rows = max(1, (self.size.height - 2) // 2) if self.size.height else 10
         asks = list(book.asks[:rows])
         bids = list(book.bids[:rows])

@@ -1,20 +1,24 @@
-"""RiskPanel: headline figures, VaR/CVaR, drawdown sparkline, correlations, stress, limits."""
+"""RiskPanel: headline figures, VaR/CVaR, drawdown sparkline, correlations, stress, limits.
+
+Drawn with the Line API like the other panes: a new report (every few seconds at most) is laid
+out into lines once; redraws, focus changes and key presses then cost a cache lookup per row,
+never a Rich table layout on the UI loop.
+"""
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
-from rich.table import Table
+from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.strip import Strip
 
 from core.views import RiskView
 from widgets import format as fmt
+from widgets.line_pane import LinePane
 
 SPARK = "▁▂▃▄▅▆▇█"
 HEAT = " ░▒▓█"
-GAUGE_STYLE = {"ok": "green", "warn": "yellow", "breach": "bold red", "unknown": "dim"}
+GAUGE_CLASS = {"ok": "gain", "warn": "stale", "breach": "loss", "unknown": "dim"}
+GAUGE_MARK = {"ok": "✓", "warn": "!", "breach": "✖", "unknown": "?"}
 
 
 def sparkline(values: tuple[float, ...], width: int) -> str:
@@ -27,114 +31,126 @@ def sparkline(values: tuple[float, ...], width: int) -> str:
     return "".join(SPARK[min(len(SPARK) - 1, int(v / top * (len(SPARK) - 1)))] for v in sampled)
 
 
-class RiskPanel(VerticalScroll, can_focus=True):
+class RiskPanel(LinePane):
     """Risk figures recomputed by the core off the UI loop, shown as they arrive."""
 
-    DEFAULT_CSS = """
-    RiskPanel { padding: 0 1; scrollbar-size-vertical: 1; }
-    RiskPanel > Static { width: 1fr; }
-    """
+    show_cursor = False
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.view: RiskView | None = None
-        self._body = Static("computing risk…")
-
-    def compose(self) -> ComposeResult:
-        yield self._body
+        self._built_width = -1
 
     def update_view(self, view: RiskView | None) -> None:
         self.view = view
-        self._body.update(self.render_view())
+        self._rebuild()
 
-    def on_resize(self) -> None:
-        if self.view is not None:
-            self._body.update(self.render_view())
+    @property
+    def content_width(self) -> int:
+        return max(16, self.scrollable_content_region.width or 30)
 
-    def render_view(self) -> RenderableType:
+    def _rebuild(self) -> None:
+        self._built_width = self.content_width
+        self.set_lines(self.build_lines(self._built_width))
+
+    def render_line(self, y: int) -> Strip:
+        # The layout fits the width (right-aligned figures, sparkline, heatmap size), and the
+        # width changes without a resize event when the scrollbar appears: re-lay out here.
+        if self.content_width != self._built_width and self.view is not None:
+            self._built_width = self.content_width
+            self._texts = self.build_lines(self._built_width)
+            self._strips = {}
+        return super().render_line(y)
+
+    # --------------------------------------------------------------- layout
+
+    def build_lines(self, width: int) -> list[Text]:
+        """The whole pane as lines ``width`` cells wide."""
         view = self.view
+        dim = self.style_of("dim")
         if view is None:
-            return Text("computing risk…", style="dim")
+            return [Text("computing risk…", style=dim)]
         r = view.report
         if r.n_observations == 0:
-            notes = "\n".join(r.coverage.excluded)
-            return Text(f"not enough price history yet\n{notes}", style="dim")
-        head = Table.grid(padding=(0, 1), expand=True)
-        head.add_column(style="bold")
-        head.add_column(justify="right")
-        head.add_row("Volatility", fmt.pct(r.volatility))
-        head.add_row("CAGR", fmt.signed_pct(r.cagr))
-        head.add_row("Sharpe", _num(r.sharpe))
-        head.add_row("Sortino", _num(r.sortino))
-        head.add_row("Calmar", _num(r.calmar))
-        head.add_row("Max drawdown", fmt.pct(r.max_drawdown))
-        head.add_row("Beta to BTC", _num(r.beta_btc))
-        head.add_row("Eff. assets", _num(r.effective_assets, sign=False))
-        var = Table(box=None, padding=(0, 0), show_edge=False, header_style="bold", expand=True)
-        var.add_column("1d")
-        var.add_column("VaR", justify="right")
-        var.add_column("CVaR", justify="right")
+            return [Text("not enough price history yet", style=dim)] + [
+                Text(note, style=dim) for note in r.coverage.excluded
+            ]
+        bold = Style(bold=True)
+        lines = [
+            self._pair("Volatility", fmt.pct(r.volatility), width),
+            self._pair("CAGR", fmt.signed_pct(r.cagr), width),
+            self._pair("Sharpe", _num(r.sharpe), width),
+            self._pair("Sortino", _num(r.sortino), width),
+            self._pair("Calmar", _num(r.calmar), width),
+            self._pair("Max drawdown", fmt.pct(r.max_drawdown), width),
+            self._pair("Beta to BTC", _num(r.beta_btc), width),
+            self._pair("Eff. assets", _num(r.effective_assets, sign=False), width),
+            Text(""),
+            Text(f"{'1d':<6}{'VaR':>7}{'CVaR':>8}", style=self.style_of("header")),
+        ]
         for level in ("95", "99"):
-            var.add_row(
-                f"{level}%",
-                fmt.pct(r.var["historical"].get(level), digits=2),
-                fmt.pct(r.cvar["historical"].get(level), digits=2),
-            )
-        var.add_row("G 99%", fmt.pct(r.var["gaussian"].get("99"), digits=2), "")
+            var = fmt.pct(r.var["historical"].get(level), digits=2)
+            cvar = fmt.pct(r.cvar["historical"].get(level), digits=2)
+            lines.append(Text(f"{level + '%':<6}{var:>7}{cvar:>8}"))
+        lines.append(Text(f"{'G 99%':<6}{fmt.pct(r.var['gaussian'].get('99'), digits=2):>7}"))
         flag = "" if r.tail_moments.cornish_fisher_valid else "?"
-        var.add_row(f"CF 99%{flag}", fmt.pct(r.var["cornish_fisher"].get("99"), digits=2), "")
-        width = max(8, (self.size.width or 30) - 3)
-        dd = Text("Drawdown now ", style="bold")
-        dd.append("▼ " + fmt.pct(r.drawdown.current))
-        spark = Text(sparkline(r.drawdown.series, width), style="red")
-        parts: list[RenderableType] = [head, Text(""), var, Text(""), dd, spark]
-        parts.append(self._heatmap(view, width))
-        parts.append(self._stress(view))
-        parts.append(self._limits(view))
-        parts.append(
+        cf = fmt.pct(r.var["cornish_fisher"].get("99"), digits=2)
+        lines.append(Text(f"{'CF 99%' + flag:<6}{cf:>7}"))
+        lines.append(Text(""))
+        drawdown = Text("Drawdown now ", style=bold)
+        drawdown.append("▼ " + fmt.pct(r.drawdown.current))
+        lines.append(drawdown)
+        lines.append(Text(sparkline(r.drawdown.series, width), style=self.style_of("loss")))
+        lines.extend(self._heatmap(view, width))
+        lines.extend(self._stress(view, width))
+        lines.extend(self._limits(view, width))
+        lines.append(Text(""))
+        lines.append(
             Text(
                 f"{r.n_observations} obs · ×{r.annualization} · cover "
                 f"{fmt.pct(r.coverage.covered_weight, digits=0)}",
-                style="dim",
+                style=dim,
             )
         )
-        return Group(*parts)
+        return lines
 
-    def _heatmap(self, view: RiskView, width: int) -> RenderableType:
+    def _pair(self, label: str, value: str, width: int, style: Style | None = None) -> Text:
+        text = Text(label, style=Style(bold=True))
+        text.append(value.rjust(max(1, width - len(label))), style=style or "")
+        return text
+
+    def _heatmap(self, view: RiskView, width: int) -> list[Text]:
         corr = view.report.correlation
         n = min(len(corr.symbols), 8, max(1, (width - 6) // 2))
-        text = Text("\nCorrelation (top holdings)\n", style="bold")
+        lines = [Text(""), Text("Correlation (top)"[:width], style=Style(bold=True))]
+        positive, negative = self.style_of("accent"), self.style_of("loss")
         for i in range(n):
-            text.append(f"{corr.symbols[i][:5]:<6}")
+            line = Text(f"{corr.symbols[i][:5]:<6}")
             for j in range(n):
                 value = corr.matrix[i][j]
                 cell = "··" if value is None else HEAT[min(4, max(0, int(abs(value) * 4.999)))] * 2
-                text.append(cell, style="cyan" if value is not None and value >= 0 else "magenta")
-            text.append("\n")
-        return text
+                line.append(cell, style=positive if value is not None and value >= 0 else negative)
+            lines.append(line)
+        return lines
 
-    def _stress(self, view: RiskView) -> RenderableType:
-        table = Table(title="Stress", title_style="bold", box=None, padding=(0, 0), expand=True)
-        table.add_column("scenario")
-        table.add_column("P&L", justify="right")
+    def _stress(self, view: RiskView, width: int) -> list[Text]:
+        lines = [Text(""), Text("Stress", style=Style(bold=True))]
         for result in view.report.stress:
             ret = result.portfolio_return
-            style = "green" if (ret or 0) > 0 else "red" if (ret or 0) < 0 else "dim"
-            table.add_row(result.name[:18], Text(fmt.signed_pct(ret), style=style))
-        return table
+            name = "gain" if (ret or 0) > 0 else "loss" if (ret or 0) < 0 else "dim"
+            label = result.name[: max(1, width - 9)]
+            lines.append(self._pair(label, fmt.signed_pct(ret), width, self.style_of(name)))
+        return lines
 
-    def _limits(self, view: RiskView) -> RenderableType:
-        table = Table(title="Limits", title_style="bold", box=None, padding=(0, 0), expand=True)
-        table.add_column("limit")
-        table.add_column("use", justify="right")
+    def _limits(self, view: RiskView, width: int) -> list[Text]:
+        lines = [Text(""), Text("Limits", style=Style(bold=True))]
         for gauge in view.limits.gauges:
-            use = gauge.utilization
-            mark = "✖" if gauge.status == "breach" else "!" if gauge.status == "warn" else "✓"
-            table.add_row(
-                gauge.label[:18],
-                Text(f"{mark} {fmt.pct(use, digits=0)}", style=GAUGE_STYLE.get(gauge.status, "")),
-            )
-        return table
+            mark = GAUGE_MARK.get(gauge.status, "?")
+            value = f"{mark} {fmt.pct(gauge.utilization, digits=0)}"
+            style = self.style_of(GAUGE_CLASS.get(gauge.status, "dim"))
+            label = gauge.label[: max(1, width - 8)]
+            lines.append(self._pair(label, value, width, style))
+        return lines
 
 
 def _num(value: float | None, *, sign: bool = True) -> str:

@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "holdings",
     "plan",
     "feed",
+    "venue",
 )
 """Modules under ``cockpit.commands`` that register a sub-command, in help order."""
 

@@ -1,7 +1,11 @@
-"""``cockpit risk``: the full risk report of a portfolio, from files, as text or JSON.
+"""``cockpit risk``: the full risk report of a portfolio, as text or JSON.
 
+    cockpit risk [--db PATH] [--window DAYS] [--json]
     cockpit risk --prices PRICES.csv --weights WEIGHTS.json [--groups GROUPS.json]
                  [--window DAYS] [--json]
+
+Without files it reads the cockpit's database (``--db``, default the configured store): the
+latest balance snapshot, valued at each asset's last recorded daily close, and those closes.
 
 PRICES.csv is wide (``date`` in ISO UTC, one column of closes per symbol), WEIGHTS.json maps
 symbol to weight. ``--json`` prints the report document (keys in ``core/risk/CONVENTIONS.md``);
@@ -16,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from core.config import Settings
+    from core.risk.inputs import RiskInputs
     from core.risk.models import RiskReport, TailMethod
 
 
@@ -33,6 +39,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--weights", type=Path, help="JSON object: symbol -> weight")
     parser.add_argument("--groups", type=Path, help="JSON object: symbol -> group (optional)")
     parser.add_argument(
+        "--db",
+        type=Path,
+        help="read holdings and history from this cockpit database (default: the configured "
+        "store) instead of files",
+    )
+    parser.add_argument(
         "--window", type=int, metavar="DAYS", help="history window in days (default: config)"
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -47,22 +59,52 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.window is not None and args.window < 1:
         raise DataError(f"--window must be a positive number of days, not {args.window}")
-    if args.prices is None or args.weights is None:
-        # The cockpit database (core.store) does not hold price history yet.
-        raise DataError(
-            "--prices and --weights are required: reading the portfolio and its history "
-            "from the cockpit database is not available yet"
-        )
     settings = load_settings(args.config)
-    history = read_prices_csv(args.prices)
-    weights = read_weights_json(args.weights)
-    groups = read_groups_json(args.groups) if args.groups else None
-    report = compute_report(history, weights, groups, settings.risk, window_days=args.window)
+    if args.prices is None and args.weights is None:
+        report = _report_from_db(args.db or settings.db_path(), settings, args.window)
+    elif args.prices is None or args.weights is None or args.db is not None:
+        raise DataError("give --prices and --weights together, or neither (to read --db)")
+    else:
+        history = read_prices_csv(args.prices)
+        weights = read_weights_json(args.weights)
+        groups = read_groups_json(args.groups) if args.groups else None
+        report = compute_report(history, weights, groups, settings.risk, window_days=args.window)
     if args.json:
         sys.stdout.write(report.to_json(indent=2) + "\n")
     else:
         sys.stdout.write(format_report(report))
     return 0
+
+
+def _report_from_db(path: Path, settings: Settings, window: int | None) -> RiskReport:
+    import asyncio
+
+    from core.bootstrap import taxonomy_group_of
+    from core.errors import DataError
+    from core.risk.inputs import stored_risk_inputs
+    from core.risk.report import assess
+    from core.store import Store
+
+    if not path.is_file():
+        raise DataError(f"{path}: no cockpit database here (run `cockpit` first, or pass --db)")
+    group_of = taxonomy_group_of(settings)
+
+    async def load() -> RiskInputs:
+        store = await Store.open(path)
+        try:
+            return await stored_risk_inputs(store, group_of)
+        finally:
+            await store.close()
+
+    inputs = asyncio.run(load())
+    if inputs.unpriced:
+        sys.stderr.write(f"note: no price history for {', '.join(inputs.unpriced)}; left out\n")
+    risk = (
+        settings.risk
+        if window is None
+        else settings.risk.model_copy(update={"window_days": window})
+    )
+    return assess(inputs.closes, inputs.weights, inputs.groups, risk).report
 
 
 def _pct(value: float | None) -> str:

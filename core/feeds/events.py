@@ -39,6 +39,10 @@ class BookStats:
     crossed: int = 0
     ticker_checks: int = 0
     ticker_mismatches: int = 0
+    ticker_disagreements: int = 0
+    """Kraken tickers whose best bid/ask differed from the book's top when they arrived.
+    Kraken's ticker and book channels share no sequence, so this is informational (not a
+    failure, unlike Binance's sequenced ``bookTicker`` mismatches)."""
     resyncs: int = 0
     """Times this book was marked for a fresh snapshot after a failure."""
     skipped: int = 0

@@ -1,10 +1,11 @@
 """Kraken's public WebSocket v2 market data as a :class:`~core.ports.MarketDataPort`.
 
 On every connection: subscribe ``instrument`` (precisions), then, once they are known, ``book``
-at the chosen depth and ``trade`` for the symbols. A failed checksum resyncs one symbol by
-unsubscribing and resubscribing its book (Kraken answers with a fresh snapshot), in that
-symbol's own task. Application pings keep the connection honest; a ``status`` frame announcing
-maintenance closes the connection and the backoff decides when to come back.
+at the chosen depth, ``trade`` and ``ticker`` (``event_trigger: bbo``) for the symbols. A failed
+checksum resyncs one symbol by unsubscribing and resubscribing its book (Kraken answers with a
+fresh snapshot), in that symbol's own task. Application pings keep the connection honest; a
+``status`` frame announcing maintenance closes the connection and the backoff decides when to
+come back.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class KrakenFeed(FeedClient):
         depth: int = 10,
         ping_interval: float = 15.0,
         resync_timeout: float = 5.0,
+        ticker: bool = True,
         **options: Any,
     ) -> None:
         if depth not in DEPTHS:
@@ -50,6 +52,9 @@ class KrakenFeed(FeedClient):
         self.depth = depth
         self.ping_interval = ping_interval
         self.resync_timeout = resync_timeout
+        self.ticker = ticker
+        """Subscribe ``ticker`` (best bid/ask on every top-of-book change): a cross-check of
+        the book's top, counted in ``ticker_checks`` / ``ticker_disagreements``."""
         self._req_ids = itertools.count(1)
         self._books_subscribed: set[int] = set()
         self._last_ping = 0.0
@@ -81,6 +86,9 @@ class KrakenFeed(FeedClient):
         await self._send(
             conn, "subscribe", {"channel": "trade", "symbol": symbols, "snapshot": False}
         )
+        if self.ticker:
+            params = {"channel": "ticker", "symbol": symbols, "event_trigger": "bbo"}
+            await self._send(conn, "subscribe", params)
 
     def _on_event(self, event: FeedEvent, conn: Connection) -> None:
         if isinstance(event, InstrumentsUpdated):

@@ -253,8 +253,25 @@ class KrakenV2Handler(BookHandler[SymbolBook]):
                 ask_qty=item.get("ask_qty"),
                 last=item.get("last"),
             )
+            self._cross_check(symbol, self.tickers[symbol])
             out.append(TickerUpdated(symbol))
         return out
+
+    def _cross_check(self, symbol: str, ticker: Ticker) -> None:
+        """Compare the ticker's best bid/ask with the verified book's top (a free check).
+
+        Kraken's ticker and book channels carry no common sequence, so a ticker can lag the
+        book by a frame: a difference is counted (``ticker_disagreements``), never a failure.
+        """
+        sb = self.books.get(symbol)
+        if sb is None or sb.state is not SyncState.LIVE or ticker.bid is None or ticker.ask is None:
+            return
+        bids, asks = sb.book.levels(1)
+        if not bids or not asks:
+            return
+        sb.stats.ticker_checks += 1
+        if bids[0].price != ticker.bid or asks[0].price != ticker.ask:
+            sb.stats.ticker_disagreements += 1
 
     def _on_instrument(self, raw: str | bytes) -> list[FeedEvent]:
         msg = _exact(raw)

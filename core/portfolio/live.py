@@ -106,6 +106,8 @@ def holdings_view(
             value=(value := exact_value(h)),
             weight=float(value / total) if total else 0.0,
             change_24h=change_24h.get(h.asset),
+            source=h.source,
+            as_of=h.as_of,
         )
         for h in holdings
     ]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from rich.console import Console
-
 from cockpit.screens.help import HelpModal
 from cockpit.screens.main import PANES, MainScreen
 from core.config import GROUPS, Settings
@@ -25,10 +23,7 @@ def lines(pane: LinePane) -> list[str]:
 
 
 def risk_text(panel: RiskPanel) -> str:
-    console = Console(width=60, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
-    with console.file:
-        console.print(panel.render_view())
-    return console.export_text()
+    return "\n".join(lines(panel))
 
 
 async def test_five_panes_fill_with_sim_values_and_update(settings: Settings) -> None:
@@ -112,7 +107,8 @@ async def test_number_keys_and_tab_move_between_panes(settings: Settings) -> Non
             await wait_until(
                 pilot, lambda: screen.active == pane_id and screen.focused is pane, pane_id
             )
-            assert [p for p in ids if screen.pane(p).has_class("-active")] == [pane_id]
+            # The wide layout keeps every pane on screen; only focus moves.
+            assert all(screen.pane(p).display for p in ids)
 
         await expect_active("holdings")
         for key, pane_id in zip("24135", ["risk", "book", "holdings", "plan", "log"], strict=True):

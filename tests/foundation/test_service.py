@@ -135,16 +135,18 @@ async def test_core_runs_publishes_records_and_stops_cleanly(tmp_path: Path) -> 
     assert closes == [(len(world.assets), len(world.assets) * 400)]
 
 
-async def test_only_sim_venues_are_available(tmp_path: Path) -> None:
+async def test_live_venue_kinds_build_without_keys(tmp_path: Path) -> None:
     config = Settings.model_validate(
         {
             "venues": [{"name": "sim-a", "kind": "sim"}, {"name": "k", "kind": "kraken"}],
             "store": {"path": str(tmp_path / "c.db")},
         }
     )
-    with pytest.raises(ConfigError) as info:
-        build_core(config)
-    assert [p.location for p in info.value.problems] == ["venues.k.kind"]
+    core = build_core(config)
+    assert list(core.venues) == ["sim-a", "k"]
+    assert type(core.venues["k"]).__name__ == "LiveVenue"
+    assert await core.venues["k"].fetch_balances() == []
+    await core.venues["k"].close()
     none_enabled = Settings.model_validate(
         {"venues": [{"name": "sim-a", "kind": "sim", "enabled": False}]}
     )

@@ -132,6 +132,6 @@ def test_bad_groups_and_missing_inputs(
     assert err.startswith(f'cockpit: bad input: {groups}:2:ETH: unknown group "Ether"')
     assert err.count("\n") == 1
     assert main(["risk", "--weights", str(weights)]) == 1
-    assert "--prices and --weights are required" in capsys.readouterr().err
+    assert "--prices and --weights together" in capsys.readouterr().err
     assert main(["risk", "--prices", str(tmp_path / "none.csv"), "--weights", str(weights)]) == 1
     assert capsys.readouterr().err.endswith("none.csv: No such file or directory\n")

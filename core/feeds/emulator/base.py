@@ -27,6 +27,8 @@ class EmuConnection:
         self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.books: dict[str, int] = {}
         """Book subscriptions: symbol → depth (Kraken) or stream names (Binance, value 0)."""
+        self.tickers: set[str] = set()
+        """Ticker subscriptions (Kraken)."""
         self.writer: asyncio.Task[None] | None = None
 
     def send(self, text: str) -> None:

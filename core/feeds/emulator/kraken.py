@@ -2,8 +2,9 @@
 
 Speaks enough of the real protocol for the stream client: ``status`` on connect, ``subscribe`` /
 ``unsubscribe`` for ``instrument``, ``book`` (snapshot from the emulator's own book at the current
-replay position, with its checksum) and ``trade``, application ``ping``, and a heartbeat every
-second. Faults: drop, duplicate or corrupt-checksum a symbol's next update, stall, cut connections.
+replay position, with its checksum), ``trade`` and ``ticker`` (best bid/ask whenever the top
+of a book changes), application ``ping``, and a heartbeat every second. Faults: drop, duplicate
+or corrupt-checksum a symbol's next update, stall, cut connections.
 """
 
 from __future__ import annotations
@@ -103,6 +104,19 @@ class KrakenEmulator(Emulator):
                 result = {"channel": "trade", "symbol": symbol}
                 self._reply(conn, method, req_id, success=True, result=result)
             return
+        if channel == "ticker":
+            for symbol in params.get("symbol", []):
+                if symbol not in self.books:
+                    self._reply(conn, method, req_id, success=False, error=f"unknown {symbol}")
+                    continue
+                result = {"channel": "ticker", "symbol": symbol}
+                self._reply(conn, method, req_id, success=True, result=result)
+                if method == "subscribe":
+                    conn.tickers.add(symbol)
+                    conn.send(_ticker(symbol, self.books[symbol], "snapshot"))
+                else:
+                    conn.tickers.discard(symbol)
+            return
         if channel != "book":
             self._reply(conn, method, req_id, success=False, error=f"unsupported channel {channel}")
             return
@@ -145,7 +159,18 @@ class KrakenEmulator(Emulator):
         self.finished.set()
 
     def _apply(self, event: KrakenEvent) -> None:
+        """Apply one recorded update, send it to book subscribers, then (if the top of the book
+        moved) a ticker to ticker subscribers, the order Kraken's bbo trigger implies."""
         book = self.books[event.symbol]
+        top_before = (book.bids.top(1), book.asks.top(1))
+        self._apply_book(event, book)
+        if (book.bids.top(1), book.asks.top(1)) != top_before:
+            frame = _ticker(event.symbol, book, "update")
+            for conn in list(self.connections):
+                if event.symbol in conn.tickers:
+                    conn.send(frame)
+
+    def _apply_book(self, event: KrakenEvent, book: L2Book) -> None:
         visible = _touches_top(book, event)
         for p, q in event.bids:
             book.bids.set(p, q)
@@ -177,6 +202,19 @@ def _touches_top(book: L2Book, event: KrakenEvent, levels: int = 10) -> bool:
     bid_cut = bids[-1][0] if len(bids) == levels else -1
     ask_cut = asks[-1][0] if len(asks) == levels else 1 << 62
     return any(p >= bid_cut for p, _ in event.bids) or any(p <= ask_cut for p, _ in event.asks)
+
+
+def _ticker(symbol: str, book: L2Book, kind: str) -> str:
+    """A v2 ``ticker`` frame (``event_trigger: bbo``) with the book's best bid and ask."""
+    ps, qs = book.price_scale, book.qty_scale
+    (bid,), (ask,) = book.bids.top(1) or [(0, 0)], book.asks.top(1) or [(0, 0)]
+    item = (
+        f'{{"symbol":"{symbol}","bid":{ticks_to_decimal(bid[0], ps):.{ps}f},'
+        f'"bid_qty":{ticks_to_decimal(bid[1], qs):.{qs}f},'
+        f'"ask":{ticks_to_decimal(ask[0], ps):.{ps}f},'
+        f'"ask_qty":{ticks_to_decimal(ask[1], qs):.{qs}f}}}'
+    )
+    return f'{{"channel":"ticker","type":"{kind}","data":[{item}]}}'
 
 
 def _render(event: KrakenEvent, book: L2Book, checksum: int) -> str:
