@@ -17,6 +17,7 @@ from decimal import Decimal
 from itertools import groupby
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
@@ -56,6 +57,20 @@ class Line:
     weight: float
     change_24h: float | None
     tradable: bool
+
+
+def coarse_age(seconds: float | None) -> str:
+    """A price's age in whole units (``<1s``, ``12s``, ``4m``, ``3h``, ``2d``): rows repaint
+    only when it visibly changes, not on every tenth of a second."""
+    if seconds is None:
+        return "—"
+    if seconds < 1:
+        return "<1s"
+    for unit, size in (("s", 60), ("m", 60), ("h", 24)):
+        if seconds < size:
+            return f"{int(seconds)}{unit}"
+        seconds /= size
+    return f"{int(seconds)}d"
 
 
 def sparkline(values: Sequence[float], width: int = SPARK_WIDTH) -> str:
@@ -123,6 +138,7 @@ class HoldingsTable(LinePane):
         self.sort = "value"
         self.filter = ""
         self.editing = False
+        self._styles: dict[str, Style] = {}
 
     def update_view(self, view: HoldingsView | None, *, privacy: bool = False) -> None:
         self.view = view
@@ -194,7 +210,15 @@ class HoldingsTable(LinePane):
             parts.append(f"filter {self.filter!r} (esc clears)")
         return " · ".join(parts)
 
+    def _style(self, name: str) -> Style:
+        """``style_of`` memoised for one rebuild (a theme lookup per cell was a third of it)."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.style_of(name)
+        return style
+
     def _rebuild(self) -> None:
+        self._styles.clear()
         view = self.view
         self.border_subtitle = self._subtitle()
         detail = self.per_location or self.by == "location"
@@ -202,10 +226,10 @@ class HoldingsTable(LinePane):
         head = Text(
             f"{'Asset':<6}{where} {'Qty':>9} {'Price':>10} {'Src':<6}{'Value':>10}"
             f" {'Wt':>5} {'24h':>7}",
-            style=self.style_of("header"),
+            style=self._style("header"),
         )
         if view is None:
-            self.set_lines([head, Text("waiting for balances…", style=self.style_of("dim"))])
+            self.set_lines([head, Text("waiting for balances…", style=self._style("dim"))])
             return
         lines = [head]
         # Filter positions first, then sum per asset: a location filter sums what is there.
@@ -215,24 +239,22 @@ class HoldingsTable(LinePane):
         lines.append(
             Text(
                 f"{'Total':<15} {fmt.money(view.total, privacy=self.privacy, width=31)}",
-                style=self.style_of("accent"),
+                style=self._style("accent"),
             )
         )
         if view.stale_prices:
             lines.append(
-                Text(
-                    f"! {view.stale_prices} stale or missing price(s)", style=self.style_of("stale")
-                )
+                Text(f"! {view.stale_prices} stale or missing price(s)", style=self._style("stale"))
             )
         if len(view.history) > 1:
             first, last = view.history[0], view.history[-1]
             change = (last / first - 1.0) if first else None
-            spark = Text("session ", style=self.style_of("dim"))
-            spark.append(sparkline(view.history), style=self.style_of("accent"))
+            spark = Text("session ", style=self._style("dim"))
+            spark.append(sparkline(view.history), style=self._style("accent"))
             spark.append(" ")
             spark.append(
                 fmt.signed_pct(change, digits=2),
-                style=self.style_of("gain" if (change or 0) > 0 else "loss" if change else "dim"),
+                style=self._style("gain" if (change or 0) > 0 else "loss" if change else "dim"),
             )
             lines.append(spark)
         self.set_lines(lines)
@@ -260,10 +282,10 @@ class HoldingsTable(LinePane):
                 total = totals.get(name)
                 value = total.value if total else Decimal(0)
                 weight = total.weight if total else 0.0
-            header = Text(f"▸ {name}", style=self.style_of("group" if rows else "dim"))
+            header = Text(f"▸ {name}", style=self._style("group" if rows else "dim"))
             header.append(
                 f"  {fmt.money(value, privacy=self.privacy)}  {fmt.pct(weight)}",
-                style=self.style_of("dim"),
+                style=self._style("dim"),
             )
             out.append(header)
             out.extend(self._row(row, detail, view) for row in self._sorted(rows))
@@ -279,21 +301,19 @@ class HoldingsTable(LinePane):
         text.append(" ")
         price = row.price
         bad = price.stale or price.value is None
-        price_style = self.style_of("stale") if bad else None
+        price_style = self._style("stale") if bad else None
         text.append(fmt.price(price.value, width=10), style=price_style or "")
         text.append(" ")
         age = (view.as_of - price.ts).total_seconds() if price.ts is not None else None
         badge = "!" if price.stale else BADGES.get(price.source, "?")
-        text.append(f"{badge}{fmt.age(age)[:4]:<5}", style=price_style or self.style_of("dim"))
+        text.append(f"{badge}{coarse_age(age):<5}", style=price_style or self._style("dim"))
         text.append(fmt.money(row.value, privacy=self.privacy, width=10))
         text.append(" ")
         text.append(fmt.pct(row.weight, width=5))
         text.append(" ")
         change = row.change_24h
-        style = self.style_of(
-            "gain" if (change or 0) > 0 else "loss" if (change or 0) < 0 else "dim"
-        )
+        style = self._style("gain" if (change or 0) > 0 else "loss" if (change or 0) < 0 else "dim")
         text.append(fmt.signed_pct(change, width=7), style=style)
         if not row.tradable:
-            text.append(" ⊘", style=self.style_of("dim"))
+            text.append(" ⊘", style=self._style("dim"))
         return text

@@ -29,7 +29,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+P", "command palette"),
 )
 BADGES: tuple[tuple[str, str], ...] = (
-    ("m", "price from a live book mid (then its age: m0.3s)"),
+    ("m", "price from a live book mid (then its age: m<1s, m12s, c4m)"),
     ("t / k", "last trade / venue ticker"),
     ("c / i / =", "cached, import file, configured"),
     ("!", "stale: older than the staleness limit or unverified book"),
