@@ -22,7 +22,7 @@ from core.models import (
     TradingMode,
     UtcDatetime,
 )
-from core.plan.models import PlanOrder, PlanTotals
+from core.plan.models import PlanOrder, PlanTotals, SkippedItem, TransferHint
 from core.risk.models import LimitsReport, RiskReport
 
 
@@ -100,6 +100,10 @@ class PlanView(Model):
     totals: PlanTotals | None = None
     skipped: int = 0
     transfers: int = 0
+    skipped_items: tuple[SkippedItem, ...] = ()
+    """Every piece that is not an order, with its reason (nothing is dropped silently)."""
+    transfer_hints: tuple[TransferHint, ...] = ()
+    """Holdings to move to a venue before they can be sold."""
     notes: tuple[str, ...] = ()
     stale: bool = False
     """Expired or priced at books that moved beyond the threshold: it cannot be sent."""

@@ -145,6 +145,7 @@ class PlanDiff(LinePane):
         if view.plan_id is not None:
             lines.extend(self._orders(view))
             lines.extend(self._totals(view))
+            lines.extend(self._not_orders(view))
         lines.extend(Text(f"note: {n}", style=self.style_of("dim")) for n in view.notes)
         self.set_lines(lines)
 
@@ -219,6 +220,31 @@ class PlanDiff(LinePane):
         if order.legs > 1:
             text.append(f" leg {order.leg}/{order.legs}", style=self.style_of("dim"))
         return text
+
+    def _not_orders(self, view: PlanView) -> list[Text]:
+        """Transfers to make first and every skipped piece with its reason."""
+        dim = self.style_of("dim")
+        out: list[Text] = []
+        if view.transfer_hints:
+            out.append(Text("transfer first:", style=self.style_of("header")))
+        for t in view.transfer_hints:
+            qty = fmt.qty(t.qty, privacy=self.privacy)
+            usd = fmt.money(t.usd, privacy=self.privacy)
+            out.append(
+                Text(
+                    f"  {qty} {t.asset} {t.from_location} → {t.to_venue or '?'} ({usd})", style=dim
+                )
+            )
+        if view.skipped_items:
+            out.append(Text("skipped:", style=self.style_of("header")))
+        for item in view.skipped_items:
+            usd = fmt.money(item.usd, privacy=self.privacy)
+            out.append(
+                Text(
+                    f"  {item.reason.value:<14} {item.asset:<6} {usd:>9}  {item.detail}", style=dim
+                )
+            )
+        return out
 
     def _totals(self, view: PlanView) -> list[Text]:
         t = view.totals

@@ -113,6 +113,8 @@ def plan_view(plan: Plan, staleness: Staleness, preset: str, presets: Sequence[s
         totals=plan.totals,
         skipped=len(plan.skipped),
         transfers=len(plan.transfers),
+        skipped_items=plan.skipped,
+        transfer_hints=plan.transfers,
         notes=plan.notes,
         stale=staleness.stale,
         stale_reasons=staleness.reasons,

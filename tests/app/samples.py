@@ -17,7 +17,7 @@ from core.models import (
     PriceSource,
     Side,
 )
-from core.plan.models import PlanOrder, PlanTotals
+from core.plan.models import PlanOrder, PlanTotals, SkippedItem, SkipReason, TransferHint
 from core.views import GroupTotal, HoldingRow, HoldingsView, PlanGroupRow, PlanView
 
 AT = datetime(2025, 3, 14, 12, 30, 0, tzinfo=UTC)
@@ -144,6 +144,27 @@ def plan(*, stale: bool = False) -> PlanView:
         presets=("fixed", "bands", "regime"),
         orders=orders,
         totals=totals,
+        skipped=1,
+        transfers=1,
+        skipped_items=(
+            SkippedItem(
+                asset="XYZ",
+                group="Others",
+                usd=Decimal(12),
+                reason=SkipReason.BELOW_MINIMUM,
+                detail="$12 is under the $20 minimum",
+            ),
+        ),
+        transfer_hints=(
+            TransferHint(
+                asset="BTC",
+                qty=Decimal("0.25"),
+                usd=Decimal(15_000),
+                from_location="ledger:cold",
+                to_venue="sim-a",
+                reason="cold storage cannot trade",
+            ),
+        ),
         stale=stale,
         stale_reasons=("sim-a:BTC/USDT: price moved 1.20% (> 1%)",) if stale else (),
     )

@@ -74,6 +74,13 @@ async def test_plan_pane_regenerates_switches_preset_and_sends_the_current_plan(
         assert plan.view is not None
         first = plan.view.plan_id
         assert plan.view.preset == "fixed" and plan.view.orders and not plan.view.stale
+        # Every skipped piece of the live plan is listed in the pane with its reason.
+        text = lines(plan)
+        assert len(plan.view.skipped_items) == plan.view.skipped > 0
+        listed = text[text.index("skipped:") + 1 :]
+        assert [line.split()[0] for line in listed[: plan.view.skipped]] == [
+            s.reason.value for s in plan.view.skipped_items
+        ]
 
         await press(pilot, "r")
         await wait_until(pilot, lambda: plan.view.plan_id != first, "a regenerated plan")  # type: ignore[union-attr]

@@ -196,8 +196,16 @@ async def test_plan_diff_rows_for_all_groups_with_drift_arrows() -> None:
         assert orders[0].split() == ["sim-a", "BTC/USDT", "▼sell", "0.10000", "59,990.00",
                                      "$5,999", "$6.00"]  # fmt: skip
         assert orders[1].split()[:3] == ["sim-a", "ETH/USDT", "▲buy"]
-        assert "sells $5,999 · buys $5,972 · fees $11.97" in text[-2]
-        assert text[-1].startswith("net $15.04 (≈0 within fees) · residual drift max 0.10 pp")
+        totals = next(i for i, line in enumerate(text) if line.startswith("sells "))
+        assert "sells $5,999 · buys $5,972 · fees $11.97" in text[totals]
+        assert text[totals + 1].startswith("net $15.04 (≈0 within fees) · residual drift max 0.10")
+        # Nothing is dropped silently: transfers and skipped pieces are listed with reasons.
+        assert text[totals + 2 :] == [
+            "transfer first:",
+            "  0.25000 BTC ledger:cold → sim-a ($15,000)",
+            "skipped:",
+            "  below_minimum  XYZ       $12.00  $12 is under the $20 minimum",
+        ]
         assert plan.border_subtitle == "preset fixed · r regenerate · P preset · x send"
 
 
