@@ -12,6 +12,7 @@ the plan is stale or missing, so a stale plan never reaches the confirm step).
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import ClassVar
 
@@ -25,6 +26,8 @@ from core.views import PlanGroupRow, PlanView
 from widgets import format as fmt
 from widgets.line_pane import LinePane
 
+NUMBER = re.compile(r"\$?\d[\d,.]*")
+"""Amounts inside free text, masked in privacy mode."""
 BAR_HALF = 8
 """Cells on each side of the centre of a drift bar."""
 BAR_SCALE_PP = 10.0
@@ -146,7 +149,7 @@ class PlanDiff(LinePane):
             lines.extend(self._orders(view))
             lines.extend(self._totals(view))
             lines.extend(self._not_orders(view))
-        lines.extend(Text(f"note: {n}", style=self.style_of("dim")) for n in view.notes)
+        lines.extend(Text(f"note: {self._mask(n)}", style=self.style_of("dim")) for n in view.notes)
         self.set_lines(lines)
 
     def _subtitle(self, view: PlanView) -> str:
@@ -221,6 +224,10 @@ class PlanDiff(LinePane):
             text.append(f" leg {order.leg}/{order.legs}", style=self.style_of("dim"))
         return text
 
+    def _mask(self, text: str) -> str:
+        """Free text (notes, skip reasons) with its numbers masked in privacy mode."""
+        return NUMBER.sub(fmt.MASK, text) if self.privacy else text
+
     def _not_orders(self, view: PlanView) -> list[Text]:
         """Transfers to make first and every skipped piece with its reason."""
         dim = self.style_of("dim")
@@ -241,7 +248,9 @@ class PlanDiff(LinePane):
             usd = fmt.money(item.usd, privacy=self.privacy)
             out.append(
                 Text(
-                    f"  {item.reason.value:<14} {item.asset:<6} {usd:>9}  {item.detail}", style=dim
+                    f"  {item.reason.value:<14} {item.asset:<6} {usd:>9}"
+                    f"  {self._mask(item.detail)}",
+                    style=dim,
                 )
             )
         return out

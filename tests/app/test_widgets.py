@@ -206,6 +206,11 @@ async def test_plan_diff_rows_for_all_groups_with_drift_arrows() -> None:
             "skipped:",
             "  below_minimum  XYZ       $12.00  $12 is under the $20 minimum",
         ]
+        # Privacy masks amounts everywhere in the pane, free text included.
+        plan.update_view(view, privacy=True)
+        masked = lines(plan)
+        assert not [line for line in masked if re.search(r"\$\d", line)]
+        assert masked[-1] == "  below_minimum  XYZ        •••••  ••••• is under the ••••• minimum"
         assert plan.border_subtitle == "preset fixed · r regenerate · P preset · x send"
 
 
