@@ -60,7 +60,7 @@ def build_core(settings: Settings, *, store: Store | None = None) -> Core:
                 for v in others
             ],
         )
-    return Core(
+    core = Core(
         settings,
         venues,
         accounts=accounts,
@@ -68,3 +68,7 @@ def build_core(settings: Settings, *, store: Store | None = None) -> Core:
         history=history,
         store=store,
     )
+    from core.journal import StateJournal
+
+    StateJournal.attach(core)  # the flight recorder: every session is replayable
+    return core

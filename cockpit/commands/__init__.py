@@ -18,6 +18,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "holdings",
     "plan",
     "feed",
+    "daemon",
+    "attach",
+    "sessions",
+    "replay",
 )
 """Modules under ``cockpit.commands`` that register a sub-command, in help order."""
 

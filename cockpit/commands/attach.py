@@ -1,0 +1,48 @@
+"""``cockpit attach``: the TUI as a client of a running daemon.
+
+    cockpit attach [--socket PATH] [--observer] [--record FILE.cast] [--fps N] [--low-bandwidth]
+
+Quitting (or losing the SSH connection) only detaches: the daemon keeps running.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from cockpit.cli import add_common_options
+    from cockpit.commands.tui import add_tui_options
+
+    parser = subparsers.add_parser(
+        "attach",
+        help="attach the TUI to a running 'cockpit daemon'",
+        description="Show the TUI of a running daemon over its control socket. Quitting "
+        "detaches; the daemon keeps running. Several TUIs may attach at once.",
+    )
+    add_common_options(parser)
+    add_tui_options(parser)
+    parser.add_argument(
+        "--socket", type=Path, default=None, help="control socket (default: from the config)"
+    )
+    parser.add_argument(
+        "--observer", action="store_true", help="read-only: trading commands are refused"
+    )
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from cockpit.commands.tui import configure_logging, run_app, settings_from_args
+    from core.daemon.protocol import Role
+    from core.daemon.remote import CLIENT_NAME, RemoteCore
+
+    settings = settings_from_args(args)
+    configure_logging(settings)
+    client = RemoteCore(
+        args.socket or settings.socket_path(),
+        role=Role.OBSERVER if args.observer else Role.OPERATOR,
+        client=CLIENT_NAME,
+        max_hz=settings.ui.fps,
+    )
+    return run_app(settings, client, args)
