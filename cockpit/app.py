@@ -35,6 +35,7 @@ class CockpitApp(App[int]):
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("t", "cycle_theme", "Theme", id="app.theme"),
         Binding("p", "toggle_privacy", "Privacy", id="app.privacy"),
+        Binding("ctrl+s", "save_svg", "Screenshot", show=False, id="app.screenshot"),
     ]
 
     def __init__(self, settings: Settings, client: CoreClient) -> None:
@@ -45,6 +46,9 @@ class CockpitApp(App[int]):
         self.theme_name: str = settings.ui.theme
         self.states_seen = 0
         self.start_error: BaseException | None = None
+        self.screenshot_dir: str | None = None
+        """Where ctrl+s saves SVG screenshots (the working directory when None)."""
+        self.last_screenshot: str | None = None
         for theme in THEMES.values():
             self.register_theme(theme)
         self.theme = THEMES[self.theme_name].name
@@ -112,6 +116,14 @@ class CockpitApp(App[int]):
         self.privacy = not self.privacy
         self.notify("privacy on: amounts masked" if self.privacy else "privacy off", timeout=2)
         self._rerender()
+
+    def action_save_svg(self) -> None:
+        """Save what the screen shows (privacy masking included) as an SVG file."""
+        from pathlib import Path
+
+        saved = self.save_screenshot(path=str(self.screenshot_dir or Path.cwd()))
+        self.last_screenshot = saved
+        self.notify(f"screenshot saved: {saved}", timeout=3)
 
     def _rerender(self) -> None:
         state = self.main.state

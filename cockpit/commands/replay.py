@@ -47,7 +47,7 @@ def _run(args: argparse.Namespace) -> int:
     from core.replay import ReplayClient
 
     if args.speed <= 0:
-        raise ConfigError("--speed", [ConfigProblem("--speed", "must be positive")])
+        raise ConfigError("command line", [ConfigProblem("--speed", "must be positive")])
     settings = settings_from_args(args)
     configure_logging(settings)
     client = ReplayClient(

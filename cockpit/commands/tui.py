@@ -67,7 +67,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         fps = min(fps or LOW_BANDWIDTH_FPS, LOW_BANDWIDTH_FPS)
     if fps is not None:
         if not 0 < fps <= 60:
-            raise ConfigError("--fps", [ConfigProblem("--fps", "must be in (0, 60]")])
+            raise ConfigError("command line", [ConfigProblem("--fps", "must be in (0, 60]")])
         update["ui"] = settings.ui.model_copy(update={"fps": fps})
     return settings.model_copy(update=update) if update else settings
 

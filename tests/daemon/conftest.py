@@ -44,10 +44,8 @@ class DaemonProcess:
         async for raw in self.proc.stderr:
             line = raw.decode(errors="replace").rstrip("\n")
             self.raw_stderr.append(line)
-            try:
+            with contextlib.suppress(ValueError):
                 self.logs.append(json.loads(line))
-            except ValueError:
-                pass
             self._new_line.set()
         self._new_line.set()
 
