@@ -27,7 +27,7 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(settings.logging.level)
 
 
-LOW_BANDWIDTH_FPS = 2.0
+LOW_BANDWIDTH_FPS = 1.0
 """Redraws per second in ``--low-bandwidth`` mode (an SSH link over a slow line)."""
 
 
