@@ -91,3 +91,34 @@ def test_privacy_mode_masks_amounts_in_the_recording(tmp_path: Path) -> None:
     text = "\n".join(play(events, COLS, ROWS))
     assert "privacy" in text and "•••••" in text
     assert not AMOUNT.search(text), [line for line in text.splitlines() if AMOUNT.search(line)]
+
+
+GREYS = {16, 59, 102, 145, 188, 231, *range(232, 256)}
+"""256-colour indexes without hue: the cube's grey diagonal and the grey ramp."""
+COLOUR = re.compile(r"[34]8;5;(\d+)")
+
+
+def colours_at_80x24(tmp_path: Path, env: dict[str, str]) -> tuple[set[int], str]:
+    run = run_in_pty(
+        [sys.executable, "-m", "cockpit", "--db", str(tmp_path / "c.db")],
+        cols=80,
+        rows=24,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "NO_COLOR"},
+            "PYTHONPATH": str(PROJECT_ROOT),
+            **env,
+        },
+        cwd=PROJECT_ROOT,
+        until=lambda r, _: b"Holdings" in r.output and b"live" in r.output,
+    )
+    assert run.returncode == 0
+    text = run.output.decode("utf-8")
+    return {int(n) for n in COLOUR.findall(text)}, text
+
+
+def test_no_color_is_honoured_and_80x24_works(tmp_path: Path) -> None:
+    plain, text = colours_at_80x24(tmp_path, {"NO_COLOR": "1"})
+    assert plain and plain <= GREYS, sorted(plain - GREYS)
+    assert "Holdings" in text
+    coloured, _ = colours_at_80x24(tmp_path, {})
+    assert coloured - GREYS, "the default palette has hues (256-colour codes)"
