@@ -15,6 +15,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from cockpit.alert_bell import AlertBell
 from cockpit.screens.help import HelpModal
 from cockpit.screens.main import MainScreen
 from cockpit.themes import ORDER, THEMES
@@ -49,6 +50,8 @@ class CockpitApp(App[int]):
         self.screenshot_dir: str | None = None
         """Where ctrl+s saves SVG screenshots (the working directory when None)."""
         self.last_screenshot: str | None = None
+        self.alert_bell = AlertBell()
+        self.alerts_shown = 0
         for theme in THEMES.values():
             self.register_theme(theme)
         self.theme = THEMES[self.theme_name].name
@@ -98,6 +101,11 @@ class CockpitApp(App[int]):
     def render_state(self, state: CockpitState, *, force: bool = False) -> None:
         self.states_seen += 1
         self.main.apply_state(state, privacy=self.privacy, force=force)
+        for alert in self.alert_bell.new_alerts(state.events, state.ts):
+            self.alerts_shown += 1
+            if not state.replay:
+                self.bell()
+            self.notify(alert.message, title="Alert", severity="warning", timeout=8)
 
     async def action_quit(self) -> None:
         self.exit(0)

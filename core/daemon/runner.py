@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import Settings, load_settings
+from core.daemon.alerts import AlertDispatcher
 from core.daemon.lock import InstanceLock
 from core.daemon.server import ControlServer
 from core.errors import CockpitError
@@ -97,6 +98,7 @@ class Daemon:
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
+        AlertDispatcher(self.core).attach()
         await self.core.start()
         try:
             await self.server.start(self.settings.socket_path())
