@@ -33,7 +33,7 @@ def test_new_events_finds_the_appended_tail_even_after_trimming() -> None:
     assert new_events(log[:3], log) == log[3:]
     assert new_events(log, log) == ()
     assert new_events((), log) == log
-    trimmed = log[2:] + (event(5),)  # the deque dropped e0, e1 and gained e5
+    trimmed = (*log[2:], event(5))  # the deque dropped e0, e1 and gained e5
     assert new_events(log, trimmed) == (event(5),)
     assert new_events(log, (event(9),)) is None  # not a continuation: send the whole log
 
