@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cockpit.app import CockpitApp
+    from core.config import Settings
+    from core.daemon.remote import RemoteCore
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace) -> int:
-    from cockpit.commands.tui import configure_logging, run_app, settings_from_args
+    from cockpit.commands.tui import configure_logging, run_built_app, settings_from_args
     from core.daemon.protocol import Role
     from core.daemon.remote import CLIENT_NAME, RemoteCore
 
@@ -45,4 +51,17 @@ def _run(args: argparse.Namespace) -> int:
         client=CLIENT_NAME,
         max_hz=settings.ui.fps,
     )
-    return run_app(settings, client, args)
+    return run_built_app(attached_app(settings, client), client, args)
+
+
+def attached_app(settings: Settings, client: RemoteCore) -> CockpitApp:
+    """The TUI on a daemon; it exits (code 1, one line) if the daemon goes away."""
+    from cockpit.app import make_app
+
+    app = make_app(settings, client)
+
+    def lost(reason: str) -> None:
+        app.exit(return_code=1, message=f"cockpit: detached: {reason}")
+
+    client.on_lost = lost
+    return app

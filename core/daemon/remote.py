@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,10 @@ class RemoteCore:
         self._next_id = 0
         self._reader_task: asyncio.Task[None] | None = None
         self.events: list[dict[str, Any]] = []
+        self.on_lost: Callable[[str], None] | None = None
+        """Called once if the daemon goes away while attached (not on our own ``stop``)."""
+        self._stopping = False
+        self._bye = ""
 
     async def start(self) -> None:
         started = time.perf_counter()
@@ -118,8 +122,11 @@ class RemoteCore:
                 except (ProtocolError, ValueError) as exc:
                     log.warning("bad message from the daemon: %s", exc)
         finally:
+            lost = not self._stopping and not self.closed.is_set() and self._latest is not None
             self.closed.set()
             self._first.set()
+            if lost and self.on_lost is not None:
+                self.on_lost(self._bye or "the daemon closed the connection")
             self._changed.set()
             for future in self._pending.values():
                 if not future.done():
@@ -144,10 +151,12 @@ class RemoteCore:
             log.warning("daemon: %s", msg.get("message"))
             self.welcome.setdefault("error", msg.get("message"))
         elif kind == "bye":
+            self._bye = f"the daemon is {msg.get('reason', 'gone')}"
             log.info("daemon: %s", msg.get("reason"))
 
     async def stop(self) -> None:
         """Detach: close the connection (the daemon keeps running)."""
+        self._stopping = True
         if self._writer is not None:
             self._writer.close()
             with contextlib.suppress(ConnectionError, OSError):

@@ -296,7 +296,7 @@ class ControlServer:
             self._server.close()
         for client in list(self.clients):
             with contextlib.suppress(ConnectionError, OSError, RuntimeError):
-                client.writer.write(encode({"type": "bye", "reason": "daemon stopping"}))
+                client.writer.write(encode({"type": "bye", "reason": "stopping"}))
                 client.writer.close()
         for task in list(self._handlers):
             task.cancel()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.app import make_app
+from cockpit.commands.attach import attached_app
 from core.config import Settings
 from core.daemon.protocol import Role
 from core.daemon.remote import RemoteCore
@@ -55,8 +56,17 @@ async def test_attach_shows_state_under_a_second_and_detaching_keeps_the_daemon(
         assert daemon.proc.returncode is None
         second, v2 = await attach_once(settings, daemon.socket, Role.OBSERVER)
         assert second < 1.0 and v2 > v1
-        code, elapsed, _ = await daemon.terminate()
-        assert code == 0 and elapsed < 5.0
+
+        # The daemon stopping under an attached TUI ends it with a one-line reason.
+        client = RemoteCore(daemon.socket, role=Role.OBSERVER)
+        app = attached_app(settings, client)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_until(pilot, lambda: app.states_seen >= 1, "the first state")
+            code, elapsed, _ = await daemon.terminate()
+            assert code == 0 and elapsed < 5.0
+            await wait_until(pilot, lambda: app.return_code == 1, "the app to exit")
+        await client.stop()
+        assert app.return_code == 1
 
 
 def tmux(server: str, *args: str) -> str:
