@@ -34,6 +34,10 @@ JOURNAL_INSERT = (
     "INSERT INTO journal (session_id, ts_ns, version, full, frame) VALUES (?, ?, ?, ?, ?)"
 )
 
+JOURNAL_PRUNE = (
+    "DELETE FROM journal WHERE session_id IN (SELECT id FROM sessions WHERE started_ns < ?)"
+)
+
 
 class StateJournal:
     """Journals a core's published states. Attach with :meth:`attach` before ``core.start()``."""
@@ -64,7 +68,7 @@ class StateJournal:
             return
         if not self._pruned:
             self._pruned = True
-            self.core.spawn("journal:retention", self._prune())
+            self._prune()
         now = time.monotonic()
         if now - self._last_frame < self._min_gap_s * 0.5:
             return  # the publisher already paces at the UI rate; this only guards bursts
@@ -76,22 +80,19 @@ class StateJournal:
         store.add(JOURNAL_INSERT, (store.session_id, to_ns(state.ts), state.version, full, frame))
         self.frames += 1
 
-    async def _prune(self) -> None:
+    def _prune(self) -> None:
+        """Queue the deletion of journals of sessions older than the retention.
+
+        It runs inside the store's next batch transaction: no separate task that a shutdown
+        could cancel half-way through a transaction.
+        """
         store = self.core.store
         if store is None:
             return
         days = self.core.settings.journal.retention_days
         cutoff = to_ns(datetime.now(UTC)) - int(days * 86_400 * 1e9)
-        async with store.transaction() as conn:
-            cur = await conn.execute(
-                "DELETE FROM journal WHERE session_id IN "
-                "(SELECT id FROM sessions WHERE started_ns < ?)",
-                (cutoff,),
-            )
-            if cur.rowcount:
-                log.info(
-                    "journal retention: deleted %d frames older than %g days", cur.rowcount, days
-                )
+        store.add(JOURNAL_PRUNE, (cutoff,))
+        log.info("journal retention: deleting journals of sessions older than %g days", days)
 
 
 # --------------------------------------------------------------------------- read side

@@ -95,6 +95,7 @@ class Daemon:
         self.server = ControlServer(core)
         self.stop_requested = asyncio.Event()
         self.reloads = 0
+        self.cancelled_at_stop: list[str] = []
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -165,6 +166,7 @@ class Daemon:
             for order in orders:
                 try:
                     await venue.cancel(order.client_order_id, order.symbol)
+                    self.cancelled_at_stop.append(order.client_order_id)
                     log.info("cancelled %s on %s at shutdown", order.client_order_id, name)
                 except Exception as exc:
                     log.error("cannot cancel %s on %s: %s", order.client_order_id, name, exc)
