@@ -47,7 +47,7 @@ class StateJournal:
         cfg = core.settings.journal
         self._encoder = StateEncoder(core.settings.ui.log_lines)
         self._keyframe_s = cfg.keyframe_s
-        self._min_gap_s = 1.0 / max(core.settings.ui.fps, 0.1)
+        self._min_gap_s = 1.0 / min(cfg.max_hz, core.settings.ui.fps)
         self._last_key = float("-inf")
         self._last_frame = float("-inf")
         self._pruned = False
@@ -70,8 +70,8 @@ class StateJournal:
             self._pruned = True
             self._prune()
         now = time.monotonic()
-        if now - self._last_frame < self._min_gap_s * 0.5:
-            return  # the publisher already paces at the UI rate; this only guards bursts
+        if now - self._last_frame < self._min_gap_s * 0.9:
+            return  # (0.9: the publisher's own pacing jitters around the UI rate)
         full = now - self._last_key >= self._keyframe_s
         if full:
             self._last_key = now
@@ -127,8 +127,13 @@ class Frame:
     ts_ns: int
     version: int
     full: bool
-    data: bytes
-    """The decompressed JSON frame."""
+    blob: bytes
+    """The compressed frame, as stored (decompressed only when played)."""
+
+    @property
+    def data(self) -> bytes:
+        """The JSON frame."""
+        return zlib.decompress(self.blob)
 
 
 def _connect(db: Path) -> sqlite3.Connection:
@@ -187,7 +192,7 @@ def load_frames(db: Path, session_id: int | None = None) -> tuple[int, list[Fram
         conn.close()
     if not rows:
         raise StoreError(f"{db}: session {session_id} has no journal")
-    frames = [Frame(int(r[0]), int(r[1]), bool(r[2]), zlib.decompress(r[3])) for r in rows]
+    frames = [Frame(int(r[0]), int(r[1]), bool(r[2]), bytes(r[3])) for r in rows]
     first_full = next((i for i, f in enumerate(frames) if f.full), None)
     if first_full is None:
         raise StoreError(f"{db}: session {session_id} has no full frame")

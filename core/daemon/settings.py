@@ -38,6 +38,13 @@ class JournalConfig(_Section):
     """The flight recorder: what the core showed, per session, for ``cockpit replay``."""
 
     enabled: bool = Field(default=True, description="Journal published states into the store.")
+    max_hz: float = Field(
+        default=4.0,
+        gt=0,
+        le=60,
+        description="States journaled per second at most (~2 KB each compressed); "
+        "ui.fps journals every state the UI shows.",
+    )
     keyframe_s: float = Field(
         default=10.0, gt=0, description="A full state this often; changed sections in between."
     )

@@ -87,3 +87,24 @@ async def test_replay_app_shows_badge_and_transport_keys_work(tmp_path: Path) ->
         await press(pilot, "plus")
         assert client.speed == 2.0
         await app.action_quit()
+
+
+async def test_journal_rate_is_capped_by_journal_max_hz(tmp_path: Path) -> None:
+    db = tmp_path / "cockpit.db"
+    live = await record_session(db, states=40, journal_hz=4)
+    _, frames = load_frames(db)
+    span_s = (live[-1].ts - live[0].ts).total_seconds()
+    assert len(frames) <= 4 * span_s * 1.15 + 2 < len(live)
+    # The journaled states are still exactly the live ones at those moments.
+    by_version = {s.version: s for s in live}
+    replay = ReplayClient(db, paused=True)
+    await replay.start()
+    try:
+        for _ in frames[:-1]:
+            state = replay.latest()
+            assert state is not None
+            expected = by_version[state.version].model_dump(exclude=LIVE_ONLY)
+            assert state.model_dump(exclude=LIVE_ONLY) == expected
+            replay.step(1)
+    finally:
+        await replay.stop()
