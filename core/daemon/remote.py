@@ -54,6 +54,8 @@ class RemoteCore:
         self.max_hz = max_hz
         self.timeout = timeout
         self.welcome: dict[str, Any] = {}
+        self.started_at: float | None = None
+        """``time.perf_counter()`` when ``start()`` was called."""
         self.first_state_s: float | None = None
         """Seconds from ``start()`` to the first state: the attach latency."""
         self.closed = asyncio.Event()
@@ -73,7 +75,7 @@ class RemoteCore:
         self._bye = ""
 
     async def start(self) -> None:
-        started = time.perf_counter()
+        self.started_at = started = time.perf_counter()
         try:
             self._reader, self._writer = await asyncio.open_unix_connection(
                 self.path, limit=MAX_LINE
