@@ -39,17 +39,17 @@ class JournalConfig(_Section):
 
     enabled: bool = Field(default=True, description="Journal published states into the store.")
     max_hz: float = Field(
-        default=4.0,
+        default=1.0,
         gt=0,
         le=60,
-        description="States journaled per second at most (~2 KB each compressed); "
-        "ui.fps journals every state the UI shows.",
+        description="States journaled per second at most (~6 KB/s of database at 1/s on "
+        "the sim); ui.fps journals every state the UI shows.",
     )
     keyframe_s: float = Field(
-        default=10.0, gt=0, description="A full state this often; changed sections in between."
+        default=30.0, gt=0, description="A full state this often; changed sections in between."
     )
     retention_days: float = Field(
-        default=14.0, gt=0, description="Journals of sessions older than this are deleted."
+        default=7.0, gt=0, description="Journals of sessions older than this are deleted."
     )
 
 
