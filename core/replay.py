@@ -52,10 +52,15 @@ class ReplayClient:
 
     # ------------------------------------------------------------------ CoreClient
 
+    def preload(self) -> None:
+        """Read the journal now (raises StoreError with a one-line reason if there is none)."""
+        self.session_id, self.frames = load_frames(self.db, self.session_id)
+
     async def start(self) -> None:
-        self.session_id, self.frames = await asyncio.to_thread(
-            load_frames, self.db, self.session_id
-        )
+        if not self.frames:
+            self.session_id, self.frames = await asyncio.to_thread(
+                load_frames, self.db, self.session_id
+            )
         self._keys = [i for i, f in enumerate(self.frames) if f.full]
         if self.start_at is not None:
             self.seek_to(self.start_at)

@@ -44,13 +44,14 @@ def _run(args: argparse.Namespace) -> int:
     from core.daemon.remote import CLIENT_NAME, RemoteCore
 
     settings = settings_from_args(args)
-    configure_logging(settings)
     client = RemoteCore(
         args.socket or settings.socket_path(),
         role=Role.OBSERVER if args.observer else Role.OPERATOR,
         client=CLIENT_NAME,
         max_hz=settings.ui.fps,
     )
+    client.probe()
+    configure_logging(settings)
     return run_built_app(attached_app(settings, client), client, args)
 
 

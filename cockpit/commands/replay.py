@@ -49,7 +49,6 @@ def _run(args: argparse.Namespace) -> int:
     if args.speed <= 0:
         raise ConfigError("command line", [ConfigProblem("--speed", "must be positive")])
     settings = settings_from_args(args)
-    configure_logging(settings)
     client = ReplayClient(
         settings.db_path(),
         args.session,
@@ -57,4 +56,6 @@ def _run(args: argparse.Namespace) -> int:
         speed=args.speed,
         paused=args.paused,
     )
+    client.preload()  # a missing journal is a one-line error, before the screen is taken
+    configure_logging(settings)
     return run_built_app(make_replay_app(settings, client), client, args)

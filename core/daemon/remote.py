@@ -74,6 +74,21 @@ class RemoteCore:
         self._stopping = False
         self._bye = ""
 
+    def probe(self) -> None:
+        """Check synchronously that a daemon listens (a one-line error before any UI starts)."""
+        import socket
+
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(self.timeout)
+            try:
+                sock.connect(str(self.path))
+            except OSError as exc:
+                raise DaemonUnavailable(
+                    f"no daemon on {self.path} ({exc.strerror or exc}); start one with "
+                    "'cockpit daemon'",
+                    title="Attach failed",
+                ) from exc
+
     async def start(self) -> None:
         self.started_at = started = time.perf_counter()
         try:

@@ -79,3 +79,14 @@ async def test_sessions_lists_recorded_sessions_and_replay_errors_are_one_line(
     assert main(["sessions", "--db", str(tmp_path / "missing.db")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "missing.db: no such database" in err[0]
+
+
+def test_attach_and_replay_fail_in_one_line_before_taking_the_screen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["attach", "--socket", str(tmp_path / "none.sock")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("cockpit: attach failed: no daemon on ")
+    assert main(["replay", "--db", str(tmp_path / "none.db")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"cockpit: storage error: {tmp_path / 'none.db'}: no such database"]
