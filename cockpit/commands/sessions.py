@@ -38,8 +38,9 @@ def _run(args: argparse.Namespace) -> int:
         f"{'events':>6}  exit   venues"
     )
     for s in sessions:
-        duration = f"{(s.ended - s.started).total_seconds():8.0f}s" if s.ended else "  running"
-        exit_ = "clean" if s.clean_exit else ("-" if s.ended is None else "crash")
+        duration = f"{(s.ended - s.started).total_seconds():8.0f}s" if s.ended else "  no end"
+        # No end: still running, or killed (no clean stop recorded).
+        exit_ = "clean" if s.clean_exit else ("?" if s.ended is None else "crash")
         print(
             f"{s.id:>4}  {s.started:%Y-%m-%d %H:%M:%S}  {duration:>9}  {s.mode:5}  "
             f"{s.frames:>7}  {s.events:>6}  {exit_:5}  {s.venues}"
