@@ -117,7 +117,10 @@ class ClientConnection:
         if kind == "subscribe":
             self.want_state = bool(msg.get("state", True))
             self.want_events = bool(msg.get("events", False))
-            hz = float(msg.get("max_hz", 15.0))
+            try:
+                hz = float(msg.get("max_hz", 15.0))
+            except (TypeError, ValueError) as exc:
+                raise ProtocolError("max_hz must be a number") from exc
             self.max_hz = min(max(hz, 0.1), 60.0)
             self.encoder.reset()
             self.sent_events = None

@@ -117,6 +117,8 @@ async def test_server_answers_protocol_errors_and_serves_states(tmp_path: Path) 
         bad_command = await ask(encode({"type": "command", "id": 3, "command": {"kind": "x"}}))
         assert bad_command["id"] == 3 and bad_command["ok"] is False
         assert "bad command" in str(bad_command["message"])
+        bad_rate = await ask(encode({"type": "subscribe", "max_hz": "fast"}))
+        assert bad_rate == {"type": "error", "message": "max_hz must be a number"}
         first = await ask(encode({"type": "subscribe", "state": True, "max_hz": 30}))
         assert first["type"] == "state"
         decoder = StateDecoder()
