@@ -8,6 +8,7 @@ import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,7 +101,7 @@ async def test_server_answers_protocol_errors_and_serves_states(tmp_path: Path) 
     try:
         reader, writer = await asyncio.open_unix_connection(sock, limit=MAX_LINE)
 
-        async def ask(message: bytes) -> dict[str, object]:
+        async def ask(message: bytes) -> dict[str, Any]:
             writer.write(message)
             await writer.drain()
             return decode(await asyncio.wait_for(reader.readuntil(b"\n"), WAIT_S))
@@ -122,11 +123,11 @@ async def test_server_answers_protocol_errors_and_serves_states(tmp_path: Path) 
         first = await ask(encode({"type": "subscribe", "state": True, "max_hz": 30}))
         assert first["type"] == "state"
         decoder = StateDecoder()
-        state: CockpitState = decoder.apply(first["frame"])  # type: ignore[arg-type]
-        assert first["frame"]["full"] is True  # type: ignore[index]
+        state: CockpitState = decoder.apply(first["frame"])
+        assert first["frame"]["full"] is True
         second = decode(await asyncio.wait_for(reader.readuntil(b"\n"), WAIT_S))
-        later = decoder.apply(second["frame"])  # type: ignore[arg-type]
-        assert second["frame"]["full"] is False and later.version > state.version  # type: ignore[index]
+        later = decoder.apply(second["frame"])
+        assert second["frame"]["full"] is False and later.version > state.version
         assert later.holdings is not None and later.holdings.rows
         writer.close()
         await writer.wait_closed()

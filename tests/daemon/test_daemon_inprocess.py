@@ -16,6 +16,7 @@ from core.daemon.runner import Daemon
 from core.journal import list_sessions, load_frames
 from core.models import OrderRequest, OrderStatus, OrderType, Side
 from core.replay import ReplayClient
+from core.sim.venue import SimVenue
 from core.store.db import from_ns
 from tests.app.conftest import WAIT_S
 from tests.daemon.recorded import record_session, sim_settings
@@ -47,6 +48,7 @@ async def test_open_orders_are_cancelled_or_left_at_shutdown(tmp_path: Path, on_
     await asyncio.wait_for(connect(), WAIT_S)
     await client.stop()
     venue = core.venues["sim-a"]
+    assert isinstance(venue, SimVenue)
     book = venue.book("BTC/USDT", 1)
     assert book is not None and book.bids
     far_below = (book.bids[0].price / 2).quantize(Decimal("0.1"))

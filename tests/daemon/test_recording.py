@@ -73,7 +73,7 @@ def test_record_writes_a_valid_asciicast_of_exactly_the_terminal_output(tmp_path
     recorded = "".join(str(e[2]) for e in events if e[1] == "o")
     # The pty turns "\n" into "\r\n" (onlcr); otherwise the bytes are identical.
     assert output.decode("utf-8").replace("\r\n", "\n") == recorded.replace("\r\n", "\n")
-    times = [float(e[0]) for e in events]  # type: ignore[arg-type]
+    times = [float(e[0]) for e in events]
     assert times == sorted(times) and times[-1] > 0
 
     screen = play(events, COLS, ROWS)
