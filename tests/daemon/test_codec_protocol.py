@@ -129,6 +129,30 @@ async def test_server_answers_protocol_errors_and_serves_states(tmp_path: Path) 
         later = decoder.apply(second["frame"])
         assert second["frame"]["full"] is False and later.version > state.version
         assert later.holdings is not None and later.holdings.rows
+
+        # With events subscribed, a new log entry arrives as its own message.
+        writer.write(encode({"type": "subscribe", "state": False, "events": True}))
+        writer.write(encode({"type": "ping", "id": 9}))  # answered once subscribed
+        await writer.drain()
+
+        async def pong() -> None:
+            while decode(await reader.readuntil(b"\n")) != {"type": "pong", "id": 9}:
+                pass
+
+        await asyncio.wait_for(pong(), WAIT_S)
+        core.log_event(EventKind.SYSTEM, "hello subscribers")
+
+        async def next_event() -> dict[str, Any]:
+            while True:
+                message = decode(await reader.readuntil(b"\n"))
+                if (
+                    message["type"] == "event"
+                    and message["event"]["message"] == "hello subscribers"
+                ):
+                    return message
+
+        got = await asyncio.wait_for(next_event(), WAIT_S)
+        assert LogEvent.model_validate(got["event"]).kind is EventKind.SYSTEM
         writer.close()
         await writer.wait_closed()
     finally:
