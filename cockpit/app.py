@@ -69,6 +69,11 @@ class CockpitApp(App[int]):
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self.exit)
 
+    async def on_unmount(self) -> None:
+        # Stop the client on this loop while it runs: a socket or replay client lives on the
+        # app's loop and cannot be closed once the loop has ended.
+        await self.client.stop()
+
     @property
     def main(self) -> MainScreen:
         screen = self.screen_stack[1] if len(self.screen_stack) > 1 else self.screen

@@ -172,7 +172,9 @@ class RemoteCore:
             log.info("daemon: %s", msg.get("reason"))
 
     async def stop(self) -> None:
-        """Detach: close the connection (the daemon keeps running)."""
+        """Detach: close the connection (the daemon keeps running). Idempotent."""
+        if self._stopping:
+            return
         self._stopping = True
         if self._writer is not None:
             self._writer.close()

@@ -122,3 +122,39 @@ def test_no_color_is_honoured_and_80x24_works(tmp_path: Path) -> None:
     assert "Holdings" in text
     coloured, _ = colours_at_80x24(tmp_path, {})
     assert coloured - GREYS, "the default palette has hues (256-colour codes)"
+
+
+async def test_attach_records_and_quits_cleanly(tmp_path: Path) -> None:
+    """``cockpit attach --record`` in a terminal: a valid cast, and ``q`` exits 0 (detached)."""
+    import asyncio
+
+    from tests.daemon.conftest import running_daemon
+
+    async with running_daemon(tmp_path) as daemon:
+        cast = tmp_path / "attach.cast"
+        run = await asyncio.to_thread(
+            run_in_pty,
+            [
+                sys.executable,
+                "-m",
+                "cockpit",
+                "attach",
+                "--db",
+                str(daemon.db),
+                "--observer",
+                "--record",
+                str(cast),
+            ],
+            cols=COLS,
+            rows=ROWS,
+            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+            cwd=PROJECT_ROOT,
+            until=lambda r, _: b"verified" in r.output and b"Volatility" in r.output,
+        )
+        assert run.returncode == 0, bytes(run.output[-300:])
+        header, events = validate_cast(cast)
+        assert (header["width"], header["height"]) == (COLS, ROWS)
+        assert "cockpit  PAPER" in play(events, COLS, ROWS)[0]
+        assert daemon.proc.returncode is None  # detaching left it running
+        code, _, _ = await daemon.terminate()
+        assert code == 0
