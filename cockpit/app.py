@@ -18,6 +18,7 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from cockpit.alert_bell import AlertBell
 from cockpit.screens.help import HelpModal
 from cockpit.screens.main import MainScreen
 from cockpit.themes import ORDER, THEMES
@@ -54,6 +55,7 @@ class CockpitApp(App[int]):
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("t", "cycle_theme", "Theme", id="app.theme"),
         Binding("p", "toggle_privacy", "Privacy", id="app.privacy"),
+        Binding("ctrl+s", "save_svg", "Screenshot", show=False, id="app.screenshot"),
     ]
 
     def __init__(self, settings: Settings, client: CoreClient) -> None:
@@ -65,6 +67,11 @@ class CockpitApp(App[int]):
         self.states_seen = 0
         self.start_error: BaseException | None = None
         self._last_key = 0.0
+        self.screenshot_dir: str | None = None
+        """Where ctrl+s saves SVG screenshots (the working directory when None)."""
+        self.last_screenshot: str | None = None
+        self.alert_bell = AlertBell()
+        self.alerts_shown = 0
         for theme in THEMES.values():
             self.register_theme(theme)
         self.theme = THEMES[self.theme_name].name
@@ -79,6 +86,11 @@ class CockpitApp(App[int]):
     def _loop_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self.exit)
+
+    async def on_unmount(self) -> None:
+        # Stop the client on this loop while it runs: a socket or replay client lives on the
+        # app's loop and cannot be closed once the loop has ended.
+        await self.client.stop()
 
     @property
     def main(self) -> MainScreen:
@@ -124,6 +136,11 @@ class CockpitApp(App[int]):
         self.main.apply_state(state, privacy=self.privacy, force=force)
         if self.states_seen == 1:
             self.call_after_refresh(settle_heap)
+        for alert in self.alert_bell.new_alerts(state.events, state.ts):
+            self.alerts_shown += 1
+            if not state.replay:
+                self.bell()
+            self.notify(alert.message, title="Alert", severity="warning", timeout=8)
 
     async def action_quit(self) -> None:
         self.exit(0)
@@ -142,6 +159,14 @@ class CockpitApp(App[int]):
         self.privacy = not self.privacy
         self.notify("privacy on: amounts masked" if self.privacy else "privacy off", timeout=2)
         self._rerender()
+
+    def action_save_svg(self) -> None:
+        """Save what the screen shows (privacy masking included) as an SVG file."""
+        from pathlib import Path
+
+        saved = self.save_screenshot(path=str(self.screenshot_dir or Path.cwd()))
+        self.last_screenshot = saved
+        self.notify(f"screenshot saved: {saved}", timeout=3)
 
     def _rerender(self) -> None:
         for pane in self.main.query(LinePane):

@@ -15,7 +15,8 @@ so the UI can choose between a toast (transient), a modal (the user must act) an
     │   └── OrderRejected      the venue refused an order; never retried
     ├── GateRefused            the pre-trade gate refused an order (names the rule)
     ├── FeedIntegrityError     a book failed a checksum, sequence or crossed-book check
-    └── TradingDisabled        trading is paused, in replay, or read-only
+    ├── TradingDisabled        trading is paused, in replay, or read-only
+    └── DaemonError            the daemon cannot start (already running) or be reached
 """
 
 from __future__ import annotations
@@ -135,6 +136,12 @@ class TradingDisabled(CockpitError):
     """Trading is not possible right now (kill switch, replay, observer, read-only venue)."""
 
     title = "Trading disabled"
+
+
+class DaemonError(CockpitError):
+    """The daemon is already running on this database, or no daemon answers on the socket."""
+
+    title = "Daemon"
 
 
 def is_retryable(exc: BaseException) -> bool:

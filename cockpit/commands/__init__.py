@@ -19,6 +19,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "plan",
     "feed",
     "venue",
+    "daemon",
+    "attach",
+    "sessions",
+    "replay",
 )
 """Modules under ``cockpit.commands`` that register a sub-command, in help order."""
 

@@ -27,6 +27,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("t", "cycle theme (dark, light, colour-blind)"),
     ("p", "privacy mode: mask amounts and values"),
     ("Ctrl+P", "command palette"),
+    ("Ctrl+S", "save an SVG screenshot (masked in privacy mode)"),
+    ("space . , > < + -", "replay: pause/play, step ±1 frame, seek ±10 s, speed"),
 )
 BADGES: tuple[tuple[str, str], ...] = (
     ("m", "price from a live book mid (then its age: m<1s, m12s, c4m)"),

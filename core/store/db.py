@@ -201,7 +201,16 @@ class Store:
         await self.flush()
 
     async def flush(self) -> None:
-        """Commit every queued row now, in one transaction."""
+        """Commit every queued row now, in one transaction.
+
+        The write runs in its own task, shielded: a caller cancelled mid-write (a task stopped
+        at shutdown while its order was being recorded) must not leave the transaction open,
+        which would make every later write, and the session's end, fail.
+        """
+        write = asyncio.ensure_future(self._flush_now())
+        await asyncio.shield(write)
+
+    async def _flush_now(self) -> None:
         async with self._flush_lock:
             if not self._pending:
                 return

@@ -133,6 +133,20 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             "CREATE INDEX plans_created ON plans (created_ns)",
         ),
     ),
+    (
+        4,
+        "flight recorder: journaled state frames per session",
+        (
+            """CREATE TABLE journal (
+                session_id INTEGER NOT NULL,
+                ts_ns INTEGER NOT NULL,
+                version INTEGER NOT NULL,
+                full INTEGER NOT NULL,
+                frame BLOB NOT NULL
+            )""",
+            "CREATE INDEX journal_session_ts ON journal (session_id, ts_ns)",
+        ),
+    ),
 )
 """(version, description, statements) in ascending version order."""
 
