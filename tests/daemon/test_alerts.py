@@ -112,8 +112,10 @@ async def test_tui_notifies_and_daemon_runs_command_and_posts_webhook(tmp_path: 
         await core.start()
         try:
             await asyncio.wait_for(got.wait(), WAIT_S)
-            while dispatcher.delivered < 1:
+            while True:  # clear before checking, so a delivery in between is not missed
                 dispatcher.done.clear()
+                if dispatcher.delivered >= 1:
+                    break
                 await asyncio.wait_for(dispatcher.done.wait(), WAIT_S)
         finally:
             await core.stop()
