@@ -1,10 +1,12 @@
 """Benchmark: the TUI headless on the sim at its default rate and at 10x, with keys pressed.
 
     /work/venv/bin/python bench/ui.py [--seconds 10] [--interval 0.1] [--rates 10,100]
+                                      [--keys nav|holdings]
 
 For each sim rate (``sim.tick_hz``) the real app is built through ``make_app`` with a
 ``ThreadedCore`` on the sim (database in a temporary dir) and run with ``App.run_test``. Keys
-(1-5, j/k, Tab) are pressed every ``--interval`` seconds the way the terminal driver delivers
+(``nav``: 1-5, j/k, Tab; ``holdings``: the holdings pane's own keys l, s, b, and ``/`` typing
+a filter then Esc) are pressed every ``--interval`` seconds the way the terminal driver delivers
 them (a ``Key`` event posted to the app). Figures:
 
 - keystroke latency: from posting the key to the first screen frame composed after the key's
@@ -40,9 +42,12 @@ from core.bootstrap import build_core
 from core.client import ThreadedCore
 from core.config import Settings
 
-KEYS = ("2", "3", "j", "k", "4", "5", "j", "k", "tab", "j", "k")
-"""One round starts and ends on Holdings; every key changes what the screen shows."""
-CHARS = {"tab": "\t"}
+KEY_SETS = {
+    "nav": ("2", "3", "j", "k", "4", "5", "j", "k", "tab", "j", "k"),
+    "holdings": ("l", "l", "s", "s", "s", "b", "b", "slash", "b", "t", "c", "escape"),
+}
+"""Each round starts and ends on Holdings; every key changes what the screen shows."""
+CHARS = {"tab": "\t", "slash": "/", "escape": "\x1b"}
 KEY_TIMEOUT_S = 2.0
 
 
@@ -63,7 +68,9 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def measure(rate: float, seconds: float, interval: float, db_dir: Path) -> Run:
+async def measure(
+    rate: float, seconds: float, interval: float, db_dir: Path, keys: tuple[str, ...]
+) -> Run:
     settings = Settings.model_validate(
         {"sim": {"tick_hz": rate}, "store": {"path": str(db_dir / f"ui-{rate:g}.db")}}
     )
@@ -113,13 +120,14 @@ async def measure(rate: float, seconds: float, interval: float, db_dir: Path) ->
                     id(focused),
                     getattr(focused, "cursor", None),
                     getattr(focused, "scroll_y", None),
+                    str(getattr(focused, "border_subtitle", "")),
                 )
 
             states0, frames0 = app.states_seen, len(frame_times)
             wall0, cpu0 = time.perf_counter(), time.process_time()
             i = 0
             while time.perf_counter() - wall0 < seconds:
-                key = KEYS[i % len(KEYS)]
+                key = keys[i % len(keys)]
                 i += 1
                 before = signature()
                 pending.clear()
@@ -160,10 +168,13 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time per rate")
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between keys")
     parser.add_argument("--rates", default="10,100", help="sim tick rates (Hz), comma-separated")
+    parser.add_argument("--keys", choices=sorted(KEY_SETS), default="nav", help="keys pressed")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
-        runs = [await measure(rate, args.seconds, args.interval, Path(tmp)) for rate in rates]
+        keys = KEY_SETS[args.keys]
+        runs = [await measure(rate, args.seconds, args.interval, Path(tmp), keys) for rate in rates]
+    print(f"keys: {args.keys} {' '.join(KEY_SETS[args.keys])}")
     for run in runs:
         report(run)
     if len(runs) >= 2:

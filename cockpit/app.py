@@ -18,6 +18,7 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from cockpit.alert_bell import AlertBell
 from cockpit.execution_actions import ExecutionActions
 from cockpit.screens.help import HelpModal
 from cockpit.screens.main import MainScreen
@@ -59,6 +60,7 @@ class CockpitApp(ExecutionActions, App[int]):
         Binding("R", "rearm", "Re-arm trading", show=False, id="app.rearm"),
         Binding("ctrl+e", "execute_plan", "Execute plan", show=False, id="app.execute_plan"),
         Binding("ctrl+x", "abort_plan", "Abort plan", show=False, id="app.abort_plan"),
+        Binding("ctrl+s", "save_svg", "Screenshot", show=False, id="app.screenshot"),
     ]
 
     def __init__(self, settings: Settings, client: CoreClient) -> None:
@@ -70,6 +72,11 @@ class CockpitApp(ExecutionActions, App[int]):
         self.states_seen = 0
         self.start_error: BaseException | None = None
         self._last_key = 0.0
+        self.screenshot_dir: str | None = None
+        """Where ctrl+s saves SVG screenshots (the working directory when None)."""
+        self.last_screenshot: str | None = None
+        self.alert_bell = AlertBell()
+        self.alerts_shown = 0
         for theme in THEMES.values():
             self.register_theme(theme)
         self.theme = THEMES[self.theme_name].name
@@ -84,6 +91,11 @@ class CockpitApp(ExecutionActions, App[int]):
     def _loop_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGTERM, self.exit)
+
+    async def on_unmount(self) -> None:
+        # Stop the client on this loop while it runs: a socket or replay client lives on the
+        # app's loop and cannot be closed once the loop has ended.
+        await self.client.stop()
 
     @property
     def main(self) -> MainScreen:
@@ -129,6 +141,11 @@ class CockpitApp(ExecutionActions, App[int]):
         self.main.apply_state(state, privacy=self.privacy, force=force)
         if self.states_seen == 1:
             self.call_after_refresh(settle_heap)
+        for alert in self.alert_bell.new_alerts(state.events, state.ts):
+            self.alerts_shown += 1
+            if not state.replay:
+                self.bell()
+            self.notify(alert.message, title="Alert", severity="warning", timeout=8)
 
     async def action_quit(self) -> None:
         self.exit(0)
@@ -147,6 +164,14 @@ class CockpitApp(ExecutionActions, App[int]):
         self.privacy = not self.privacy
         self.notify("privacy on: amounts masked" if self.privacy else "privacy off", timeout=2)
         self._rerender()
+
+    def action_save_svg(self) -> None:
+        """Save what the screen shows (privacy masking included) as an SVG file."""
+        from pathlib import Path
+
+        saved = self.save_screenshot(path=str(self.screenshot_dir or Path.cwd()))
+        self.last_screenshot = saved
+        self.notify(f"screenshot saved: {saved}", timeout=3)
 
     def _rerender(self) -> None:
         for pane in self.main.query(LinePane):

@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
     add_common_options(parser)
+    from cockpit.commands.tui import add_tui_options
+
+    add_tui_options(parser)
     parser.set_defaults(func=None)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     register_all(sub)
@@ -57,7 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             setattr(args, name, None)
     func = args.func or _run_tui
     try:
-        return int(func(args))
+        code = int(func(args))
+        sys.stdout.flush()  # a closed pipe surfaces here, not in the interpreter's exit
+        return code
     except ConfigError as exc:
         for line in str(exc).splitlines():
             print(f"cockpit: config error: {line}", file=sys.stderr)
@@ -67,3 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (``cockpit holdings | head``): not an error. Point stdout at
+        # devnull so the interpreter's final flush does not raise again.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK

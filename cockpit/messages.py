@@ -1,4 +1,4 @@
-"""App-level messages widgets post upward (intents), handled by :class:`cockpit.app.CockpitApp`."""
+"""Messages the screens post to the app: user intents the app carries out (with a confirm)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from textual.message import Message
 
 
 class ExecutePlanRequested(Message):
-    """The operator asked to execute plan ``plan_id`` ("" for the current plan).
+    """The user pressed ``x`` on a fresh plan: send plan ``plan_id`` to execution.
 
-    The app answers with the confirm modal; only a confirmation sends ``ExecutePlan``.
+    Posted by the main screen when the plan pane asks; the app confirms before sending
+    ``ExecutePlan(plan_id)`` to the core (which refuses a plan that is no longer current).
     """
 
     def __init__(self, plan_id: str) -> None:
         super().__init__()
-        self.plan_id = plan_id
+        self.plan_id: str = plan_id

@@ -66,7 +66,7 @@ def build_core(settings: Settings, *, store: Store | None = None) -> Core:
                 for v in others
             ],
         )
-    return Core(
+    core = Core(
         settings,
         venues,
         accounts=accounts,
@@ -74,3 +74,9 @@ def build_core(settings: Settings, *, store: Store | None = None) -> Core:
         history=history,
         store=store,
     )
+    from core.alerts import AlertMonitor
+    from core.journal import StateJournal
+
+    StateJournal.attach(core)  # the flight recorder: every session is replayable
+    AlertMonitor.attach(core)
+    return core

@@ -12,11 +12,13 @@ import asyncio
 import concurrent.futures
 import threading
 from collections.abc import AsyncIterator, Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from core.errors import CockpitError
-from core.service import Core
 from core.views import CockpitState, Command, CommandResult
+
+if TYPE_CHECKING:  # a client of a remote core never loads the service (or numpy/scipy)
+    from core.service import Core
 
 
 class CoreClient(Protocol):

@@ -32,6 +32,7 @@ from pydantic import (
     model_validator,
 )
 
+from core.daemon.settings import AlertsConfig, DaemonConfig, JournalConfig
 from core.errors import ConfigError, ConfigProblem
 from core.models import Location, TradingMode
 from core.plan.spec import (
@@ -557,6 +558,9 @@ class Settings(Section):
     store: StoreConfig = Field(default_factory=StoreConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
+    daemon: DaemonConfig = Field(default_factory=DaemonConfig)
+    journal: JournalConfig = Field(default_factory=JournalConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
     @model_validator(mode="after")
     def _check_venues(self) -> Settings:
@@ -571,6 +575,10 @@ class Settings(Section):
 
     def log_path(self) -> Path:
         return self.logging.file or data_dir() / "cockpit.log"
+
+    def socket_path(self) -> Path:
+        """The daemon's control socket (next to the database unless configured)."""
+        return self.daemon.socket or self.db_path().parent / "cockpit.sock"
 
 
 def data_dir() -> Path:

@@ -17,7 +17,8 @@ so the UI can choose between a toast (transient), a modal (the user must act) an
     ├── FeedIntegrityError     a book failed a checksum, sequence or crossed-book check
     ├── TradingDisabled        trading is paused, in replay, or read-only
     ├── IllegalTransition      an order update the order state machine refuses
-    └── AuditBroken            the audit trail's hash chain does not verify
+    ├── AuditBroken            the audit trail's hash chain does not verify
+    └── DaemonError            the daemon cannot start (already running) or be reached
 """
 
 from __future__ import annotations
@@ -153,6 +154,12 @@ class AuditBroken(CockpitError):
     def __init__(self, row_id: int, message: str) -> None:
         self.row_id = row_id
         super().__init__(f"row {row_id}: {message}")
+
+
+class DaemonError(CockpitError):
+    """The daemon is already running on this database, or no daemon answers on the socket."""
+
+    title = "Daemon"
 
 
 def is_retryable(exc: BaseException) -> bool:

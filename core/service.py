@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -20,7 +20,7 @@ from typing import Any
 
 from core import __version__
 from core.config import Settings
-from core.errors import ExchangeError
+from core.errors import CockpitError, ExchangeError
 from core.execution.service import ExecutionService
 from core.models import (
     Balance,
@@ -38,11 +38,12 @@ from core.models import (
     Trade,
     utcnow,
 )
+from core.plan.live import PLAN_BOOK_DEPTH, LivePlanner
+from core.portfolio.live import LivePortfolio
 from core.ports import AccountPort, BookChanged, Venue
 from core.risk import assess, breach_events
 from core.risk.inputs import risk_inputs
 from core.store import Store
-from core.valuation import holdings_view, plan_view, quotes_from_books, resolve_prices
 from core.views import (
     CockpitState,
     Command,
@@ -51,6 +52,7 @@ from core.views import (
     HoldingsView,
     MarketRef,
     RefreshRisk,
+    RegeneratePlan,
     RiskView,
     SelectMarket,
 )
@@ -100,6 +102,10 @@ class Core:
         self._dirty = asyncio.Event()
         self._version = 0
         self._holdings: HoldingsView | None = None
+        self.portfolio = LivePortfolio(settings.portfolio, group_of)
+        self.planner = LivePlanner(settings.targets)
+        self._plan_lock = asyncio.Lock()
+        self.taxonomy_version = "unknown"
         self._risk: RiskView | None = None
         self._alerted: set[str] = set()
         self._state: CockpitState | None = None
@@ -133,6 +139,7 @@ class Core:
             await self.store.save_daily_closes(self.history.name, self.history.series())
             since = utcnow().date() - timedelta(days=self.settings.risk.window_days + 2)
             self.closes = await self.store.daily_closes(self.history.name, since=since)
+        await self._load_portfolio_state()
         await self._poll_balances()
         # The first snapshot at start: a short session still records its balances.
         self.store.record_balances(self.balances.values())
@@ -151,6 +158,12 @@ class Core:
         )
         self.spawn("valuation", self._every(0.25, self._revalue))
         self.spawn("risk", self._every(self.settings.risk.recompute_s, self._recompute_risk))
+        self.spawn(
+            "snapshots",
+            self._every(self.settings.portfolio.snapshot_interval_s, self.save_portfolio_snapshot),
+        )
+        self.spawn("plan", self._first_plan())
+        self.spawn("plan-staleness", self._every(1.0, self._check_plan))
         self.spawn("publisher", self._publish_loop())
         self.started.set()
 
@@ -237,6 +250,7 @@ class Core:
             self.store.record_trades(trades)
 
     def _on_print(self, trade: Trade) -> None:
+        self.portfolio.on_trade(trade)
         inst = self.instruments.get(f"{trade.venue}:{trade.symbol}")
         if inst is None or self._holdings is None:
             return
@@ -332,16 +346,16 @@ class Core:
 
     # ------------------------------------------------------------------ valuation & risk
 
-    def _books_for_pricing(self) -> list[BookSnapshot]:
+    def _books_for_pricing(self, depth: int = 1) -> list[BookSnapshot]:
         books = []
         for inst in self.instruments.values():
             venue = self.venues.get(inst.venue)
-            book = venue.book(inst.symbol, 1) if venue else None
+            book = venue.book(inst.symbol, depth) if venue else None
             if book is not None:
                 books.append(book)
         return books
 
-    def _change_24h(self, prices: dict[str, Any]) -> dict[str, float]:
+    def _change_24h(self, prices: Mapping[str, Any]) -> dict[str, float]:
         out = {}
         yesterday = utcnow().date() - timedelta(days=1)
         for asset, price in prices.items():
@@ -354,19 +368,75 @@ class Core:
         return out
 
     async def _revalue(self) -> None:
-        now = utcnow()
-        assets = sorted({a for _, a in self.balances})
-        quotes = quotes_from_books(self._books_for_pricing())
-        prices = resolve_prices(assets, quotes, now, self.settings.portfolio.stale_after_s)
-        self._holdings = holdings_view(
+        self._holdings = self.portfolio.revalue(
             list(self.balances.values()),
+            self._books_for_pricing(),
             self.locations,
-            prices,
-            self.group_of,
-            now,
-            self._change_24h(prices),
+            utcnow(),
+            self._change_24h,
         )
         self._dirty.set()
+
+    # ------------------------------------------------------------------ portfolio & plan
+    # The logic lives in core.portfolio.live and core.plan.live; these are the I/O edges.
+
+    async def _load_portfolio_state(self) -> None:
+        from core.portfolio.taxonomy import load_taxonomy
+        from core.store.portfolio import cached_prices
+
+        self.taxonomy_version = load_taxonomy(self.settings.portfolio.taxonomy.overrides).version
+        if self.store is not None:
+            self.portfolio.cached.update(await cached_prices(self.store))
+
+    async def save_portfolio_snapshot(self) -> None:
+        """Store the portfolio snapshot (totals by group/location) and the live prices."""
+        from core.store.portfolio import save_prices, save_snapshot
+
+        if self.store is None or not self.portfolio.holdings:
+            return
+        await save_snapshot(self.store, self.portfolio.snapshot(utcnow(), self.taxonomy_version))
+        await save_prices(self.store, self.portfolio.prices_to_cache())
+
+    async def _first_plan(self) -> None:
+        # The first plan waits (briefly) for every market's book: orders are priced from them.
+        for _ in range(100):
+            books = self._books_for_pricing()
+            if len(books) >= len(self.instruments) and all(b.mid for b in books):
+                break
+            await asyncio.sleep(0.05)
+        await self.regenerate_plan()
+        # The first portfolio snapshot and price cache at start: a short session records them.
+        await self.save_portfolio_snapshot()
+
+    async def regenerate_plan(self, preset: str | None = None) -> CommandResult:
+        """Build a plan on the live books for the preset, save it, publish its view."""
+        from core.store.plans import save_plan
+
+        async with self._plan_lock:
+            self.planner.select(preset)
+            await self._revalue()
+            now = utcnow()
+            books = self._books_for_pricing(PLAN_BOOK_DEPTH)
+            built = await asyncio.to_thread(
+                self.planner.build,
+                list(self.portfolio.holdings),
+                list(self.locations.values()),
+                list(self.instruments.values()),
+                books,
+                dict(self.closes),
+                now,
+            )
+            if not isinstance(built, str) and self.store is not None:
+                await save_plan(self.store, built.plan, built.inputs, now)
+            self.planner.adopt(built, books, now)
+            self._dirty.set()
+            if isinstance(built, str):
+                return CommandResult(ok=False, message=built)
+            return CommandResult(ok=True, message=f"plan {built.plan.id}")
+
+    async def _check_plan(self) -> None:
+        if self.planner.check(self._books_for_pricing(), utcnow()):
+            self._dirty.set()
 
     async def _recompute_risk(self) -> None:
         holdings = self._holdings
@@ -436,10 +506,7 @@ class Core:
             book = self._selected_book()
             self._book_dirty = False
         holdings = self._holdings
-        plan = previous.plan if previous is not None else None
-        if holdings is not None and (previous is None or previous.holdings is not holdings):
-            t = self.settings.targets
-            plan = plan_view(holdings, t.groups, t.band_pct, utcnow())
+        plan = self.planner.view
         events = tuple(self.events)
         if previous is not None and previous.events == events:
             events = previous.events
@@ -504,6 +571,11 @@ class Core:
             self.market = self.markets[(index + command.step) % len(self.markets)]
         elif isinstance(command, RefreshRisk):
             await self._recompute_risk()
+        elif isinstance(command, RegeneratePlan):
+            try:
+                return await self.regenerate_plan(command.preset)
+            except CockpitError as exc:
+                return CommandResult(ok=False, message=str(exc))
         else:
             return CommandResult(ok=False, message=f"{command.kind}: not available yet")
         self._book_dirty = True

@@ -22,6 +22,7 @@ from core.models import (
     TradingMode,
     UtcDatetime,
 )
+from core.plan.models import PlanOrder, PlanTotals, SkippedItem, TransferHint
 from core.risk.models import LimitsReport, RiskReport
 
 
@@ -57,6 +58,8 @@ class HoldingsView(Model):
     locations: tuple[GroupTotal, ...]
     """Totals per location id (``group`` holds the location id)."""
     stale_prices: int = 0
+    history: tuple[float, ...] = ()
+    """Total value (USD) sampled over the session, oldest first, for the sparkline."""
 
 
 class RiskView(Model):
@@ -73,6 +76,8 @@ class PlanGroupRow(Model):
     target_pct: float
     drift_pct: float
     band_pct: float
+    post_pct: float | None = None
+    """Weight after the plan's orders, where a plan was built."""
 
     @property
     def out_of_band(self) -> bool:
@@ -85,6 +90,26 @@ class PlanView(Model):
     groups: tuple[PlanGroupRow, ...]
     turnover: Decimal = Decimal(0)
     """Notional that would need to trade to reach target (half the sum of |Δ|)."""
+    plan_id: str | None = None
+    """The saved plan this view shows; what ``ExecutePlan`` names."""
+    expires_at: UtcDatetime | None = None
+    preset: str = ""
+    presets: tuple[str, ...] = ()
+    """Target presets the pane can cycle through, in config order."""
+    orders: tuple[PlanOrder, ...] = ()
+    totals: PlanTotals | None = None
+    skipped: int = 0
+    transfers: int = 0
+    skipped_items: tuple[SkippedItem, ...] = ()
+    """Every piece that is not an order, with its reason (nothing is dropped silently)."""
+    transfer_hints: tuple[TransferHint, ...] = ()
+    """Holdings to move to a venue before they can be sold."""
+    notes: tuple[str, ...] = ()
+    stale: bool = False
+    """Expired or priced at books that moved beyond the threshold: it cannot be sent."""
+    stale_reasons: tuple[str, ...] = ()
+    error: str | None = None
+    """Why no plan could be built (e.g. invalid targets), shown instead of orders."""
 
 
 class MarketRef(Model):

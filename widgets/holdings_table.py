@@ -1,14 +1,29 @@
-"""HoldingsTable: every position, grouped by asset group or by location, valued live."""
+"""HoldingsTable: every position with its price's provenance, subtotals per group or location.
+
+Rows are per asset (summed over locations) or, toggled with ``l``, per asset and location.
+Each price shows its source badge and age (``m`` book mid, ``t`` last trade, ``c`` cached…;
+``!`` and the stale colour when stale). ``/`` edits a filter (asset, group or location
+substring) typed straight into the pane, Enter keeps it, Esc clears it. The last line is a
+sparkline of the portfolio's total value over the session. Everything is rendered once per
+update into cached strips (:class:`~widgets.line_pane.LinePane`): a key press re-renders this
+pane's lines only, never the screen's layout.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from itertools import groupby
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 
-from core.models import PriceSource
+from core.config import GROUPS
+from core.models import Price, PriceSource
 from core.views import HoldingRow, HoldingsView
 from widgets import format as fmt
 from widgets.line_pane import LinePane
@@ -25,14 +40,92 @@ BADGES: dict[PriceSource, str] = {
 """One-letter provenance badge shown after every price (see the help screen)."""
 
 SORTS = ("value", "asset", "change")
+SPARKS = "▁▂▃▄▅▆▇█"
+SPARK_WIDTH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One displayed position: an asset (all locations) or an asset at one location."""
+
+    asset: str
+    group: str
+    where: str
+    qty: Decimal
+    price: Price
+    value: Decimal
+    weight: float
+    change_24h: float | None
+    tradable: bool
+
+
+def coarse_age(seconds: float | None) -> str:
+    """A price's age in whole units (``<1s``, ``12s``, ``4m``, ``3h``, ``2d``): rows repaint
+    only when it visibly changes, not on every tenth of a second."""
+    if seconds is None:
+        return "—"
+    if seconds < 1:
+        return "<1s"
+    for unit, size in (("s", 60), ("m", 60), ("h", 24)):
+        if seconds < size:
+            return f"{int(seconds)}{unit}"
+        seconds /= size
+    return f"{int(seconds)}d"
+
+
+def sparkline(values: Sequence[float], width: int = SPARK_WIDTH) -> str:
+    """The last ``width`` values as block characters scaled between their min and max."""
+    points = list(values)[-width:]
+    if not points:
+        return ""
+    lo, hi = min(points), max(points)
+    span = hi - lo
+    if span <= 0:
+        return SPARKS[len(SPARKS) // 2] * len(points)
+    top = len(SPARKS) - 1
+    return "".join(SPARKS[round((v - lo) / span * top)] for v in points)
+
+
+def by_asset(rows: Iterable[HoldingRow]) -> list[Line]:
+    """Rows summed per asset over its locations (one price per asset)."""
+    out: dict[str, list[HoldingRow]] = {}
+    for row in rows:
+        out.setdefault(row.asset, []).append(row)
+    return [
+        Line(
+            asset=asset,
+            group=members[0].group,
+            where=f"{len(members)} loc" if len(members) > 1 else members[0].location_id,
+            qty=sum((r.qty for r in members), Decimal(0)),
+            price=members[0].price,
+            value=sum((r.value for r in members), Decimal(0)),
+            weight=sum(r.weight for r in members),
+            change_24h=members[0].change_24h,
+            tradable=any(r.tradable for r in members),
+        )
+        for asset, members in out.items()
+    ]
+
+
+def by_location(rows: Iterable[HoldingRow]) -> list[Line]:
+    return [
+        Line(
+            r.asset, r.group, r.location_id, r.qty, r.price, r.value, r.weight, r.change_24h,
+            r.tradable,
+        )
+        for r in rows
+    ]  # fmt: skip
 
 
 class HoldingsTable(LinePane):
-    """Holdings with group (or location) subtotals; prices carry a provenance badge."""
+    """Holdings with group (or location) subtotals; prices carry provenance and age."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "toggle_by", "Group/location", id="holdings.by"),
+        Binding("l", "toggle_locations", "Per location", id="holdings.locations"),
         Binding("s", "cycle_sort", "Sort", id="holdings.sort"),
+        Binding("slash", "start_filter", "Filter", id="holdings.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="holdings.clear"),
     ]
     header_lines = 1
 
@@ -41,91 +134,186 @@ class HoldingsTable(LinePane):
         self.view: HoldingsView | None = None
         self.privacy = False
         self.by = "group"
+        self.per_location = False
         self.sort = "value"
+        self.filter = ""
+        self.editing = False
+        self._styles: dict[str, Style] = {}
 
     def update_view(self, view: HoldingsView | None, *, privacy: bool = False) -> None:
         self.view = view
         self.privacy = privacy
         self._rebuild()
 
+    # --------------------------------------------------------------- actions
+
     def action_toggle_by(self) -> None:
         self.by = "location" if self.by == "group" else "group"
+        self._rebuild()
+
+    def action_toggle_locations(self) -> None:
+        self.per_location = not self.per_location
         self._rebuild()
 
     def action_cycle_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         self._rebuild()
 
-    def _sorted(self, rows: list[HoldingRow]) -> list[HoldingRow]:
+    def action_start_filter(self) -> None:
+        self.editing = True
+        self._rebuild()
+
+    def action_clear_filter(self) -> None:
+        self.editing = False
+        self.filter = ""
+        self._rebuild()
+
+    def on_key(self, event: events.Key) -> None:
+        """While editing the filter, keys type into it instead of reaching any binding."""
+        if event.key == "escape" and (self.editing or self.filter):
+            self.action_clear_filter()
+        elif not self.editing:
+            return
+        elif event.key == "enter":
+            self.editing = False
+            self._rebuild()
+        elif event.key == "backspace":
+            self.filter = self.filter[:-1]
+            self._rebuild()
+        elif event.character and event.is_printable:
+            self.filter += event.character
+            self._rebuild()
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+
+    # --------------------------------------------------------------- rendering
+
+    def _matches(self, *fields: str) -> bool:
+        needle = self.filter.strip().lower()
+        return not needle or any(needle in f.lower() for f in fields)
+
+    def _sorted(self, lines: list[Line]) -> list[Line]:
         if self.sort == "asset":
-            return sorted(rows, key=lambda r: (r.asset, r.location_id))
+            return sorted(lines, key=lambda r: (r.asset, r.where))
         if self.sort == "change":
-            return sorted(rows, key=lambda r: -(r.change_24h or 0.0))
-        return sorted(rows, key=lambda r: -r.value)
+            return sorted(lines, key=lambda r: (-(r.change_24h or 0.0), r.asset))
+        return sorted(lines, key=lambda r: (-r.value, r.asset, r.where))
+
+    def _subtitle(self) -> str:
+        rows = "asset@location" if self.per_location or self.by == "location" else "asset"
+        parts = [f"by {self.by}", rows, f"sort {self.sort}"]
+        if self.editing:
+            parts.append(f"/{self.filter}▏")
+        elif self.filter:
+            parts.append(f"filter {self.filter!r} (esc clears)")
+        return " · ".join(parts)
+
+    def _style(self, name: str) -> Style:
+        """``style_of`` memoised for one rebuild (a theme lookup per cell was a third of it)."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.style_of(name)
+        return style
 
     def _rebuild(self) -> None:
+        self._styles.clear()
         view = self.view
-        self.border_subtitle = f"by {self.by} · sort {self.sort}"
+        self.border_subtitle = self._subtitle()
+        detail = self.per_location or self.by == "location"
+        where = f" {'Where':<11}" if detail else ""
         head = Text(
-            f"{'Asset':<6} {'Where':<8} {'Qty':>9} {'Price':>10} {'Value':>10}"
+            f"{'Asset':<6}{where} {'Qty':>9} {'Price':>10} {'Src':<6}{'Value':>10}"
             f" {'Wt':>5} {'24h':>7}",
-            style=self.style_of("header"),
+            style=self._style("header"),
         )
         if view is None:
-            self.set_lines([head, Text("waiting for balances…", style=self.style_of("dim"))])
+            self.set_lines([head, Text("waiting for balances…", style=self._style("dim"))])
             return
         lines = [head]
-
-        def key(row: HoldingRow) -> str:
-            return row.group if self.by == "group" else row.location_id
-
-        totals = {g.group: g for g in (view.groups if self.by == "group" else view.locations)}
-        rows = sorted(
-            view.rows, key=lambda r: list(totals).index(key(r)) if key(r) in totals else 99
-        )
-        for name, members in groupby(rows, key=key):
-            total = totals.get(name)
-            group_line = Text(f"▸ {name}", style=self.style_of("group"))
-            if total is not None:
-                group_line.append(
-                    f"  {fmt.money(total.value, privacy=self.privacy)}  {fmt.pct(total.weight)}",
-                    style=self.style_of("dim"),
-                )
-            lines.append(group_line)
-            for row in self._sorted(list(members)):
-                lines.append(self._row(row))
+        # Filter positions first, then sum per asset: a location filter sums what is there.
+        rows = [r for r in view.rows if self._matches(r.asset, r.group, r.location_id)]
+        shown = by_location(rows) if detail else by_asset(rows)
+        lines.extend(self._sections(view, shown, detail))
         lines.append(
             Text(
                 f"{'Total':<15} {fmt.money(view.total, privacy=self.privacy, width=31)}",
-                style=self.style_of("accent"),
+                style=self._style("accent"),
             )
         )
         if view.stale_prices:
             lines.append(
-                Text(
-                    f"! {view.stale_prices} stale or missing price(s)", style=self.style_of("stale")
-                )
+                Text(f"! {view.stale_prices} stale or missing price(s)", style=self._style("stale"))
             )
+        if len(view.history) > 1:
+            first, last = view.history[0], view.history[-1]
+            change = (last / first - 1.0) if first else None
+            spark = Text("session ", style=self._style("dim"))
+            spark.append(sparkline(view.history), style=self._style("accent"))
+            spark.append(" ")
+            spark.append(
+                fmt.signed_pct(change, digits=2),
+                style=self._style("gain" if (change or 0) > 0 else "loss" if change else "dim"),
+            )
+            lines.append(spark)
         self.set_lines(lines)
 
-    def _row(self, row: HoldingRow) -> Text:
-        where = row.location_id if self.by == "group" else row.group
-        text = Text(f"{row.asset[:6]:<6} {where.split(':')[0][:8]:<8} ")
+    def _sections(self, view: HoldingsView, shown: list[Line], detail: bool) -> list[Text]:
+        def key(line: Line) -> str:
+            return line.group if self.by == "group" else line.where
+
+        totals = {g.group: g for g in (view.groups if self.by == "group" else view.locations)}
+        names = list(GROUPS) if self.by == "group" else list(totals)
+        names += sorted({key(r) for r in shown} - set(names))
+        rank = {n: i for i, n in enumerate(names)}
+        members = {
+            n: list(m) for n, m in groupby(sorted(shown, key=lambda r: rank[key(r)]), key=key)
+        }
+        out: list[Text] = []
+        for name in names:
+            rows = members.get(name, [])
+            if self.filter and not rows:
+                continue
+            if self.filter:
+                value = sum((r.value for r in rows), Decimal(0))
+                weight = sum(r.weight for r in rows)
+            else:
+                total = totals.get(name)
+                value = total.value if total else Decimal(0)
+                weight = total.weight if total else 0.0
+            header = Text(f"▸ {name}", style=self._style("group" if rows else "dim"))
+            header.append(
+                f"  {fmt.money(value, privacy=self.privacy)}  {fmt.pct(weight)}",
+                style=self._style("dim"),
+            )
+            out.append(header)
+            out.extend(self._row(row, detail, view) for row in self._sorted(rows))
+        return out
+
+    def _row(self, row: Line, detail: bool, view: HoldingsView) -> Text:
+        text = Text(f"{row.asset[:6]:<6}")
+        if detail:
+            other = row.where if self.by == "group" else row.group
+            text.append(f" {other[:11]:<11}")
+        text.append(" ")
         text.append(fmt.qty(row.qty, privacy=self.privacy, width=9))
         text.append(" ")
-        price_style = self.style_of("stale") if row.price.stale or row.price.value is None else None
-        text.append(fmt.price(row.price.value, width=10), style=price_style or "")
-        badge = "!" if row.price.stale else BADGES.get(row.price.source, "?")
-        text.append(badge, style=price_style or self.style_of("dim"))
+        price = row.price
+        bad = price.stale or price.value is None
+        price_style = self._style("stale") if bad else None
+        text.append(fmt.price(price.value, width=10), style=price_style or "")
+        text.append(" ")
+        age = (view.as_of - price.ts).total_seconds() if price.ts is not None else None
+        badge = "!" if price.stale else BADGES.get(price.source, "?")
+        text.append(f"{badge}{coarse_age(age):<5}", style=price_style or self._style("dim"))
         text.append(fmt.money(row.value, privacy=self.privacy, width=10))
         text.append(" ")
         text.append(fmt.pct(row.weight, width=5))
         text.append(" ")
         change = row.change_24h
-        style = self.style_of(
-            "gain" if (change or 0) > 0 else "loss" if (change or 0) < 0 else "dim"
-        )
+        style = self._style("gain" if (change or 0) > 0 else "loss" if (change or 0) < 0 else "dim")
         text.append(fmt.signed_pct(change, width=7), style=style)
         if not row.tradable:
-            text.append(" ⊘", style=self.style_of("dim"))
+            text.append(" ⊘", style=self._style("dim"))
         return text

@@ -22,6 +22,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "order",
     "execute_plan",
     "audit",
+    "daemon",
+    "attach",
+    "sessions",
+    "replay",
 )
 """Modules under ``cockpit.commands`` that register a sub-command, in help order."""
 

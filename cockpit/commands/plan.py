@@ -1,12 +1,16 @@
 """``cockpit plan``: print the rebalancing plan (table, JSON or CSV).
 
     cockpit plan --inputs FILE [--targets FILE] [--strategy NAME] [--json | --csv]
+    cockpit plan --db PATH [--show ID|latest] [--json | --csv]
 
 ``--inputs`` is a JSON snapshot of what the plan is a function of: ``holdings``, ``locations``,
 ``instruments`` and ``books`` (the shapes of :mod:`core.models`), optionally ``fees`` (venue ->
 taker rate), ``as_of``, ``last_rebalance``, ``btc_closes`` and ``closes`` (asset -> daily closes)
-for the strategies that need history. Reading the same from the SQLite store (``--db``) waits
-for the store to land on main.
+for the strategies that need history.
+
+With ``--db`` (and no ``--inputs``) it reads the plans the running cockpit saved: a list of
+them, newest first, or one plan with ``--show ID`` (``latest`` for the newest), printed the
+same way as a freshly built one.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--targets", type=Path, help="targets file (YAML/JSON) to use instead")
     parser.add_argument("--strategy", help="preset name (default: targets.strategy)")
     parser.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="SQLite database")
+    parser.add_argument(
+        "--show", metavar="ID", help="with --db: print saved plan ID ('latest' for the newest)"
+    )
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="the whole plan as JSON")
     out.add_argument("--csv", action="store_true", help="the orders as CSV")
@@ -50,11 +57,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.targets is not None:
         config = load_targets_file(args.targets, base=config)
     if args.inputs is None:
-        where = f" ({args.db})" if getattr(args, "db", None) else ""
-        raise DataError(
-            f"reading holdings and books from the store{where} is not available yet: "
-            "pass --inputs FILE (a JSON snapshot)"
-        )
+        db = getattr(args, "db", None)
+        if db is None:
+            raise DataError("pass --inputs FILE (a JSON snapshot) or --db PATH (saved plans)")
+        return _saved(args, Path(db))
     snap = _load_inputs(args.inputs)
     ctx = MarketContext(
         now=snap["as_of"],
@@ -78,12 +84,68 @@ def _run(args: argparse.Namespace) -> int:
         hold_reason=result.hold_reason,
     )
     plan = plan.model_copy(update={"notes": (*result.notes, *plan.notes)})
+    _print_plan(plan, args)
+    return 0
+
+
+def _print_plan(plan: Any, args: argparse.Namespace) -> None:
     if args.json:
         print(plan.model_dump_json(indent=2))
     elif args.csv:
         print(_csv(plan), end="")
     else:
         print(_table(plan))
+
+
+def _saved(args: argparse.Namespace, db: Path) -> int:
+    """List the saved plans, or print one (``--show``)."""
+    import asyncio
+
+    from core.errors import DataError
+    from core.store.db import Store
+    from core.store.plans import list_plans, load_plan
+
+    if not db.is_file():
+        raise DataError("no such database", path=str(db))
+
+    async def read() -> Any:
+        store = await Store.open(db)
+        try:
+            if args.show:
+                return await load_plan(store, args.show)
+            return await list_plans(store)
+        finally:
+            await store.close()
+
+    found = asyncio.run(read())
+    if args.show:
+        if found is None:
+            raise DataError(f"no saved plan {args.show!r}", path=str(db))
+        _print_plan(found[0], args)
+        return 0
+    if args.json:
+        print(json.dumps([p.model_dump(mode="json") for p in found], indent=2))
+    elif args.csv:
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(
+            ["id", "created_at", "as_of", "expires_at", "strategy", "total_usd", "orders"]
+        )
+        for p in found:
+            writer.writerow(
+                [p.id, p.created_at.isoformat(), p.as_of.isoformat(), p.expires_at.isoformat(),
+                 p.strategy, p.total_usd, p.orders]
+            )  # fmt: skip
+        print(buf.getvalue(), end="")
+    elif not found:
+        print(f"no saved plans in {db}")
+    else:
+        print(f"{'id':<22} {'created (UTC)':<19} {'strategy':<13} {'total':>14} {'orders':>6}")
+        for p in found:
+            print(
+                f"{p.id:<22} {p.created_at:%Y-%m-%d %H:%M:%S} {p.strategy:<13}"
+                f" ${p.total_usd:>13,.2f} {p.orders:>6}"
+            )
     return 0
 
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.config import Settings, load_settings
+from core.errors import ConfigError, ConfigProblem
+
+if TYPE_CHECKING:
+    from cockpit.app import CockpitApp
+    from core.client import CoreClient
 
 
 def configure_logging(settings: Settings) -> None:
@@ -20,29 +27,88 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(settings.logging.level)
 
 
+LOW_BANDWIDTH_FPS = 1.0
+"""Redraws per second in ``--low-bandwidth`` mode (an SSH link over a slow line)."""
+
+
+def add_tui_options(parser: argparse.ArgumentParser) -> None:
+    """Options of every command that shows the TUI (plain ``cockpit``, attach, replay)."""
+    parser.add_argument(
+        "--record",
+        type=Path,
+        default=argparse.SUPPRESS,
+        metavar="FILE.cast",
+        help="record the terminal to an asciicast v2 file",
+    )
+    parser.add_argument(
+        "--fps", type=float, default=argparse.SUPPRESS, help="cap redraws per second"
+    )
+    parser.add_argument(
+        "--low-bandwidth",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help=f"fewer redraws ({LOW_BANDWIDTH_FPS:g}/s) and no animations, for slow SSH links",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=argparse.SUPPRESS, help="simulator seed (reproducible demos)"
+    )
+
+
 def settings_from_args(args: argparse.Namespace) -> Settings:
     settings = load_settings(args.config)
+    update: dict[str, object] = {}
     if args.db is not None:
-        store = settings.store.model_copy(update={"path": args.db})
-        settings = settings.model_copy(update={"store": store})
-    return settings
+        update["store"] = settings.store.model_copy(update={"path": args.db})
+    seed = getattr(args, "seed", None)
+    if seed is not None:
+        update["sim"] = settings.sim.model_copy(update={"seed": seed})
+    fps = getattr(args, "fps", None)
+    if getattr(args, "low_bandwidth", False):
+        fps = min(fps or LOW_BANDWIDTH_FPS, LOW_BANDWIDTH_FPS)
+    if fps is not None:
+        if not 0 < fps <= 60:
+            raise ConfigError("command line", [ConfigProblem("--fps", "must be in (0, 60]")])
+        update["ui"] = settings.ui.model_copy(update={"fps": fps})
+    return settings.model_copy(update=update) if update else settings
 
 
 def run_tui(args: argparse.Namespace) -> int:
+    """Plain ``cockpit``: the TUI with an in-process core in a background thread."""
     settings = settings_from_args(args)
     configure_logging(settings)
-    from cockpit.app import make_app
     from core.bootstrap import build_core
     from core.client import ThreadedCore
 
-    client = ThreadedCore(lambda: build_core(settings))
+    return run_app(settings, ThreadedCore(lambda: build_core(settings)), args)
+
+
+def run_app(settings: Settings, client: CoreClient, args: argparse.Namespace) -> int:
+    """Run the TUI on ``client`` with the terminal options (recording, low bandwidth)."""
+    from cockpit.app import make_app
+
     app = make_app(settings, client)
+    return run_built_app(app, client, args)
+
+
+def run_built_app(app: CockpitApp, client: CoreClient, args: argparse.Namespace) -> int:
+    writer = None
+    if getattr(args, "low_bandwidth", False):
+        app.animation_level = "none"
+    record = getattr(args, "record", None)
+    if record is not None:
+        from cockpit.recording import AsciicastWriter, recording_driver, terminal_size
+
+        width, height = terminal_size()
+        writer = AsciicastWriter(record, width, height)
+        app.driver_class = recording_driver(app.driver_class, writer)
     try:
         code = app.run()
     finally:
         import asyncio
 
         asyncio.run(client.stop())
+        if writer is not None:
+            writer.close()
     if app.start_error is not None:
         return 1
     return (

@@ -19,7 +19,10 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("j k ↑ ↓", "move in the focused pane; g/G top/bottom; PgUp/PgDn"),
     ("[ ]", "previous / next market in the order book"),
     ("b", "holdings: group by asset group / by location"),
+    ("l", "holdings: a row per asset / per asset and location"),
+    ("/ Esc", "holdings: filter (asset, group, location; Enter keeps it) / clear"),
     ("s", "holdings: cycle sort (value, asset, 24h change)"),
+    ("r P x", "plan: regenerate / next target preset / send (refused when stale)"),
     ("f", "execution log: cycle filter (all, no prints, orders)"),
     ("t", "cycle theme (dark, light, colour-blind)"),
     ("p", "privacy mode: mask amounts and values"),
@@ -28,9 +31,11 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+X", "abort running plans: no further plan orders are sent"),
     ("Ctrl+K", "kill switch, one confirmed step a press: pause → cancel all → flatten"),
     ("R", "re-arm trading after the kill switch (confirmed)"),
+    ("Ctrl+S", "save an SVG screenshot (masked in privacy mode)"),
+    ("space . , > < + -", "replay: pause/play, step ±1 frame, seek ±10 s, speed"),
 )
 BADGES: tuple[tuple[str, str], ...] = (
-    ("m", "price from a live book mid"),
+    ("m", "price from a live book mid (then its age: m<1s, m12s, c4m)"),
     ("t / k", "last trade / venue ticker"),
     ("c / i / =", "cached, import file, configured"),
     ("!", "stale: older than the staleness limit or unverified book"),

@@ -113,6 +113,32 @@ class MainScreen(Screen[None]):
         if focused is not None and focused.id in dict(PANES) and focused.id != self.active:
             self.action_show_pane(focused.id)
 
+    def on_plan_diff_regenerate(self, message: PlanDiff.Regenerate) -> None:
+        """``r`` / ``P`` in the plan pane: ask the core for a new plan (and preset)."""
+        self.run_worker(
+            self._regenerate(message.preset),
+            group="plan",
+            exclusive=True,
+            exit_on_error=False,
+            description="regenerate the plan",
+        )
+
+    async def _regenerate(self, preset: str | None) -> None:
+        from core.views import RegeneratePlan
+
+        client = getattr(self.app, "client", None)
+        if client is None:
+            return
+        result = await client.send(RegeneratePlan(preset=preset))
+        if not result.ok:
+            self.notify(result.message, severity="warning", timeout=4)
+
+    def on_plan_diff_send_requested(self, message: PlanDiff.SendRequested) -> None:
+        """``x`` on a fresh plan: hand the app the plan id (it confirms, then executes)."""
+        from cockpit.messages import ExecutePlanRequested
+
+        self.app.post_message(ExecutePlanRequested(message.plan_id))
+
     async def action_cycle_market(self, step: int) -> None:
         from core.views import CycleMarket
 

@@ -1,10 +1,8 @@
-"""What execution reads from the running core: the gate's market view, the current plan
-built from live holdings and books, and its preview for the confirm modal.
+"""What execution reads from the running core: the gate's market view, and a plan's preview
+for the confirm modal.
 
 :class:`CoreMarket` is the gate's :class:`~core.execution.manager.MarketView` over the core.
-:func:`plan_from_core` is the planner over the core's live holdings, locations, markets and
-books with the configured targets: what the plan pane shows and what ``cockpit execute-plan``
-runs. :func:`preview` summarises a plan for a confirmation (orders, notional, share of the
+:func:`preview` summarises a plan for a confirmation (orders, notional, share of the
 portfolio, estimated fees and slippage, the trading mode), as plain JSON-able data.
 """
 
@@ -13,11 +11,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from core.models import ZERO, BookSnapshot, Holding, Instrument, Side, TradingMode, utcnow
-from core.plan.build import build_plan
-from core.plan.models import Plan, PlanPolicy
-from core.plan.targets import Targets
-from core.valuation import quotes_from_books, resolve_prices
+from core.models import ZERO, BookSnapshot, Instrument, Side, TradingMode, utcnow
+from core.plan.models import Plan
+from core.portfolio.live import live_inputs, policy_of
+from core.portfolio.pricing import PriceResolver
 
 if TYPE_CHECKING:
     from core.service import Core
@@ -37,62 +34,28 @@ class CoreMarket:
         return source.book(symbol, 50) if source is not None else None
 
     def usd_price(self, asset: str) -> Decimal | None:
-        """From live book mids (stablecoins through their own markets), else the configured
-        fixed price (``portfolio.prices``), else None (the gate then refuses)."""
+        """The one price resolver's USD price: live mids (stablecoins through their own
+        markets), last trades, the cache, configured prices; None when nothing prices it."""
         core = self._core
+        config = core.settings.portfolio
         books = [
             b
             for i in core.instruments.values()
             if (v := core.venues.get(i.venue)) is not None and (b := v.book(i.symbol, 1))
         ]
-        now = utcnow()
-        price = resolve_prices(
-            [asset], quotes_from_books(books), now, core.settings.portfolio.stale_after_s
-        )[asset]
-        if price.value is not None:
-            return price.value
-        return core.settings.portfolio.prices.get(asset.upper())
+        inputs = live_inputs(
+            books, core.portfolio.last_trades.values(), core.portfolio.cached, config
+        )
+        value: Decimal | None = (
+            PriceResolver(inputs, utcnow(), policy_of(config)).price(asset).value
+        )
+        return value
 
     def portfolio_usd(self) -> Decimal:
         state = self._core.state
         if state is not None and state.holdings is not None:
             return state.holdings.total
         return ZERO
-
-
-def plan_from_core(core: Core) -> Plan:
-    """Build a plan from the core's latest holdings and books (pure planner, live inputs)."""
-    state = core.publish()
-    holdings_view = state.holdings
-    if holdings_view is None:
-        raise ValueError("no holdings yet")
-    holdings = [
-        Holding(
-            asset=row.asset,
-            location_id=row.location_id,
-            qty=row.qty,
-            price=row.price,
-            group=row.group,
-            as_of=holdings_view.as_of,
-        )
-        for row in holdings_view.rows
-    ]
-    books = [
-        b
-        for i in core.instruments.values()
-        if (v := core.venues.get(i.venue)) is not None and (b := v.book(i.symbol, 25)) is not None
-    ]
-    config = core.settings.targets
-    return build_plan(
-        holdings,
-        list(core.locations.values()),
-        Targets.from_config(config),
-        core.instruments.values(),
-        books,
-        as_of=utcnow(),
-        policy=PlanPolicy.from_config(config),
-        group_of=core.group_of,
-    )
 
 
 def preview(plan: Plan, mode: TradingMode) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from core.errors import CockpitError, GateRefused
 from core.execution.manager import FLAG_UPSERT, OrderManager, TradingVenue
 from core.execution.paper import LatencyModel, PaperVenue, Persist
 from core.execution.planrun import PlanProgress, PlanRun, plan_requests, refuse_reason
-from core.execution.plans import CoreMarket, plan_from_core, preview
+from core.execution.plans import CoreMarket, preview
 from core.execution.retry import RetryPolicy
 from core.execution.safety import Breakers, KillLevel, KillSwitch, flatten_orders
 from core.models import (
@@ -87,6 +87,7 @@ class ExecutionService:
         self.manager: OrderManager | None = None
         self.plans: dict[str, Plan] = {}
         self.current_plan_id: str | None = None
+        self.executed: set[str] = set()
         self.plan_runs: dict[str, PlanRun] = {}
         self.plan_tasks: dict[str, asyncio.Task[PlanProgress]] = {}
         self.progress_listeners: list[Callable[[PlanProgress], None]] = []
@@ -340,20 +341,41 @@ class ExecutionService:
         self.plans[plan.id] = plan
         self.current_plan_id = plan.id
 
-    def current_plan(self, plan_id: str | None = None) -> Plan:
-        """The plan ``plan_id`` (it must be current), or a fresh one made current."""
+    def _core_plan(self) -> Plan | None:
+        """The plan the core's planner currently shows (what the plan pane displays)."""
+        built = getattr(getattr(self.core, "planner", None), "current", None)
+        plan = getattr(built, "plan", None)
+        return plan if isinstance(plan, Plan) else None
+
+    def _sync_current(self) -> None:
+        plan = self._core_plan()
+        if plan is not None and plan.id not in self.executed and plan.id != self.current_plan_id:
+            self.offer_plan(plan)
+
+    async def current_plan(self, plan_id: str | None = None) -> Plan:
+        """The plan ``plan_id`` (it must be current), or the current one, freshly built.
+
+        The core's planner owns the current plan (the one the plan pane shows); asking for
+        "the current plan" regenerates it on the live books first.
+        """
+        self._sync_current()
         if plan_id is not None:
             plan = self.plans.get(plan_id)
             if plan is None or plan_id != self.current_plan_id:
                 raise GateRefused("plan", f"plan {plan_id} is not the current plan")
             return plan
-        plan = plan_from_core(self.core)
-        self.offer_plan(plan)
-        return plan
+        result = await self.core.regenerate_plan()
+        self._sync_current()
+        if not result.ok or self.current_plan_id is None:
+            raise GateRefused("plan", result.message or "no plan")
+        return self.plans[self.current_plan_id]
 
     async def execute_plan(self, plan_id: str, *, actor: str = "operator") -> PlanRun:
         """Check, audit and start a plan; returns the run (its task runs in the core)."""
         assert self.manager is not None
+        self._sync_current()
+        if plan_id in self.executed:
+            raise GateRefused("plan", f"plan {plan_id} was already executed")
         plan = self.plans.get(plan_id)
         if plan is None:
             raise GateRefused("plan", f"unknown plan {plan_id}")
@@ -387,6 +409,7 @@ class ExecutionService:
         )
         self.plan_runs[plan_id] = run
         self.current_plan_id = None  # a plan runs once
+        self.executed.add(plan_id)
         self.plan_tasks[plan_id] = self.core.spawn(f"plan:{plan_id}", run.run())
         return run
 
@@ -449,7 +472,7 @@ class ExecutionService:
                 now = await self.engage(level, command.reason or "operator")
                 return CommandResult(ok=True, message=f"kill switch {now.label}")
             if isinstance(command, PreviewPlan):
-                plan = self.current_plan(command.plan_id)
+                plan = await self.current_plan(command.plan_id)
                 return CommandResult(ok=True, message=plan.id, data=preview(plan, self.mode))
             if isinstance(command, AbortPlan):
                 await manager.audit.append("plan.abort", "operator", {})

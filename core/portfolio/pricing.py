@@ -13,7 +13,8 @@ the UI exactly what it is looking at. Nothing is assumed:
   resolved price (BTC/USDT mid x USDT price), and inherits its staleness.
 
 The choice: fresh before stale, then the stronger source (book mid > last trade > ticker >
-cached > import > config), then the newest. A book whose integrity is not ``verified`` counts
+cached > import > config), then a direct USD market before a route through a quote asset, then
+the newest. A book whose integrity is not ``verified`` counts
 as stale, and so does anything older than the policy's age limit for its kind.
 """
 
@@ -148,14 +149,20 @@ class PriceResolver:
                 asset=USD, value=Decimal(1), source=PriceSource.CONFIG, detail="valuation unit"
             )
         candidates = self._candidates(asset, visiting | {asset})
-        best = min(candidates, key=_preference, default=None)
-        result = best or Price(asset=asset, value=None, source=PriceSource.NONE)
+        best = min(candidates, key=lambda c: _preference(*c), default=None)
+        result = best[0] if best else Price(asset=asset, value=None, source=PriceSource.NONE)
         if not visiting:  # only memoise complete answers, not ones cut short by a cycle
             self._done[asset] = result
         return result
 
-    def _candidates(self, asset: str, visiting: frozenset[str]) -> list[Price]:
-        out = [p for q in self._quotes.get(asset, ()) if (p := self._from_quote(q, visiting))]
+    def _candidates(self, asset: str, visiting: frozenset[str]) -> list[tuple[Price, bool]]:
+        """Every price we could use, each with whether it is routed through a quote asset."""
+        routed = [
+            (p, q.quote != USD)
+            for q in self._quotes.get(asset, ())
+            if (p := self._from_quote(q, visiting))
+        ]
+        out: list[Price] = []
         for inverse in self._quotes.get(USD, ()):
             if inverse.quote == asset and inverse.price > 0:
                 out.append(self._live(asset, Decimal(1) / inverse.price, inverse, "inverse"))
@@ -184,7 +191,7 @@ class PriceResolver:
             out.append(
                 Price(asset=asset, value=fixed, source=PriceSource.CONFIG, detail="fixed in config")
             )
-        return out
+        return routed + [(p, False) for p in out]
 
     def _from_quote(self, quote: Quote, visiting: frozenset[str]) -> Price | None:
         if quote.price <= 0:
@@ -237,9 +244,9 @@ class PriceResolver:
         return stored.model_copy(update={"source": source, "stale": stale, "detail": detail})
 
 
-def _preference(price: Price) -> tuple[bool, int, float]:
+def _preference(price: Price, routed: bool) -> tuple[bool, int, bool, float]:
     newest = -price.ts.timestamp() if price.ts is not None else 0.0
-    return (price.stale, _RANK[price.source], newest)
+    return (price.stale, _RANK[price.source], routed, newest)
 
 
 def resolve_prices(

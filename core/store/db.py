@@ -206,10 +206,12 @@ class Store:
     async def flush(self) -> None:
         """Commit every queued row now, in one transaction.
 
-        Shielded: a caller cancelled mid-commit (a task stopped at shutdown) does not leave a
-        transaction open behind it; the commit finishes and the next flush waits for it.
+        The write runs in its own task, shielded: a caller cancelled mid-write (a task stopped
+        at shutdown while its order was being recorded) must not leave the transaction open,
+        which would make every later write, and the session's end, fail.
         """
-        await asyncio.shield(self._flush_now())
+        write = asyncio.ensure_future(self._flush_now())
+        await asyncio.shield(write)
 
     async def _flush_now(self) -> None:
         async with self._flush_lock:
@@ -245,6 +247,12 @@ class Store:
                 await self._conn.execute("BEGIN IMMEDIATE")
             except aiosqlite.Error as exc:
                 raise StoreError(f"{self.path}: cannot start a transaction: {exc}") from exc
+            except BaseException:
+                # Cancelled while BEGIN ran in the worker thread: it may have started, and an
+                # open transaction would make every later flush fail.
+                with contextlib.suppress(aiosqlite.Error):
+                    await self._conn.execute("ROLLBACK")
+                raise
             try:
                 yield self._conn
                 await self._conn.execute("COMMIT")

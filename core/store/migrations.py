@@ -117,6 +117,38 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     ),
     (
         3,
+        "plans: every generated rebalancing plan with the inputs it was built from",
+        (
+            """CREATE TABLE plans (
+                id TEXT PRIMARY KEY,
+                created_ns INTEGER NOT NULL,
+                as_of_ns INTEGER NOT NULL,
+                expires_ns INTEGER NOT NULL,
+                strategy TEXT NOT NULL,
+                total_usd TEXT NOT NULL,
+                orders INTEGER NOT NULL,
+                plan TEXT NOT NULL,
+                inputs TEXT NOT NULL
+            ) WITHOUT ROWID""",
+            "CREATE INDEX plans_created ON plans (created_ns)",
+        ),
+    ),
+    (
+        4,
+        "flight recorder: journaled state frames per session",
+        (
+            """CREATE TABLE journal (
+                session_id INTEGER NOT NULL,
+                ts_ns INTEGER NOT NULL,
+                version INTEGER NOT NULL,
+                full INTEGER NOT NULL,
+                frame BLOB NOT NULL
+            )""",
+            "CREATE INDEX journal_session_ts ON journal (session_id, ts_ns)",
+        ),
+    ),
+    (
+        5,
         "execution: hash-chained audit trail, paper venue state, execution flags",
         (
             """CREATE TABLE audit (

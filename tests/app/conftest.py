@@ -47,6 +47,9 @@ KEY_CHARS = {
     "left_square_bracket": "[",
     "tab": "\t",
     "escape": "\x1b",
+    "slash": "/",
+    "enter": "\r",
+    "backspace": "\x7f",
     "shift+tab": None,
 }
 

@@ -17,6 +17,7 @@ from core.models import (
     PriceSource,
     Side,
 )
+from core.plan.models import PlanOrder, PlanTotals, SkippedItem, SkipReason, TransferHint
 from core.views import GroupTotal, HoldingRow, HoldingsView, PlanGroupRow, PlanView
 
 AT = datetime(2025, 3, 14, 12, 30, 0, tzinfo=UTC)
@@ -81,18 +82,92 @@ def holdings() -> HoldingsView:
         groups=totals("group"),
         locations=totals("location"),
         stale_prices=1,
+        history=(212_000.0, 212_900.0, 211_500.0, 213_400.0, 214_000.0, 214_200.0),
     )
 
 
-def plan() -> PlanView:
-    """All 11 groups; BTC over target and out of band, ETH under."""
+def _order(seq: int, symbol: str, side: Side, qty: str, limit: str, notional: str) -> PlanOrder:
+    base = symbol.split("/")[0]
+    return PlanOrder(
+        seq=seq,
+        venue="sim-a",
+        symbol=symbol,
+        side=side,
+        qty=Decimal(qty),
+        limit_price=Decimal(limit),
+        est_avg_price=Decimal(limit),
+        mid=Decimal(limit),
+        quote="USDT",
+        asset=base,
+        group="BTC" if base == "BTC" else "ETH",
+        notional_usd=Decimal(notional),
+        fee_usd=Decimal(notional) / 1000,
+        slippage_usd=Decimal(0),
+    )
+
+
+def plan(*, stale: bool = False) -> PlanView:
+    """All 11 groups; BTC over target and out of band, ETH under; a sell and a buy."""
     current = [41.0, 14.5, 10.0, 8.0, 9.0, 4.0, 5.0, 4.0, 2.0, 1.5, 1.0]
     target = [35.0, 20.0, 10.0, 8.0, 9.0, 4.0, 5.0, 4.0, 2.0, 2.0, 1.0]
+    post = [35.1, 19.9, 10.0, 8.0, 9.0, 4.0, 5.0, 4.0, 2.0, 2.0, 1.0]
     rows = tuple(
-        PlanGroupRow(group=g, current_pct=c, target_pct=t, drift_pct=c - t, band_pct=5.0)
-        for g, c, t in zip(GROUPS, current, target, strict=True)
+        PlanGroupRow(
+            group=g, current_pct=c, target_pct=t, drift_pct=c - t, band_pct=5.0, post_pct=a
+        )
+        for g, c, t, a in zip(GROUPS, current, target, post, strict=True)
     )
-    return PlanView(as_of=AT, total=Decimal(100_000), groups=rows, turnover=Decimal(6_000))
+    orders = (
+        _order(1, "BTC/USDT", Side.SELL, "0.1", "59990", "5999"),
+        _order(2, "ETH/USDT", Side.BUY, "1.99", "3001", "5971.99"),
+    )
+    totals = PlanTotals(
+        sells_usd=Decimal(5999),
+        buys_usd=Decimal("5971.99"),
+        turnover_usd=Decimal("11970.99"),
+        fees_usd=Decimal("11.97"),
+        slippage_usd=Decimal(0),
+        net_cash_flow_usd=Decimal("15.04"),
+        cash_target_change_usd=Decimal(0),
+        net_usd=Decimal("15.04"),
+        skipped_usd=Decimal(0),
+        residual_drift_max_pp=Decimal("0.1"),
+    )
+    return PlanView(
+        as_of=AT,
+        total=Decimal(100_000),
+        groups=rows,
+        turnover=Decimal("11970.99"),
+        plan_id="plan-0123456789abcdef",
+        expires_at=AT.replace(year=2999) if not stale else AT,
+        preset="fixed",
+        presets=("fixed", "bands", "regime"),
+        orders=orders,
+        totals=totals,
+        skipped=1,
+        transfers=1,
+        skipped_items=(
+            SkippedItem(
+                asset="XYZ",
+                group="Others",
+                usd=Decimal(12),
+                reason=SkipReason.BELOW_MINIMUM,
+                detail="$12 is under the $20 minimum",
+            ),
+        ),
+        transfer_hints=(
+            TransferHint(
+                asset="BTC",
+                qty=Decimal("0.25"),
+                usd=Decimal(15_000),
+                from_location="ledger:cold",
+                to_venue="sim-a",
+                reason="cold storage cannot trade",
+            ),
+        ),
+        stale=stale,
+        stale_reasons=("sim-a:BTC/USDT: price moved 1.20% (> 1%)",) if stale else (),
+    )
 
 
 def book(integrity: BookIntegrity = BookIntegrity.VERIFIED) -> BookSnapshot:

@@ -61,11 +61,19 @@ async def test_five_panes_fill_with_sim_values_and_update(settings: Settings) ->
         assert "Volatility" in text and "Max drawdown" in text
         assert re.search(r"Volatility\s+\d+\.\d%", text)
 
-        # Plan: one row per asset group, in display order.
+        # Plan: its id and freshness, one row per asset group in display order, then the
+        # orders build_plan made on the sim's books, with their totals.
+        await wait_until(pilot, lambda: bool(plan.view and plan.view.plan_id), "a plan")
+        assert plan.view is not None and plan.view.plan_id is not None
         plan_lines = lines(plan)
-        assert [line[:13].strip() for line in plan_lines[1 : 1 + len(GROUPS)]] == [
+        assert plan_lines[1].startswith(plan.view.plan_id)
+        assert plan_lines[2].startswith(f"{len(plan.view.orders)} orders · turnover $")
+        assert [line[:13].strip() for line in plan_lines[3 : 3 + len(GROUPS)]] == [
             g[:13] for g in GROUPS
         ]
+        orders = [line for line in plan_lines if line.startswith(("sim-a ", "sim-b "))]
+        assert len(orders) == len(plan.view.orders) > 0
+        assert any(line.startswith("sells $") for line in plan_lines)
 
         # Book: asks (▼) above the mid line, bids (▲) below, integrity badge.
         ladder = lines(book)

@@ -37,12 +37,14 @@ def style_at(pane: LinePane, index: int, needle: str) -> Style:
 async def test_holdings_table_arrows_badges_and_totals() -> None:
     table = HoldingsTable(id="subject")
     view = samples.holdings()
-    async with Harness(table).run_test(size=(80, 24)) as pilot:
+    async with Harness(table).run_test(size=(80, 30)) as pilot:
         table.update_view(view)
         await pilot.pause()
         text = lines(table)
-        assert text[0].split() == ["Asset", "Where", "Qty", "Price", "Value", "Wt", "24h"]
+        assert text[0].split() == ["Asset", "Qty", "Price", "Src", "Value", "Wt", "24h"]
         by_asset = {line.split()[0]: line for line in text[1:] if not line.startswith("▸")}
+        # One row per asset: BTC sums its two locations (0.5 + 0.25 at 60,000).
+        assert "$45,000" in by_asset["BTC"] and "0.750" in by_asset["BTC"]
         # Gains carry ▲ and a plus sign, losses ▼ and a minus sign, in the theme's colours.
         assert "▲+2.1%" in by_asset["BTC"]
         assert "▼-3.4%" in by_asset["ETH"]
@@ -51,15 +53,24 @@ async def test_holdings_table_arrows_badges_and_totals() -> None:
         assert style_at(table, gain_row, "▲").color == table.style_of("gain").color
         assert style_at(table, loss_row, "▼").color == table.style_of("loss").color
         assert table.style_of("gain").color != table.style_of("loss").color
-        # The stale price is flagged '!' right after it; live ones carry their source badge.
-        assert re.search(r" 0\.12!", by_asset["DOGE"])
-        assert re.search(r"60,000\.00m", by_asset["BTC"])
-        assert text[-1] == "! 1 stale or missing price(s)"
-        # The cold-wallet holding is marked as not tradable.
-        assert sum("⊘" in line for line in text) == 1
-        total = sum((r.value for r in view.rows), Decimal(0))
-        assert f"${total:,.0f}" in next(line for line in text if line.startswith("Total"))
+        # Every price shows its source badge and age; the stale one '!' in the stale colour.
+        assert re.search(r" 0\.12 !<1s ", by_asset["DOGE"])
+        assert re.search(r"60,000\.00 m<1s ", by_asset["BTC"])
+        assert re.search(r"1\.0000 =<1s ", by_asset["USDT"])
+        doge_row = next(i for i, line in enumerate(text) if line.startswith("DOGE"))
+        assert style_at(table, doge_row, "!").color == table.style_of("stale").color
+        assert "! 1 stale or missing price(s)" in text
+        # All 11 groups get a subtotal line (empty ones at $0), and they add up to the total.
+        headers = [line for line in text if line.startswith("▸")]
+        assert [h[2:].split("  ")[0] for h in headers] == list(GROUPS)
         assert "▸ BTC  $45,000  71.2%" in text
+        assert "▸ SOL  $0.00  0.0%" in text
+        total = sum((r.value for r in view.rows), Decimal(0))
+        assert sum((g.value for g in view.groups), Decimal(0)) == total
+        assert f"${total:,.0f}" in next(line for line in text if line.startswith("Total"))
+        # The session sparkline: samples scaled between their min (▁) and max (█), e.g. 212,900
+        # is (212,900 - 211,500) / 2,700 x 7 = 3.6 -> ▅; then the change over the session.
+        assert text[-1] == "session ▂▅▁▆▇█ ▲+1.04%"
 
         table.update_view(view, privacy=True)
         await pilot.pause()
@@ -81,7 +92,50 @@ async def test_holdings_table_group_by_location_and_sort_keys() -> None:
         assert groups == ["sim-a:spot", "ledger:cold", "sim-b:spot"]
         await pilot.press("s")
         assert table.sort == "asset"
-        assert table.border_subtitle == "by location · sort asset"
+        assert table.border_subtitle == "by location · asset@location · sort asset"
+
+
+async def test_holdings_table_toggles_per_location_rows() -> None:
+    table = HoldingsTable(id="subject")
+    async with Harness(table).run_test(size=(80, 30)) as pilot:
+        table.update_view(samples.holdings())
+        await pilot.pause()
+        assert len([line for line in lines(table) if line.startswith("BTC ")]) == 1
+        await pilot.press("l")
+        btc = [line for line in lines(table) if line.startswith("BTC ")]
+        assert [line.split()[1] for line in btc] == ["sim-a:spot", "ledger:cold"]
+        assert "$30,000" in btc[0] and "$15,000" in btc[1] and "⊘" in btc[1]
+        assert lines(table)[0].split()[1] == "Where"
+        await pilot.press("l")
+        assert len([line for line in lines(table) if line.startswith("BTC ")]) == 1
+
+
+async def test_holdings_table_filter_typed_after_slash_and_cleared_by_escape() -> None:
+    table = HoldingsTable(id="subject")
+    async with Harness(table).run_test(size=(80, 30)) as pilot:
+        table.update_view(samples.holdings())
+        table.focus()
+        await pilot.pause()
+        # 's' and 'b' are bindings, but while the filter is edited they are typed into it.
+        await pilot.press("slash", "s", "t", "a", "b")
+        assert table.editing and table.filter == "stab"
+        assert table.by == "group" and table.sort == "value"
+        assert "/stab▏" in str(table.border_subtitle)
+        rows = [line.split()[0] for line in lines(table)[1:] if line[:1].isupper()]
+        assert rows == ["USDT", "Total"]
+        assert [line for line in lines(table) if line.startswith("▸")] == [
+            "▸ Stablecoins  $5,000  7.9%"
+        ]
+        await pilot.press("backspace", "backspace", "backspace", "backspace", "c", "o", "l")
+        await pilot.press("enter")
+        assert not table.editing and table.filter == "col"
+        # Matches the location too: only the cold wallet's BTC ('ledger:cold') is summed.
+        text = lines(table)
+        assert [line.split()[0] for line in text[1:] if line[:1].isupper()] == ["BTC", "Total"]
+        assert "$15,000" in by_line(text, "BTC") and "⊘" in by_line(text, "BTC")
+        await pilot.press("escape")
+        assert table.filter == "" and not table.editing
+        assert len([line for line in lines(table) if line.startswith("▸")]) == len(GROUPS)
 
 
 async def test_order_book_ladder_asks_above_bids_below_with_badge() -> None:
@@ -120,21 +174,70 @@ async def test_order_book_ladder_asks_above_bids_below_with_badge() -> None:
 async def test_plan_diff_rows_for_all_groups_with_drift_arrows() -> None:
     plan = PlanDiff(id="subject")
     view = samples.plan()
-    async with Harness(plan).run_test(size=(80, 24)) as pilot:
+    async with Harness(plan).run_test(size=(80, 30)) as pilot:
         plan.update_view(view)
         await pilot.pause()
         text = lines(plan)
-        rows = text[1 : 1 + len(GROUPS)]
+        assert text[1].startswith("plan-0123456789abcdef  12:30:00Z") and "✓ fresh" in text[1]
+        assert text[2] == "2 orders · turnover $11,971 · fees $11.97 · net $15.04"
+        rows = text[3 : 3 + len(GROUPS)]
         assert [line[:13].strip() for line in rows] == [g[:13] for g in GROUPS]
         btc, eth, stable = rows[0], rows[1], rows[2]
-        assert "41.0%  35.0% ▲ +6.0" in btc
-        assert "14.5%  20.0% ▼ -5.5" in eth
+        assert "41.0%  35.0% ▲ +6.0" in btc and btc.endswith(" 35.1%")
+        assert "14.5%  20.0% ▼ -5.5" in eth and eth.endswith(" 19.9%")
         assert "10.0%  10.0%   +0.0" in stable
         # Over target fills the bar right of the centre, under target left of it.
         assert btc.index("█") > btc.index("│")
         assert eth.index("█") < eth.index("│")
-        assert text[-1] == "turnover to target $6,000 · 2 group(s) out of band"
-        assert style_at(plan, 1, "▲").color == plan.style_of("stale").color
+        assert text[3 + len(GROUPS)] == "2 group(s) out of band"
+        assert style_at(plan, 3, "▲").color == plan.style_of("stale").color
+        # The orders: venue, market, side, qty, limit, notional, fee; sells first.
+        orders = [line for line in text if line.startswith("sim-a ")]
+        assert orders[0].split() == ["sim-a", "BTC/USDT", "▼sell", "0.10000", "59,990.00",
+                                     "$5,999", "$6.00"]  # fmt: skip
+        assert orders[1].split()[:3] == ["sim-a", "ETH/USDT", "▲buy"]
+        totals = next(i for i, line in enumerate(text) if line.startswith("sells "))
+        assert "sells $5,999 · buys $5,972 · fees $11.97" in text[totals]
+        assert text[totals + 1].startswith("net $15.04 (≈0 within fees) · residual drift max 0.10")
+        # Nothing is dropped silently: transfers and skipped pieces are listed with reasons.
+        assert text[totals + 2 :] == [
+            "transfer first:",
+            "  0.25000 BTC ledger:cold → sim-a ($15,000)",
+            "skipped:",
+            "  below_minimum  XYZ       $12.00  $12 is under the $20 minimum",
+        ]
+        # Privacy masks amounts everywhere in the pane, free text included.
+        plan.update_view(view, privacy=True)
+        masked = lines(plan)
+        assert not [line for line in masked if re.search(r"\$\d", line)]
+        assert masked[-1] == "  below_minimum  XYZ        •••••  ••••• is under the ••••• minimum"
+        assert plan.border_subtitle == "preset fixed · r regenerate · P preset · x send"
+
+
+async def test_plan_diff_keys_post_regenerate_preset_and_send() -> None:
+    plan = PlanDiff(id="subject")
+    posted: dict[int, object] = {}  # a message is seen once per widget it bubbles through
+
+    def hook(message: object) -> None:
+        posted.setdefault(id(message), message)
+
+    seen = posted.values()
+    async with Harness(plan).run_test(size=(80, 30), message_hook=hook) as pilot:
+        plan.update_view(samples.plan())
+        plan.focus()
+        await pilot.press("r", "P", "x")
+        regen = [m for m in seen if isinstance(m, PlanDiff.Regenerate)]
+        assert [m.preset for m in regen] == [None, "bands"]
+        sent = [m for m in seen if isinstance(m, PlanDiff.SendRequested)]
+        assert [m.plan_id for m in sent] == ["plan-0123456789abcdef"]
+
+        # A stale plan is refused here: nothing is posted, the pane says why.
+        plan.update_view(samples.plan(stale=True))
+        await pilot.press("x")
+        assert len([m for m in seen if isinstance(m, PlanDiff.SendRequested)]) == 1
+        text = lines(plan)
+        assert "! STALE" in text[1]
+        assert any(line.startswith("✗ stale plan cannot be sent") for line in text)
 
 
 async def test_execution_log_newest_first_filters_and_privacy() -> None:

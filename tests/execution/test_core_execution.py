@@ -196,7 +196,7 @@ async def test_execute_plan_runs_sells_first_and_refuses_a_plan_twice(core: Core
     started = await core.execute(ExecutePlan(plan_id=plan_id))
     assert started.ok, started.message
     again = await core.execute(ExecutePlan(plan_id=plan_id))
-    assert not again.ok and "not the current plan" in again.message
+    assert not again.ok and "already executed" in again.message
     service = core.execution
     assert service is not None
     await service.plan_tasks[plan_id]

@@ -166,3 +166,21 @@ def test_cli_validate_good_config_and_syntax_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "line " in result.stderr and "column " in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_cli_output_piped_to_a_closed_reader_exits_quietly() -> None:
+    """``cockpit config defaults | head -1``: no BrokenPipeError traceback, exit 0."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COCKPIT_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cockpit", "config", "defaults"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader goes away before reading, like `head` after its lines
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err

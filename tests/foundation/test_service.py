@@ -84,7 +84,9 @@ async def test_core_runs_publishes_records_and_stops_cleanly(tmp_path: Path) -> 
             "sim-b:spot",
             "ledger:cold",
         }
-        assert state.plan.total == holdings.total
+        # The plan was built from a valuation an instant earlier: prices have moved a little.
+        assert state.plan.plan_id is not None and state.plan.orders
+        assert abs(state.plan.total - holdings.total) < holdings.total / 100
         assert state.market is not None and state.book.symbol == state.market.symbol
         assert state.market.symbol.startswith("BTC/")
         assert not state.book.is_crossed

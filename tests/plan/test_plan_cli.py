@@ -76,4 +76,47 @@ def test_bad_inputs_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     err = capsys.readouterr().err
     assert "bad.json" in err and "holdings.0" in err and "Traceback" not in err
     assert main(["plan", "--db", str(tmp_path / "x.db")]) == 1
+    assert "x.db: no such database" in capsys.readouterr().err
+    assert main(["plan"]) == 1
     assert "pass --inputs FILE" in capsys.readouterr().err
+
+
+def test_saved_plans_listed_and_shown(
+    snapshot: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Plans the cockpit saved (with their inputs) are listed and printed from the database."""
+    import asyncio
+
+    from core.config import TargetsConfig
+    from core.plan.build import build_plan_from
+    from core.plan.models import PlanInputs
+    from core.plan.targets import Targets
+    from core.store.db import Store
+    from core.store.plans import save_plan
+
+    data = json.loads(snapshot.read_text())
+    inputs = PlanInputs.model_validate({**data, "targets": Targets.from_config(TargetsConfig())})
+    plan = build_plan_from(inputs)
+    db = tmp_path / "plans.db"
+
+    async def save() -> None:
+        store = await Store.open(db)
+        try:
+            await save_plan(store, plan, inputs, NOW)
+            await save_plan(store, plan, inputs, NOW)  # the same plan id: kept once
+        finally:
+            await store.close()
+
+    asyncio.run(save())
+    listed = ["plan", "--db", str(db)]
+    assert main(listed) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert len(rows) == 2 and rows[1].startswith(plan.id) and " fixed " in rows[1]
+    assert main([*listed, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["orders"] == len(plan.orders)
+    assert main([*listed, "--show", "latest", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(plan.model_dump_json())
+    assert main([*listed, "--show", plan.id]) == 0
+    assert capsys.readouterr().out.startswith(f"plan {plan.id}  strategy fixed")
+    assert main([*listed, "--show", "nope"]) == 1
+    assert "no saved plan 'nope'" in capsys.readouterr().err

@@ -1,4 +1,8 @@
-"""Pure valuation: routed prices with provenance, exact totals, drift and turnover."""
+"""The core's live valuation through core.portfolio: routed prices with provenance, exact totals.
+
+Moved from the retired ``core/valuation.py`` tests: the same intent, now against the one resolver
+(:mod:`core.portfolio.pricing`) the CLI uses too.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.config import GROUPS, TargetsConfig
+from core.config import GROUPS, PortfolioConfig
 from core.models import (
     Balance,
     BookIntegrity,
@@ -19,7 +23,9 @@ from core.models import (
     PriceSource,
     SubAccount,
 )
-from core.valuation import holdings_view, plan_view, quotes_from_books, resolve_prices
+from core.portfolio.live import LivePortfolio, holdings_view, live_inputs, policy_of, value_balances
+from core.portfolio.pricing import PriceResolver, quote_from_book
+from core.views import HoldingsView
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 D = Decimal
@@ -47,7 +53,9 @@ def book(
 def prices_for(
     assets: list[str], books: list[BookSnapshot], stale_after_s: float = 30.0
 ) -> dict[str, Price]:
-    return resolve_prices(assets, quotes_from_books(books), NOW, stale_after_s)
+    config = PortfolioConfig(stale_after_s=stale_after_s)
+    inputs = live_inputs(books, (), {}, config)
+    return PriceResolver(inputs, NOW, policy_of(config)).prices(assets)
 
 
 def test_price_routed_through_usdt() -> None:
@@ -126,7 +134,8 @@ def test_one_sided_book_gives_no_quote() -> None:
     one_sided = BookSnapshot(
         venue="a", symbol="BTC/USD", bids=(BookLevel(price=D(1), qty=D(1)),), asks=(), ts=NOW
     )
-    assert quotes_from_books([one_sided]) == []
+    assert quote_from_book(one_sided) is None
+    assert prices_for(["BTC"], [one_sided])["BTC"].source is PriceSource.NONE
 
 
 LOCATIONS = {
@@ -176,10 +185,16 @@ def market_books() -> list[BookSnapshot]:
     ]
 
 
+def view_of(books: list[BookSnapshot]) -> tuple[HoldingsView, dict[str, Price]]:
+    config = PortfolioConfig()
+    inputs = live_inputs(books, (), {}, config)
+    held = value_balances(balances(), inputs, GROUP_OF.__getitem__, NOW, policy_of(config))
+    prices = {h.asset: h.price for h in held}
+    return holdings_view(held, LOCATIONS, NOW), prices
+
+
 def test_holdings_totals_add_up_exactly() -> None:
-    assets = sorted({b.asset for b in balances()})
-    prices = prices_for(assets, market_books())
-    view = holdings_view(balances(), LOCATIONS, prices, GROUP_OF.__getitem__, NOW)
+    view, prices = view_of(market_books())
 
     expected_total = sum((b.total * (prices[b.asset].value or 0) for b in balances()), D(0))
     assert view.total == expected_total
@@ -202,42 +217,25 @@ def test_holdings_totals_add_up_exactly() -> None:
     btc_rows = [r for r in view.rows if r.asset == "BTC"]
     assert [r.location_id for r in btc_rows] == ["ledger:cold", "sim-a:spot", "sim-b:spot"]
     assert [r.tradable for r in btc_rows] == [False, True, True]
+    # Every price says where it came from.
+    assert prices["ETH"].detail == "ETH/USDT mid on sim-a × USDT 0.99995 (USDT/USD mid on sim-a)"
 
 
-def test_plan_drift_and_turnover() -> None:
-    assets = sorted({b.asset for b in balances()})
-    prices = prices_for(assets, market_books())
-    view = holdings_view(balances(), LOCATIONS, prices, GROUP_OF.__getitem__, NOW)
-    targets = TargetsConfig().groups
-    plan = plan_view(view, targets, D(2), NOW)
-
-    assert [r.group for r in plan.groups] == list(GROUPS)
-    values = {g.group: g.value for g in view.groups}
-    for row in plan.groups:
-        current = float(values.get(row.group, D(0)) / view.total * 100)
-        assert row.current_pct == pytest.approx(current)
-        assert row.target_pct == float(targets[row.group])
-        assert row.drift_pct == pytest.approx(current - float(targets[row.group]))
-        assert row.out_of_band == (abs(current - float(targets[row.group])) > 2)
-    assert sum(r.current_pct for r in plan.groups) == pytest.approx(100.0)
-    gap = sum(
-        (abs(values.get(g, D(0)) - view.total * targets.get(g, D(0)) / 100) for g in GROUPS), D(0)
-    )
-    assert plan.turnover == gap / 2
-    # Turnover is what it takes to move: selling the overweight equals buying the underweight.
-    over = sum(
-        (
-            values.get(g, D(0)) - view.total * targets[g] / 100
-            for g in GROUPS
-            if values.get(g, D(0)) > view.total * targets[g] / 100
-        ),
-        D(0),
-    )
-    assert plan.turnover == pytest.approx(over)
+def test_live_portfolio_samples_history_and_caches_only_fresh_market_prices() -> None:
+    live = LivePortfolio(PortfolioConfig(), GROUP_OF.__getitem__)
+    first = live.revalue(balances(), market_books(), LOCATIONS, NOW)
+    again = live.revalue(balances(), market_books(), LOCATIONS, NOW + timedelta(seconds=1))
+    later = live.revalue(balances(), market_books(), LOCATIONS, NOW + timedelta(seconds=6))
+    assert first.history == (float(first.total),)
+    assert again.history == first.history  # sampled every 5 s, not every revaluation
+    assert later.history == (float(first.total), float(later.total))
+    cached = {p.asset for p in live.prices_to_cache()}
+    assert cached == {"BTC", "ETH", "USDT", "USDC", "DOGE"}  # not USD (config), not XYZ (none)
+    snap = live.snapshot(NOW, "test")
+    assert snap.total_usd == later.total
+    assert sum(snap.by_group.values(), D(0)) == snap.total_usd
 
 
-def test_plan_of_an_empty_portfolio_is_all_zero() -> None:
-    view = holdings_view([], LOCATIONS, {}, GROUP_OF.__getitem__, NOW)
-    plan = plan_view(view, TargetsConfig().groups, D(2), NOW)
-    assert view.total == 0 and plan.turnover == 0
-    assert all(r.current_pct == 0 for r in plan.groups)
+def test_an_empty_portfolio_is_all_zero() -> None:
+    view = holdings_view([], LOCATIONS, NOW)
+    assert view.total == 0 and view.rows == () and view.groups == ()

@@ -1,0 +1,1 @@
+"""The headless daemon: control socket, protocol, lock, signals."""

@@ -1,0 +1,95 @@
+"""The control channel's wire format: newline-delimited JSON messages (``docs/protocol.md``).
+
+Sans-I/O: parsing and building messages, roles and what each role may do. The server
+(:mod:`core.daemon.server`) and the client (:mod:`core.daemon.remote`) move the bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from core.views import Command, CommandResult
+
+PROTOCOL_VERSION = 1
+MAX_LINE = 64 * 1024 * 1024
+"""Longest accepted message (a full state frame is ~60 KB)."""
+
+
+class Role(StrEnum):
+    OBSERVER = "observer"
+    """Reads state and events; may change what it looks at, never trade."""
+    OPERATOR = "operator"
+    """May also send trading commands; every such command is audited."""
+
+
+TRADING_KINDS: frozenset[str] = frozenset(
+    {"place_order", "cancel_order", "cancel_all", "kill_switch", "execute_plan"}
+)
+"""Commands an observer is refused."""
+VIEW_KINDS: frozenset[str] = frozenset({"select_market", "cycle_market"})
+"""Commands that only change what is shown: not audited (they follow every key press)."""
+
+_COMMAND: TypeAdapter[Command] = TypeAdapter(Command)
+
+
+class ProtocolError(ValueError):
+    """A malformed or out-of-order message; the server answers with an ``error`` message."""
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """Who is on the other end of the socket (``SO_PEERCRED``)."""
+
+    pid: int
+    uid: int
+    gid: int
+
+    def describe(self) -> str:
+        return f"pid {self.pid}, uid {self.uid}"
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    return json.dumps(message, separators=(",", ":")).encode() + b"\n"
+
+
+def decode(line: bytes) -> dict[str, Any]:
+    try:
+        message = json.loads(line)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProtocolError(f"not JSON: {exc}") from exc
+    if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+        raise ProtocolError("a message is a JSON object with a string 'type'")
+    return message
+
+
+def parse_command(raw: Any) -> Command:
+    try:
+        return _COMMAND.validate_python(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "command"
+        raise ProtocolError(f"bad command at {where}: {first['msg']}") from exc
+
+
+def command_message(request_id: int, command: Command) -> bytes:
+    payload = command.model_dump_json().encode()
+    return b'{"type":"command","id":' + str(request_id).encode() + b',"command":' + payload + b"}\n"
+
+
+def result_message(request_id: Any, result: CommandResult) -> bytes:
+    return encode({"type": "result", "id": request_id, "ok": result.ok, "message": result.message})
+
+
+def state_message(frame: bytes) -> bytes:
+    """A state frame (:mod:`core.statecodec`) embedded without re-encoding."""
+    return b'{"type":"state","frame":' + frame + b"}\n"
+
+
+def allowed(role: Role, kind: str) -> bool:
+    """Whether ``role`` may send a command of ``kind``."""
+    return role is Role.OPERATOR or kind not in TRADING_KINDS

@@ -1,0 +1,199 @@
+"""The flight recorder: the states the core published, journaled per session for replay.
+
+:class:`StateJournal` listens to a core's published states and queues compressed frames
+(:mod:`core.statecodec`: a full frame every ``keyframe_s``, changed sections in between) into
+the store's ``journal`` table at up to ``max_hz``. Events, orders, fills and balances already
+have their own tables (events carry the session id); operator commands arrive there as events.
+
+The read side (:func:`list_sessions`, :func:`load_frames`) uses plain read-only ``sqlite3``:
+the journal of a running daemon can be read by another process thanks to WAL mode.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.errors import StoreError
+from core.statecodec import StateEncoder
+from core.store.db import from_ns, to_ns
+from core.views import CockpitState
+
+if TYPE_CHECKING:
+    from core.service import Core
+
+log = logging.getLogger(__name__)
+
+JOURNAL_INSERT = (
+    "INSERT INTO journal (session_id, ts_ns, version, full, frame) VALUES (?, ?, ?, ?, ?)"
+)
+
+JOURNAL_PRUNE = (
+    "DELETE FROM journal WHERE session_id IN (SELECT id FROM sessions WHERE started_ns < ?)"
+)
+
+
+class StateJournal:
+    """Journals a core's published states. Attach with :meth:`attach` before ``core.start()``."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        cfg = core.settings.journal
+        self._encoder = StateEncoder(core.settings.ui.log_lines)
+        self._keyframe_s = cfg.keyframe_s
+        self._min_gap_s = 1.0 / min(cfg.max_hz, core.settings.ui.fps)
+        self._last_key = float("-inf")
+        self._last_frame = float("-inf")
+        self._pruned = False
+        self.frames = 0
+
+    @classmethod
+    def attach(cls, core: Core) -> StateJournal | None:
+        if not core.settings.journal.enabled:
+            return None
+        journal = cls(core)
+        core.add_listener(journal.record)
+        return journal
+
+    def record(self, state: CockpitState) -> None:
+        """Queue ``state`` as a frame (full at each keyframe), at most at the UI's rate."""
+        store = self.core.store
+        if store is None or store.session_id is None:
+            return
+        if not self._pruned:
+            self._pruned = True
+            self._prune()
+        now = time.monotonic()
+        if now - self._last_frame < self._min_gap_s * 0.9:
+            return  # (0.9: the publisher's own pacing jitters around the UI rate)
+        full = now - self._last_key >= self._keyframe_s
+        if full:
+            self._last_key = now
+        self._last_frame = now
+        frame = zlib.compress(self._encoder.encode(state, full=full), 1)
+        store.add(JOURNAL_INSERT, (store.session_id, to_ns(state.ts), state.version, full, frame))
+        self.frames += 1
+
+    def _prune(self) -> None:
+        """Queue the deletion of journals of sessions older than the retention.
+
+        It runs inside the store's next batch transaction: no separate task that a shutdown
+        could cancel half-way through a transaction.
+        """
+        store = self.core.store
+        if store is None:
+            return
+        days = self.core.settings.journal.retention_days
+        cutoff = to_ns(datetime.now(UTC)) - int(days * 86_400 * 1e9)
+        store.add(JOURNAL_PRUNE, (cutoff,))
+        log.info("journal retention: deleting journals of sessions older than %g days", days)
+
+
+# --------------------------------------------------------------------------- read side
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    id: int
+    started: datetime
+    ended: datetime | None
+    mode: str
+    venues: str
+    clean_exit: bool
+    frames: int
+    events: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "started": self.started.isoformat(),
+            "ended": self.ended.isoformat() if self.ended else None,
+            "mode": self.mode,
+            "venues": self.venues,
+            "clean_exit": self.clean_exit,
+            "frames": self.frames,
+            "events": self.events,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    ts_ns: int
+    version: int
+    full: bool
+    blob: bytes
+    """The compressed frame, as stored (decompressed only when played)."""
+
+    @property
+    def data(self) -> bytes:
+        """The JSON frame."""
+        return zlib.decompress(self.blob)
+
+
+def _connect(db: Path) -> sqlite3.Connection:
+    if not db.exists():
+        raise StoreError(f"{db}: no such database")
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        conn.execute("SELECT 1 FROM journal LIMIT 1")
+    except sqlite3.Error as exc:
+        raise StoreError(f"{db}: cannot read the journal: {exc}") from exc
+    return conn
+
+
+def list_sessions(db: Path) -> list[SessionInfo]:
+    """Every recorded session, newest first, with its journal and event counts."""
+    conn = _connect(db)
+    try:
+        rows = conn.execute(
+            "SELECT s.id, s.started_ns, s.ended_ns, s.mode, s.venues, s.clean_exit,"
+            " (SELECT COUNT(*) FROM journal j WHERE j.session_id = s.id),"
+            " (SELECT COUNT(*) FROM events e WHERE e.session_id = s.id)"
+            " FROM sessions s ORDER BY s.id DESC"
+        ).fetchall()
+    finally:
+        conn.close()
+    return [
+        SessionInfo(
+            id=int(r[0]),
+            started=from_ns(int(r[1])),
+            ended=from_ns(int(r[2])) if r[2] is not None else None,
+            mode=str(r[3]),
+            venues=str(r[4]),
+            clean_exit=bool(r[5]),
+            frames=int(r[6]),
+            events=int(r[7]),
+        )
+        for r in rows
+    ]
+
+
+def load_frames(db: Path, session_id: int | None = None) -> tuple[int, list[Frame]]:
+    """The journal of ``session_id`` (the latest session with frames when None), oldest first."""
+    conn = _connect(db)
+    try:
+        if session_id is None:
+            row = conn.execute("SELECT MAX(session_id) FROM journal").fetchone()
+            if row is None or row[0] is None:
+                raise StoreError(f"{db}: no recorded session")
+            session_id = int(row[0])
+        rows = conn.execute(
+            "SELECT ts_ns, version, full, frame FROM journal WHERE session_id = ?"
+            " ORDER BY ts_ns, version",
+            (session_id,),
+        ).fetchall()
+    finally:
+        conn.close()
+    if not rows:
+        raise StoreError(f"{db}: session {session_id} has no journal")
+    frames = [Frame(int(r[0]), int(r[1]), bool(r[2]), bytes(r[3])) for r in rows]
+    first_full = next((i for i, f in enumerate(frames) if f.full), None)
+    if first_full is None:
+        raise StoreError(f"{db}: session {session_id} has no full frame")
+    return session_id, frames[first_full:]

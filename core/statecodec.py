@@ -1,0 +1,149 @@
+"""Encode a stream of :class:`~core.views.CockpitState` as compact JSON frames, and back.
+
+One codec serves the flight recorder (frames journaled in SQLite) and the daemon's control
+socket (frames sent to attached TUIs). A *full* frame carries every section; a *delta* frame
+carries the scalar fields plus only the sections whose object changed since the previous frame
+(the core reuses a section's object while it is unchanged, so identity is the test). The
+execution log is sent as the events appended since the previous frame, not the whole log.
+
+Frame layout (one JSON object)::
+
+    {"full": true|false, "scalars": {version, ts, mode, session_id, trading_enabled, replay},
+     "set": {section: value, ...}, "events_add": [LogEvent, ...], "events_max": N}
+
+Sans-I/O: plain objects in, bytes out; the decoder rebuilds equal states.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from core.models import LogEvent
+from core.views import CockpitState
+
+SCALARS: tuple[str, ...] = (
+    "version",
+    "ts",
+    "mode",
+    "session_id",
+    "trading_enabled",
+    "replay",
+)
+"""Always present in a frame: small and change with every state."""
+SECTIONS: tuple[str, ...] = tuple(
+    name for name in CockpitState.model_fields if name not in SCALARS and name != "events"
+)
+"""Sent only when their object changed."""
+
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    name: TypeAdapter(field.annotation)  # type: ignore[arg-type]  # every field is annotated
+    for name, field in CockpitState.model_fields.items()
+}
+_EVENTS: TypeAdapter[tuple[LogEvent, ...]] = TypeAdapter(tuple[LogEvent, ...])
+
+
+def _json(name: str, value: Any) -> bytes:
+    return _ADAPTERS[name].dump_json(value)
+
+
+def new_events(
+    previous: tuple[LogEvent, ...], current: tuple[LogEvent, ...]
+) -> tuple[LogEvent, ...] | None:
+    """The events appended to ``previous`` to give ``current`` (the log is append-only and
+    trimmed at the front), or ``None`` when ``current`` is not such a continuation."""
+    if current is previous:
+        return ()
+    if not previous:
+        return current
+    last = previous[-1]
+    for index in range(len(current) - 1, -1, -1):
+        if current[index] is last or current[index] == last:
+            head = current[: index + 1]
+            tail = previous[-len(head) :]
+            if head == tail:
+                return current[index + 1 :]
+            return None
+    return None
+
+
+class StateEncoder:
+    """Turns successive states into frames; ``full=True`` (or the first call) sends everything."""
+
+    def __init__(self, events_max: int) -> None:
+        self.events_max = events_max
+        self._last: CockpitState | None = None
+
+    def reset(self) -> None:
+        """The next frame will be full (a new subscriber, a keyframe)."""
+        self._last = None
+
+    def encode(self, state: CockpitState, *, full: bool = False) -> bytes:
+        previous = None if full else self._last
+        self._last = state
+        parts: list[bytes] = [b'{"full":', b"true" if previous is None else b"false"]
+        parts.append(b',"scalars":{')
+        parts.append(
+            b",".join(
+                json.dumps(name).encode() + b":" + _json(name, getattr(state, name))
+                for name in SCALARS
+            )
+        )
+        parts.append(b'},"set":{')
+        changed = []
+        for name in SECTIONS:
+            value = getattr(state, name)
+            if previous is None or getattr(previous, name) is not value:
+                changed.append(json.dumps(name).encode() + b":" + _json(name, value))
+        parts.append(b",".join(changed))
+        parts.append(b"}")
+        added = new_events(previous.events, state.events) if previous is not None else None
+        if added is None:
+            parts.append(b',"events":' + _EVENTS.dump_json(state.events))
+        elif added:
+            parts.append(b',"events_add":' + _EVENTS.dump_json(added))
+        parts.append(b',"events_max":' + str(self.events_max).encode() + b"}")
+        return b"".join(parts)
+
+
+class FrameError(ValueError):
+    """A frame that cannot be decoded (corrupt, or a delta without a full frame before it)."""
+
+
+class StateDecoder:
+    """Rebuilds states from frames; unchanged sections keep their decoded objects."""
+
+    def __init__(self) -> None:
+        self._sections: dict[str, Any] = {}
+        self._events: tuple[LogEvent, ...] = ()
+        self.state: CockpitState | None = None
+
+    def apply(self, frame: bytes | dict[str, Any]) -> CockpitState:
+        data = json.loads(frame) if isinstance(frame, bytes | str) else frame
+        if not isinstance(data, dict) or "scalars" not in data:
+            raise FrameError("not a state frame")
+        if not data.get("full") and self.state is None:
+            raise FrameError("delta frame before any full frame")
+        if data.get("full"):
+            self._sections = {}
+            self._events = ()
+        for name, value in data.get("set", {}).items():
+            if name not in SECTIONS:
+                raise FrameError(f"unknown section {name!r}")
+            self._sections[name] = _ADAPTERS[name].validate_python(value)
+        if "events" in data:
+            self._events = _EVENTS.validate_python(data["events"])
+        elif data.get("events_add"):
+            added = _EVENTS.validate_python(data["events_add"])
+            limit = int(data.get("events_max") or 0) or None
+            merged = self._events + added
+            self._events = merged[-limit:] if limit else merged
+        scalars = {
+            name: _ADAPTERS[name].validate_python(data["scalars"][name])
+            for name in SCALARS
+            if name in data["scalars"]
+        }
+        self.state = CockpitState.model_construct(**scalars, **self._sections, events=self._events)
+        return self.state

@@ -1,0 +1,161 @@
+"""The state codec and the control protocol, in process: frames, deltas, roles, bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.bootstrap import build_core
+from core.config import Settings
+from core.daemon.lock import AlreadyRunning, InstanceLock
+from core.daemon.protocol import MAX_LINE, Role, allowed, decode, encode
+from core.daemon.runner import JsonFormatter, merge_reload
+from core.daemon.server import ControlServer
+from core.models import EventKind, LogEvent
+from core.statecodec import FrameError, StateDecoder, StateEncoder, new_events
+from core.views import CockpitState
+from tests.app.conftest import WAIT_S
+from tests.daemon.recorded import record_session, sim_settings
+
+
+def event(n: int) -> LogEvent:
+    return LogEvent(ts=datetime(2026, 1, 1, tzinfo=UTC), kind=EventKind.SYSTEM, message=f"e{n}")
+
+
+def test_new_events_finds_the_appended_tail_even_after_trimming() -> None:
+    log = tuple(event(i) for i in range(5))
+    assert new_events(log[:3], log) == log[3:]
+    assert new_events(log, log) == ()
+    assert new_events((), log) == log
+    trimmed = (*log[2:], event(5))  # the deque dropped e0, e1 and gained e5
+    assert new_events(log, trimmed) == (event(5),)
+    assert new_events(log, (event(9),)) is None  # not a continuation: send the whole log
+
+
+async def test_deltas_carry_only_changed_sections_and_decode_to_equal_states(
+    tmp_path: Path,
+) -> None:
+    live = await record_session(tmp_path / "c.db", states=30)
+    encoder, decoder = StateEncoder(500), StateDecoder()
+    full_size = len(encoder.encode(live[-1], full=True))
+    encoder.reset()
+    sizes = []
+    for state in live:
+        frame = encoder.encode(state)
+        sizes.append(len(frame))
+        assert decoder.apply(frame) == state
+    data = json.loads(encoder.encode(live[-1]))
+    assert data["full"] is False and data["set"] == {}  # nothing changed: scalars only
+    assert sum(sizes[1:]) / len(sizes[1:]) < full_size / 2
+    with pytest.raises(FrameError):
+        StateDecoder().apply(encoder.encode(live[-1]))  # a delta with no full frame before
+
+
+def test_roles_and_message_parsing() -> None:
+    for kind in ("place_order", "cancel_order", "cancel_all", "kill_switch", "execute_plan"):
+        assert not allowed(Role.OBSERVER, kind) and allowed(Role.OPERATOR, kind)
+    assert allowed(Role.OBSERVER, "cycle_market")
+    assert decode(encode({"type": "ping", "id": 1})) == {"type": "ping", "id": 1}
+    for bad in (b"nope\n", b"[1]\n", b'{"type": 3}\n'):
+        with pytest.raises(ValueError):
+            decode(bad)
+
+
+def test_lock_refuses_a_second_instance_and_names_the_owner(tmp_path: Path) -> None:
+    path = tmp_path / "c.db.lock"
+    with InstanceLock(path):
+        with pytest.raises(AlreadyRunning) as exc:
+            InstanceLock(path).acquire()
+        assert f"pid {os.getpid()}" in str(exc.value)
+    with InstanceLock(path):  # released: free again
+        pass
+
+
+def test_reload_keeps_restart_only_sections_and_json_logs() -> None:
+    running = Settings()
+    loaded = Settings.model_validate({"ui": {"fps": 5}, "sim": {"seed": 99}})
+    merged, applied, held = merge_reload(running, loaded)
+    assert merged.ui.fps == 5 and merged.sim.seed == running.sim.seed
+    assert applied == ["ui"] and held == ["sim"]
+    record = logging.LogRecord("core.daemon", logging.INFO, "x", 1, "hello %s", ("w",), None)
+    line = json.loads(JsonFormatter().format(record))
+    assert (
+        line["message"] == "hello w" and line["level"] == "INFO" and line["ts"].endswith("+00:00")
+    )
+
+
+async def test_server_answers_protocol_errors_and_serves_states(tmp_path: Path) -> None:
+    settings: Settings = sim_settings(tmp_path / "c.db")
+    core = build_core(settings)
+    await core.start()
+    server = ControlServer(core)
+    sock = tmp_path / "s.sock"
+    await server.start(sock)
+    try:
+        reader, writer = await asyncio.open_unix_connection(sock, limit=MAX_LINE)
+
+        async def ask(message: bytes) -> dict[str, Any]:
+            writer.write(message)
+            await writer.drain()
+            return decode(await asyncio.wait_for(reader.readuntil(b"\n"), WAIT_S))
+
+        assert (await ask(encode({"type": "ping", "id": 1})))["message"] == "say hello first"
+        assert "not JSON" in str((await ask(b"{oops\n"))["message"])
+        bad_role = await ask(encode({"type": "hello", "role": "admin"}))
+        assert bad_role == {"type": "error", "message": "unknown role 'admin'"}
+        welcome = await ask(encode({"type": "hello", "role": "observer", "client": "raw"}))
+        assert welcome["type"] == "welcome" and welcome["peer"] == {
+            "pid": os.getpid(),
+            "uid": os.getuid(),
+        }
+        bad_command = await ask(encode({"type": "command", "id": 3, "command": {"kind": "x"}}))
+        assert bad_command["id"] == 3 and bad_command["ok"] is False
+        assert "bad command" in str(bad_command["message"])
+        bad_rate = await ask(encode({"type": "subscribe", "max_hz": "fast"}))
+        assert bad_rate == {"type": "error", "message": "max_hz must be a number"}
+        first = await ask(encode({"type": "subscribe", "state": True, "max_hz": 30}))
+        assert first["type"] == "state"
+        decoder = StateDecoder()
+        state: CockpitState = decoder.apply(first["frame"])
+        assert first["frame"]["full"] is True
+        second = decode(await asyncio.wait_for(reader.readuntil(b"\n"), WAIT_S))
+        later = decoder.apply(second["frame"])
+        assert second["frame"]["full"] is False and later.version > state.version
+        assert later.holdings is not None and later.holdings.rows
+
+        # With events subscribed, a new log entry arrives as its own message.
+        writer.write(encode({"type": "subscribe", "state": False, "events": True}))
+        writer.write(encode({"type": "ping", "id": 9}))  # answered once subscribed
+        await writer.drain()
+
+        async def pong() -> None:
+            while decode(await reader.readuntil(b"\n")) != {"type": "pong", "id": 9}:
+                pass
+
+        await asyncio.wait_for(pong(), WAIT_S)
+        core.log_event(EventKind.SYSTEM, "hello subscribers")
+
+        async def next_event() -> dict[str, Any]:
+            while True:
+                message = decode(await reader.readuntil(b"\n"))
+                if (
+                    message["type"] == "event"
+                    and message["event"]["message"] == "hello subscribers"
+                ):
+                    return message
+
+        got = await asyncio.wait_for(next_event(), WAIT_S)
+        assert LogEvent.model_validate(got["event"]).kind is EventKind.SYSTEM
+        writer.close()
+        await writer.wait_closed()
+    finally:
+        await server.close()
+        await core.stop()
+    assert not sock.exists()
