@@ -119,3 +119,38 @@ async def test_execute_plan_request_confirms_then_runs_on_paper(tmp_path: Path) 
             ),  # type: ignore[union-attr]
             "plan progress in the execution log",
         )
+
+
+async def test_x_on_the_plan_pane_confirms_then_executes_that_plan(tmp_path: Path) -> None:
+    from widgets.plan_diff import PlanDiff
+
+    async with running_app(settings(tmp_path)) as (app, pilot):
+        plan = app.main.query_one(PlanDiff)
+        await wait_until(
+            pilot,
+            lambda: (
+                plan.view is not None and plan.view.plan_id is not None and bool(plan.view.orders)
+            ),
+            "a plan with orders in the plan pane",
+        )
+        assert plan.view is not None
+        shown = plan.view.plan_id
+        plan.focus()
+        await press(pilot, "x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "plan modal")
+        await wait_until(
+            pilot, lambda: app.focused is not None and app.focused.id == "cancel", "focus"
+        )
+        assert f"Execute plan {shown}?" in modal_text(app.screen)  # type: ignore[arg-type]
+        await press(pilot, "tab", "enter")
+        client = app.client
+        assert isinstance(client, ThreadedCore)
+        await wait_until(
+            pilot,
+            lambda: (
+                client.core is not None
+                and client.core.execution is not None
+                and shown in client.core.execution.executed
+            ),
+            "the pane's plan to be executed",
+        )
