@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -28,6 +30,8 @@ PANES: tuple[tuple[str, str], ...] = (
     ("book", "4 Order book"),
     ("log", "5 Execution log"),
 )
+PAINT_INTERVAL_S = {"holdings": 0.5, "plan": 0.5, "log": 0.25}
+"""Minimum seconds between repaints of the panes that need not follow every tick."""
 COMPACT_BELOW = (120, 40)
 """Terminals smaller than this show one pane at a time."""
 
@@ -59,6 +63,8 @@ class MainScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.state: CockpitState | None = None
+        self._painted: dict[str, float] = {}
+        self._deferred: dict[str, Callable[[], None]] = {}
         self.active = "holdings"
 
     def compose(self) -> ComposeResult:
@@ -161,11 +167,15 @@ class MainScreen(Screen[None]):
         )
         self.query_one(FeedStatusLine).show(state.feeds, state.ts)
         if previous is None or previous.holdings != state.holdings:
-            self.query_one(HoldingsTable).update_view(state.holdings, privacy=privacy)
+            holdings = self.query_one(HoldingsTable)
+            self._paint(
+                "holdings", lambda: holdings.update_view(state.holdings, privacy=privacy), force
+            )
         if previous is None or previous.risk != state.risk:
             self.query_one(RiskPanel).update_view(state.risk)
         if previous is None or previous.plan != state.plan:
-            self.query_one(PlanDiff).update_view(state.plan, privacy=privacy)
+            plan = self.query_one(PlanDiff)
+            self._paint("plan", lambda: plan.update_view(state.plan, privacy=privacy), force)
         if previous is None or previous.book != state.book or previous.feeds != state.feeds:
             stale = bool(
                 state.book
@@ -176,4 +186,29 @@ class MainScreen(Screen[None]):
             )
             self.query_one(OrderBookLadder).update_book(state.book, stale=stale)
         if previous is None or previous.events != state.events:
-            self.query_one(ExecutionLog).update_events(state.events, privacy=privacy)
+            log = self.query_one(ExecutionLog)
+            self._paint("log", lambda: log.update_events(state.events, privacy=privacy), force)
+
+    def _paint(self, pane: str, job: Callable[[], None], force: bool) -> None:
+        """Run ``job`` (a pane update) now, or at the pane's next slot with the newest data.
+
+        The book repaints with every state; holdings, plan and log at most every
+        ``PAINT_INTERVAL_S[pane]``: their numbers change with every tick, but nobody reads a
+        35-row table ten times a second, and smaller frames keep key presses quick.
+        """
+        now = time.monotonic()
+        wait = PAINT_INTERVAL_S.get(pane, 0.0) - (now - self._painted.get(pane, -1e9))
+        if force or wait <= 0:
+            self._deferred.pop(pane, None)
+            self._painted[pane] = now
+            job()
+            return
+        if pane not in self._deferred:
+            self.set_timer(wait, lambda: self._paint_deferred(pane))
+        self._deferred[pane] = job
+
+    def _paint_deferred(self, pane: str) -> None:
+        job = self._deferred.pop(pane, None)
+        if job is not None:
+            self._painted[pane] = time.monotonic()
+            job()
