@@ -32,8 +32,10 @@ async def test_rules_fire_on_the_edge_and_respect_the_rate_limit(tmp_path: Path)
     live = [s for s in await record_session(tmp_path / "c.db", states=30) if s.holdings]
     first = live[0]
     btc = btc_price(first)
+    # Under every recorded price, so "above" holds in each state whatever the sim did.
+    floor = min(btc_price(s) for s in live) - 1
     rules = (
-        AlertRule(name="btc-up", kind="price_above", symbol="BTC", level=btc - 1),
+        AlertRule(name="btc-up", kind="price_above", symbol="BTC", level=floor),
         AlertRule(name="btc-down", kind="price_below", symbol="BTC", level=btc / 2),
         AlertRule(name="var", kind="var", level=Decimal("0.0001")),
         AlertRule(name="stale", kind="feed_stale"),
@@ -42,7 +44,7 @@ async def test_rules_fire_on_the_edge_and_respect_the_rate_limit(tmp_path: Path)
     engine = AlertEngine(AlertsConfig(rules=rules, min_interval_s=60))
     now = first.ts
     fired = [a.message for a in engine.evaluate(first, now)]
-    assert fired[0] == f"alert btc-up: BTC {btc} above {btc - 1}"
+    assert fired[0] == f"alert btc-up: BTC {btc} above {floor}"
     assert fired[1].startswith("alert var: 1-day 95% VaR ") and len(fired) == 2
     # Still above: no new alert (edge-triggered), whatever the following states hold.
     for state in live[1:]:
