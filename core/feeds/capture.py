@@ -11,6 +11,9 @@ cryptofeed text (``*.ws.N.0`` / ``*.http.N.0`` / ``EXCHANGE.0``)::
     URL -> TS: BODY         one REST response body
     configuration: {...}    the recorder's feed configuration (ignored)
 
+A file holding one JSON document (a frame, a list of frames, or ``{"init", "updates"}``)
+is read as those frames, in order.
+
 JSON Lines, one record per line::
 
     FRAME                                   a bare received frame (a JSON object or array)
@@ -51,14 +54,49 @@ class Record:
 
 
 def read_capture(path: Path) -> Iterator[Record]:
-    """Records of one file, choosing the reader by content (JSON Lines or cryptofeed text)."""
+    """Records of one file, choosing the reader by content.
+
+    JSON Lines, cryptofeed text, or one (pretty-printed) JSON document: a frame, a list of
+    frames, or a fixture object ``{"init": FRAME, "updates": [FRAME, ...]}`` such as
+    python-kraken-sdk's ``orderbook-v2.json`` or a saved ``instrument`` snapshot.
+    """
     with path.open(encoding="utf-8") as fh:
         first = ""
         for first in fh:
             if first.strip():
                 break
-    reader = read_jsonl if first.lstrip()[:1] in ("{", "[") else read_cryptofeed
-    return reader(path)
+    if first.lstrip()[:1] not in ("{", "["):
+        return read_cryptofeed(path)
+    try:
+        orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return read_json_document(path)
+    return read_jsonl(path)
+
+
+def read_json_document(path: Path) -> Iterator[Record]:
+    """Frames of a file holding one JSON document (see :func:`read_capture`).
+
+    Frames are re-serialised compactly: such files were decoded and re-encoded by whoever
+    wrote them, so the wire spelling of numbers is already gone; values are intact.
+    """
+    name = str(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"not JSON: {exc.msg}", path=name, line=exc.lineno) from None
+    if isinstance(doc, dict) and set(doc) == {"init", "updates"}:
+        if not isinstance(doc["updates"], list):
+            raise DataError("must be a list of frames", path=name, column="updates")
+        frames = [doc["init"], *doc["updates"]]
+    elif isinstance(doc, list):
+        frames = doc
+    else:
+        frames = [doc]
+    for number, frame in enumerate(frames, 1):
+        if not isinstance(frame, dict | list):
+            raise DataError(f"frame {number} is not a JSON object or array", path=name)
+        yield Record("recv", None, json.dumps(frame, separators=(",", ":")), None, name, number)
 
 
 def read_cryptofeed(path: Path) -> Iterator[Record]:

@@ -108,3 +108,30 @@ def test_cli_reports_bad_input_in_one_line(
     assert main(["feed", "verify", "--exchange", "kraken", str(path)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("cockpit: bad input: ") and "junk.jsonl:2" in err and "\n" not in err
+
+
+def test_cli_verifies_pretty_printed_json_documents_as_shipped(
+    exchange_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The shared v2 capture and instrument snapshot, unconverted: every checksum verifies."""
+    instruments = exchange_data / "kraken-data-recorder" / "instrument_snapshot.json"
+    book = exchange_data / "python-kraken-sdk" / "orderbook-v2.json"
+    fixture = json.loads(book.read_text())
+    assert (
+        main(["feed", "verify", "--exchange", "kraken", "--json", str(instruments), str(book)]) == 0
+    )
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["frames"] == 2 + len(fixture["updates"])  # instrument, snapshot, updates
+    totals = summary["totals"]
+    assert totals["checksums_ok"] == len(fixture["updates"]) + 1
+    assert totals["checksum_failures"] == 0 and totals["gaps"] == 0 and summary["ok"] is True
+
+
+def test_a_broken_json_document_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "book.json"
+    path.write_text('{\n  "init": {"channel": "book"},\n  "updates": [\n    {"a": 1,}\n  ]\n}\n')
+    with pytest.raises(DataError, match=r"book\.json:4: not JSON"):
+        list(read_capture(path))
+    path.write_text('[\n  {"channel": "book"},\n  7\n]\n')
+    with pytest.raises(DataError, match="frame 2 is not a JSON object or array"):
+        list(read_capture(path))
