@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,52 @@ def test_saved_plans_listed_and_shown(
     assert capsys.readouterr().out.startswith(f"plan {plan.id}  strategy fixed")
     assert main([*listed, "--show", "nope"]) == 1
     assert "no saved plan 'nope'" in capsys.readouterr().err
+
+
+def test_build_from_recorded_holdings_and_saved_books(
+    snapshot: Path, shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``plan --db --build``: the imported portfolio, planned on the newest saved plan's books."""
+    import asyncio
+
+    from cockpit.commands.holdings import _from_db
+    from core.config import Settings, TargetsConfig
+    from core.plan.build import build_plan_from
+    from core.plan.models import Plan, PlanInputs
+    from core.plan.targets import Targets
+    from core.store.db import Store
+    from core.store.plans import save_plan
+    from tests.plan.invariants import check_plan
+
+    db = tmp_path / "c.db"
+    export = shared_data / "cointracking" / "CoinTracking - Balance by Exchange - 26.08.2025.csv"
+    assert main(["import", "cointracking", str(export), "--db", str(db)]) == 0
+    capsys.readouterr()
+    build = ["plan", "--db", str(db), "--build", "--json"]
+    # No saved plan yet: no markets or books to plan against, and it says so (no made-up books).
+    assert main(build) == 1
+    assert "no recorded markets or books" in capsys.readouterr().err
+
+    data = json.loads(snapshot.read_text())
+    inputs = PlanInputs.model_validate({**data, "targets": Targets.from_config(TargetsConfig())})
+    lender = build_plan_from(inputs)
+
+    async def save() -> None:
+        store = await Store.open(db)
+        try:
+            await save_plan(store, lender, inputs, NOW)
+        finally:
+            await store.close()
+
+    asyncio.run(save())
+    assert main(build) == 0
+    plan = Plan.model_validate_json(capsys.readouterr().out)
+    # The imported portfolio valued at the saved books' mids (not the export's prices): the
+    # saved plan's own portfolio at those mids, within 1 % (dust and wallet-only coins differ).
+    assert abs(plan.total_usd / lender.total_usd - 1) < Decimal("0.01")
+    assert any(lender.id in note for note in plan.notes)
+    held, _ = _from_db(db, Settings(), with_live=True)
+    check_plan(plan, held, inputs.instruments, TargetsConfig().min_trade_usd)
+    assert plan.orders and plan.strategy == "fixed"
+    assert main([*build[:-1], "--strategy", "bands", "--csv"]) == 0
+    assert capsys.readouterr().out.startswith("seq,")
