@@ -170,3 +170,44 @@ def test_build_from_recorded_holdings_and_saved_books(
     assert plan.orders and plan.strategy == "fixed"
     assert main([*build[:-1], "--strategy", "bands", "--csv"]) == 0
     assert capsys.readouterr().out.startswith("seq,")
+
+
+async def test_real_import_planned_on_the_sims_markets(shared_data: Path, tmp_path: Path) -> None:
+    """Issue 5 'Must show': the real CoinTracking import, planned on the markets and books the
+    sim recorded (the running core saves its plans with their books), keeps the invariants."""
+    import asyncio
+
+    from cockpit.commands.holdings import _from_db
+    from cockpit.commands.plan_recorded import recorded_plan
+    from core.bootstrap import build_core
+    from core.config import Settings
+    from core.models import utcnow
+    from core.store.plans import load_plan
+    from tests.foundation.test_service import wait_for_state
+    from tests.plan.invariants import check_plan
+
+    db = tmp_path / "c.db"
+    export = shared_data / "cointracking" / "CoinTracking - Balance by Exchange - 26.08.2025.csv"
+    assert (
+        await asyncio.to_thread(main, ["import", "cointracking", str(export), "--db", str(db)]) == 0
+    )
+    settings = Settings.model_validate({"store": {"path": str(db)}})
+    core = build_core(settings)
+    await core.start()
+    try:
+        await wait_for_state(core, lambda s: s.plan is not None and s.plan.plan_id)
+        assert core.store is not None
+        saved = await load_plan(core.store, "latest")
+    finally:
+        await core.stop()
+    assert saved is not None
+    sim = saved[1]
+    assert {i.venue for i in sim.instruments} == {"sim-a", "sim-b"}
+    plan = await asyncio.to_thread(recorded_plan, db, settings, settings.targets, None, utcnow())
+    held, _ = await asyncio.to_thread(_from_db, db, settings, with_live=True)
+    check_plan(plan, held, sim.instruments, settings.targets.min_trade_usd)
+    assert plan.orders and {o.venue for o in plan.orders} <= {"sim-a", "sim-b"}
+    # Coins the sim does not list are never ordered: listed as skipped or transfer hints.
+    listed = {i.base for i in sim.instruments}
+    assert {o.asset for o in plan.orders if o.leg == 1} <= listed
+    assert any(s.reason.value == "no_market" for s in plan.skipped)
