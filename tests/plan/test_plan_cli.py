@@ -195,7 +195,7 @@ async def test_real_import_planned_on_the_sims_markets(shared_data: Path, tmp_pa
     core = build_core(settings)
     await core.start()
     try:
-        await wait_for_state(core, lambda s: s.plan is not None and s.plan.plan_id)
+        await wait_for_state(core, lambda s: s.plan is not None and s.plan.plan_id is not None)
         assert core.store is not None
         saved = await load_plan(core.store, "latest")
     finally:
