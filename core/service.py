@@ -382,11 +382,15 @@ class Core:
 
     async def _load_portfolio_state(self) -> None:
         from core.portfolio.taxonomy import load_taxonomy
-        from core.store.portfolio import cached_prices
+        from core.store.portfolio import cached_prices, snapshots
 
         self.taxonomy_version = load_taxonomy(self.settings.portfolio.taxonomy.overrides).version
         if self.store is not None:
             self.portfolio.cached.update(await cached_prices(self.store))
+            # The sparkline starts from the last day's stored snapshots (issue 8, History).
+            since = utcnow() - timedelta(days=1)
+            stored = await snapshots(self.store, source="live", since=since)
+            self.portfolio.seed_history(float(s.total_usd) for s in stored)
 
     async def save_portfolio_snapshot(self) -> None:
         """Store the portfolio snapshot (totals by group/location) and the live prices."""

@@ -305,8 +305,10 @@ class HoldingsTable(LinePane):
         text.append(fmt.price(price.value, width=10), style=price_style or "")
         text.append(" ")
         age = (view.as_of - price.ts).total_seconds() if price.ts is not None else None
-        badge = "!" if price.stale else BADGES.get(price.source, "?")
-        text.append(f"{badge}{coarse_age(age):<5}", style=price_style or self._style("dim"))
+        # A stale price keeps its provenance letter: "m!12s" is a book mid gone stale.
+        badge = BADGES.get(price.source, "?")
+        cell = f"{badge}!{coarse_age(age):<4}" if price.stale else f"{badge}{coarse_age(age):<5}"
+        text.append(cell, style=price_style or self._style("dim"))
         text.append(fmt.money(row.value, privacy=self.privacy, width=10))
         text.append(" ")
         text.append(fmt.pct(row.weight, width=5))

@@ -2,6 +2,7 @@
 
     cockpit plan --inputs FILE [--targets FILE] [--strategy NAME] [--json | --csv]
     cockpit plan --db PATH [--show ID|latest] [--json | --csv]
+    cockpit plan --db PATH --build [--targets FILE] [--strategy NAME] [--json | --csv]
 
 ``--inputs`` is a JSON snapshot of what the plan is a function of: ``holdings``, ``locations``,
 ``instruments`` and ``books`` (the shapes of :mod:`core.models`), optionally ``fees`` (venue ->
@@ -10,7 +11,8 @@ for the strategies that need history.
 
 With ``--db`` (and no ``--inputs``) it reads the plans the running cockpit saved: a list of
 them, newest first, or one plan with ``--show ID`` (``latest`` for the newest), printed the
-same way as a freshly built one.
+same way as a freshly built one. With ``--build`` it builds a new plan from the recorded
+holdings and prices (see :mod:`cockpit.commands.plan_recorded`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--show", metavar="ID", help="with --db: print saved plan ID ('latest' for the newest)"
     )
+    parser.add_argument(
+        "--build",
+        action="store_true",
+        help="with --db: a new plan from the recorded holdings and prices, on the markets and"
+        " books of the newest saved plan",
+    )
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="the whole plan as JSON")
     out.add_argument("--csv", action="store_true", help="the orders as CSV")
@@ -60,6 +68,12 @@ def _run(args: argparse.Namespace) -> int:
         db = getattr(args, "db", None)
         if db is None:
             raise DataError("pass --inputs FILE (a JSON snapshot) or --db PATH (saved plans)")
+        if args.build:
+            from cockpit.commands.plan_recorded import recorded_plan
+            from core.models import utcnow
+
+            _print_plan(recorded_plan(Path(db), settings, config, args.strategy, utcnow()), args)
+            return 0
         return _saved(args, Path(db))
     snap = _load_inputs(args.inputs)
     ctx = MarketContext(
@@ -266,13 +280,13 @@ def _table(plan: Any) -> str:
     for o in plan.orders:
         route = f"  [{o.route} {o.leg}/{o.legs}]" if o.route else ""
         lines.append(
-            f"{o.seq:>4} {o.side.value:<4} {o.qty:>16} {o.symbol:<14} on {o.venue:<10}"
-            f" @ {o.limit_price:<14} ${o.notional_usd:>11,.2f}{route}"
+            f"{o.seq:>4} {o.side.value:<4} {o.qty:>16f} {o.symbol:<14} on {o.venue:<10}"
+            f" @ {o.limit_price:<14f} ${o.notional_usd:>11,.2f}{route}"
         )
     if plan.transfers:
         lines += ["", "transfer first:"]
         lines += [
-            f"  {t.qty} {t.asset} from {t.from_location} to {t.to_venue or '?'}"
+            f"  {t.qty:.8f} {t.asset} from {t.from_location} to {t.to_venue or '?'}"
             f" (${t.usd:,.2f}): {t.reason}"
             for t in plan.transfers
         ]

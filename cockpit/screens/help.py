@@ -38,7 +38,7 @@ BADGES: tuple[tuple[str, str], ...] = (
     ("m", "price from a live book mid (then its age: m<1s, m12s, c4m)"),
     ("t / k", "last trade / venue ticker"),
     ("c / i / =", "cached, import file, configured"),
-    ("!", "stale: older than the staleness limit or unverified book"),
+    ("!", "stale, after the source: older than the limit or unverified book (m!12s)"),
     ("?", "no price known"),
     ("⊘", "holding sits where the cockpit cannot trade (wallet, cold storage)"),
     ("▲ ▼", "up / down (gains, bids / losses, asks)"),

@@ -34,6 +34,8 @@ HISTORY_POINTS = 240
 """Session total-value samples kept for the sparkline."""
 HISTORY_EVERY_S = 5.0
 """Seconds between two sparkline samples."""
+HISTORY_STORED_POINTS = HISTORY_POINTS // 2
+"""Stored snapshot totals the sparkline starts from (the rest is left to the session)."""
 
 
 def live_inputs(
@@ -153,6 +155,12 @@ class LivePortfolio:
     def on_trade(self, trade: Trade) -> None:
         """Remember the newest print per market (the resolver's last-trade source)."""
         self.last_trades[(trade.venue, trade.symbol)] = trade
+
+    def seed_history(self, totals: Iterable[float]) -> None:
+        """Start the sparkline from stored snapshot totals (oldest first), so the total-value
+        history spans restarts instead of beginning empty with every session."""
+        kept = list(totals)[-HISTORY_STORED_POINTS:]
+        self.history = deque([*kept, *self.history][-HISTORY_POINTS:], maxlen=HISTORY_POINTS)
 
     def revalue(
         self,

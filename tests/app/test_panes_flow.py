@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +15,10 @@ from core.config import Settings
 from core.store.db import Store
 from core.store.plans import list_plans, load_plan
 from tests.app.conftest import press, running_app, wait_until
-from widgets.holdings_table import HoldingsTable
+from widgets.format import money
+from widgets.holdings_table import BADGES, HoldingsTable
 from widgets.line_pane import LinePane
-from widgets.plan_diff import PlanDiff
+from widgets.plan_diff import BAR_HALF, BAR_SCALE_PP, PlanDiff
 
 
 def lines(pane: LinePane) -> list[str]:
@@ -48,6 +51,20 @@ async def test_holdings_filter_and_location_toggle_on_the_sim(settings: Settings
     async with running_app(settings) as (app, pilot):
         table = app.main.query_one(HoldingsTable)
         await wait_until(pilot, lambda: table.view is not None, "holdings")
+        view = table.view
+        assert view is not None and view.rows
+        # Every price on the sim carries its provenance badge and age, '!' when stale.
+        text = lines(table)
+        shown = {line.split()[0]: line for line in text[1:] if line[:1].isupper()}
+        for row in view.rows:
+            badge = re.escape(BADGES[row.price.source]) + ("!" if row.price.stale else "")
+            age = r"(<1s|\d+[smhd])" if row.price.ts is not None else "—"  # configured: no age
+            assert re.search(rf" {badge}{age} ", shown[row.asset]), shown[row.asset]
+        # Group subtotals equal the sum of their rows, exactly, and add up to the total.
+        for group in view.groups:
+            members = [r.value for r in view.rows if r.group == group.group]
+            assert group.value == sum(members, Decimal(0))
+        assert sum((g.value for g in view.groups), Decimal(0)) == view.total
         await press(pilot, "slash", "b", "t", "c")
         assert table.filter == "btc" and table.editing and table.by == "group"
         rows = [line for line in lines(table)[1:] if line[:1].isupper()]
@@ -81,6 +98,23 @@ async def test_plan_pane_regenerates_switches_preset_and_sends_the_current_plan(
         assert [line.split()[0] for line in listed[: plan.view.skipped]] == [
             s.reason.value for s in plan.view.skipped_items
         ]
+
+        # Drift bars (centre and band markers) on every group, the orders, costs and residual drift.
+        view = plan.view
+        rows = text[3 : 3 + len(view.groups)]
+        assert [line[:13].strip() for line in rows] == [g.group[:13] for g in view.groups]
+        for line, group in zip(rows, view.groups, strict=True):
+            assert "│" in line
+            filled = round(max(-1.0, min(1.0, group.drift_pct / BAR_SCALE_PP)) * BAR_HALF)
+            assert ("█" in line) == (filled != 0), line
+        order_lines = [ln for ln in text if ln.split()[:1] in (["sim-a"], ["sim-b"])]
+        assert len(order_lines) == len(view.orders)
+        assert view.totals is not None
+        t = view.totals
+        costs = next(ln for ln in text if ln.startswith("sells $"))
+        assert f"fees {money(t.fees_usd)} · slippage {money(t.slippage_usd)}" in costs
+        residual = next(ln for ln in text if ln.startswith("net $"))
+        assert f"residual drift max {float(t.residual_drift_max_pp):.2f} pp" in residual
 
         await press(pilot, "r")
         await wait_until(pilot, lambda: plan.view.plan_id != first, "a regenerated plan")  # type: ignore[union-attr]

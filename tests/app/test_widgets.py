@@ -54,7 +54,7 @@ async def test_holdings_table_arrows_badges_and_totals() -> None:
         assert style_at(table, loss_row, "▼").color == table.style_of("loss").color
         assert table.style_of("gain").color != table.style_of("loss").color
         # Every price shows its source badge and age; the stale one '!' in the stale colour.
-        assert re.search(r" 0\.12 !<1s ", by_asset["DOGE"])
+        assert re.search(r" 0\.12 m!<1s ", by_asset["DOGE"])  # stale, and still a book mid
         assert re.search(r"60,000\.00 m<1s ", by_asset["BTC"])
         assert re.search(r"1\.0000 =<1s ", by_asset["USDT"])
         doge_row = next(i for i, line in enumerate(text) if line.startswith("DOGE"))

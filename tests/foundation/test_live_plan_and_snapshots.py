@@ -88,8 +88,19 @@ async def test_portfolio_snapshot_and_price_cache_are_written(tmp_path: Path) ->
         cache = await cached_prices(core.store)
         assert cache["BTC"].source is PriceSource.BOOK_MID and cache["BTC"].value
         assert {h.asset for h in held if h.price.source is PriceSource.BOOK_MID} <= set(cache)
+        stored = [float(s.total_usd) for s in await snapshots(core.store, source="live")]
     finally:
         await core.stop()
+    # A restarted core's sparkline starts from the stored snapshots, not from nothing.
+    again = build_core(settings(tmp_path))
+    await again.start()
+    try:
+        state = await wait_for_state(again, lambda s: s.holdings is not None)
+        assert state.holdings is not None
+        assert len(stored) >= 2
+        assert list(state.holdings.history[: len(stored)]) == stored
+    finally:
+        await again.stop()
 
 
 async def test_live_planner_goes_stale_when_prices_move_and_refuses_to_send(

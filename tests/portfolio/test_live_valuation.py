@@ -23,7 +23,15 @@ from core.models import (
     PriceSource,
     SubAccount,
 )
-from core.portfolio.live import LivePortfolio, holdings_view, live_inputs, policy_of, value_balances
+from core.portfolio.live import (
+    HISTORY_POINTS,
+    HISTORY_STORED_POINTS,
+    LivePortfolio,
+    holdings_view,
+    live_inputs,
+    policy_of,
+    value_balances,
+)
 from core.portfolio.pricing import PriceResolver, quote_from_book
 from core.views import HoldingsView
 
@@ -234,6 +242,17 @@ def test_live_portfolio_samples_history_and_caches_only_fresh_market_prices() ->
     snap = live.snapshot(NOW, "test")
     assert snap.total_usd == later.total
     assert sum(snap.by_group.values(), D(0)) == snap.total_usd
+
+
+def test_sparkline_starts_from_stored_snapshot_totals() -> None:
+    live = LivePortfolio(PortfolioConfig(), GROUP_OF.__getitem__)
+    stored = [100_000.0 + i for i in range(HISTORY_POINTS)]
+    live.seed_history(stored)
+    # Only the newest half of the window comes from the store; the session fills the rest.
+    assert list(live.history) == stored[-HISTORY_STORED_POINTS:]
+    view = live.revalue(balances(), market_books(), LOCATIONS, NOW)
+    assert view.history == (*stored[-HISTORY_STORED_POINTS:], float(view.total))
+    assert live.history.maxlen == HISTORY_POINTS
 
 
 def test_an_empty_portfolio_is_all_zero() -> None:
