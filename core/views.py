@@ -219,6 +219,15 @@ class AbortPlan(Model):
     kind: Literal["abort_plan"] = "abort_plan"
 
 
+class ExecutionHistory(Model):
+    """Fills with fees and slippage against the arrival mid, per plan (read from the store by
+    the core; the answer's ``data`` is a ``core.execution.history.ExecutionHistoryView``)."""
+
+    kind: Literal["execution_history"] = "execution_history"
+    limit: int = 2000
+    """The newest fills to include."""
+
+
 Command = Annotated[
     SelectMarket
     | CycleMarket
@@ -230,7 +239,8 @@ Command = Annotated[
     | RegeneratePlan
     | ExecutePlan
     | PreviewPlan
-    | AbortPlan,
+    | AbortPlan
+    | ExecutionHistory,
     Field(discriminator="kind"),
 ]
 

@@ -42,6 +42,7 @@ from core.views import (
     Command,
     CommandResult,
     ExecutePlan,
+    ExecutionHistory,
     PlaceOrder,
     PreviewPlan,
 )
@@ -477,6 +478,13 @@ class ExecutionService:
             if isinstance(command, AbortPlan):
                 await manager.audit.append("plan.abort", "operator", {})
                 return CommandResult(ok=True, message=f"aborted {self.abort_plans()} plan run(s)")
+            if isinstance(command, ExecutionHistory):
+                from core.execution.history import load_history
+
+                view = await load_history(manager.store, utcnow(), command.limit)
+                return CommandResult(
+                    ok=True, message=f"{view.fills} fills", data=view.model_dump(mode="json")
+                )
             if isinstance(command, ExecutePlan):
                 run = await self.execute_plan(command.plan_id)
                 return CommandResult(
