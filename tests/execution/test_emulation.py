@@ -204,3 +204,25 @@ async def test_iceberg_shows_one_slice_at_a_time_until_all_is_worked(
         Decimal("0.1"),
     ]
     assert emulator.finished["i1"].outcome == "all 0.5 worked in 3 slices"
+
+
+async def test_trailing_stop_follows_the_high_then_fires_through_the_gate(
+    store: Store, market: StaticMarket
+) -> None:
+    emulator, manager, venue, _ = await make(store, market)
+    book = market.book_of(SYMBOL)
+    assert book is not None and book.mid is not None
+    spec = EmulatedSpec(type="trailing_stop", request=sell("t1"), trail=Decimal("0.002"))
+    w = await emulator.add(spec)
+    market.set_book(shifted(book, Decimal(100)))  # a new high: the trigger follows it
+    await emulator.tick()
+    high = book.mid + 100
+    assert w.state()["best"] == str(high)
+    market.set_book(shifted(book, Decimal(60)))  # 40 off the high: inside the 0.2 % trail
+    await emulator.tick()
+    assert venue.submit_calls == []
+    market.set_book(shifted(book, Decimal(30)))  # 70 off the high (> 58.9): fires
+    await emulator.tick()
+    assert venue.submit_calls == ["t1-trail:ok"]
+    assert manager.orders["t1-trail"].status is OrderStatus.FILLED
+    assert high * Decimal("0.002") < 70
