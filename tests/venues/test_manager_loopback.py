@@ -85,6 +85,34 @@ async def test_5xx_and_429_are_retried_with_the_same_id_without_duplicates(
     ]
 
 
+async def test_a_venue_rejection_is_not_retried(
+    manager: OrderManager, kraken_server: KrakenLoopback
+) -> None:
+    # The gate's book is moved to the loopback's mark, so the gate approves; the loopback
+    # then refuses a post-only buy above its mark (it would take liquidity).
+    market = manager.market
+    assert isinstance(market, StaticMarket)
+    book = market.book("kraken", "BTC/USD")
+    assert book is not None and book.mid is not None
+    delta = kraken_server.marks["XXBTZUSD"] - book.mid
+    market.set_book(
+        book.model_copy(
+            update={
+                side: tuple(lv.model_copy(update={"price": lv.price + delta}) for lv in levels)
+                for side, levels in (("bids", book.bids), ("asks", book.asks))
+            }
+        )
+    )
+    request = buy("mgr-po").model_copy(
+        update={"type": OrderType.POST_ONLY, "price": Decimal("61300.0")}
+    )
+    calls = manager.calls
+    order = await manager.place(request)
+    assert order.status is OrderStatus.REJECTED and "Post only" in (order.reason or "")
+    assert manager.calls - calls == 2  # one balance refresh for the gate, one submit
+    assert kraken_server.accepted == []
+
+
 def _open(manager: OrderManager):  # type: ignore[no-untyped-def]
     venue = manager._OrderManager__venues["kraken"]  # type: ignore[attr-defined]
     return venue.fetch_open_orders
