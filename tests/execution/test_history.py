@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from pathlib import Path
 
 from core.execution.history import MANUAL, ExecutionHistoryView
-from core.models import Fill, Order, OrderType, Side
+from core.models import Fill, Order, OrderRequest, OrderType, Side
 from core.service import Core
 from core.views import ExecutionHistory, PlaceOrder
 from tests.app.conftest import press, running_app, wait_until
@@ -86,6 +87,16 @@ async def test_h_in_the_log_opens_the_history_screen_and_escape_closes_it(
     from widgets.execution_history import ExecutionHistoryTable
 
     async with running_app(tui_settings(tmp_path)) as (app, pilot):
+        request = OrderRequest(
+            client_order_id="tui-h1",
+            venue="sim-a",
+            symbol="BTC/USDT",
+            side=Side.BUY,
+            type=OrderType.MARKET,
+            qty=Decimal("0.01"),
+        )
+        placed = await app.client.send(PlaceOrder(request=request))
+        assert placed.ok, placed.message
         await press(pilot, "5", "h")
         await wait_until(
             pilot, lambda: isinstance(app.screen, ExecutionHistoryScreen), "history screen"
@@ -93,7 +104,14 @@ async def test_h_in_the_log_opens_the_history_screen_and_escape_closes_it(
         table = app.screen.query_one(ExecutionHistoryTable)
         await wait_until(pilot, lambda: table.view is not None, "history loaded")
         assert table.line_text(0).startswith("time")
-        assert table.line_text(1) == "no fills yet"
+        # The fill is stored by the core's user stream; r reloads until it shows.
+        for _ in range(100):
+            if table.view is not None and table.view.fills:
+                break
+            await press(pilot, "r")
+            await pilot.pause(0.05)
+        assert table.line_text(1).startswith("plan manual: 1 orders")
+        assert " ▲ buy " in table.line_text(2) and "sim-a BTC/USDT" in table.line_text(2)
         await press(pilot, "escape")
         await wait_until(
             pilot, lambda: not isinstance(app.screen, ExecutionHistoryScreen), "closed"
