@@ -235,7 +235,7 @@ class Emulator:
             await self._place(w, r.model_copy(update={"client_order_id": w.limit_id}), "limit leg")
             if w.done:
                 return
-        limit = self.manager.orders.get(w.limit_id)
+        limit = await self._child(w.limit_id)
         if limit is not None and limit.filled_qty > 0:
             stop.fired = True
             w.done, w.outcome = True, "limit filled; stop disarmed"
@@ -262,7 +262,7 @@ class Emulator:
 
     async def _run_iceberg(self, w: Working, ice: Iceberg) -> None:
         if ice.live is not None:
-            live = self.manager.orders.get(ice.live)
+            live = await self._child(ice.live)
             if live is None or not live.status.is_final:
                 return
             ice.on_done(live.client_order_id, live.filled_qty, live.qty)
@@ -272,6 +272,17 @@ class Emulator:
                 ice.live = None
         elif ice.live is None:
             w.done, w.outcome = True, f"all {ice.order.qty} worked in {ice.slices} slices"
+
+    async def _child(self, coid: str) -> Order | None:
+        """A child order as the manager knows it, or as stored (a restart loads only the open
+        ones, so a child that finished before the restart is read back from the store)."""
+        order = self.manager.orders.get(coid)
+        if order is not None:
+            return order
+        rows = await self.store.fetch_all(
+            "SELECT payload FROM orders WHERE client_order_id = ?", (coid,)
+        )
+        return Order.model_validate_json(rows[0][0]) if rows else None
 
     async def _place(self, w: Working, request: OrderRequest, why: str) -> Order | None:
         """Send a child through the manager (and so the gate); a refusal ends the parent."""

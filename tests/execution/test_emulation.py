@@ -226,3 +226,28 @@ async def test_trailing_stop_follows_the_high_then_fires_through_the_gate(
     assert venue.submit_calls == ["t1-trail:ok"]
     assert manager.orders["t1-trail"].status is OrderStatus.FILLED
     assert high * Decimal("0.002") < 70
+
+
+async def test_oco_whose_limit_filled_before_a_restart_never_fires_its_stop(
+    store: Store, market: StaticMarket
+) -> None:
+    emulator, manager, venue, events = await make(store, market)
+    book = market.book_of(SYMBOL)
+    assert book is not None and book.mid is not None
+    take_profit = book.asks[0].price + Decimal("100.0")
+    spec = EmulatedSpec(
+        type="oco", request=sell("o3", price=str(take_profit)), trigger=book.mid - Decimal(50)
+    )
+    await emulator.add(spec)
+    market.set_book(shifted(book, Decimal(200)))
+    assert await venue.inner.check_resting() == 1
+    async for event in _drain(venue):
+        await manager.on_user_event(event)
+    # Restart: the manager reloads only open orders (the filled limit is not among them).
+    manager.orders.clear()
+    resumed = Emulator(manager, Mids(market), store, events.append)
+    assert await resumed.load() == 1
+    market.set_book(shifted(book, Decimal(-60)))
+    await resumed.tick()
+    assert venue.submit_calls == ["o3-lim:ok"]
+    assert resumed.finished["o3"].outcome == "limit filled; stop disarmed"
