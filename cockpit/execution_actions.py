@@ -32,6 +32,7 @@ class ExecutionActions:
 
     settings: Settings
     client: CoreClient
+    privacy: bool
 
     def action_execute_plan(self) -> None:
         self.post_message(ExecutePlanRequested(""))  # type: ignore[attr-defined]
@@ -54,6 +55,14 @@ class ExecutionActions:
             return
         result = await self.client.send(ExecutePlan(plan_id=preview.data["plan_id"]))
         app.notify(result.message, severity="information" if result.ok else "error")
+
+    def on_execution_log_history_requested(self) -> None:
+        """``h`` in the execution log: open the execution-history screen."""
+        from cockpit.screens.history import ExecutionHistoryScreen
+
+        app: App[int] = self  # type: ignore[assignment]
+        if not isinstance(app.screen, ExecutionHistoryScreen):
+            app.push_screen(ExecutionHistoryScreen(self.client, privacy=self.privacy))
 
     def action_abort_plan(self) -> None:
         self.abort_plan()

@@ -219,6 +219,27 @@ class AbortPlan(Model):
     kind: Literal["abort_plan"] = "abort_plan"
 
 
+class PlaceEmulated(Model):
+    """A client-side order type (stop, trailing stop, OCO, iceberg); each order it sends goes
+    through the pre-trade gate (see ``core.execution.emulation``)."""
+
+    kind: Literal["place_emulated"] = "place_emulated"
+    type: Literal["stop", "trailing_stop", "oco", "iceberg"]
+    request: OrderRequest
+    trigger: Decimal | None = None
+    trail: Decimal | None = None
+    visible: Decimal | None = None
+
+
+class ExecutionHistory(Model):
+    """Fills with fees and slippage against the arrival mid, per plan (read from the store by
+    the core; the answer's ``data`` is a ``core.execution.history.ExecutionHistoryView``)."""
+
+    kind: Literal["execution_history"] = "execution_history"
+    limit: int = 2000
+    """The newest fills to include."""
+
+
 Command = Annotated[
     SelectMarket
     | CycleMarket
@@ -230,7 +251,9 @@ Command = Annotated[
     | RegeneratePlan
     | ExecutePlan
     | PreviewPlan
-    | AbortPlan,
+    | AbortPlan
+    | ExecutionHistory
+    | PlaceEmulated,
     Field(discriminator="kind"),
 ]
 

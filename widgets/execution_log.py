@@ -1,17 +1,35 @@
-"""ExecutionLog: orders placed, filled, cancelled and rejected, alerts and market events."""
+"""ExecutionLog: orders placed, filled, cancelled and rejected, alerts and market events.
+
+Two views of the same events (``o`` toggles): the event list, newest first, and the order
+lifecycle, one row per order with each step (submit → ack → fills → done) and the latency of
+that step. ``f`` cycles the kind filter, ``v`` the venue, ``s`` the symbol and ``l`` the
+minimum level; the border subtitle names every active filter. ``h`` asks for the execution
+history (the screen posts :class:`ExecutionLog.HistoryRequested`; the app opens it).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.message import Message
 
 from core.models import EventKind, EventLevel, LogEvent
 from widgets import format as fmt
 from widgets.line_pane import LinePane
 
 FILTERS = ("all", "no prints", "orders")
+LEVELS = (EventLevel.DEBUG, EventLevel.INFO, EventLevel.WARNING, EventLevel.ERROR)
+"""Minimum levels ``l`` cycles through (alerts count as errors)."""
+_RANK = {
+    EventLevel.DEBUG: 0,
+    EventLevel.INFO: 1,
+    EventLevel.WARNING: 2,
+    EventLevel.ERROR: 3,
+    EventLevel.ALERT: 3,
+}
 ORDER_KINDS = {
     EventKind.ORDER_SUBMITTED,
     EventKind.ORDER_ACKED,
@@ -20,6 +38,7 @@ ORDER_KINDS = {
     EventKind.ORDER_CANCELLED,
     EventKind.ORDER_REJECTED,
 }
+FINAL_KINDS = {EventKind.ORDER_FILLED, EventKind.ORDER_CANCELLED, EventKind.ORDER_REJECTED}
 KIND_LABEL = {
     EventKind.ORDER_SUBMITTED: "SUBMIT",
     EventKind.ORDER_ACKED: "ACK",
@@ -34,19 +53,82 @@ KIND_LABEL = {
     EventKind.ALERT: "ALERT",
     EventKind.MARKET: "PRINT",
 }
+STEP_LABEL = {
+    EventKind.ORDER_SUBMITTED: "submit",
+    EventKind.ORDER_ACKED: "ack",
+    EventKind.ORDER_PARTIAL: "fill",
+    EventKind.ORDER_FILLED: "filled",
+    EventKind.ORDER_CANCELLED: "done",
+    EventKind.ORDER_REJECTED: "rejected",
+}
+
+
+@dataclass(slots=True)
+class Lifecycle:
+    """One order's steps as the log saw them: (label, step latency in ms or None)."""
+
+    client_order_id: str
+    first: LogEvent
+    last: LogEvent
+    steps: list[tuple[str, float | None]] = field(default_factory=list)
+    _since_sent: float = 0.0
+
+    def add(self, event: LogEvent) -> float | None:
+        """Record ``event``; returns the latency of this step alone.
+
+        The submit event's latency is the time before sending (gate and write-ahead); every
+        later event carries the time since the order was sent, so a step's own latency is the
+        difference from the previous one.
+        """
+        self.last = event
+        step: float | None = None
+        if event.latency_ms is not None:
+            if event.kind is EventKind.ORDER_SUBMITTED:
+                step = event.latency_ms
+            else:
+                step = max(0.0, event.latency_ms - self._since_sent)
+                self._since_sent = event.latency_ms
+        self.steps.append((STEP_LABEL.get(event.kind, event.kind.value), step))
+        return step
+
+
+def lifecycles(events: tuple[LogEvent, ...]) -> dict[str, Lifecycle]:
+    """Order events grouped by client order id, oldest first within each order."""
+    out: dict[str, Lifecycle] = {}
+    for event in events:
+        coid = event.client_order_id
+        if coid is None or event.kind not in ORDER_KINDS:
+            continue
+        life = out.get(coid)
+        if life is None:
+            life = out[coid] = Lifecycle(coid, event, event)
+        life.add(event)
+    return out
 
 
 class ExecutionLog(LinePane):
-    """Newest event first; ``f`` cycles the filter."""
+    """Newest event first (or one lifecycle row per order); filters by kind/venue/symbol/level."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "cycle_filter", "Filter", id="log.filter"),
+        Binding("v", "cycle_venue", "Venue", id="log.venue"),
+        Binding("s", "cycle_symbol", "Symbol", id="log.symbol"),
+        Binding("l", "cycle_level", "Level", id="log.level"),
+        Binding("o", "toggle_lifecycle", "Lifecycle", id="log.lifecycle"),
+        Binding("h", "history", "History", id="log.history"),
     ]
+
+    class HistoryRequested(Message):
+        """The user asked for the execution-history screen."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.events: tuple[LogEvent, ...] = ()
         self.filter = "all"
+        self.venue: str | None = None
+        self.symbol: str | None = None
+        self.min_level = EventLevel.DEBUG
+        self.lifecycle = False
         self.privacy = False
 
     def update_events(self, events: tuple[LogEvent, ...], *, privacy: bool = False) -> None:
@@ -54,16 +136,57 @@ class ExecutionLog(LinePane):
         self.privacy = privacy
         self._rebuild()
 
+    # --------------------------------------------------------------- actions
+
     def action_cycle_filter(self) -> None:
         self.filter = FILTERS[(FILTERS.index(self.filter) + 1) % len(FILTERS)]
         self._rebuild()
 
+    @staticmethod
+    def _next(current: str | None, choices: list[str]) -> str | None:
+        """The choice after ``current`` in ``[None, *choices]`` (None: no filter)."""
+        ring: list[str | None] = [None, *choices]
+        index = ring.index(current) if current in ring else 0
+        return ring[(index + 1) % len(ring)]
+
+    def action_cycle_venue(self) -> None:
+        self.venue = self._next(self.venue, sorted({e.venue for e in self.events if e.venue}))
+        self._rebuild()
+
+    def action_cycle_symbol(self) -> None:
+        symbols = sorted(
+            {
+                e.symbol
+                for e in self.events
+                if e.symbol and (self.venue is None or e.venue == self.venue)
+            }
+        )
+        self.symbol = self._next(self.symbol, symbols)
+        self._rebuild()
+
+    def action_cycle_level(self) -> None:
+        self.min_level = LEVELS[(LEVELS.index(self.min_level) + 1) % len(LEVELS)]
+        self._rebuild()
+
+    def action_toggle_lifecycle(self) -> None:
+        self.lifecycle = not self.lifecycle
+        self._rebuild()
+
+    def action_history(self) -> None:
+        self.post_message(self.HistoryRequested())
+
+    # --------------------------------------------------------------- rendering
+
     def _visible(self, event: LogEvent) -> bool:
-        if self.filter == "orders":
-            return event.kind in ORDER_KINDS
-        if self.filter == "no prints":
-            return event.kind is not EventKind.MARKET
-        return True
+        if self.filter == "orders" and event.kind not in ORDER_KINDS:
+            return False
+        if self.filter == "no prints" and event.kind is EventKind.MARKET:
+            return False
+        if self.venue is not None and event.venue != self.venue:
+            return False
+        if self.symbol is not None and event.symbol != self.symbol:
+            return False
+        return _RANK[event.level] >= _RANK[self.min_level]
 
     def _style(self, event: LogEvent) -> str:
         if (
@@ -79,10 +202,42 @@ class ExecutionLog(LinePane):
             return "dim"
         return ""
 
+    def subtitle(self) -> str:
+        """What the border says: the view, every active filter, and the event count."""
+        parts = ["lifecycle" if self.lifecycle else f"filter: {self.filter}"]
+        if self.venue is not None:
+            parts.append(f"venue: {self.venue}")
+        if self.symbol is not None:
+            parts.append(f"symbol: {self.symbol}")
+        if self.min_level is not EventLevel.DEBUG:
+            parts.append(f"level ≥ {self.min_level.value}")
+        parts.append(f"{len(self.events)} events")
+        return " · ".join(parts)
+
     def _rebuild(self) -> None:
-        self.border_subtitle = f"filter: {self.filter} · {len(self.events)} events"
+        self.border_subtitle = self.subtitle()
+        lines = self._lifecycle_lines() if self.lifecycle else self._event_lines()
+        if not lines:
+            lines.append(Text("no events yet", style=self.style_of("dim")))
+        self.set_lines(lines)
+
+    def _event_lines(self) -> list[Text]:
+        # Per-step latency for order events that follow another step of the same order.
+        steps: dict[int, float | None] = {}
+        seen: dict[str, Lifecycle] = {}
+        for index, event in enumerate(self.events):
+            coid = event.client_order_id
+            if coid is None or event.kind not in ORDER_KINDS:
+                continue
+            life = seen.get(coid)
+            if life is None:
+                seen[coid] = Lifecycle(coid, event, event)
+                seen[coid].add(event)
+                continue
+            steps[index] = life.add(event)
         lines = []
-        for event in reversed(self.events):
+        last = len(self.events) - 1
+        for offset, event in enumerate(reversed(self.events)):
             if not self._visible(event):
                 continue
             stamp = event.ts.strftime("%H:%M:%S")
@@ -97,10 +252,35 @@ class ExecutionLog(LinePane):
                 line.append(f" slip {event.slippage_bps:+.1f}bp")
             if event.latency_ms is not None:
                 line.append(f" {event.latency_ms:.0f}ms")
+                step = steps.get(last - offset)
+                if step is not None:
+                    line.append(f" (+{step:.0f})")
             style = self._style(event)
             if style:
                 line.stylize(self.style_of(style))
             lines.append(line)
-        if not lines:
-            lines.append(Text("no events yet", style=self.style_of("dim")))
-        self.set_lines(lines)
+        return lines
+
+    def _lifecycle_lines(self) -> list[Text]:
+        lines = []
+        for life in reversed(list(lifecycles(self.events).values())):
+            if not (self._visible(life.last) or self._visible(life.first)):
+                continue
+            event = life.first
+            stamp = event.ts.strftime("%H:%M:%S")
+            side = event.side.value if event.side else ""
+            qty = fmt.MASK if self.privacy else f"{event.qty or ''}"
+            line = Text(f"{stamp} {life.client_order_id[-12:]:<12} ")
+            line.append(f"{event.venue or ''} {event.symbol or ''} {side} {qty} ")
+            for n, (label, ms) in enumerate(life.steps):
+                line.append(("" if n == 0 else " → ") + label)
+                if ms is not None:
+                    line.append(f" {ms:.0f}ms", style=self.style_of("dim"))
+            if life.last.slippage_bps is not None:
+                line.append(f"  slip {life.last.slippage_bps:+.1f}bp")
+            done = life.last.kind in FINAL_KINDS
+            style = self._style(life.last) if done else "stale"
+            if style:
+                line.stylize(self.style_of(style), 0, len(stamp))
+            lines.append(line)
+        return lines

@@ -10,7 +10,11 @@ The paper account behaves like an exchange's: with a store, its orders and balan
 committed to SQLite (``paper_state`` for balances, ``paper_orders`` for each changed order)
 before a submit returns, so after a crash the client's
 reconciliation finds exactly what the "exchange" accepted, just as it would with a live venue.
-The source book is read, never mutated: two market orders on an unchanged book both walk it.
+The source book is read, never mutated, but the paper account remembers what its own fills took
+from each level (:class:`Consumed`): two market orders on an unchanged book do not both take the
+same levels, and a resting order that crossed does not fill again every tick on the liquidity it
+already took. A level's consumption is forgotten as soon as the book shows a different quantity
+there (the book updated).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from core.execution.matching import crossing_qty, walk, would_take
 from core.models import (
     ZERO,
     Balance,
+    BookLevel,
     BookSnapshot,
     Custody,
     Fill,
@@ -63,6 +68,59 @@ class LatencyModel:
         return lambda: (self.base_ms + rng.uniform(0.0, self.jitter_ms)) / 1000.0
 
 
+class Consumed:
+    """Liquidity the paper account's own fills took from a book, per level, until it updates.
+
+    Keyed by (symbol, book side, price) -> (level quantity when first taken, quantity taken).
+    A level whose quantity in the book differs from the one recorded has been updated by the
+    venue; what was taken from the old quantity no longer applies.
+    """
+
+    def __init__(self) -> None:
+        self._taken: dict[tuple[str, str, Decimal], tuple[Decimal, Decimal]] = {}
+
+    def available(self, symbol: str, side: str, levels: Sequence[BookLevel]) -> list[BookLevel]:
+        """``levels`` less what was taken from them (levels fully taken are left out)."""
+        out: list[BookLevel] = []
+        live = set()
+        for level in levels:
+            key = (symbol, side, level.price)
+            live.add(key)
+            seen = self._taken.get(key)
+            if seen is not None and seen[0] != level.qty:
+                del self._taken[key]  # the book updated this level
+                seen = None
+            left = level.qty - seen[1] if seen is not None else level.qty
+            if left > 0:
+                out.append(level if seen is None else BookLevel(price=level.price, qty=left))
+        for key in [k for k in self._taken if k[0] == symbol and k[1] == side and k not in live]:
+            del self._taken[key]  # the level left the book
+        return out
+
+    def take(
+        self, symbol: str, side: str, levels: Sequence[BookLevel], price: Decimal, qty: Decimal
+    ) -> None:
+        """Record ``qty`` taken at ``price`` from ``levels`` (the book as it is now)."""
+        level_qty = next((lv.qty for lv in levels if lv.price == price), None)
+        if level_qty is None:
+            return
+        key = (symbol, side, price)
+        seen = self._taken.get(key)
+        before = seen[1] if seen is not None and seen[0] == level_qty else ZERO
+        self._taken[key] = (level_qty, before + qty)
+
+    def take_through(
+        self, symbol: str, side: str, levels: Sequence[BookLevel], qty: Decimal
+    ) -> None:
+        """Record ``qty`` taken best level first (a resting order filled by a crossing book)."""
+        for level in self.available(symbol, side, levels):
+            if qty <= 0:
+                return
+            take = min(level.qty, qty)
+            self.take(symbol, side, levels, level.price, take)
+            qty -= take
+
+
 class PaperVenue:
     """A paper account on ``venue``: ExecutionPort and AccountPort over a book source."""
 
@@ -85,6 +143,7 @@ class PaperVenue:
         self._orders: dict[str, Order] = {}
         self._resting: set[str] = set()
         self._fill_seq = 0
+        self.consumed = Consumed()
         self._delay = (latency or LatencyModel()).sampler()
         self._persist = persist
         self._events: asyncio.Queue[UserEvent] = asyncio.Queue()
@@ -218,10 +277,13 @@ class PaperVenue:
             return order.model_copy(update={"status": OrderStatus.REJECTED, "reason": problem}), []
         fills: list[Fill] = []
         if request.type is not OrderType.POST_ONLY:
+            side = "asks" if request.side is Side.BUY else "bids"
             levels = book.asks if request.side is Side.BUY else book.bids
+            free = self.consumed.available(request.symbol, side, levels)
             limit = None if request.type is OrderType.MARKET else request.price
-            for price, qty in walk(levels, request.qty, limit, request.side):
+            for price, qty in walk(free, request.qty, limit, request.side):
                 order, fill = self._fill(order, inst, qty, price, Liquidity.TAKER)
+                self.consumed.take(request.symbol, side, levels, price, qty)
                 fills.append(fill)
         if order.remaining > 0 and request.type in (OrderType.MARKET, OrderType.IOC):
             order = order.model_copy(update={"status": OrderStatus.EXPIRED})
@@ -247,7 +309,8 @@ class PaperVenue:
                 return "post-only order would take liquidity"
         if request.side is Side.BUY:
             if request.type is OrderType.MARKET:
-                cost = sum((p * q for p, q in walk(book.asks, request.qty, None, Side.BUY)), ZERO)
+                asks = self.consumed.available(request.symbol, "asks", book.asks)
+                cost = sum((p * q for p, q in walk(asks, request.qty, None, Side.BUY)), ZERO)
             else:
                 cost = request.qty * (request.price or ZERO)
             need = cost * (1 + max(inst.taker_fee, inst.maker_fee))
@@ -304,9 +367,14 @@ class PaperVenue:
                 book = self._books(order.symbol)
                 if book is None or order.price is None:
                     continue
-                qty = min(order.remaining, crossing_qty(book, order.side, order.price))
+                side = "asks" if order.side is Side.BUY else "bids"
+                levels = book.asks if order.side is Side.BUY else book.bids
+                free = self.consumed.available(order.symbol, side, levels)
+                view = book.model_copy(update={side: tuple(free)})
+                qty = min(order.remaining, crossing_qty(view, order.side, order.price))
                 if qty <= 0:
                     continue
+                self.consumed.take_through(order.symbol, side, levels, qty)
                 inst = self._instruments[order.symbol]
                 updated, fill = self._fill(order, inst, qty, order.price, Liquidity.MAKER)
                 self._put(updated)

@@ -13,9 +13,11 @@ import asyncio
 import json
 import random
 from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from core.errors import CockpitError, GateRefused
+from core.execution.emulation import EmulatedSpec, Emulator
 from core.execution.manager import FLAG_UPSERT, OrderManager, TradingVenue
 from core.execution.paper import LatencyModel, PaperVenue, Persist
 from core.execution.planrun import PlanProgress, PlanRun, plan_requests, refuse_reason
@@ -28,6 +30,7 @@ from core.models import (
     EventLevel,
     LogEvent,
     Order,
+    OrderRequest,
     OrderStatus,
     TradingMode,
     utcnow,
@@ -42,6 +45,8 @@ from core.views import (
     Command,
     CommandResult,
     ExecutePlan,
+    ExecutionHistory,
+    PlaceEmulated,
     PlaceOrder,
     PreviewPlan,
 )
@@ -93,6 +98,7 @@ class ExecutionService:
         self.progress_listeners: list[Callable[[PlanProgress], None]] = []
         self.event_listeners: list[Callable[[LogEvent], None]] = []
         self.progress: PlanProgress | None = None
+        self.emulator: Emulator | None = None
         self._rng = rng or random.Random()
 
     # ------------------------------------------------------------------ start
@@ -140,6 +146,8 @@ class ExecutionService:
                 )
         await self.manager.load()
         await self.manager.reconcile(startup=True)
+        self.emulator = self._emulator(self.manager, store)
+        await self.emulator.load()
         if any(a in self.paper.values() for a in core.accounts):
             await core._poll_balances()  # the portfolio now reads the sim's paper accounts
         for name, venue in venues.items():
@@ -147,6 +155,21 @@ class ExecutionService:
         core.spawn("exec:reconcile", self._every(self.config.reconcile_s, self._reconcile))
         if self.paper:
             core.spawn("exec:paper", self._every(0.2, self._match_paper))
+        core.spawn("exec:emulated", self._every(0.2, self.emulator.tick))
+
+    def _emulator(self, manager: OrderManager, store: Store) -> Emulator:
+        market = CoreMarket(self.core)
+
+        class Mids:
+            def mid(self, venue: str, symbol: str) -> Decimal | None:
+                book = market.book(venue, symbol)
+                return book.mid if book is not None else None
+
+        def step_of(request: OrderRequest) -> Decimal | None:
+            inst = market.instrument(request.venue, request.symbol)
+            return inst.qty_step if inst is not None else None
+
+        return Emulator(manager, Mids(), store, self._emit, step_of)
 
     async def _paper_for(self, name: str, source: Any) -> PaperVenue:
         store = self.core.store
@@ -477,6 +500,23 @@ class ExecutionService:
             if isinstance(command, AbortPlan):
                 await manager.audit.append("plan.abort", "operator", {})
                 return CommandResult(ok=True, message=f"aborted {self.abort_plans()} plan run(s)")
+            if isinstance(command, PlaceEmulated) and self.emulator is not None:
+                spec = EmulatedSpec.model_validate(command.model_dump(exclude={"kind"}))
+                await manager.audit.append(
+                    "emulated.place", "operator", spec.model_dump(mode="json")
+                )
+                working = await self.emulator.add(spec)
+                return CommandResult(
+                    ok="refused" not in working.outcome,
+                    message=f"{spec.type} {working.id}: {working.outcome or 'armed'}",
+                )
+            if isinstance(command, ExecutionHistory):
+                from core.execution.history import load_history
+
+                view = await load_history(manager.store, utcnow(), command.limit)
+                return CommandResult(
+                    ok=True, message=f"{view.fills} fills", data=view.model_dump(mode="json")
+                )
             if isinstance(command, ExecutePlan):
                 run = await self.execute_plan(command.plan_id)
                 return CommandResult(
