@@ -321,6 +321,7 @@ class Core:
         await self._poll_balances()
 
     async def _on_fill(self, fill: Fill) -> None:
+        self.portfolio.on_fill(fill)
         if self.store is not None:
             await self.store.record_fill(fill)
 
@@ -368,6 +369,14 @@ class Core:
         return out
 
     async def _revalue(self) -> None:
+        # Venues whose holdings are their paper account take the basis from paper fills.
+        paper = frozenset(
+            name
+            for name, account in (self.execution.paper.items() if self.execution else ())
+            if any(a is account for a in self.accounts)
+        )
+        if paper != self.portfolio.paper_venues:
+            self.portfolio.set_paper_venues(paper)
         self._holdings = self.portfolio.revalue(
             list(self.balances.values()),
             self._books_for_pricing(),
@@ -382,11 +391,12 @@ class Core:
 
     async def _load_portfolio_state(self) -> None:
         from core.portfolio.taxonomy import load_taxonomy
-        from core.store.portfolio import cached_prices, snapshots
+        from core.store.portfolio import cached_prices, recorded_fills, snapshots
 
         self.taxonomy_version = load_taxonomy(self.settings.portfolio.taxonomy.overrides).version
         if self.store is not None:
             self.portfolio.cached.update(await cached_prices(self.store))
+            self.portfolio.load_fills(await recorded_fills(self.store))  # the cost basis
             # The sparkline starts from the last day's stored snapshots (issue 8, History).
             since = utcnow() - timedelta(days=1)
             stored = await snapshots(self.store, source="live", since=since)

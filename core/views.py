@@ -42,6 +42,14 @@ class HoldingRow(Model):
     """Where the quantity came from (a venue name, an import, 'manual')."""
     as_of: UtcDatetime | None = None
     """When the source last reported the quantity."""
+    cost_basis: Decimal | None = None
+    """Average cost per unit in USD from the recorded fills on this row's venue, where known."""
+    unrealised_pnl: Decimal | None = None
+    """(price - cost_basis) x pnl_qty in USD; None without a cost basis or a price."""
+    pnl_qty: Decimal | None = None
+    """The part of ``qty`` the fills cover (the P&L is on this quantity only)."""
+    pnl_complete: bool = True
+    """False when the fills cover only part of the holding or of its history (partial P&L)."""
 
 
 class GroupTotal(Model):

@@ -28,6 +28,7 @@ from core.models import (
     BookSnapshot,
     EventKind,
     EventLevel,
+    Fill,
     LogEvent,
     Order,
     OrderRequest,
@@ -245,6 +246,8 @@ class ExecutionService:
         assert self.manager is not None
         async for event in venue.user_stream():
             await self.manager.on_user_event(event)
+            if isinstance(event, Fill):
+                self.core.portfolio.on_fill(event)  # the holdings' cost basis
             await self.core._poll_balances()  # holdings follow fills at once
 
     async def _reconcile(self) -> None:

@@ -15,9 +15,21 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from core.config import GROUPS, PortfolioConfig
-from core.models import Balance, BookSnapshot, Holding, Location, Price, PriceSource, Trade
+from core.models import (
+    Balance,
+    BookSnapshot,
+    Fill,
+    Holding,
+    Location,
+    Price,
+    PriceSource,
+    SubAccount,
+    Trade,
+)
+from core.portfolio.costbasis import CostBasis, UnrealisedPnl, average_cost, unrealised_pnl
 from core.portfolio.holdings import PortfolioSnapshot, snapshot
 from core.portfolio.pricing import (
     PriceInputs,
@@ -56,6 +68,58 @@ def live_inputs(
     )
 
 
+PAPER_TRADE_PREFIX = "paper-"
+"""Trade ids the paper venue gives its fills (``paper-<venue>-f<n>``)."""
+
+
+def is_paper_fill(fill: Fill) -> bool:
+    """Whether ``fill`` was simulated by a paper account rather than executed on the venue."""
+    return fill.trade_id.startswith(PAPER_TRADE_PREFIX)
+
+
+def venue_bases(
+    fills: Iterable[Fill], paper_venues: Iterable[str] = ()
+) -> dict[str, dict[tuple[str, str], CostBasis]]:
+    """Average-cost bases per venue, from the fills of the account the holdings show.
+
+    A venue whose holdings come from its paper account (``paper_venues``) counts its paper
+    fills only; every other venue counts its real fills only. Paper fills never give a cost
+    basis to real balances, nor real fills to a paper account.
+    """
+    paper = set(paper_venues)
+    per_venue: dict[str, list[Fill]] = {}
+    for fill in fills:
+        if is_paper_fill(fill) == (fill.venue in paper):
+            per_venue.setdefault(fill.venue, []).append(fill)
+    return {venue: average_cost(members) for venue, members in per_venue.items()}
+
+
+def holdings_pnl(
+    holdings: Iterable[Holding],
+    locations: Mapping[str, Location],
+    bases: Mapping[str, Mapping[tuple[str, str], CostBasis]],
+    quote_price: Callable[[str], Price],
+) -> dict[tuple[str, str], UnrealisedPnl]:
+    """Unrealised P&L per (asset, location id), where the fills give a cost basis.
+
+    The rule: fills trade a venue's spot account, so a venue's fills cover only the holding
+    at that venue's spot location; earn, staked, wallets and imports have no basis (``—``).
+    Where the fills bought less than is held (the position predates them), the P&L is on the
+    covered quantity only and marked partial (``complete=False``), never extrapolated.
+    """
+    out: dict[tuple[str, str], UnrealisedPnl] = {}
+    for h in holdings:
+        loc = locations.get(h.location_id)
+        if loc is None or loc.sub_account is not SubAccount.SPOT or loc.venue not in bases:
+            continue
+        venue = bases[loc.venue]
+        quotes = {q: quote_price(q) for (b, q) in venue if b == h.asset.upper() and q != "USD"}
+        pnl = unrealised_pnl(h.asset, h.qty, h.price, venue, quotes)
+        if pnl is not None:
+            out[(h.asset, h.location_id)] = pnl
+    return out
+
+
 def policy_of(config: PortfolioConfig) -> PricePolicy:
     return PricePolicy(live_stale_s=config.stale_after_s, cache_stale_s=config.cache_stale_after_s)
 
@@ -90,9 +154,12 @@ def holdings_view(
     now: datetime,
     change_24h: Mapping[str, float] | None = None,
     history: Sequence[float] = (),
+    pnl: Mapping[tuple[str, str], UnrealisedPnl] | None = None,
 ) -> HoldingsView:
-    """Rows per (asset, location) and totals per group and location that add up exactly."""
+    """Rows per (asset, location) and totals per group and location that add up exactly;
+    rows with a cost basis (``pnl``, from :func:`holdings_pnl`) carry their unrealised P&L."""
     change_24h = change_24h or {}
+    pnl = pnl or {}
     by_group = breakdown(holdings, "group")
     by_location = breakdown(holdings, "location")
     total = by_group.total
@@ -110,6 +177,7 @@ def holdings_view(
             change_24h=change_24h.get(h.asset),
             source=h.source,
             as_of=h.as_of,
+            **_pnl_fields(pnl.get((h.asset, h.location_id))),
         )
         for h in holdings
     ]
@@ -131,6 +199,17 @@ def holdings_view(
     )
 
 
+def _pnl_fields(pnl: UnrealisedPnl | None) -> dict[str, Any]:
+    if pnl is None:
+        return {}
+    return {
+        "cost_basis": pnl.avg_cost_usd,
+        "unrealised_pnl": pnl.pnl_usd,
+        "pnl_qty": pnl.qty,
+        "pnl_complete": pnl.complete,
+    }
+
+
 def price_table(holdings: Iterable[Holding]) -> dict[str, Price]:
     """One price per asset (what the store's price cache remembers)."""
     return {h.asset: h.price for h in holdings if h.price.value is not None}
@@ -150,7 +229,34 @@ class LivePortfolio:
     last_trades: dict[tuple[str, str], Trade] = field(default_factory=dict)
     history: deque[float] = field(default_factory=lambda: deque(maxlen=HISTORY_POINTS))
     holdings: list[Holding] = field(default_factory=list)
+    fills: dict[tuple[str, str], Fill] = field(default_factory=dict)
+    """Recorded fills by (venue, trade id): loaded from the store at start, then each new one."""
+    paper_venues: frozenset[str] = frozenset()
+    """Venues whose holdings come from their paper account (their paper fills give the basis)."""
     _last_sample: datetime | None = None
+    _bases: dict[str, dict[tuple[str, str], CostBasis]] | None = None
+
+    def on_fill(self, fill: Fill) -> None:
+        """Take a fill into the cost basis (a fill seen twice counts once)."""
+        key = (fill.venue, fill.trade_id)
+        if key not in self.fills:
+            self.fills[key] = fill
+            self._bases = None
+
+    def load_fills(self, fills: Iterable[Fill]) -> None:
+        for fill in fills:
+            self.on_fill(fill)
+
+    def set_paper_venues(self, venues: Iterable[str]) -> None:
+        self.paper_venues = frozenset(venues)
+        self._bases = None
+
+    @property
+    def bases(self) -> dict[str, dict[tuple[str, str], CostBasis]]:
+        """Average-cost bases per venue, recomputed only after a new fill."""
+        if self._bases is None:
+            self._bases = venue_bases(self.fills.values(), self.paper_venues)
+        return self._bases
 
     def on_trade(self, trade: Trade) -> None:
         """Remember the newest print per market (the resolver's last-trade source)."""
@@ -181,7 +287,11 @@ class LivePortfolio:
             self._last_sample = now
         prices = price_table(self.holdings)
         changes = change_24h(prices) if change_24h is not None else {}
-        return holdings_view(self.holdings, locations, now, changes, list(self.history))
+        pnl: dict[tuple[str, str], UnrealisedPnl] = {}
+        if self.fills:
+            resolver = PriceResolver(inputs, now, policy_of(self.config))
+            pnl = holdings_pnl(self.holdings, locations, self.bases, resolver.price)
+        return holdings_view(self.holdings, locations, now, changes, list(self.history), pnl)
 
     def snapshot(self, now: datetime, taxonomy_version: str) -> PortfolioSnapshot:
         """The current portfolio as a snapshot for the store (totals by group and location)."""

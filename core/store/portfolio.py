@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from core.models import Balance, Holding, Model, Price, UtcDatetime
+from core.models import Balance, Fill, Holding, Model, Price, UtcDatetime
 from core.portfolio.ctimport import CtImport, FileSummary
 from core.portfolio.holdings import PortfolioSnapshot
 from core.store.db import Store, from_ns, to_ns
@@ -107,6 +107,12 @@ async def cached_prices(store: Store) -> dict[str, Price]:
     """Every cached price, by asset, exactly as it was when cached."""
     rows = await store.fetch_all("SELECT asset, payload FROM price_cache")
     return {asset: Price.model_validate_json(payload) for asset, payload in rows}
+
+
+async def recorded_fills(store: Store) -> list[Fill]:
+    """Every recorded fill, oldest first (the cost basis is built from all of them)."""
+    rows = await store.fetch_all("SELECT payload FROM fills ORDER BY ts_ns")
+    return [Fill.model_validate_json(payload) for (payload,) in rows]
 
 
 _SNAPSHOT_UPSERT = (
