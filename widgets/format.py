@@ -23,6 +23,33 @@ def money(value: Decimal | float | None, *, privacy: bool = False, width: int = 
     return text.rjust(width) if width else text
 
 
+def pnl(
+    value: Decimal | float | None, *, privacy: bool = False, width: int = 0, partial: bool = False
+) -> str:
+    """A gain or loss in compact USD, at most 7 cells: ▲+$950, ▼-$1.5k, ▲+$12k, ▲+$1.2M.
+
+    The arrow gives the direction; a partial figure (P&L on only the part of a holding a cost
+    basis covers) shows ``~`` in place of the sign: ``▲~$5.0k``.
+    """
+    if privacy:
+        text = MASK
+    elif value is None:
+        text = "—"
+    else:
+        v = float(value)
+        a = abs(v)
+        if a >= 1e6:
+            amount = f"{a / 1e6:.1f}M" if a < 1e7 else f"{a / 1e6:.0f}M"
+        elif a >= 1e3:
+            amount = f"{a / 1e3:.1f}k" if a < 1e4 else f"{a / 1e3:.0f}k"
+        else:
+            amount = f"{a:.2f}" if a < 10 else f"{a:.0f}"
+        arrow = "▲" if v > 0 else "▼" if v < 0 else " "
+        sign = "~" if partial else "-" if v < 0 else "+"
+        text = f"{arrow}{sign}${amount}"
+    return text.rjust(width) if width else text
+
+
 def price(value: Decimal | float | None, *, width: int = 0) -> str:
     """A price with enough significant digits for small-cap assets."""
     if value is None:

@@ -40,6 +40,9 @@ BADGES: dict[PriceSource, str] = {
 """One-letter provenance badge shown after every price (see the help screen)."""
 
 SORTS = ("value", "asset", "change")
+ROW_WIDTH = 68
+"""Cells a row needs with every column (and the ⊘ mark); a narrower pane (65 columns at
+120x40) drops the per-row weight, which the group subtotal lines still show."""
 SPARKS = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 32
 
@@ -57,6 +60,9 @@ class Line:
     weight: float
     change_24h: float | None
     tradable: bool
+    pnl: Decimal | None = None
+    """Unrealised P&L (USD) of the part a cost basis covers; None where none is known."""
+    pnl_partial: bool = False
 
 
 def coarse_age(seconds: float | None) -> str:
@@ -86,6 +92,16 @@ def sparkline(values: Sequence[float], width: int = SPARK_WIDTH) -> str:
     return "".join(SPARKS[round((v - lo) / span * top)] for v in points)
 
 
+def summed_pnl(rows: Sequence[HoldingRow]) -> tuple[Decimal | None, bool]:
+    """P&L of several rows of one asset, and whether it is partial: a row without a basis
+    (a cold wallet beside a traded account) makes the sum partial, never unknown."""
+    known = [r for r in rows if r.unrealised_pnl is not None]
+    if not known:
+        return None, False
+    total = sum((r.unrealised_pnl for r in known if r.unrealised_pnl is not None), Decimal(0))
+    return total, len(known) < len(rows) or not all(r.pnl_complete for r in known)
+
+
 def by_asset(rows: Iterable[HoldingRow]) -> list[Line]:
     """Rows summed per asset over its locations (one price per asset)."""
     out: dict[str, list[HoldingRow]] = {}
@@ -102,6 +118,8 @@ def by_asset(rows: Iterable[HoldingRow]) -> list[Line]:
             weight=sum(r.weight for r in members),
             change_24h=members[0].change_24h,
             tradable=any(r.tradable for r in members),
+            pnl=(pnl := summed_pnl(members))[0],
+            pnl_partial=pnl[1],
         )
         for asset, members in out.items()
     ]
@@ -111,7 +129,7 @@ def by_location(rows: Iterable[HoldingRow]) -> list[Line]:
     return [
         Line(
             r.asset, r.group, r.location_id, r.qty, r.price, r.value, r.weight, r.change_24h,
-            r.tradable,
+            r.tradable, r.unrealised_pnl, not r.pnl_complete,
         )
         for r in rows
     ]  # fmt: skip
@@ -139,6 +157,7 @@ class HoldingsTable(LinePane):
         self.filter = ""
         self.editing = False
         self._styles: dict[str, Style] = {}
+        self._weight_shown = True
 
     def update_view(self, view: HoldingsView | None, *, privacy: bool = False) -> None:
         self.view = view
@@ -217,15 +236,28 @@ class HoldingsTable(LinePane):
             style = self._styles[name] = self.style_of(name)
         return style
 
+    @property
+    def show_weight(self) -> bool:
+        """Whether rows have room for the weight column (always before the first layout)."""
+        width = self.scrollable_content_region.width
+        return width <= 0 or width >= ROW_WIDTH
+
+    def on_resize(self) -> None:
+        super().on_resize()
+        if self.view is not None and self.show_weight != self._weight_shown:
+            self._rebuild()
+
     def _rebuild(self) -> None:
         self._styles.clear()
         view = self.view
         self.border_subtitle = self._subtitle()
         detail = self.per_location or self.by == "location"
         where = f" {'Where':<11}" if detail else ""
+        self._weight_shown = weight = self.show_weight
         head = Text(
             f"{'Asset':<6}{where} {'Qty':>9} {'Price':>10} {'Src':<6}{'Value':>10}"
-            f" {'Wt':>5} {'24h':>7}",
+            + (f" {'Wt':>5}" if weight else "")
+            + f" {'24h':>7} {'P&L':>7}",
             style=self._style("header"),
         )
         if view is None:
@@ -310,12 +342,20 @@ class HoldingsTable(LinePane):
         cell = f"{badge}!{coarse_age(age):<4}" if price.stale else f"{badge}{coarse_age(age):<5}"
         text.append(cell, style=price_style or self._style("dim"))
         text.append(fmt.money(row.value, privacy=self.privacy, width=10))
-        text.append(" ")
-        text.append(fmt.pct(row.weight, width=5))
+        if self._weight_shown:
+            text.append(" ")
+            text.append(fmt.pct(row.weight, width=5))
         text.append(" ")
         change = row.change_24h
         style = self._style("gain" if (change or 0) > 0 else "loss" if (change or 0) < 0 else "dim")
         text.append(fmt.signed_pct(change, width=7), style=style)
+        text.append(" ")
+        pnl = row.pnl
+        tone = "dim" if not pnl or self.privacy else "gain" if pnl > 0 else "loss"
+        text.append(
+            fmt.pnl(pnl, privacy=self.privacy, width=7, partial=row.pnl_partial),
+            style=self._style(tone),
+        )
         if not row.tradable:
             text.append(" ⊘", style=self._style("dim"))
         return text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from core.config import GROUPS
 from core.models import (
@@ -52,6 +53,25 @@ def holdings() -> HoldingsView:
     ]
     values = [q * (p.value or Decimal(0)) for _, _, _, q, p, _, _ in raw]
     total = sum(values, Decimal(0))
+    # Cost bases from fills: BTC on sim-a fully covered (bought at 50,000: +$5,000); ETH on
+    # sim-b covered for 3 of its 4 (avg 3,500 at 3,000: -$1,500, partial); the rest unknown.
+    basis = {
+        ("BTC", "sim-a:spot"): (Decimal(50000), Decimal("0.5"), True),
+        ("ETH", "sim-b:spot"): (Decimal(3500), Decimal(3), False),
+    }
+
+    def pnl(asset: str, where: str, price: Price) -> dict[str, Any]:
+        known = basis.get((asset, where))
+        if known is None or price.value is None:
+            return {}
+        cost, covered, complete = known
+        return {
+            "cost_basis": cost,
+            "unrealised_pnl": covered * (price.value - cost),
+            "pnl_qty": covered,
+            "pnl_complete": complete,
+        }
+
     rows = tuple(
         HoldingRow(
             asset=a,
@@ -63,6 +83,7 @@ def holdings() -> HoldingsView:
             value=v,
             weight=float(v / total),
             change_24h=c,
+            **pnl(a, w, p),
         )
         for (a, g, w, q, p, c, t), v in zip(raw, values, strict=True)
     )

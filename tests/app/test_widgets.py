@@ -41,7 +41,7 @@ async def test_holdings_table_arrows_badges_and_totals() -> None:
         table.update_view(view)
         await pilot.pause()
         text = lines(table)
-        assert text[0].split() == ["Asset", "Qty", "Price", "Src", "Value", "Wt", "24h"]
+        assert text[0].split() == ["Asset", "Qty", "Price", "Src", "Value", "Wt", "24h", "P&L"]
         by_asset = {line.split()[0]: line for line in text[1:] if not line.startswith("▸")}
         # One row per asset: BTC sums its two locations (0.5 + 0.25 at 60,000).
         assert "$45,000" in by_asset["BTC"] and "0.750" in by_asset["BTC"]
@@ -76,6 +76,57 @@ async def test_holdings_table_arrows_badges_and_totals() -> None:
         await pilot.pause()
         assert not [line for line in lines(table) if re.search(r"\$\d", line)]
         assert "•••••" in by_line(lines(table), "ETH")
+
+
+async def test_holdings_table_unrealised_pnl_column_signed_partial_and_masked() -> None:
+    table = HoldingsTable(id="subject")
+    view = samples.holdings()
+    rows = {(r.asset, r.location_id): r for r in view.rows}
+    btc = rows[("BTC", "sim-a:spot")].unrealised_pnl
+    eth = rows[("ETH", "sim-b:spot")].unrealised_pnl
+    assert btc == Decimal("0.5") * (60000 - 50000) and eth == 3 * (3000 - 3500)
+    async with Harness(table).run_test(size=(100, 30)) as pilot:
+        table.update_view(view)
+        await pilot.pause()
+        text = lines(table)
+        # Per asset: BTC sums a covered account and a cold wallet without a basis -> partial.
+        assert by_line(text, "BTC").endswith(" ▲~$5.0k")
+        assert by_line(text, "ETH").endswith(" ▼~$1.5k")  # fills cover 3 of 4 ETH
+        assert by_line(text, "USDT").endswith("—") and by_line(text, "DOGE").endswith("—")
+        gain = next(i for i, line in enumerate(text) if line.endswith("▲~$5.0k"))
+        loss = next(i for i, line in enumerate(text) if line.endswith("▼~$1.5k"))
+        assert style_at(table, gain, "▲~$5").color == table.style_of("gain").color
+        assert style_at(table, loss, "▼~$1").color == table.style_of("loss").color
+        # Per location: the covered BTC row is complete; the cold wallet has no basis.
+        await pilot.press("l")
+        text = lines(table)
+        spot = next(line for line in text if line.startswith("BTC") and "sim-a:spot" in line)
+        cold = next(line for line in text if line.startswith("BTC") and "ledger:cold" in line)
+        assert spot.endswith(" ▲+$5.0k") and cold.endswith("— ⊘")
+        table.update_view(view, privacy=True)
+        await pilot.pause()
+        masked = lines(table)
+        assert not [line for line in masked if "$5.0k" in line or "$1.5k" in line]
+        assert next(line for line in masked if line.startswith("ETH")).endswith("•••••")
+
+
+async def test_holdings_table_fits_the_main_screen_column_by_dropping_row_weights() -> None:
+    """At 120x40 the holdings pane has 62 cells of content: every column but the row weight
+    (the group subtotal lines keep it) fits, P&L included, without truncation."""
+    table = HoldingsTable(id="subject")
+    async with Harness(table).run_test(size=(64, 30)) as pilot:
+        table.update_view(samples.holdings())
+        await pilot.pause()
+        assert table.scrollable_content_region.width == 62
+        text = lines(table)
+        assert text[0].split() == ["Asset", "Qty", "Price", "Src", "Value", "24h", "P&L"]
+        assert by_line(text, "BTC").endswith(" ▲+2.1% ▲~$5.0k")
+        assert "▸ BTC  $45,000  71.2%" in text
+        widths = [len(table._texts[i].plain) for i in range(table.line_count)]
+        assert max(widths) <= 62
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert "Wt" in lines(table)[0].split()
 
 
 def by_line(text: list[str], asset: str) -> str:
