@@ -42,6 +42,7 @@ BADGES: tuple[tuple[str, str], ...] = (
     ("?", "no price known"),
     ("⊘", "holding sits where the cockpit cannot trade (wallet, cold storage)"),
     ("▲ ▼", "up / down (gains, bids / losses, asks)"),
+    ("P&L ▲~", "vs average cost of the venue's recorded fills; ~ partial cover, — no fills"),
 )
 
 
