@@ -131,8 +131,13 @@ async def test_tui_notifies_and_daemon_runs_command_and_posts_webhook(tmp_path: 
 
     # The TUI announces the alert (notification + bell) from the in-process core.
     async with running_app(settings.model_copy(update={"store": base.store})) as (tui, pilot):
-        await wait_until(pilot, lambda: tui.alerts_shown >= 1, "the alert notification")
-        assert any("alert var" in n.message for n in tui._notifications)
+        await wait_until(pilot, lambda: tui.alerts_shown >= 1, "the alert announced")
+        # notify() posts a message: the notification lands once the app has processed it.
+        await wait_until(
+            pilot,
+            lambda: any("alert var" in n.message for n in tui._notifications),
+            "the alert notification",
+        )
 
 
 async def test_kill_switch_rule_follows_the_states_kill_level(tmp_path: Path) -> None:
