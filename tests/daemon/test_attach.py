@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -90,7 +91,8 @@ async def wait_pane(server: str, session: str, needle: str) -> float:
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed")
 async def test_attach_in_tmux_kill_the_session_attach_again(tmp_path: Path) -> None:
     """The issue's scenario: attach in tmux, kill tmux, attach again; the daemon never stops."""
-    server = f"cockpit-test-{tmp_path.name}"
+    # Unique per process: other checkouts running this test at once share the tmux socket dir.
+    server = f"cockpit-test-{os.getpid()}-{tmp_path.name}"
     async with running_daemon(tmp_path) as daemon:
         cmd = (
             f"cd {PROJECT_ROOT} && {sys.executable} -m cockpit attach --db {daemon.db} "
