@@ -102,7 +102,9 @@ async def test_attach_in_tmux_kill_the_session_attach_again(tmp_path: Path) -> N
             for round_ in (1, 2):
                 tmux(server, "new-session", "-d", "-s", f"a{round_}", "-x", "120", "-y", "40", cmd)
                 await wait_pane(server, f"a{round_}", "▸ BTC")  # holdings rows are shown
-                assert "PAPER" in tmux(server, "capture-pane", "-p", "-t", f"a{round_}")
+                # The header too; a capture can land mid-repaint (tmux resizes the new window
+                # from 80x24 to 120x40 just after the app starts), so wait, never sample once.
+                await wait_pane(server, f"a{round_}", "PAPER")
                 tmux(server, "kill-session", "-t", f"a{round_}")
                 status = RemoteCore(daemon.socket, role=Role.OBSERVER)
                 await status.start()
