@@ -30,6 +30,9 @@ class ReplayApp(CockpitApp):
         Binding("minus", "replay_speed(-1)", "Slower", show=False, id="replay.slower"),
     ]
 
+    KEY_HINT_PRIORITY: ClassVar[tuple[str, ...]] = ("replay.", "app.help", "app.quit", "pane.")
+    """The key-hint line shows the transport keys first (it drops what does not fit)."""
+
     def __init__(self, settings: Settings, client: ReplayClient) -> None:
         super().__init__(settings, client)
         self.replay = client

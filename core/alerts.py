@@ -10,7 +10,8 @@ command/webhook dispatcher.
 Rules (``alerts.rules``): ``price_above``/``price_below`` (USD price of ``symbol`` from the
 holdings pane crosses ``level``), ``drawdown`` (current drawdown beyond ``level``, a fraction),
 ``var`` (1-day historical 95 % VaR beyond ``level``), ``feed_stale`` (a feed not live),
-``order_rejected`` and ``kill_switch`` (such an event appeared in the log).
+``order_rejected`` (such an event appeared in the log) and ``kill_switch`` (the state's
+``kill_level`` is engaged: fires when it trips and again on each escalation).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from core.daemon.settings import AlertRule, AlertsConfig
+from core.execution.safety import KillLevel
 from core.models import EventKind, EventLevel, FeedState, LogEvent, utcnow
 from core.statecodec import new_events
 from core.views import CockpitState
@@ -69,14 +71,12 @@ def condition(rule: AlertRule, state: CockpitState, added: tuple[LogEvent, ...])
         rejected = [e for e in added if e.kind is EventKind.ORDER_REJECTED]
         return rejected[-1].message if rejected else None
     if rule.kind == "kill_switch":
-        tripped = [
-            e
-            for e in added
-            if "kill switch" in e.message.lower()
-            and e.kind is not EventKind.ALERT
-            and e.level in (EventLevel.WARNING, EventLevel.ERROR)
-        ]
-        return tripped[-1].message if tripped else None
+        if state.kill_level <= KillLevel.ARMED:
+            return None
+        label = KillLevel(min(state.kill_level, KillLevel.FLATTENED)).label
+        return f"kill switch {label}" + (
+            f" ({state.trading_reason})" if state.trading_reason else ""
+        )
     return None
 
 
@@ -88,6 +88,7 @@ class AlertEngine:
         self._active: set[str] = set()
         self._last_fired: dict[str, datetime] = {}
         self._events: tuple[LogEvent, ...] | None = None
+        self._kill_level = 0
 
     def evaluate(self, state: CockpitState, now: datetime) -> list[LogEvent]:
         previous = self._events
@@ -97,6 +98,10 @@ class AlertEngine:
         else:
             added = new_events(previous, state.events) or ()
         alerts = []
+        # An engaged switch going further (paused -> cancelled -> flattened) is always news;
+        # engaging from armed is an ordinary edge (rate-limited: a flapping breaker).
+        escalated = state.kill_level > self._kill_level > 0
+        self._kill_level = state.kill_level
         for rule in self.config.rules:
             why = condition(rule, state, added)
             was_active = rule.name in self._active
@@ -104,9 +109,15 @@ class AlertEngine:
                 self._active.discard(rule.name)
                 continue
             self._active.add(rule.name)
-            edge = rule.kind in ("order_rejected", "kill_switch") or not was_active
+            edge = (
+                rule.kind == "order_rejected"
+                or not was_active
+                or (rule.kind == "kill_switch" and escalated)
+            )
             last = self._last_fired.get(rule.name)
             limited = last is not None and (now - last).total_seconds() < self.config.min_interval_s
+            if rule.kind == "kill_switch" and escalated:
+                limited = False  # at most two escalations: never rate-limited
             if edge and not limited:
                 self._last_fired[rule.name] = now
                 alerts.append(

@@ -245,6 +245,8 @@ class ExecutionLog(LinePane):
             message = event.message
             if self.privacy and event.kind is not EventKind.SYSTEM:
                 message = f"{event.side.value if event.side else ''} {fmt.MASK}".strip()
+            elif self.privacy:  # system lines: account ids, amounts, pids/uids masked
+                message = fmt.mask_text(message)
             line = Text(f"{stamp} {KIND_LABEL.get(event.kind, event.kind.value):<6} ")
             line.append(f"{where:<16} " if where else "")
             line.append(message)

@@ -6,9 +6,30 @@ same for colour-blind users and on monochrome terminals.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 MASK = "•••••"
+LOCATION_ID = re.compile(r"\b([A-Za-z][\w.-]*):(?=[\w.-])[^\s,;()]+")
+"""A location or account id in free text: ``venue:account`` (``kraken:spot``, ``ledger:cold``)."""
+AMOUNT = re.compile(r"\$?\d(?:[\d,.]*\d)?")
+"""Numbers in free text (amounts, quantities, pids and uids), with an optional ``$``."""
+
+
+def location(location_id: str, *, privacy: bool = False) -> str:
+    """A location id; privacy mode keeps the venue and masks the account (``kraken:•••``).
+
+    Ids have no spaces, so a summary such as ``3 loc`` is returned as it is.
+    """
+    if not privacy or " " in location_id:
+        return location_id
+    venue, sep, _ = location_id.partition(":")
+    return f"{venue}:{MASK}" if sep else MASK
+
+
+def mask_text(text: str) -> str:
+    """Free text for privacy mode: account ids keep only their venue; every number is masked."""
+    return AMOUNT.sub(MASK, LOCATION_ID.sub(lambda m: f"{m.group(1)}:{MASK}", text))
 
 
 def money(value: Decimal | float | None, *, privacy: bool = False, width: int = 0) -> str:

@@ -314,7 +314,8 @@ class HoldingsTable(LinePane):
                 total = totals.get(name)
                 value = total.value if total else Decimal(0)
                 weight = total.weight if total else 0.0
-            header = Text(f"▸ {name}", style=self._style("group" if rows else "dim"))
+            shown_name = name if self.by == "group" else fmt.location(name, privacy=self.privacy)
+            header = Text(f"▸ {shown_name}", style=self._style("group" if rows else "dim"))
             header.append(
                 f"  {fmt.money(value, privacy=self.privacy)}  {fmt.pct(weight)}",
                 style=self._style("dim"),
@@ -326,7 +327,9 @@ class HoldingsTable(LinePane):
     def _row(self, row: Line, detail: bool, view: HoldingsView) -> Text:
         text = Text(f"{row.asset[:6]:<6}")
         if detail:
-            other = row.where if self.by == "group" else row.group
+            other = (
+                fmt.location(row.where, privacy=self.privacy) if self.by == "group" else row.group
+            )
             text.append(f" {other[:11]:<11}")
         text.append(" ")
         text.append(fmt.qty(row.qty, privacy=self.privacy, width=9))

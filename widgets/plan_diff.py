@@ -237,11 +237,8 @@ class PlanDiff(LinePane):
         for t in view.transfer_hints:
             qty = fmt.qty(t.qty, privacy=self.privacy)
             usd = fmt.money(t.usd, privacy=self.privacy)
-            out.append(
-                Text(
-                    f"  {qty} {t.asset} {t.from_location} → {t.to_venue or '?'} ({usd})", style=dim
-                )
-            )
+            source = fmt.location(t.from_location, privacy=self.privacy)
+            out.append(Text(f"  {qty} {t.asset} {source} → {t.to_venue or '?'} ({usd})", style=dim))
         if view.skipped_items:
             out.append(Text("skipped:", style=self.style_of("header")))
         for item in view.skipped_items:

@@ -76,7 +76,7 @@ class MainScreen(Screen[None]):
             yield PlanDiff(id="plan", classes="pane")
             yield ExecutionLog(id="log", classes="pane")
         yield FeedStatusLine(id="status")
-        yield KeyHints(id="keys")
+        yield KeyHints(id="keys", priority=getattr(self.app, "KEY_HINT_PRIORITY", ()))
 
     def on_mount(self) -> None:
         for pane_id, title in PANES:

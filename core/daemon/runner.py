@@ -24,6 +24,7 @@ from typing import Any
 from core.config import Settings, load_settings
 from core.daemon.alerts import AlertDispatcher
 from core.daemon.lock import InstanceLock
+from core.daemon.schedule import Clock, Scheduler
 from core.daemon.server import ControlServer
 from core.errors import CockpitError
 from core.models import EventKind
@@ -88,7 +89,9 @@ def merge_reload(running: Settings, loaded: Settings) -> tuple[Settings, list[st
 class Daemon:
     """One daemon run; :meth:`run` returns the process exit code."""
 
-    def __init__(self, settings: Settings, config_path: Path | None, core: Core) -> None:
+    def __init__(
+        self, settings: Settings, config_path: Path | None, core: Core, clock: Clock | None = None
+    ) -> None:
         self.settings = settings
         self.config_path = config_path
         self.core = core
@@ -96,11 +99,13 @@ class Daemon:
         self.stop_requested = asyncio.Event()
         self.reloads = 0
         self.cancelled_at_stop: list[str] = []
+        self.scheduler = Scheduler(core, settings.daemon.schedule, clock)
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
         AlertDispatcher(self.core).attach()
         await self.core.start()
+        self.scheduler.start()
         try:
             await self.server.start(self.settings.socket_path())
             for sig in (signal.SIGTERM, signal.SIGINT):

@@ -6,15 +6,51 @@ documented because ``config.yaml`` is generated from these descriptions.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from cronsim import CronSim, CronSimError
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ScheduleJob(_Section):
+    """A rebalancing job the daemon runs on a schedule, under the pre-trade gate.
+
+    Each run regenerates the plan for ``preset`` on the live books; ``dry-run`` only logs what
+    it would trade, ``execute`` sends it the way an operator's ExecutePlan does (same gate,
+    same audit trail, actor ``schedule:<name>``). A run is refused while trading is disabled.
+    """
+
+    name: str = Field(min_length=1, description="Names the job in logs and the audit trail.")
+    every_s: float | None = Field(
+        default=None, ge=1, description="Run every this many seconds (from daemon start)."
+    )
+    cron: str | None = Field(
+        default=None, description="Or a 5-field cron expression, evaluated in UTC."
+    )
+    preset: str | None = Field(
+        default=None, description="Target preset to plan for; the current one when empty."
+    )
+    mode: Literal["dry-run", "execute"] = Field(
+        default="dry-run", description="'dry-run' logs the plan; 'execute' trades it."
+    )
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> ScheduleJob:
+        if (self.every_s is None) == (self.cron is None):
+            raise ValueError("set exactly one of 'every_s' and 'cron'")
+        if self.cron is not None:
+            try:
+                CronSim(self.cron, datetime.now(UTC))
+            except CronSimError as exc:
+                raise ValueError(f"invalid cron {self.cron!r}: {exc}") from None
+        return self
 
 
 class DaemonConfig(_Section):
@@ -32,6 +68,11 @@ class DaemonConfig(_Section):
         description="JSON log file (rotated at 10 MB, 5 kept); default: JSON lines on stderr.",
     )
     max_clients: int = Field(default=16, ge=1, le=1000, description="Attached clients at once.")
+    schedule: tuple[ScheduleJob, ...] = Field(
+        default=(),
+        description="Rebalancing jobs: name, every_s or cron (UTC), preset, mode dry-run|execute; "
+        "each runs under the pre-trade gate and is refused while trading is disabled.",
+    )
 
 
 class JournalConfig(_Section):

@@ -17,6 +17,7 @@ from core.daemon.alerts import AlertDispatcher
 from core.daemon.settings import AlertRule, AlertsConfig
 from core.models import EventKind, FeedState, LogEvent
 from core.views import CockpitState
+from core.views import KillSwitch as KillSwitchCommand
 from tests.app.conftest import WAIT_S, running_app, wait_until
 from tests.daemon.recorded import record_session, sim_settings
 
@@ -132,5 +133,65 @@ async def test_tui_notifies_and_daemon_runs_command_and_posts_webhook(tmp_path: 
 
     # The TUI announces the alert (notification + bell) from the in-process core.
     async with running_app(settings.model_copy(update={"store": base.store})) as (tui, pilot):
-        await wait_until(pilot, lambda: tui.alerts_shown >= 1, "the alert notification")
-        assert any("alert var" in n.message for n in tui._notifications)
+        await wait_until(pilot, lambda: tui.alerts_shown >= 1, "the alert announced")
+        # notify() posts a message: the notification lands once the app has processed it.
+        await wait_until(
+            pilot,
+            lambda: any("alert var" in n.message for n in tui._notifications),
+            "the alert notification",
+        )
+
+
+async def test_kill_switch_rule_follows_the_states_kill_level(tmp_path: Path) -> None:
+    live = [s for s in await record_session(tmp_path / "k.db", states=12) if s.holdings]
+    armed, later = live[0], live[-1]
+    assert armed.kill_level == 0 and armed.trading_enabled
+    engine = AlertEngine(
+        AlertsConfig(rules=(AlertRule(name="kill", kind="kill_switch"),), min_interval_s=60)
+    )
+    now = armed.ts
+    assert engine.evaluate(armed, now) == []
+
+    def at(state: CockpitState, level: int, reason: str | None) -> CockpitState:
+        return state.model_copy(
+            update={"kill_level": level, "trading_enabled": level == 0, "trading_reason": reason}
+        )
+
+    paused = at(later, 1, "kill switch paused: operator")
+    fired = engine.evaluate(paused, now)
+    assert [(a.kind, a.message) for a in fired] == [
+        (EventKind.ALERT, "alert kill: kill switch paused (kill switch paused: operator)")
+    ]
+    # No log text is needed: a state that only carries the level trips the rule...
+    assert not any("kill switch" in e.message for e in paused.events)
+    # ...it stays quiet while the level holds, and fires again on each escalation at once.
+    assert engine.evaluate(paused, now + timedelta(seconds=1)) == []
+    cancelled = at(later, 2, "kill switch cancelled: breaker: drawdown")
+    assert [a.message for a in engine.evaluate(cancelled, now + timedelta(seconds=2))] == [
+        "alert kill: kill switch cancelled (kill switch cancelled: breaker: drawdown)"
+    ]
+    # A log line mentioning the kill switch does not trip it while the level is armed.
+    chatter = LogEvent(ts=now, kind=EventKind.SYSTEM, message="kill switch re-armed")
+    rearmed = at(later, 0, None).model_copy(update={"events": (*later.events, chatter)})
+    assert engine.evaluate(rearmed, now + timedelta(seconds=3)) == []
+    # Engaged again after a re-arm: a new edge, but inside the interval it is rate-limited.
+    assert engine.evaluate(paused, now + timedelta(seconds=4)) == []
+    assert [a.message.split(":")[0] for a in engine.evaluate(rearmed, now)] == []
+    again = engine.evaluate(paused, now + timedelta(seconds=120))
+    assert [a.message.split(":")[0] for a in again] == ["alert kill"]
+
+
+async def test_kill_switch_alert_from_a_running_core(tmp_path: Path) -> None:
+    base = sim_settings(tmp_path / "r.db")
+    settings = base.model_copy(
+        update={"alerts": AlertsConfig(rules=(AlertRule(name="kill", kind="kill_switch"),))}
+    )
+    core = build_core(settings)
+    await core.start()
+    try:
+        assert (await core.execute(KillSwitchCommand(reason="drill"))).ok
+        core.publish()
+        alerts = [e.message for e in core.events if e.kind is EventKind.ALERT]
+        assert "alert kill: kill switch paused (kill switch paused: drill)" in alerts
+    finally:
+        await core.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -90,7 +91,8 @@ async def wait_pane(server: str, session: str, needle: str) -> float:
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed")
 async def test_attach_in_tmux_kill_the_session_attach_again(tmp_path: Path) -> None:
     """The issue's scenario: attach in tmux, kill tmux, attach again; the daemon never stops."""
-    server = f"cockpit-test-{tmp_path.name}"
+    # Unique per process: other checkouts running this test at once share the tmux socket dir.
+    server = f"cockpit-test-{os.getpid()}-{tmp_path.name}"
     async with running_daemon(tmp_path) as daemon:
         cmd = (
             f"cd {PROJECT_ROOT} && {sys.executable} -m cockpit attach --db {daemon.db} "
@@ -100,7 +102,8 @@ async def test_attach_in_tmux_kill_the_session_attach_again(tmp_path: Path) -> N
             for round_ in (1, 2):
                 tmux(server, "new-session", "-d", "-s", f"a{round_}", "-x", "120", "-y", "40", cmd)
                 await wait_pane(server, f"a{round_}", "▸ BTC")  # holdings rows are shown
-                # The header is drawn in the same frame or the next one.
+                # The header too; a capture can land mid-repaint (tmux resizes the new window
+                # from 80x24 to 120x40 just after the app starts), so wait, never sample once.
                 await wait_pane(server, f"a{round_}", "PAPER")
                 tmux(server, "kill-session", "-t", f"a{round_}")
                 status = RemoteCore(daemon.socket, role=Role.OBSERVER)

@@ -158,3 +158,29 @@ async def test_attach_records_and_quits_cleanly(tmp_path: Path) -> None:
         assert daemon.proc.returncode is None  # detaching left it running
         code, _, _ = await daemon.terminate()
         assert code == 0
+
+
+async def test_replay_records_a_cast_showing_the_replay(tmp_path: Path) -> None:
+    """``cockpit replay --record``: a valid cast whose playback shows the REPLAY badge."""
+    import asyncio
+
+    from tests.daemon.recorded import record_session
+
+    db = tmp_path / "cockpit.db"
+    await record_session(db, states=10)
+    cast = tmp_path / "replay.cast"
+    argv = [sys.executable, "-m", "cockpit", "replay", "--db", str(db), "--paused"]
+    run = await asyncio.to_thread(
+        run_in_pty,
+        [*argv, "--record", str(cast)],
+        cols=COLS,
+        rows=ROWS,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        cwd=PROJECT_ROOT,
+        until=lambda r, _: b"REPLAY" in r.output and b"Holdings" in r.output,
+    )
+    assert run.returncode == 0, bytes(run.output[-300:])
+    header, events = validate_cast(cast)
+    assert (header["width"], header["height"]) == (COLS, ROWS)
+    screen = "\n".join(play(events, COLS, ROWS))
+    assert "REPLAY" in screen and "Holdings" in screen

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
+
 from cockpit.replay_app import make_replay_app
 from core.journal import list_sessions, load_frames
 from core.replay import ReplayClient
@@ -11,6 +13,7 @@ from core.store.db import to_ns
 from core.views import CycleMarket
 from tests.app.conftest import press, wait_until
 from tests.daemon.recorded import record_session, sim_settings
+from widgets.key_hints import KeyHints
 
 LIVE_ONLY = {"replay", "trading_enabled"}
 
@@ -105,3 +108,34 @@ async def test_journal_rate_is_capped_by_journal_max_hz(tmp_path: Path) -> None:
             replay.step(1)
     finally:
         await replay.stop()
+
+
+TRANSPORT = [("space", "Pause/play"), (".", "Step"), (">", "Seek +10s"), ("+", "Faster")]
+
+
+async def check_hints(db: Path, width: int, height: int) -> None:
+    app = make_replay_app(sim_settings(db), ReplayClient(db, paused=True))
+    async with app.run_test(size=(width, height)) as pilot:
+        await wait_until(pilot, lambda: app.states_seen >= 1, "the first replayed state")
+        keys = app.main.query_one(KeyHints)
+        for pane in ("holdings", "plan", "log", "book"):
+            await app.main.run_action(f"show_pane('{pane}')")
+            await pilot.pause()
+            line = Text(str(keys.render()))
+            assert line.cell_len <= width, (pane, line.plain)
+            assert keys.shown[:4] == TRANSPORT, (pane, keys.shown)
+            assert ("?", "Help") in keys.shown and ("q", "Quit") in keys.shown
+            # Whole hints only: what is left out is left out entirely (? lists every key).
+            assert all(f" {k}  {d} " in line.plain for k, d in keys.shown)
+            if width == 120:
+                assert ("1-5", "Panes") in keys.shown
+        svg = app.export_screenshot()
+        assert "Faster" in svg and "Pause/play" in svg
+        await app.action_quit()
+
+
+async def test_replay_key_hints_fit_at_120_columns_transport_keys_first(tmp_path: Path) -> None:
+    db = tmp_path / "cockpit.db"
+    await record_session(db, states=10)
+    await check_hints(db, 120, 40)
+    await check_hints(db, 80, 24)
