@@ -151,5 +151,9 @@ async def test_a_stale_plan_is_shown_and_cannot_be_sent(tmp_path: Path) -> None:
         assert plan.view is not None and any("expired" in r for r in plan.view.stale_reasons)
         assert "! STALE" in lines(plan)[1]
         await press(pilot, "x")
+        await wait_until(
+            pilot,
+            lambda: any(line.startswith("✗ stale plan cannot be sent") for line in lines(plan)),
+            "the refusal",
+        )
         assert not sent
-        assert any(line.startswith("✗ stale plan cannot be sent") for line in lines(plan))
