@@ -63,6 +63,8 @@ class PlanDiff(LinePane):
         self.view: PlanView | None = None
         self.privacy = False
         self.refusal: str | None = None
+        self.stale_prices = 0
+        """Holdings whose price is stale or missing: the plan's weights rest on them."""
 
     def update_view(self, view: PlanView | None, *, privacy: bool = False) -> None:
         if view is None or self.view is None or view.plan_id != self.view.plan_id:
@@ -70,6 +72,12 @@ class PlanDiff(LinePane):
         self.view = view
         self.privacy = privacy
         self._rebuild()
+
+    def set_stale_prices(self, count: int) -> None:
+        """Say (under the group rows) how many holding prices the weights rest on are stale."""
+        if count != self.stale_prices:
+            self.stale_prices = count
+            self._rebuild()
 
     # --------------------------------------------------------------- actions
 
@@ -145,6 +153,13 @@ class PlanDiff(LinePane):
                 style=self.style_of("stale" if out else "dim"),
             )
         )
+        if self.stale_prices:
+            lines.append(
+                Text(
+                    f"! weights use {self.stale_prices} stale or missing price(s)",
+                    style=self.style_of("stale"),
+                )
+            )
         if view.plan_id is not None:
             lines.extend(self._orders(view))
             lines.extend(self._totals(view))

@@ -40,6 +40,14 @@ class RiskPanel(LinePane):
         super().__init__(id=id, classes=classes)
         self.view: RiskView | None = None
         self._built_width = -1
+        self.stale_prices = 0
+        """Holdings whose price is stale or missing: the weights rest on them."""
+
+    def set_stale_prices(self, count: int) -> None:
+        """Flag (on the first line) how many holding prices behind the weights are stale."""
+        if count != self.stale_prices:
+            self.stale_prices = count
+            self._rebuild()
 
     def update_view(self, view: RiskView | None) -> None:
         self.view = view
@@ -76,7 +84,11 @@ class RiskPanel(LinePane):
                 Text(note, style=dim) for note in r.coverage.excluded
             ]
         bold = Style(bold=True)
-        lines = [
+        lines = []
+        if self.stale_prices:
+            warning = f"! {self.stale_prices} stale price(s) in the weights"
+            lines.append(Text(warning[:width], style=self.style_of("stale")))
+        lines += [
             self._pair("Volatility", fmt.pct(r.volatility), width),
             self._pair("CAGR", fmt.signed_pct(r.cagr), width),
             self._pair("Sharpe", _num(r.sharpe), width),

@@ -167,6 +167,11 @@ class MainScreen(Screen[None]):
         )
         self.query_one(FeedStatusLine).show(state.feeds, state.ts)
         if previous is None or previous.holdings != state.holdings:
+            # Stale prices are flagged wherever they are used: the plan's and the risk
+            # figures' weights rest on the holdings' prices.
+            stale = state.holdings.stale_prices if state.holdings is not None else 0
+            self.query_one(PlanDiff).set_stale_prices(stale)
+            self.query_one(RiskPanel).set_stale_prices(stale)
             holdings = self.query_one(HoldingsTable)
             self._paint(
                 "holdings", lambda: holdings.update_view(state.holdings, privacy=privacy), force

@@ -310,3 +310,44 @@ async def test_execution_log_newest_first_filters_and_privacy() -> None:
         assert log.border_subtitle == "filter: orders · 4 events"
         log.update_events(samples.events(), privacy=True)
         assert "60000" not in lines(log)[1] and "•••••" in lines(log)[1]
+
+
+async def test_plan_and_risk_flag_the_stale_prices_their_weights_use() -> None:
+    """Stale prices are flagged in every pane that uses them, not only in holdings."""
+    from datetime import UTC, datetime, timedelta
+
+    from core.risk import assess
+    from core.views import RiskView
+    from widgets.risk_panel import RiskPanel
+
+    plan = PlanDiff(id="subject")
+    async with Harness(plan).run_test(size=(80, 30)) as pilot:
+        plan.update_view(samples.plan())
+        await pilot.pause()
+        assert not any("stale or missing price" in line for line in lines(plan))
+        rows_before = lines(plan)[3 : 3 + len(GROUPS)]
+        plan.set_stale_prices(2)
+        await pilot.pause()
+        text = lines(plan)
+        warning = text.index("! weights use 2 stale or missing price(s)")
+        assert text[3 : 3 + len(GROUPS)] == rows_before  # the group rows stay put
+        assert warning > 3 + len(GROUPS)
+        plan.set_stale_prices(0)
+        await pilot.pause()
+        assert not any("stale or missing price" in line for line in lines(plan))
+
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    closes = {
+        "BTC": [(start + timedelta(days=i), 100.0 + (i % 7) * 3 + i * 0.1) for i in range(120)],
+        "ETH": [(start + timedelta(days=i), 50.0 + (i % 5) * 2 - i * 0.05) for i in range(120)],
+    }
+    assessment = assess(closes, {"BTC": 0.6, "ETH": 0.4}, {"BTC": "BTC", "ETH": "ETH"})
+    risk = RiskPanel(id="subject")
+    async with Harness(risk).run_test(size=(40, 30)) as pilot:
+        risk.update_view(RiskView(as_of=start, report=assessment.report, limits=assessment.limits))
+        await pilot.pause()
+        assert lines(risk)[0].startswith("Volatility")
+        risk.set_stale_prices(1)
+        await pilot.pause()
+        assert lines(risk)[0] == "! 1 stale price(s) in the weights"
+        assert lines(risk)[1].startswith("Volatility")
