@@ -49,7 +49,7 @@ async def test_privacy_screenshot_shows_no_amount_and_no_account_id(tmp_path: Pa
             masked = f"balances of {ids[0].partition(':')[0]}:••••• read: ••••• free (uid •••••)"
             await wait_until(pilot, lambda: masked in screen_text(app), "the masked log line")
             for by, header in (("group", "▸ BTC"), ("location", "▸ sim-a:•••••")):
-                assert holdings.by == by
+                await wait_until(pilot, lambda by=by: holdings.by == by, f"grouping by {by}")
 
                 def painted(header: str = header) -> bool:
                     shown = [holdings.line_text(i) for i in range(holdings.line_count)]
