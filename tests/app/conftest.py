@@ -64,7 +64,11 @@ async def press(pilot: Pilot[int], *keys: str) -> None:
     for key in keys:
         char = KEY_CHARS[key] if key in KEY_CHARS else key if len(key) == 1 else None
         pilot.app.post_message(events.Key(key, char))
-        await pilot.pause(0)
+        # The app handles the key, then forwards it to the focused widget: two rounds of
+        # "every queue on the screen has drained" (the same wait Pilot.press does, without
+        # its idle wait) cover both hops, so the key's effect is there when this returns.
+        for _ in range(2):
+            await pilot._wait_for_screen(timeout=10.0)
 
 
 async def wait_until(
