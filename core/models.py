@@ -363,6 +363,35 @@ class Order(Model):
     plan_id: str | None = None
     reason: str | None = None
 
+    @classmethod
+    def from_request(
+        cls,
+        request: OrderRequest,
+        status: OrderStatus,
+        *,
+        venue: str | None = None,
+        exchange_order_id: str | None = None,
+        arrival_mid: Decimal | None = None,
+    ) -> Order:
+        """A new order for ``request``, stamped now (the one place requests become orders)."""
+        now = utcnow()
+        return cls(
+            client_order_id=request.client_order_id,
+            venue=venue or request.venue,
+            symbol=request.symbol,
+            side=request.side,
+            type=request.type,
+            qty=request.qty,
+            price=request.price,
+            status=status,
+            exchange_order_id=exchange_order_id,
+            created_ts=now,
+            updated_ts=now,
+            arrival_mid=arrival_mid,
+            plan_id=request.plan_id,
+            reason=request.reason,
+        )
+
     @property
     def remaining(self) -> Decimal:
         return self.qty - self.filled_qty

@@ -222,22 +222,7 @@ class OrderManager:
         request = approval.request
         venue = self.__venues[request.venue]
         book = self.market.book(request.venue, request.symbol)
-        now = utcnow()
-        order = Order(
-            client_order_id=request.client_order_id,
-            venue=request.venue,
-            symbol=request.symbol,
-            side=request.side,
-            type=request.type,
-            qty=request.qty,
-            price=request.price,
-            status=OrderStatus.NEW,
-            created_ts=now,
-            updated_ts=now,
-            arrival_mid=book.mid if book else None,
-            plan_id=request.plan_id,
-            reason=request.reason,
-        )
+        order = Order.from_request(request, OrderStatus.NEW, arrival_mid=book.mid if book else None)
         # Write-ahead: the order (new, then submitted) and its audit row are committed in one
         # transaction before the venue hears of it.
         self.orders[order.client_order_id] = order

@@ -254,21 +254,11 @@ class PaperVenue:
         return order
 
     def _accept(self, request: OrderRequest) -> tuple[Order, list[Fill]]:
-        now = utcnow()
-        order = Order(
-            client_order_id=request.client_order_id,
+        order = Order.from_request(
+            request,
+            OrderStatus.OPEN,
             venue=self.venue,
-            symbol=request.symbol,
-            side=request.side,
-            type=request.type,
-            qty=request.qty,
-            price=request.price,
-            status=OrderStatus.OPEN,
             exchange_order_id=f"paper-{self.venue}-{len(self._orders) + 1}",
-            created_ts=now,
-            updated_ts=now,
-            plan_id=request.plan_id,
-            reason=request.reason,
         )
         inst = self._instruments.get(request.symbol)
         book = self._books(request.symbol)

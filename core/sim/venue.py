@@ -136,21 +136,11 @@ class SimVenue:
         if existing is not None:
             return existing  # idempotent: a retried submit never makes a second order
         market = self._state.markets.get(request.symbol)
-        now = utcnow()
-        order = Order(
-            client_order_id=request.client_order_id,
+        order = Order.from_request(
+            request,
+            OrderStatus.OPEN,
             venue=self.venue,
-            symbol=request.symbol,
-            side=request.side,
-            type=request.type,
-            qty=request.qty,
-            price=request.price,
-            status=OrderStatus.OPEN,
             exchange_order_id=f"{self.venue}-{len(self._orders) + 1}",
-            created_ts=now,
-            updated_ts=now,
-            plan_id=request.plan_id,
-            reason=request.reason,
         )
         problem = self._precheck(request, market)
         if problem is not None or market is None:
