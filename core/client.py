@@ -33,6 +33,30 @@ class CoreClient(Protocol):
     async def send(self, command: Command) -> CommandResult: ...
 
 
+async def paced_states(
+    latest: Callable[[], CockpitState | None],
+    changed: asyncio.Event,
+    max_hz: float,
+    running: Callable[[], bool] = lambda: True,
+) -> AsyncIterator[CockpitState]:
+    """Each new state ``latest()`` gives, at most ``max_hz`` a second; ``changed`` wakes it.
+
+    Intermediate states are skipped: a client that draws slower than states arrive always gets
+    the newest one. Used by the daemon and replay clients, whose owner sets ``changed``.
+    """
+    interval = 1.0 / max_hz
+    last: CockpitState | None = None
+    while running():
+        state = latest()
+        if state is None or state is last:
+            changed.clear()
+            await changed.wait()
+            continue
+        last = state
+        yield state
+        await asyncio.sleep(interval)
+
+
 class ThreadedCore:
     """A core running in a background thread, used from another event loop."""
 

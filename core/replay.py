@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
+from core.client import paced_states
 from core.journal import Frame, load_frames
 from core.statecodec import StateDecoder
 from core.store.db import to_ns
@@ -79,17 +80,8 @@ class ReplayClient:
         return self._state
 
     async def updates(self, max_hz: float) -> AsyncIterator[CockpitState]:
-        interval = 1.0 / max_hz
-        last: CockpitState | None = None
-        while True:
-            state = self._state
-            if state is None or state is last:
-                self._changed.clear()
-                await self._changed.wait()
-                continue
-            last = state
+        async for state in paced_states(lambda: self._state, self._changed, max_hz):
             yield state
-            await asyncio.sleep(interval)
 
     async def send(self, command: Command) -> CommandResult:
         return CommandResult(ok=False, message=f"{command.kind}: replay is read-only")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core import __version__
+from core.client import paced_states
 from core.daemon.protocol import (
     MAX_LINE,
     ProtocolError,
@@ -191,17 +192,10 @@ class RemoteCore:
 
     async def updates(self, max_hz: float) -> AsyncIterator[CockpitState]:
         """States as the daemon pushes them (it paces at the rate asked in ``subscribe``)."""
-        interval = 1.0 / max_hz
-        last: CockpitState | None = None
-        while not self.closed.is_set():
-            state = self._latest
-            if state is None or state is last:
-                self._changed.clear()
-                await self._changed.wait()
-                continue
-            last = state
+        async for state in paced_states(
+            lambda: self._latest, self._changed, max_hz, lambda: not self.closed.is_set()
+        ):
             yield state
-            await asyncio.sleep(interval)
 
     async def request(self, message: dict[str, Any] | bytes) -> dict[str, Any]:
         """Send one request carrying an id and wait for the answer with that id."""
