@@ -13,6 +13,7 @@ quantity. The limit filling at all disarms the stop; the stop firing cancels the
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from decimal import Decimal
@@ -116,6 +117,10 @@ class Working:
             ice.live = str(live) if live else None
             self.machine = ice
         self.limit_placed = bool(state.get("limit_placed", False))
+        self.lock = asyncio.Lock()
+        """Held while the order is being worked: ``add`` and the tick loop both run it, and a
+        run awaits the manager (an OCO cancels its limit, then sends its stop), so a second run
+        in between would see the cancelled limit and wrongly disarm the stop."""
 
     @property
     def id(self) -> str:
@@ -203,12 +208,19 @@ class Emulator:
     async def tick(self) -> None:
         """Feed every working order the current mid and its children's states."""
         for w in list(self.working.values()):
+            if w.lock.locked():
+                continue  # being worked right now; the next tick sees its outcome
             try:
                 await self._run(w)
             except CockpitError as exc:
                 self._log(w, f"{w.spec.type} {w.id}: {exc}", level=EventLevel.WARNING)
 
     async def _run(self, w: Working) -> None:
+        async with w.lock:
+            if not w.done:
+                await self._step(w)
+
+    async def _step(self, w: Working) -> None:
         before = w.to_json()
         m = w.machine
         r = w.spec.request

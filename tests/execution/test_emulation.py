@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -152,6 +153,39 @@ async def test_oco_stop_firing_cancels_the_limit_leg(store: Store, market: Stati
     assert manager.orders["o1-stop"].status is OrderStatus.FILLED
     assert venue.submit_calls == ["o1-lim:ok", "o1-stop:ok"]
     assert emulator.finished["o1"].outcome == "stop fired; limit cancelled"
+
+
+async def test_a_tick_while_an_oco_is_cancelling_its_limit_leaves_the_stop_to_fire(
+    store: Store, market: StaticMarket
+) -> None:
+    """The CLI's wait loop ticks while ``add`` is still working the order: the tick must not
+    see the limit it is cancelling and call the OCO "limit cancelled; stop disarmed"."""
+    emulator, manager, venue, events = await make(store, market)
+    book = market.book_of(SYMBOL)
+    assert book is not None and book.mid is not None
+    take_profit = str(book.asks[0].price + Decimal("100.0"))
+    # A sell stop above the mid: fires on the first run, which cancels the limit leg first.
+    spec = EmulatedSpec(
+        type="oco", request=sell("o4", price=take_profit), trigger=book.mid + Decimal(10)
+    )
+    ticking = True
+
+    async def ticker() -> None:
+        while ticking:
+            await emulator.tick()
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    try:
+        w = await emulator.add(spec)
+    finally:
+        ticking = False
+        await task
+    assert w.outcome == "stop fired; limit cancelled"
+    assert not [e.message for e in events if "disarmed" in e.message]
+    assert manager.orders["o4-lim"].status is OrderStatus.CANCELLED
+    assert manager.orders["o4-stop"].status is OrderStatus.FILLED
+    assert venue.submit_calls == ["o4-lim:ok", "o4-stop:ok"]
 
 
 async def test_oco_limit_filling_disarms_the_stop(store: Store, market: StaticMarket) -> None:
