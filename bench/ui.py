@@ -1,10 +1,13 @@
 """Benchmark: the TUI headless on the sim at its default rate and at 10x, with keys pressed.
 
     /work/venv/bin/python bench/ui.py [--seconds 10] [--interval 0.1] [--rates 10,100]
-                                      [--keys nav|holdings]
+                                      [--keys nav|holdings] [--cores process,thread]
 
-For each sim rate (``sim.tick_hz``) the real app is built through ``make_app`` with a
-``ThreadedCore`` on the sim (database in a temporary dir) and run with ``App.run_test``. Keys
+For each sim rate (``sim.tick_hz``) and each way of running the core, the real app is built
+through ``make_app`` on the sim (database in a temporary dir) and run with ``App.run_test``.
+The core runs as plain ``cockpit`` runs it: ``process``, an ``EmbeddedCore`` child process
+reached over its private socket (the default); and, as the peer it replaced, ``thread``, a
+``ThreadedCore`` in the UI's own process (``cockpit --in-process``). Keys
 (``nav``: 1-5, j/k, Tab; ``holdings``: the holdings pane's own keys l, s, b, and ``/`` typing
 a filter then Esc) are pressed every ``--interval`` seconds the way the terminal driver delivers
 them (a ``Key`` event posted to the app). Figures:
@@ -13,9 +16,10 @@ them (a ``Key`` event posted to the app). Figures:
   effect (active pane, focus, cursor or scroll) is visible; p50 / p99 / max;
 - frames/s: screen frames composed (``App._display`` calls, which in headless mode do all the
   rendering work except writing to a terminal) and core states rendered per second;
-- CPU %: process CPU time (UI loop + core thread) over wall time, in % of one core;
-- time to first frame: from entering ``run_test`` (app start, core start) to the first frame
-  composed after the first core state was rendered.
+- CPU %: CPU time over wall time, in % of one core: the UI process (with the core thread in
+  ``thread`` mode) and, in ``process`` mode, the core's child process beside it;
+- time to first frame: from starting the core (spawning the child, or entering ``run_test``
+  for the thread) to the first frame composed after the first core state was rendered.
 """
 
 from __future__ import annotations
@@ -39,8 +43,9 @@ from textual import events
 
 from cockpit.app import make_app
 from core.bootstrap import build_core
-from core.client import ThreadedCore
-from core.config import Settings
+from core.client import CoreClient, ThreadedCore
+from core.config import load_settings
+from core.daemon.embedded import EmbeddedCore
 
 KEY_SETS = {
     "nav": ("2", "3", "j", "k", "4", "5", "j", "k", "tab", "j", "k"),
@@ -54,6 +59,7 @@ KEY_TIMEOUT_S = 2.0
 @dataclass
 class Run:
     rate: float
+    core: str
     first_frame_s: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
     missed: int = 0
@@ -61,6 +67,16 @@ class Run:
     states: int = 0
     wall_s: float = 0.0
     cpu_s: float = 0.0
+    core_cpu_s: float = 0.0
+
+
+def child_cpu_s(client: CoreClient) -> float:
+    """CPU seconds (user + system) used so far by an embedded core's child process."""
+    process = getattr(client, "process", None)
+    if process is None:
+        return 0.0
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -69,14 +85,21 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def measure(
-    rate: float, seconds: float, interval: float, db_dir: Path, keys: tuple[str, ...]
+    rate: float, core: str, seconds: float, interval: float, db_dir: Path, keys: tuple[str, ...]
 ) -> Run:
-    settings = Settings.model_validate(
-        {"sim": {"tick_hz": rate}, "store": {"path": str(db_dir / f"ui-{rate:g}.db")}}
-    )
-    client = ThreadedCore(lambda: build_core(settings))
+    config = db_dir / f"ui-{rate:g}-{core}.yaml"
+    db = db_dir / f"ui-{rate:g}-{core}.db"
+    config.write_text(f"sim:\n  tick_hz: {rate}\nstore:\n  path: {db}\n", encoding="utf-8")
+    settings = load_settings(config)
+    start = time.perf_counter()
+    client: CoreClient
+    if core == "process":
+        client = EmbeddedCore(["--config", str(config)], max_hz=settings.ui.fps)
+        client.spawn()
+    else:
+        client = ThreadedCore(lambda: build_core(settings))
     app = make_app(settings, client)
-    run = Run(rate)
+    run = Run(rate, core)
     frame_times: list[float] = []
     first_state: list[float] = []
     pending: dict[str, Any] = {}
@@ -104,7 +127,8 @@ async def measure(
     app._display = on_display  # type: ignore[method-assign]
     app.render_state = on_state  # type: ignore[method-assign]
 
-    start = time.perf_counter()
+    if core != "process":
+        start = time.perf_counter()
     try:
         async with app.run_test(size=(160, 48)) as pilot:
             await first_frame.wait()
@@ -125,6 +149,7 @@ async def measure(
 
             states0, frames0 = app.states_seen, len(frame_times)
             wall0, cpu0 = time.perf_counter(), time.process_time()
+            core0 = child_cpu_s(client)
             i = 0
             while time.perf_counter() - wall0 < seconds:
                 key = keys[i % len(keys)]
@@ -145,6 +170,7 @@ async def measure(
                 await asyncio.sleep(max(0.0, interval - (time.perf_counter() - pressed)))
             run.wall_s = time.perf_counter() - wall0
             run.cpu_s = time.process_time() - cpu0
+            run.core_cpu_s = child_cpu_s(client) - core0
             run.frames = len(frame_times) - frames0
             run.states = app.states_seen - states0
     finally:
@@ -155,10 +181,11 @@ async def measure(
 def report(run: Run) -> None:
     lat = run.latencies_ms
     print(
-        f"sim {run.rate:>5g} Hz | keys {len(lat):>4} (missed {run.missed}) | "
+        f"{run.core:<7} sim {run.rate:>4g} Hz | keys {len(lat):>4} (missed {run.missed}) | "
         f"latency p50 {pct(lat, 0.5):6.1f} ms  p99 {pct(lat, 0.99):6.1f} ms  "
         f"max {max(lat):6.1f} ms | frames/s {run.frames / run.wall_s:5.1f}  "
-        f"states/s {run.states / run.wall_s:5.1f} | CPU {100 * run.cpu_s / run.wall_s:5.1f} % | "
+        f"states/s {run.states / run.wall_s:5.1f} | CPU UI {100 * run.cpu_s / run.wall_s:5.1f} % "
+        f"core {100 * run.core_cpu_s / run.wall_s:5.1f} % | "
         f"first frame {run.first_frame_s:5.2f} s"
     )
 
@@ -169,21 +196,40 @@ async def main() -> None:
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between keys")
     parser.add_argument("--rates", default="10,100", help="sim tick rates (Hz), comma-separated")
     parser.add_argument("--keys", choices=sorted(KEY_SETS), default="nav", help="keys pressed")
+    parser.add_argument(
+        "--cores", default="process,thread", help="how the core runs: process and/or thread"
+    )
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
+    cores = [c for c in args.cores.split(",") if c]
+    if not set(cores) <= {"process", "thread"}:
+        parser.error("--cores takes process and/or thread")
+    keys = KEY_SETS[args.keys]
+    runs: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp:
-        keys = KEY_SETS[args.keys]
-        runs = [await measure(rate, args.seconds, args.interval, Path(tmp), keys) for rate in rates]
-    print(f"keys: {args.keys} {' '.join(KEY_SETS[args.keys])}")
+        for core in cores:
+            for rate in rates:
+                runs.append(await measure(rate, core, args.seconds, args.interval, Path(tmp), keys))
+    print(f"keys: {args.keys} {' '.join(keys)}")
     for run in runs:
         report(run)
-    if len(runs) >= 2:
-        base, fast = runs[0], runs[-1]
-        print(
-            f"{fast.rate:g} Hz vs {base.rate:g} Hz: latency p99 x"
-            f"{pct(fast.latencies_ms, 0.99) / pct(base.latencies_ms, 0.99):.2f}, "
-            f"CPU x{fast.cpu_s / fast.wall_s / (base.cpu_s / base.wall_s):.2f}"
-        )
+    for core in cores:
+        mine = [r for r in runs if r.core == core]
+        if len(mine) >= 2:
+            base, fast = mine[0], mine[-1]
+            print(
+                f"{core}: {fast.rate:g} Hz vs {base.rate:g} Hz: latency p99 x"
+                f"{pct(fast.latencies_ms, 0.99) / pct(base.latencies_ms, 0.99):.2f}, "
+                f"CPU x{fast.cpu_s / fast.wall_s / (base.cpu_s / base.wall_s):.2f}"
+            )
+    if len(cores) == 2:
+        for rate in rates:
+            proc, thread = (next(r for r in runs if r.core == c and r.rate == rate) for c in cores)
+            print(
+                f"sim {rate:g} Hz, {proc.core} vs {thread.core}: latency p99 x"
+                f"{pct(proc.latencies_ms, 0.99) / pct(thread.latencies_ms, 0.99):.2f}, "
+                f"p50 x{pct(proc.latencies_ms, 0.5) / pct(thread.latencies_ms, 0.5):.2f}"
+            )
     print("(target from issue 2: keystroke p99 < 50 ms while the sim streams)")
 
 

@@ -29,9 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
     add_common_options(parser)
-    from cockpit.commands.tui import add_tui_options
+    from cockpit.commands.tui import add_core_options, add_tui_options
 
     add_tui_options(parser)
+    add_core_options(parser)
     parser.set_defaults(func=None)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     register_all(sub)

@@ -55,14 +55,15 @@ def _run(args: argparse.Namespace) -> int:
     return run_built_app(attached_app(settings, client), client, args)
 
 
-def attached_app(settings: Settings, client: RemoteCore) -> CockpitApp:
-    """The TUI on a daemon; it exits (code 1, one line) if the daemon goes away."""
+def attached_app(settings: Settings, client: RemoteCore, lost_as: str = "") -> CockpitApp:
+    """The TUI on a daemon; it exits (code 1, one line) if the daemon goes away: with
+    ``lost_as`` as the message if given, else "detached" and the daemon's reason."""
     from cockpit.app import make_app
 
     app = make_app(settings, client)
 
     def lost(reason: str) -> None:
-        app.exit(return_code=1, message=f"cockpit: detached: {reason}")
+        app.exit(return_code=1, message=f"cockpit: {lost_as or f'detached: {reason}'}")
 
     client.on_lost = lost
     return app

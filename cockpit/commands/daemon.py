@@ -9,6 +9,7 @@ UI: the handler only reaches ``core``.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,6 +25,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--seed", type=int, default=argparse.SUPPRESS, help="simulator seed (reproducible)"
     )
+    parser.add_argument(
+        "--socket", type=Path, default=None, help="control socket (default: from the config)"
+    )
+    # The core of a plain ``cockpit`` (core.daemon.embedded): started by the TUI, never by hand.
+    parser.add_argument("--embedded", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(func=_run)
 
 
@@ -32,4 +38,4 @@ def _run(args: argparse.Namespace) -> int:
     from core.daemon.runner import run_daemon
 
     settings = settings_from_args(args)
-    return run_daemon(settings, args.config)
+    return run_daemon(settings, args.config, socket=args.socket, embedded=args.embedded)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,13 +17,9 @@ if TYPE_CHECKING:
 
 def configure_logging(settings: Settings) -> None:
     """Logs go to a file in the data dir, never to stdout (the terminal belongs to the TUI)."""
-    path = settings.log_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(settings.logging.level)
+    from core.daemon.logs import configure_file_logging
+
+    configure_file_logging(settings.log_path(), settings.logging.level)
 
 
 LOW_BANDWIDTH_FPS = 1.0
@@ -54,6 +49,17 @@ def add_tui_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_core_options(parser: argparse.ArgumentParser) -> None:
+    """Options of plain ``cockpit`` about where its core runs."""
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="run the core in the TUI's own process (one process; keys lag under load); "
+        "by default it runs in a child process that stops with the TUI",
+    )
+
+
 def settings_from_args(args: argparse.Namespace) -> Settings:
     settings = load_settings(args.config)
     update: dict[str, object] = {}
@@ -73,13 +79,41 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    """Plain ``cockpit``: the TUI with an in-process core in a background thread."""
+    """Plain ``cockpit``: the TUI on a core of its own, in a child process by default."""
     settings = settings_from_args(args)
     configure_logging(settings)
-    from core.bootstrap import build_core
-    from core.client import ThreadedCore
+    if getattr(args, "in_process", False):
+        from core.bootstrap import build_core
+        from core.client import ThreadedCore
 
-    return run_app(settings, ThreadedCore(lambda: build_core(settings)), args)
+        return run_app(settings, ThreadedCore(lambda: build_core(settings)), args)
+
+    from core.daemon.embedded import EmbeddedCore
+
+    client = EmbeddedCore(core_args(args), max_hz=settings.ui.fps, log_path=settings.log_path())
+    client.spawn()  # the core starts while the UI's modules load
+    try:
+        from cockpit.commands.attach import attached_app
+
+        app = attached_app(settings, client, f"the core stopped; its log: {settings.log_path()}")
+        client.wait_ready()  # a core that cannot start is one line on a normal terminal
+    except BaseException:
+        client.reap()
+        raise
+    return run_built_app(app, client, args)
+
+
+def core_args(args: argparse.Namespace) -> list[str]:
+    """The options of ``cockpit`` that its core process needs too."""
+    out: list[str] = []
+    if args.config is not None:
+        out += ["--config", str(args.config)]
+    if args.db is not None:
+        out += ["--db", str(args.db)]
+    seed = getattr(args, "seed", None)
+    if seed is not None:
+        out += ["--seed", str(seed)]
+    return out
 
 
 def run_app(settings: Settings, client: CoreClient, args: argparse.Namespace) -> int:

@@ -34,8 +34,9 @@ class InstanceLock:
             owner = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
             os.close(fd)
             raise AlreadyRunning(
-                f"another cockpit daemon (pid {owner}) is already running on this database "
-                f"(lock {self.path})",
+                f"another cockpit (pid {owner}) is already running on this database "
+                f"(lock {self.path}); attach to a daemon with 'cockpit attach', "
+                "or use another --db",
                 title="Already running",
             ) from None
         os.ftruncate(fd, 0)

@@ -11,22 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import logging.handlers
+import os
+import shutil
 import signal
+import stat
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from core.config import Settings, load_settings
 from core.daemon.alerts import AlertDispatcher
+from core.daemon.embedded import READY
 from core.daemon.lock import InstanceLock
+from core.daemon.logs import configure_file_logging, configure_json_logging
 from core.daemon.schedule import Clock, Scheduler
 from core.daemon.server import ControlServer
-from core.errors import CockpitError
+from core.errors import CockpitError, DaemonError
 from core.models import EventKind
 from core.service import Core
 
@@ -36,38 +37,6 @@ RESTART_ONLY: tuple[str, ...] = ("mode", "venues", "sim", "store", "daemon", "jo
 """Sections a reload cannot change under a running core: they keep their running values."""
 STOP_ORDERS_S = 2.0
 """Budget for cancelling open orders at shutdown (SIGTERM must finish within 5 s)."""
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: ts, level, logger, message (+ exc)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "pid": record.process,
-        }
-        if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
-
-
-def configure_json_logging(settings: Settings) -> None:
-    path = settings.daemon.log_file
-    handler: logging.Handler
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=10 * 1024 * 1024, backupCount=5, encoding="utf-8"
-        )
-    else:
-        handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(settings.logging.level)
 
 
 def merge_reload(running: Settings, loaded: Settings) -> tuple[Settings, list[str], list[str]]:
@@ -87,45 +56,86 @@ def merge_reload(running: Settings, loaded: Settings) -> tuple[Settings, list[st
 
 
 class Daemon:
-    """One daemon run; :meth:`run` returns the process exit code."""
+    """One daemon run; :meth:`run` returns the process exit code.
+
+    ``embedded``: the core of a plain ``cockpit`` TUI (see :mod:`core.daemon.embedded`) rather
+    than a standalone daemon: no scheduled jobs and no external alert actions (as before the
+    core moved out of the TUI's process), "ready" on stdout once the socket listens, and a
+    stop when stdin closes, i.e. when the TUI that started it exits or dies.
+    """
 
     def __init__(
-        self, settings: Settings, config_path: Path | None, core: Core, clock: Clock | None = None
+        self,
+        settings: Settings,
+        config_path: Path | None,
+        core: Core,
+        clock: Clock | None = None,
+        *,
+        socket: Path | None = None,
+        embedded: bool = False,
     ) -> None:
         self.settings = settings
         self.config_path = config_path
         self.core = core
+        self.socket = socket or settings.socket_path()
+        self.embedded = embedded
         self.server = ControlServer(core)
         self.stop_requested = asyncio.Event()
         self.reloads = 0
         self.cancelled_at_stop: list[str] = []
-        self.scheduler = Scheduler(core, settings.daemon.schedule, clock)
+        self.scheduler = Scheduler(core, () if embedded else settings.daemon.schedule, clock)
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
-        AlertDispatcher(self.core).attach()
+        if not self.embedded:
+            AlertDispatcher(self.core).attach()
         await self.core.start()
         self.scheduler.start()
         try:
-            await self.server.start(self.settings.socket_path())
+            await self.server.start(self.socket)
             for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, self.request_stop, sig.name)
+                loop.add_signal_handler(sig, self.request_stop, f"{sig.name} received")
             loop.add_signal_handler(signal.SIGHUP, self.request_reload)
             log.info(
-                "daemon ready: session %s, socket %s, pid %d",
+                "%s ready: session %s, socket %s, pid %d",
+                "embedded core" if self.embedded else "daemon",
                 self.core.store.session_id if self.core.store else None,
-                self.settings.socket_path(),
-                __import__("os").getpid(),
+                self.socket,
+                os.getpid(),
             )
+            if self.embedded:
+                self._watch_parent(loop)
+                announce_ready()
             await self.stop_requested.wait()
         finally:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
+            if self.embedded:
+                with contextlib.suppress(ValueError, OSError):
+                    loop.remove_reader(sys.stdin.fileno())
             await self.shutdown()
+            if self.embedded:
+                # The TUI's private directory: gone with the core even if the TUI was killed.
+                shutil.rmtree(self.socket.parent, ignore_errors=True)
         return 0
 
+    def _watch_parent(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Stop when stdin reaches end of file: the TUI closed it, exited or was killed."""
+        fd = sys.stdin.fileno()
+
+        def readable() -> None:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                data = b""
+            if not data:
+                loop.remove_reader(fd)
+                self.request_stop("stdin closed (the TUI is gone)")
+
+        loop.add_reader(fd, readable)
+
     def request_stop(self, why: str = "stop") -> None:
-        log.info("%s received: stopping", why)
+        log.info("stopping: %s", why)
         self.stop_requested.set()
 
     def request_reload(self) -> None:
@@ -177,11 +187,37 @@ class Daemon:
                     log.error("cannot cancel %s on %s: %s", order.client_order_id, name, exc)
 
 
-def run_daemon(settings: Settings, config_path: Path | None) -> int:
+def announce_ready() -> None:
+    """Tell the parent TUI that clients can connect, then drop stdout: nothing else may go
+    there (a full pipe nobody reads would block the core)."""
+    sys.stdout.flush()
+    os.write(sys.stdout.fileno(), READY + b"\n")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def run_daemon(
+    settings: Settings,
+    config_path: Path | None,
+    *,
+    socket: Path | None = None,
+    embedded: bool = False,
+) -> int:
     """The ``cockpit daemon`` entry point: lock, run until signalled, release."""
-    configure_json_logging(settings)
+    if embedded:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+        if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+            raise DaemonError(
+                "--embedded is the TUI's own core: its stdin must be a pipe from the TUI",
+                title="Usage",
+            )
+        configure_file_logging(settings.log_path(), settings.logging.level)
+    else:
+        configure_json_logging(settings)
     from core.bootstrap import build_core
 
     with InstanceLock(settings.db_path().with_name(settings.db_path().name + ".lock")):
         core = build_core(settings)
-        return asyncio.run(Daemon(settings, config_path, core).run())
+        daemon = Daemon(settings, config_path, core, socket=socket, embedded=embedded)
+        return asyncio.run(daemon.run())

@@ -15,8 +15,9 @@ import pytest
 from core.bootstrap import build_core
 from core.config import Settings
 from core.daemon.lock import AlreadyRunning, InstanceLock
+from core.daemon.logs import JsonFormatter
 from core.daemon.protocol import MAX_LINE, Role, allowed, decode, encode
-from core.daemon.runner import JsonFormatter, merge_reload
+from core.daemon.runner import merge_reload
 from core.daemon.server import ControlServer
 from core.models import EventKind, LogEvent
 from core.statecodec import FrameError, StateDecoder, StateEncoder, new_events

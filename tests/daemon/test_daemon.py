@@ -46,7 +46,7 @@ async def test_daemon_serves_two_clients_refuses_observer_trade_and_stops_cleanl
         _, err = await asyncio.wait_for(second.communicate(), WAIT_S)
         assert second.returncode == 1
         message = err.decode().strip().splitlines()[-1]
-        assert message.startswith("cockpit: already running: another cockpit daemon (pid ")
+        assert message.startswith("cockpit: already running: another cockpit (pid ")
         assert str(daemon.proc.pid) in message
 
         operator = RemoteCore(daemon.socket, role=Role.OPERATOR, client="test-operator")

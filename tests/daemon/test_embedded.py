@@ -1,0 +1,159 @@
+"""Plain ``cockpit`` runs its core in a child process: started, used and stopped by the TUI.
+
+The child is the real ``cockpit daemon --embedded``; the tests talk to it through the same
+``EmbeddedCore`` the TUI uses, over its private socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from cockpit.cli import build_parser
+from core.daemon.embedded import EmbeddedCore
+from core.daemon.lock import InstanceLock
+from core.errors import CockpitError
+from core.models import OrderRequest, OrderType, Side
+from core.views import PlaceOrder, SelectMarket
+from tests.app.conftest import WAIT_S
+from tests.daemon.conftest import PROJECT_ROOT, running_daemon
+
+
+def lock_of(db: Path) -> InstanceLock:
+    return InstanceLock(db.with_name(db.name + ".lock"))
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    # A zombie still answers signal 0 until reaped; its state says it has exited.
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+
+
+async def test_the_core_runs_in_a_child_that_trades_and_stops_with_the_tui(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    client = EmbeddedCore(["--db", str(db), "--seed", "7"], max_hz=10)
+    await client.start()
+    try:
+        assert client.process is not None
+        child = client.process.pid
+        assert child != os.getpid() and client.path.exists()
+        assert oct(client.path.parent.stat().st_mode & 0o777) == "0o700"
+        state = client.latest()
+        assert state is not None and state.holdings is not None and state.holdings.total > 0
+        # The child holds the database: nothing else may run a core on it meanwhile.
+        with pytest.raises(CockpitError, match="already running"):
+            lock_of(db).acquire()
+        # Commands reach the child's core (operator role) and pass its pre-trade gate.
+        assert (await client.send(SelectMarket(venue="sim-a", symbol="ETH/USDT"))).ok
+        request = OrderRequest(
+            client_order_id="embedded-1",
+            venue="sim-a",
+            symbol="BTC/USDT",
+            side=Side.BUY,
+            type=OrderType.MARKET,
+            qty=Decimal("0.001"),
+        )
+        placed = await client.send(PlaceOrder(request=request))
+        assert placed.ok, placed.message
+    finally:
+        await client.stop()
+    assert client.process.returncode == 0
+    assert gone(child) and not client.path.parent.exists()
+    lock = lock_of(db)
+    lock.acquire()  # released at the child's exit
+    lock.release()
+    # It flushed its store before exiting: the order is in the database.
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT status FROM orders WHERE client_order_id = 'embedded-1'"
+        ).fetchall()
+    assert rows and rows[0][0] == "filled"
+
+
+PARENT = """
+import sys, time
+from core.daemon.embedded import EmbeddedCore
+client = EmbeddedCore(["--db", sys.argv[1]])
+client.wait_ready()
+print(client.process.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_the_child_stops_when_the_tui_is_killed(tmp_path: Path) -> None:
+    """kill -9 of the TUI closes the child's stdin: it ends its session in order and exits."""
+    db = tmp_path / "c.db"
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, str(db)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(WAIT_S)
+        deadline = time.monotonic() + WAIT_S
+        while not gone(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert gone(child), "the core outlived the TUI that started it"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        if parent.stdout is not None:
+            parent.stdout.close()
+    lock = lock_of(db)
+    lock.acquire()
+    lock.release()
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        (ended, clean) = conn.execute(
+            "SELECT ended_ns, clean_exit FROM sessions ORDER BY id DESC"
+        ).fetchone()
+    assert ended is not None and clean == 1  # closed in order, not abandoned
+
+
+async def test_a_daemon_on_the_same_database_is_one_clear_error(tmp_path: Path) -> None:
+    async with running_daemon(tmp_path) as daemon:
+        client = EmbeddedCore(["--db", str(daemon.db)])
+        with pytest.raises(CockpitError) as caught:
+            await asyncio.to_thread(client.wait_ready)
+        assert caught.value.title == "Already running"
+        assert "cockpit attach" in str(caught.value) and "\n" not in str(caught.value)
+        assert client.process is not None and client.process.returncode == 1
+        assert not client.path.parent.exists()
+        assert daemon.proc.returncode is None  # the daemon is untouched
+
+
+def test_plain_cockpit_takes_in_process_and_embedded_is_not_for_people(tmp_path: Path) -> None:
+    assert build_parser().parse_args(["--in-process"]).in_process is True
+    assert not hasattr(build_parser().parse_args([]), "in_process")
+    # ``--embedded`` needs the TUI's pipe on stdin: from a terminal or a file it refuses.
+    run = subprocess.run(
+        [sys.executable, "-m", "cockpit", "daemon", "--embedded", "--db", str(tmp_path / "x.db")],
+        cwd=PROJECT_ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=WAIT_S,
+    )
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines() == [
+        "cockpit: usage: --embedded is the TUI's own core: its stdin must be a pipe from the TUI"
+    ]
