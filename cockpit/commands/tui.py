@@ -1,4 +1,8 @@
-"""The default command: run the TUI with an in-process core."""
+"""The default command: the TUI, on a core of its own (a child process unless --in-process).
+
+Nothing heavy is imported at module level: the parser is built from this module, and plain
+``cockpit`` starts its core process before it loads the configuration and the UI.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.config import Settings, load_settings
 from core.errors import ConfigError, ConfigProblem
 
 if TYPE_CHECKING:
     from cockpit.app import CockpitApp
     from core.client import CoreClient
+    from core.config import Settings
 
 
 def configure_logging(settings: Settings) -> None:
@@ -61,6 +65,8 @@ def add_core_options(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
+    from core.config import load_settings
+
     settings = load_settings(args.config)
     update: dict[str, object] = {}
     if args.db is not None:
@@ -80,9 +86,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 def run_tui(args: argparse.Namespace) -> int:
     """Plain ``cockpit``: the TUI on a core of its own, in a child process by default."""
-    settings = settings_from_args(args)
-    configure_logging(settings)
     if getattr(args, "in_process", False):
+        settings = settings_from_args(args)
+        configure_logging(settings)
         from core.bootstrap import build_core
         from core.client import ThreadedCore
 
@@ -90,9 +96,14 @@ def run_tui(args: argparse.Namespace) -> int:
 
     from core.daemon.embedded import EmbeddedCore
 
-    client = EmbeddedCore(core_args(args), max_hz=settings.ui.fps, log_path=settings.log_path())
-    client.spawn()  # the core starts while the UI's modules load
+    # The core process starts first and loads while this one reads the configuration and
+    # the UI's modules (a bad configuration is reported from here; the child is then ended).
+    client = EmbeddedCore(core_args(args))
+    client.spawn()
     try:
+        settings = settings_from_args(args)
+        configure_logging(settings)
+        client.max_hz = settings.ui.fps
         from cockpit.commands.attach import attached_app
 
         app = attached_app(settings, client, f"the core stopped; its log: {settings.log_path()}")

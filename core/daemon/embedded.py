@@ -61,7 +61,6 @@ class EmbeddedCore(RemoteCore):
         args: Sequence[str] = (),
         *,
         max_hz: float = 15.0,
-        log_path: Path | None = None,
         start_timeout: float = START_TIMEOUT_S,
     ) -> None:
         self._dir = Path(tempfile.mkdtemp(prefix="cockpit-"))  # mode 0700
@@ -78,7 +77,6 @@ class EmbeddedCore(RemoteCore):
             str(self.path),
             *args,
         ]
-        self.log_path = log_path
         self.start_timeout = start_timeout
         self.process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
@@ -171,7 +169,7 @@ class EmbeddedCore(RemoteCore):
                     proc.wait()
             if proc.stdout is not None and not proc.stdout.closed:
                 proc.stdout.close()
-            if proc.returncode:
+            if proc.returncode and self._ready:  # (before ready, wait_ready's caller reports)
                 log.error(
                     "embedded core exited with code %d: %s", proc.returncode, self._child_error()
                 )

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import clarabel
 import numpy as np
+import scipy.cluster.hierarchy as sch
+import scipy.spatial.distance as ssd
 from numpy.typing import NDArray
 from scipy import sparse
 
@@ -224,11 +226,6 @@ def hrp(cov: Matrix) -> Vector:
     n = cov.shape[0]
     if n == 1:
         return np.ones(1)
-    # Imported here: scipy.cluster costs ~0.4 s to import, and only HRP needs it (every
-    # start of the core would pay for it otherwise).
-    import scipy.cluster.hierarchy as sch
-    import scipy.spatial.distance as ssd
-
     corr = correlation(cov).round(6)
     dist = ssd.squareform(np.sqrt(np.clip((1.0 - corr) / 2.0, 0.0, 1.0)), checks=False)
     order = sch.to_tree(sch.linkage(dist, "single"), rd=False).pre_order()

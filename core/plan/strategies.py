@@ -22,13 +22,6 @@ import numpy as np
 from core.config import GROUPS, TargetsConfig
 from core.errors import ConfigError, ConfigProblem, DataError
 from core.plan.covariance import ledoit_wolf, mean_returns, simple_returns
-from core.plan.optimiser import (
-    Constraints,
-    equal_risk_contribution,
-    hrp,
-    max_sharpe,
-    min_variance,
-)
 from core.plan.regime import detect_regime
 from core.plan.spec import (
     CalendarPreset,
@@ -147,6 +140,16 @@ def _to_hundred(weights: Mapping[str, Decimal]) -> dict[str, Decimal]:
 def _optimised(
     name: str, base: Targets, preset: OptimiserPreset, ctx: MarketContext
 ) -> StrategyResult:
+    # Imported on first use: the optimiser's scipy modules cost the core ~0.5 s of start-up,
+    # and only optimiser presets need them.
+    from core.plan.optimiser import (
+        Constraints,
+        equal_risk_contribution,
+        hrp,
+        max_sharpe,
+        min_variance,
+    )
+
     window = preset.window_days + 1
     assets = sorted(a for a, c in ctx.closes.items() if len(c) >= window and a in ctx.asset_groups)
     if len(assets) < 2:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtri
 from threadpoolctl import ThreadpoolController
 
 from core.risk.history import FloatArray, IntArray
@@ -178,18 +178,27 @@ def moments(returns: FloatArray) -> tuple[float, float]:
 
 def gaussian_var(mean: float, std: float, confidence: float) -> float:
     """``-(mean + z_(1-b) * std)`` with z the standard normal quantile."""
-    return -(mean + float(ndtri(1.0 - confidence)) * std)
+    return -(mean + _quantile(1.0 - confidence) * std)
 
 
 def gaussian_cvar(mean: float, std: float, confidence: float) -> float:
     """Normal expected shortfall: ``std * phi(z) / (1 - b) - mean``, z = quantile at 1 - b."""
     alpha = 1.0 - confidence
-    z = float(ndtri(alpha))
+    z = _quantile(alpha)
     return std * _phi(z) / alpha - mean
 
 
 def _phi(z: float) -> float:
     return math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+
+
+_STANDARD_NORMAL = NormalDist()
+
+
+def _quantile(p: float) -> float:
+    """The standard normal quantile (the stdlib's, which agrees with ``scipy.special.ndtri``
+    to within 1e-15 on (0, 1); scipy.special alone costs the core ~0.3 s of start-up)."""
+    return _STANDARD_NORMAL.inv_cdf(p)
 
 
 def cornish_fisher_z(z: float, skew: float, excess_kurtosis: float) -> float:
@@ -207,7 +216,7 @@ def cornish_fisher_var(
     mean: float, std: float, skew: float, excess_kurtosis: float, confidence: float
 ) -> float:
     """``-(mean + z_cf * std)``, the modified VaR of Zangari (1996) / Favre-Galeano (2002)."""
-    z = float(ndtri(1.0 - confidence))
+    z = _quantile(1.0 - confidence)
     return -(mean + cornish_fisher_z(z, skew, excess_kurtosis) * std)
 
 
@@ -222,7 +231,7 @@ def cornish_fisher_cvar(
     :func:`cornish_fisher_valid` holds.
     """
     alpha = 1.0 - confidence
-    c = float(ndtri(alpha))
+    c = _quantile(alpha)
     pdf = _phi(c)
     m0, m1 = alpha, -pdf
     m2 = alpha - c * pdf
