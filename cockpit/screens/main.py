@@ -31,6 +31,9 @@ PANES: tuple[tuple[str, str], ...] = (
     ("log", "5 Execution log"),
 )
 PAINT_INTERVAL_S = {"holdings": 0.5, "plan": 0.5, "log": 0.25}
+SPREAD_S = 0.08
+"""Two of those panes never repaint in the same frame: the later one waits this long, so no
+frame carries two big tables and a key press never waits behind one."""
 """Minimum seconds between repaints of the panes that need not follow every tick."""
 COMPACT_BELOW = (120, 40)
 """Terminals smaller than this show one pane at a time."""
@@ -64,6 +67,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.state: CockpitState | None = None
         self._painted: dict[str, float] = {}
+        self._last_slow_paint = -1e9
         self._deferred: dict[str, Callable[[], None]] = {}
         self.active = "holdings"
 
@@ -202,10 +206,13 @@ class MainScreen(Screen[None]):
         35-row table ten times a second, and smaller frames keep key presses quick.
         """
         now = time.monotonic()
-        wait = PAINT_INTERVAL_S.get(pane, 0.0) - (now - self._painted.get(pane, -1e9))
-        if force or wait <= 0:
+        wait = max(
+            PAINT_INTERVAL_S.get(pane, 0.0) - (now - self._painted.get(pane, -1e9)),
+            SPREAD_S - (now - self._last_slow_paint),
+        )
+        if force or wait <= 0 or pane not in self._painted:  # (the first screen comes whole)
             self._deferred.pop(pane, None)
-            self._painted[pane] = now
+            self._painted[pane] = self._last_slow_paint = now
             job()
             return
         if pane not in self._deferred:
@@ -213,7 +220,14 @@ class MainScreen(Screen[None]):
         self._deferred[pane] = job
 
     def _paint_deferred(self, pane: str) -> None:
-        job = self._deferred.pop(pane, None)
-        if job is not None:
-            self._painted[pane] = time.monotonic()
-            job()
+        job = self._deferred.get(pane)
+        if job is None:
+            return
+        now = time.monotonic()
+        wait = SPREAD_S - (now - self._last_slow_paint)
+        if wait > 0:  # another pane took this frame: the next slot
+            self.set_timer(wait, lambda: self._paint_deferred(pane))
+            return
+        del self._deferred[pane]
+        self._painted[pane] = self._last_slow_paint = now
+        job()
