@@ -57,6 +57,8 @@ def report(label: str, db: Path, elapsed: float) -> float:
     slow_bytes = 0
     for _, full, blob in rows:
         data = json.loads(zlib.decompress(blob))
+        if "book_diff" in data:
+            data["set"]["book"] = data["book_diff"]
         for name, value in data.get("set", {}).items():
             raw_by_section[name] += len(json.dumps(value, separators=(",", ":")))
             frames_with[name] += 1

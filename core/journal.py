@@ -3,7 +3,8 @@
 :class:`StateJournal` listens to a core's published states and queues compressed frames
 (:mod:`core.statecodec`: a full frame every ``keyframe_s``, changed sections in between) into
 the store's ``journal`` table. Market data (the selected book, feed health, the trading status)
-is journaled at the rate the UI shows it (``ui.fps``, or ``journal.market_hz`` if lower); the
+is journaled at the rate the UI shows it (``ui.fps``, or ``journal.market_hz`` if lower), a
+changed book as a difference from the previous one (:mod:`core.bookdiff`); the
 portfolio sections (:data:`SLOW_SECTIONS`: holdings, risk, plan), which are most of a state's
 bytes, at most ``journal.max_hz`` (a pending change goes with the next frame that may carry
 it). Events, orders, fills and balances already have their own tables (events carry the
@@ -47,7 +48,7 @@ JOURNAL_PRUNE = (
 
 SLOW_SECTIONS: frozenset[str] = frozenset({"holdings", "risk", "plan"})
 """Journaled at most ``journal.max_hz``: large, and derived from the market data and balances
-(holdings are re-priced four times a second, each time a new ~5 KB object)."""
+(holdings are re-priced four times a second, each time ~10 KB of JSON on the sim)."""
 MARKET_SECTIONS: frozenset[str] = frozenset(SECTIONS) - SLOW_SECTIONS
 """Journaled at the UI's rate whenever they change: the book, feeds, market, trading status."""
 
@@ -73,7 +74,7 @@ class StateJournal:
         self.settings = settings
         self._store = store
         self._clock = clock
-        self._encoder = StateEncoder(settings.ui.log_lines)
+        self._encoder = StateEncoder(settings.ui.log_lines, diff_book=True)
         self._keyframe_s = cfg.keyframe_s
         fps = settings.ui.fps
         self._market_gap = 1.0 / min(cfg.market_hz or fps, fps)

@@ -7,13 +7,16 @@ core reuses a section's object while it is unchanged, so identity is the quick t
 value in a new object, such as a rebuilt tuple, is not sent again either). A delta may be
 limited to some sections (the flight recorder journals market data more often than the
 portfolio); the others are sent by a later frame, and until then the decoder keeps their
-previous values. The execution log is sent as the events appended since the previous frame,
+previous values. With ``diff_book`` (the recorder) a changed book of the same market goes as
+``book_diff``, its levels mostly indices into the previous book (:mod:`core.bookdiff`). The
+execution log is sent as the events appended since the previous frame,
 not the whole log.
 
 Frame layout (one JSON object)::
 
     {"full": true|false, "scalars": {version, ts, mode, session_id, trading_enabled, replay},
-     "set": {section: value, ...}, "events_add": [LogEvent, ...], "events_max": N}
+     "set": {section: value, ...}, "book_diff": {...}, "events_add": [LogEvent, ...],
+     "events_max": N}
 
 Sans-I/O: plain objects in, bytes out; the decoder rebuilds equal states.
 """
@@ -24,9 +27,10 @@ import json
 from collections.abc import Collection
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
-from core.models import LogEvent
+from core.bookdiff import BookDiffError, apply_book_diff, book_diff
+from core.models import BookSnapshot, LogEvent
 from core.views import CockpitState
 
 SCALARS: tuple[str, ...] = (
@@ -77,8 +81,10 @@ def new_events(
 class StateEncoder:
     """Turns successive states into frames; ``full=True`` (or the first call) sends everything."""
 
-    def __init__(self, events_max: int) -> None:
+    def __init__(self, events_max: int, *, diff_book: bool = False) -> None:
         self.events_max = events_max
+        self.diff_book = diff_book
+        """Send a changed book of the same market as ``book_diff`` (:mod:`core.bookdiff`)."""
         self._sent: dict[str, Any] | None = None
         self._events: tuple[LogEvent, ...] = ()
         self.sent_sections: tuple[str, ...] = ()
@@ -108,6 +114,7 @@ class StateEncoder:
         )
         parts.append(b'},"set":{')
         changed: list[str] = []
+        diff: dict[str, Any] | None = None
         if sent is None:
             sent = {}
             self._sent = sent
@@ -123,13 +130,22 @@ class StateEncoder:
                 if value == last:
                     sent[name] = value  # the same value in a new object: nothing to send
                     continue
+            before = sent.get(name)
+            if name == "book" and self.diff_book and isinstance(before, BookSnapshot):
+                diff = book_diff(before, value) if isinstance(value, BookSnapshot) else None
             sent[name] = value
             changed.append(name)
         self.sent_sections = tuple(changed)
         parts.append(
-            b",".join(json.dumps(n).encode() + b":" + _json(n, getattr(state, n)) for n in changed)
+            b",".join(
+                json.dumps(n).encode() + b":" + _json(n, getattr(state, n))
+                for n in changed
+                if not (n == "book" and diff is not None)
+            )
         )
         parts.append(b"}")
+        if diff is not None:
+            parts.append(b',"book_diff":' + json.dumps(diff, separators=(",", ":")).encode())
         added = None if whole else new_events(self._events, state.events)
         self._events = state.events
         if added is None:
@@ -165,6 +181,13 @@ class StateDecoder:
             if name not in SECTIONS:
                 raise FrameError(f"unknown section {name!r}")
             self._sections[name] = _ADAPTERS[name].validate_python(value)
+        if "book_diff" in data:
+            try:
+                self._sections["book"] = apply_book_diff(
+                    self._sections.get("book"), data["book_diff"]
+                )
+            except (BookDiffError, ValidationError) as exc:
+                raise FrameError(f"bad book difference: {exc}") from exc
         if "events" in data:
             self._events = _EVENTS.validate_python(data["events"])
         elif data.get("events_add"):

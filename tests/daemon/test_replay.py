@@ -96,8 +96,9 @@ async def test_replay_app_shows_badge_and_transport_keys_work(tmp_path: Path) ->
 
 
 def carried(frame: Frame) -> set[str]:
-    """The sections a journal frame carries."""
-    return set(json.loads(frame.data)["set"])
+    """The sections a journal frame carries (a book as a difference too)."""
+    data = json.loads(frame.data)
+    return set(data["set"]) | ({"book"} if "book_diff" in data else set())
 
 
 async def test_journal_keeps_the_book_at_the_ui_rate_and_the_portfolio_at_max_hz(
