@@ -2,8 +2,13 @@
 
 :class:`StateJournal` listens to a core's published states and queues compressed frames
 (:mod:`core.statecodec`: a full frame every ``keyframe_s``, changed sections in between) into
-the store's ``journal`` table at up to ``max_hz``. Events, orders, fills and balances already
-have their own tables (events carry the session id); operator commands arrive there as events.
+the store's ``journal`` table. Market data (the selected book, feed health, the trading status)
+is journaled at the rate the UI shows it (``ui.fps``, or ``journal.market_hz`` if lower), a
+changed book as a difference from the previous one (:mod:`core.bookdiff`); the
+portfolio sections (:data:`SLOW_SECTIONS`: holdings, risk, plan), which are most of a state's
+bytes, at most ``journal.max_hz`` (a pending change goes with the next frame that may carry
+it). Events, orders, fills and balances already have their own tables (events carry the
+session id); operator commands arrive there as events.
 
 The read side (:func:`list_sessions`, :func:`load_frames`) uses plain read-only ``sqlite3``:
 the journal of a running daemon can be read by another process thanks to WAL mode.
@@ -15,18 +20,21 @@ import logging
 import sqlite3
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.errors import StoreError
-from core.statecodec import StateEncoder
+from core.statecodec import SECTIONS, StateEncoder
 from core.store.db import from_ns, to_ns
 from core.views import CockpitState
 
 if TYPE_CHECKING:
+    from core.config import Settings
     from core.service import Core
+    from core.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -38,58 +46,89 @@ JOURNAL_PRUNE = (
     "DELETE FROM journal WHERE session_id IN (SELECT id FROM sessions WHERE started_ns < ?)"
 )
 
+SLOW_SECTIONS: frozenset[str] = frozenset({"holdings", "risk", "plan"})
+"""Journaled at most ``journal.max_hz``: large, and derived from the market data and balances
+(holdings are re-priced four times a second, each time ~10 KB of JSON on the sim)."""
+MARKET_SECTIONS: frozenset[str] = frozenset(SECTIONS) - SLOW_SECTIONS
+"""Journaled at the UI's rate whenever they change: the book, feeds, market, trading status."""
+
+JITTER = 0.9
+"""Gaps are compared with 0.9 x the period: the publisher's own pacing jitters around it."""
+
 
 class StateJournal:
-    """Journals a core's published states. Attach with :meth:`attach` before ``core.start()``."""
+    """Journals published states. Attach to a core with :meth:`attach` before ``core.start()``.
 
-    def __init__(self, core: Core) -> None:
-        self.core = core
-        cfg = core.settings.journal
-        self._encoder = StateEncoder(core.settings.ui.log_lines)
+    ``store`` returns the store once the core has opened it; ``clock`` (monotonic seconds)
+    paces the frames and can be driven by tests.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Callable[[], Store | None],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        cfg = settings.journal
+        self.settings = settings
+        self._store = store
+        self._clock = clock
+        self._encoder = StateEncoder(settings.ui.log_lines, diff_book=True)
         self._keyframe_s = cfg.keyframe_s
-        self._min_gap_s = 1.0 / min(cfg.max_hz, core.settings.ui.fps)
+        fps = settings.ui.fps
+        self._market_gap = 1.0 / min(cfg.market_hz or fps, fps)
+        self._slow_gap = 1.0 / min(cfg.max_hz, fps)
         self._last_key = float("-inf")
         self._last_frame = float("-inf")
+        self._last_slow = float("-inf")
         self._pruned = False
         self.frames = 0
+        self.slow_frames = 0
+        """Frames that carried a portfolio section (or were full)."""
 
     @classmethod
     def attach(cls, core: Core) -> StateJournal | None:
         if not core.settings.journal.enabled:
             return None
-        journal = cls(core)
+        journal = cls(core.settings, lambda: core.store)
         core.add_listener(journal.record)
         return journal
 
     def record(self, state: CockpitState) -> None:
-        """Queue ``state`` as a frame (full at each keyframe), at most at the UI's rate."""
-        store = self.core.store
+        """Queue ``state`` as a frame (full at each keyframe), at most at the market rate;
+        the portfolio sections go with it only if ``max_hz`` allows one more now."""
+        store = self._store()
         if store is None or store.session_id is None:
             return
         if not self._pruned:
             self._pruned = True
-            self._prune()
-        now = time.monotonic()
-        if now - self._last_frame < self._min_gap_s * 0.9:
-            return  # (0.9: the publisher's own pacing jitters around the UI rate)
+            self._prune(store)
+        now = self._clock()
+        if now - self._last_frame < self._market_gap * JITTER:
+            return
         full = now - self._last_key >= self._keyframe_s
         if full:
             self._last_key = now
         self._last_frame = now
-        frame = zlib.compress(self._encoder.encode(state, full=full), 1)
+        slow = full or now - self._last_slow >= self._slow_gap * JITTER
+        raw = self._encoder.encode(state, full=full, sections=None if slow else MARKET_SECTIONS)
+        if full or not SLOW_SECTIONS.isdisjoint(self._encoder.sent_sections):
+            # The period starts when a portfolio section is actually written: a rare change
+            # (a new plan) after a quiet spell goes out at once.
+            self._last_slow = now
+            self.slow_frames += 1
+        frame = zlib.compress(raw, 6)  # level 6: ~10 % smaller than 1, still ~0.3 ms a frame
         store.add(JOURNAL_INSERT, (store.session_id, to_ns(state.ts), state.version, full, frame))
         self.frames += 1
 
-    def _prune(self) -> None:
+    def _prune(self, store: Store) -> None:
         """Queue the deletion of journals of sessions older than the retention.
 
         It runs inside the store's next batch transaction: no separate task that a shutdown
         could cancel half-way through a transaction.
         """
-        store = self.core.store
-        if store is None:
-            return
-        days = self.core.settings.journal.retention_days
+        days = self.settings.journal.retention_days
         cutoff = to_ns(datetime.now(UTC)) - int(days * 86_400 * 1e9)
         store.add(JOURNAL_PRUNE, (cutoff,))
         log.info("journal retention: deleting journals of sessions older than %g days", days)

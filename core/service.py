@@ -568,9 +568,13 @@ class Core:
 
     # ------------------------------------------------------------------ commands
 
-    async def execute(self, command: Command) -> CommandResult:
-        """Carry out a client's command."""
-        handled = await self.execution.handle(command) if self.execution else None
+    async def execute(self, command: Command, *, actor: str = "operator") -> CommandResult:
+        """Carry out a client's command; ``actor`` names the client in the audit trail.
+
+        In-process callers (the TUI, the CLI) are the generic ``operator``; the daemon passes
+        each control-socket client's identity (``core.daemon.protocol.audit_actor``).
+        """
+        handled = await self.execution.handle(command, actor=actor) if self.execution else None
         if handled is not None:
             return handled
         if isinstance(command, SelectMarket):

@@ -7,6 +7,7 @@ Sans-I/O: parsing and building messages, roles and what each role may do. The se
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -28,9 +29,17 @@ class Role(StrEnum):
 
 
 TRADING_KINDS: frozenset[str] = frozenset(
-    {"place_order", "cancel_order", "cancel_all", "kill_switch", "execute_plan"}
+    {
+        "place_order",
+        "place_emulated",
+        "cancel_order",
+        "cancel_all",
+        "kill_switch",
+        "execute_plan",
+        "abort_plan",
+    }
 )
-"""Commands an observer is refused."""
+"""Commands an observer is refused: every one that trades or stops trading."""
 VIEW_KINDS: frozenset[str] = frozenset({"select_market", "cycle_market"})
 """Commands that only change what is shown: not audited (they follow every key press)."""
 
@@ -88,6 +97,16 @@ def result_message(request_id: Any, result: CommandResult) -> bytes:
 def state_message(frame: bytes) -> bytes:
     """A state frame (:mod:`core.statecodec`) embedded without re-encoding."""
     return b'{"type":"state","frame":' + frame + b"}\n"
+
+
+def audit_actor(role: Role, peer: Peer, client: str) -> str:
+    """The client's identity in the audit trail: ``<role>:<uid>:<pid>:<client name>``.
+
+    uid and pid come from the kernel (``SO_PEERCRED``); the name is what the client said in
+    its hello, reduced to a short token (letters, digits, ``._/@+-``; at most 40 characters).
+    """
+    name = re.sub(r"[^\w./@+-]", "_", client)[:40] or "unknown"
+    return f"{role.value}:{peer.uid}:{peer.pid}:{name}"
 
 
 def allowed(role: Role, kind: str) -> bool:

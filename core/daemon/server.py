@@ -2,8 +2,10 @@
 
 Each connection says ``hello`` with a role, may ``subscribe`` to states (a full frame first,
 then changed sections at the rate it asked for) and events, and sends commands. Observers are
-refused trading commands; operators' commands are audited as log events naming the client's
-uid and pid (``SO_PEERCRED``). Slow clients only ever get the latest state: frames coalesce.
+refused trading commands; operators' commands are logged as events naming the client's uid and
+pid (``SO_PEERCRED``), and every audit row they cause names the client as its actor
+(:func:`~core.daemon.protocol.audit_actor`). Slow clients only ever get the latest state:
+frames coalesce.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from core.daemon.protocol import (
     ProtocolError,
     Role,
     allowed,
+    audit_actor,
     decode,
     encode,
     parse_command,
@@ -68,6 +71,8 @@ class ClientConnection:
         self.peer = peer_of(writer)
         self.name = f"client#{number}"
         self.role: Role | None = None
+        self.client = "unknown"
+        """The name the client gave in its hello."""
         self.max_hz = 15.0
         self.want_state = False
         self.want_events = False
@@ -79,6 +84,12 @@ class ClientConnection:
 
     def describe(self) -> str:
         return f"{self.name} ({self.peer.describe()})"
+
+    @property
+    def actor(self) -> str:
+        """Who this client is in the audit trail (see :func:`audit_actor`)."""
+        assert self.role is not None
+        return audit_actor(self.role, self.peer, self.client)
 
     async def send(self, data: bytes) -> None:
         async with self.write_lock:
@@ -151,6 +162,7 @@ class ClientConnection:
             raise ProtocolError("operator role is for the daemon's own user")
         self.role = role
         client = str(msg.get("client", "unknown"))[:80]
+        self.client = client
         self.name = f"{self.name}:{client}"
         log.info("attached %s as %s", self.describe(), role.value)
         state = self.server.core.state
@@ -269,7 +281,7 @@ class ControlServer:
                 ok=False, message=f"refused: {command.kind} needs the operator role"
             )
         try:
-            result = await self.core.execute(command)
+            result = await self.core.execute(command, actor=client.actor)
         except CockpitError as exc:
             result = CommandResult(ok=False, message=str(exc))
         if command.kind not in VIEW_KINDS:

@@ -83,8 +83,16 @@ class JournalConfig(_Section):
         default=1.0,
         gt=0,
         le=60,
-        description="States journaled per second at most (~6 KB/s of database at 1/s on "
-        "the sim); ui.fps journals every state the UI shows.",
+        description="Portfolio sections (holdings, risk, plan: most of a state's bytes) "
+        "journaled per second at most (~400 KiB/min at 1/s on the sim); ui.fps keeps every "
+        "one the UI shows.",
+    )
+    market_hz: float | None = Field(
+        default=None,
+        gt=0,
+        le=60,
+        description="Market data (order book, feed health, trading status) journaled per "
+        "second at most, when it changed; default ui.fps, the rate the UI shows it.",
     )
     keyframe_s: float = Field(
         default=30.0, gt=0, description="A full state this often; changed sections in between."

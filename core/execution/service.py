@@ -466,48 +466,52 @@ class ExecutionService:
 
     # ------------------------------------------------------------------ commands
 
-    async def handle(self, command: Command) -> CommandResult | None:
-        """Carry out an execution command; ``None`` for commands that are not ours."""
+    async def handle(self, command: Command, *, actor: str = "operator") -> CommandResult | None:
+        """Carry out an execution command; ``None`` for commands that are not ours.
+
+        ``actor`` names who sent it in every audit row the command causes (the daemon passes
+        the control-socket client's identity); plan and emulated orders are audited as
+        ``plan:<id>``/``emulated:<id>`` after an ``plan.execute``/``emulated.place`` row that
+        names the actor.
+        """
         manager = self.manager
         if manager is None:
             return None
         try:
             if isinstance(command, PlaceOrder):
-                order = await manager.place(command.request, actor="operator")
+                order = await manager.place(command.request, actor=actor)
                 ok = order.status not in (OrderStatus.REJECTED, OrderStatus.UNKNOWN)
                 detail = f" ({order.reason})" if order.reason and not ok else ""
                 return CommandResult(
                     ok=ok, message=f"{order.client_order_id} {order.status.value}{detail}"
                 )
             if isinstance(command, CancelOrder):
-                order = await manager.cancel(command.venue, command.symbol, command.client_order_id)
+                order = await manager.cancel(
+                    command.venue, command.symbol, command.client_order_id, actor=actor
+                )
                 return CommandResult(
                     ok=True, message=f"{order.client_order_id} {order.status.value}"
                 )
             if isinstance(command, CancelAll):
-                await manager.audit.append(
-                    "operator.cancel_all", "operator", {"venue": command.venue}
-                )
-                count = await manager.cancel_all(command.venue)
+                await manager.audit.append("operator.cancel_all", actor, {"venue": command.venue})
+                count = await manager.cancel_all(command.venue, actor=actor)
                 return CommandResult(ok=True, message=f"cancelled {count} order(s)")
             if isinstance(command, KillSwitchCommand):
                 if not command.engage:
-                    await self.rearm()
+                    await self.rearm(actor=actor)
                     return CommandResult(ok=True, message="kill switch re-armed")
                 level = KillLevel(command.level) if command.level else None
-                now = await self.engage(level, command.reason or "operator")
+                now = await self.engage(level, command.reason or "operator", actor=actor)
                 return CommandResult(ok=True, message=f"kill switch {now.label}")
             if isinstance(command, PreviewPlan):
                 plan = await self.current_plan(command.plan_id)
                 return CommandResult(ok=True, message=plan.id, data=preview(plan, self.mode))
             if isinstance(command, AbortPlan):
-                await manager.audit.append("plan.abort", "operator", {})
+                await manager.audit.append("plan.abort", actor, {})
                 return CommandResult(ok=True, message=f"aborted {self.abort_plans()} plan run(s)")
             if isinstance(command, PlaceEmulated) and self.emulator is not None:
                 spec = EmulatedSpec.model_validate(command.model_dump(exclude={"kind"}))
-                await manager.audit.append(
-                    "emulated.place", "operator", spec.model_dump(mode="json")
-                )
+                await manager.audit.append("emulated.place", actor, spec.model_dump(mode="json"))
                 working = await self.emulator.add(spec)
                 return CommandResult(
                     ok="refused" not in working.outcome,
@@ -521,7 +525,7 @@ class ExecutionService:
                     ok=True, message=f"{view.fills} fills", data=view.model_dump(mode="json")
                 )
             if isinstance(command, ExecutePlan):
-                run = await self.execute_plan(command.plan_id)
+                run = await self.execute_plan(command.plan_id, actor=actor)
                 return CommandResult(
                     ok=True, message=f"plan {run.plan_id}: {len(run.requests)} orders started"
                 )

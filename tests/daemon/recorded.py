@@ -11,20 +11,24 @@ from core.views import CockpitState
 from tests.app.conftest import WAIT_S
 
 
-def sim_settings(db: Path, journal_hz: float = 60, **ui: object) -> Settings:
+def sim_settings(
+    db: Path, journal_hz: float = 60, keyframe_s: float = 0.5, **ui: object
+) -> Settings:
     return Settings.model_validate(
         {
             "sim": {"tick_hz": 50, "seed": 11},
             "store": {"path": str(db)},
-            "journal": {"keyframe_s": 0.5, "max_hz": journal_hz},
+            "journal": {"keyframe_s": keyframe_s, "max_hz": journal_hz},
             "ui": {"fps": 20, **ui},
         }
     )
 
 
-async def record_session(db: Path, states: int = 40, journal_hz: float = 60) -> list[CockpitState]:
+async def record_session(
+    db: Path, states: int = 40, journal_hz: float = 60, keyframe_s: float = 0.5
+) -> list[CockpitState]:
     """Run the real core until it has published ``states`` complete states; stop it."""
-    settings = sim_settings(db, journal_hz)
+    settings = sim_settings(db, journal_hz, keyframe_s)
     core = build_core(settings)
     live: list[CockpitState] = []
     enough = asyncio.Event()

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 
 from rich.text import Text
 
 from cockpit.replay_app import make_replay_app
-from core.journal import list_sessions, load_frames
+from core.daemon.settings import JournalConfig
+from core.journal import JITTER, SLOW_SECTIONS, Frame, StateJournal, list_sessions, load_frames
 from core.replay import ReplayClient
+from core.store import Store
 from core.store.db import to_ns
 from core.views import CycleMarket
 from tests.app.conftest import press, wait_until
@@ -89,25 +95,101 @@ async def test_replay_app_shows_badge_and_transport_keys_work(tmp_path: Path) ->
         await app.action_quit()
 
 
-async def test_journal_rate_is_capped_by_journal_max_hz(tmp_path: Path) -> None:
+def carried(frame: Frame) -> set[str]:
+    """The sections a journal frame carries (a book as a difference too)."""
+    data = json.loads(frame.data)
+    return set(data["set"]) | ({"book"} if "book_diff" in data else set())
+
+
+async def test_journal_keeps_the_book_at_the_ui_rate_and_the_portfolio_at_max_hz(
+    tmp_path: Path,
+) -> None:
     db = tmp_path / "cockpit.db"
-    live = await record_session(db, states=40, journal_hz=4)
+    live = await record_session(db, states=60, journal_hz=1, keyframe_s=30)  # ui.fps 20
     _, frames = load_frames(db)
-    span_s = (live[-1].ts - live[0].ts).total_seconds()
-    assert len(frames) <= 4 * span_s * 1.15 + 2 < len(live)
-    # The journaled states are still exactly the live ones at those moments.
     by_version = {s.version: s for s in live}
+    first = by_version[frames[0].version]
+    span_s = (live[-1].ts - first.ts).total_seconds()
+    # Every book the UI was shown is in the journal, at the moment it was shown.
+    shown = [b.version for a, b in pairwise(live) if b.book is not a.book]
+    shown = [v for v in shown if v > frames[0].version]
+    journaled = [f.version for f in frames[1:] if "book" in carried(f)]
+    assert journaled == shown and len(shown) >= 20
+    assert len(journaled) / span_s > 10  # the sim's 50 Hz book, shown at 20 Hz
+    # Holdings are re-priced 4x a second; they are journaled at most journal.max_hz.
+    slow = [f for f in frames if f.full or carried(f) & SLOW_SECTIONS]
+    assert len(slow) <= span_s / JITTER + 2
+    repriced = sum(b.holdings is not a.holdings for a, b in pairwise(live))
+    assert repriced > len(slow)
+
+    # Replayed: market data and scalars equal the live state at every journaled moment; a
+    # portfolio section equals the live one at the frame that last carried it.
+    latest: dict[str, int] = {}
     replay = ReplayClient(db, paused=True)
     await replay.start()
     try:
-        for _ in frames[:-1]:
+        for frame in frames:
+            for name in SLOW_SECTIONS:
+                if frame.full or name in carried(frame):
+                    latest[name] = frame.version
             state = replay.latest()
-            assert state is not None
-            expected = by_version[state.version].model_dump(exclude=LIVE_ONLY)
-            assert state.model_dump(exclude=LIVE_ONLY) == expected
+            assert state is not None and state.version == frame.version
+            original = by_version[frame.version]
+            assert state.model_dump(exclude=LIVE_ONLY | SLOW_SECTIONS) == original.model_dump(
+                exclude=LIVE_ONLY | SLOW_SECTIONS
+            )
+            for name, version in latest.items():
+                assert getattr(state, name) == getattr(by_version[version], name), name
+            if replay.finished:
+                break
             replay.step(1)
+        assert replay.finished
     finally:
         await replay.stop()
+
+
+async def test_journal_rates_on_a_driven_clock(tmp_path: Path) -> None:
+    """A journal fed states at 30 a second of a fake clock: the book at ui.fps, every
+    change; holdings at most max_hz; a keyframe every keyframe_s; nothing else."""
+    db = tmp_path / "cockpit.db"
+    live = await record_session(db, states=30)
+    books = [s for a, s in pairwise(live) if s.book is not a.book]
+    assert len(books) >= 10
+    first = next(s.holdings for s in live if s.holdings is not None)
+    other = next(s.holdings for s in live if s.holdings is not None and s.holdings != first)
+    settings = sim_settings(db, journal_hz=1, fps=15).model_copy(
+        update={"journal": JournalConfig(max_hz=1, keyframe_s=5)}
+    )
+    store = await Store.open(tmp_path / "driven.db")
+    await store.begin_session("paper", ["sim-a"], "test")
+    now = 0.0
+    journal = StateJournal(settings, lambda: store, clock=lambda: now)
+    t0 = live[0].ts
+    seconds, hz = 20, 30
+    for i in range(seconds * hz):
+        now = i / hz
+        # Each state a new book, each journaled one new holdings: the rates are the caps.
+        journal.record(
+            books[i % len(books)].model_copy(
+                update={
+                    "version": i + 1,
+                    "ts": t0 + timedelta(seconds=now),
+                    "holdings": (first, other)[i // 2 % 2].model_copy(),
+                }
+            )
+        )
+    await store.end_session()
+    await store.close()
+    _, frames = load_frames(tmp_path / "driven.db")
+    per_second = Counter(
+        int((f.ts_ns - frames[0].ts_ns) / 1e9) for f in frames if "book" in carried(f) or f.full
+    )
+    assert [per_second[s] for s in range(seconds)] == [15] * seconds  # ui.fps, not 30
+    holdings = [f for f in frames if "holdings" in carried(f)]
+    assert len(holdings) == journal.slow_frames
+    assert seconds <= len(holdings) <= seconds / JITTER + 1  # ~max_hz
+    assert [f.full for f in frames].count(True) == seconds // 5
+    assert len(frames) == journal.frames == seconds * 15
 
 
 TRANSPORT = [("space", "Pause/play"), (".", "Step"), (">", "Seek +10s"), ("+", "Faster")]
