@@ -40,8 +40,11 @@ TRADING_KINDS: frozenset[str] = frozenset(
     }
 )
 """Commands an observer is refused: every one that trades or stops trading."""
-VIEW_KINDS: frozenset[str] = frozenset({"select_market", "cycle_market"})
-"""Commands that only change what is shown: not audited (they follow every key press)."""
+VIEW_KINDS: frozenset[str] = frozenset(
+    {"select_market", "cycle_market", "preview_plan", "execution_history"}
+)
+"""Commands that only change or read what is shown: not logged as operator commands (they
+follow key presses; a TUI's own core would fill its log with them)."""
 
 _COMMAND: TypeAdapter[Command] = TypeAdapter(Command)
 
@@ -91,7 +94,17 @@ def command_message(request_id: int, command: Command) -> bytes:
 
 
 def result_message(request_id: Any, result: CommandResult) -> bytes:
-    return encode({"type": "result", "id": request_id, "ok": result.ok, "message": result.message})
+    """A command's result; ``data`` (JSON-able: a plan preview, the execution history) only
+    when the command has a structured answer."""
+    message: dict[str, Any] = {
+        "type": "result",
+        "id": request_id,
+        "ok": result.ok,
+        "message": result.message,
+    }
+    if result.data is not None:
+        message["data"] = result.data
+    return encode(message)
 
 
 def state_message(frame: bytes) -> bytes:

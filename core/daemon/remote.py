@@ -218,7 +218,12 @@ class RemoteCore:
             reply = await self.request(command_message(0, command))
         except (DaemonUnavailable, TimeoutError) as exc:
             return CommandResult(ok=False, message=f"daemon: {exc or 'timed out'}")
-        return CommandResult(ok=bool(reply.get("ok")), message=str(reply.get("message", "")))
+        data = reply.get("data")
+        return CommandResult(
+            ok=bool(reply.get("ok")),
+            message=str(reply.get("message", "")),
+            data=data if isinstance(data, dict) else None,
+        )
 
     async def status(self) -> dict[str, Any]:
         return await self.request({"type": "status"})

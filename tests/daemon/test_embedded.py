@@ -22,7 +22,7 @@ from core.daemon.embedded import EmbeddedCore
 from core.daemon.lock import InstanceLock
 from core.errors import CockpitError
 from core.models import OrderRequest, OrderType, Side
-from core.views import PlaceOrder, SelectMarket
+from core.views import ExecutionHistory, PlaceOrder, PreviewPlan, SelectMarket
 from tests.app.conftest import WAIT_S
 from tests.daemon.conftest import PROJECT_ROOT, running_daemon
 
@@ -66,6 +66,14 @@ async def test_the_core_runs_in_a_child_that_trades_and_stops_with_the_tui(tmp_p
         )
         placed = await client.send(PlaceOrder(request=request))
         assert placed.ok, placed.message
+        # Structured answers cross the socket too: the plan preview the TUI confirms, and
+        # the execution history with the fill just made.
+        preview = await client.send(PreviewPlan())
+        assert preview.ok and preview.data is not None, preview.message
+        assert preview.data["plan_id"] == preview.message and preview.data["orders"]
+        assert preview.data["mode"] == "paper"
+        history = await client.send(ExecutionHistory())
+        assert history.ok and history.data is not None and history.data["fills"] >= 1
     finally:
         await client.stop()
     assert client.process.returncode == 0
