@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import ClassVar
 
 from rich.text import Text
@@ -56,11 +57,12 @@ class ExecutionHistoryTable(LinePane):
 
     def _fill_line(self, fill: HistoryFill) -> Text:
         arrow = "▲ buy" if fill.side.value == "buy" else "▼ sell"
-        qty = fmt.MASK if self.privacy else f"{fill.qty:.8g}"
+        # Exact, never in exponent form (a memecoin fill is hundreds of millions of units).
+        qty = fmt.MASK if self.privacy else exact(fill.qty)
         slip = f"{fill.slippage_bps:+.1f}" if fill.slippage_bps is not None else "-"
         line = Text(
             f"{fill.ts.strftime('%H:%M:%S'):<9}{arrow:<7}{qty:>14} "
-            f"{fill.venue + ' ' + fill.symbol:<18}{fill.price:>14.8g}"
+            f"{fill.venue + ' ' + fill.symbol:<18}{exact(fill.price):>14}"
             f"{(fmt.MASK if self.privacy else f'{fill.fee:.6g}'):>12}{slip:>9}  "
             f"{fill.liquidity.value}"
         )
@@ -69,3 +71,9 @@ class ExecutionHistoryTable(LinePane):
             start = len(line.plain) - len(fill.liquidity.value) - 2 - 9
             line.stylize(self.style_of("stale"), start, start + 9)
         return line
+
+
+def exact(value: Decimal) -> str:
+    """A decimal as plain digits, without trailing zeros or an exponent."""
+    text = format(value.normalize(), "f")
+    return text if value else "0"

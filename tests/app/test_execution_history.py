@@ -85,3 +85,15 @@ async def test_table_shows_plans_then_their_fills_and_masks_amounts() -> None:
         assert table.border_subtitle == "1 fills · 1 plans"
         table.update_view(view, privacy=True)
         assert "12,001" not in table.line_text(1) and "0.2" not in table.line_text(2)
+
+
+async def test_quantities_and_prices_print_exactly_never_in_exponent_form() -> None:
+    orders = {"m": order("m", Side.BUY, "0.0000012", None)}
+    view = build_history(orders, [fill("m", Side.BUY, "224946000", "0.00000120", 1)], samples.AT)
+    table = ExecutionHistoryTable(id="subject")
+    async with Harness(table).run_test(size=(120, 20)) as pilot:
+        table.update_view(view)
+        await pilot.pause()
+        line = table.line_text(2)
+        assert " 224946000 " in line and " 0.0000012 " in line, line
+        assert "e+" not in line and "e-" not in line
