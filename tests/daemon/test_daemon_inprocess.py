@@ -35,17 +35,18 @@ async def test_open_orders_are_cancelled_or_left_at_shutdown(tmp_path: Path, on_
     core = build_core(settings)
     daemon = Daemon(settings, None, core)
     run = asyncio.create_task(daemon.run())
-    client = RemoteCore(tmp_path / "d.sock", role=Role.OBSERVER)
 
-    async def connect() -> None:
+    async def connect() -> RemoteCore:
         while True:
+            client = RemoteCore(tmp_path / "d.sock", role=Role.OBSERVER)  # a fresh one per try
             try:
                 await client.start()
-                return
+                return client
             except Exception:
+                await client.stop()
                 await asyncio.sleep(0.05)
 
-    await asyncio.wait_for(connect(), WAIT_S)
+    client = await asyncio.wait_for(connect(), WAIT_S)
     await client.stop()
     venue = core.venues["sim-a"]
     assert isinstance(venue, SimVenue)

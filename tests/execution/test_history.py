@@ -99,7 +99,12 @@ async def test_h_in_the_log_opens_the_history_screen_and_escape_closes_it(
         assert placed.ok, placed.message
         await press(pilot, "5", "h")
         await wait_until(
-            pilot, lambda: isinstance(app.screen, ExecutionHistoryScreen), "history screen"
+            pilot,
+            lambda: (
+                isinstance(app.screen, ExecutionHistoryScreen)
+                and bool(app.screen.query(ExecutionHistoryTable))
+            ),
+            "history screen mounted",
         )
         table = app.screen.query_one(ExecutionHistoryTable)
         await wait_until(pilot, lambda: table.view is not None, "history loaded")
