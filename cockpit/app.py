@@ -138,7 +138,9 @@ class CockpitApp(ExecutionActions, App[int]):
 
     def render_state(self, state: CockpitState, *, force: bool = False) -> None:
         self.states_seen += 1
-        self.main.apply_state(state, privacy=self.privacy, force=force)
+        self.main.apply_state(
+            state, privacy=self.privacy, force=force, observer=self.client.read_only
+        )
         if self.states_seen == 1:
             self.call_after_refresh(settle_heap)
         for alert in self.alert_bell.new_alerts(state.events, state.ts):

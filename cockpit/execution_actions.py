@@ -34,6 +34,18 @@ class ExecutionActions:
     client: CoreClient
     privacy: bool
 
+    def _may_trade(self) -> bool:
+        """False (and say why) for a read-only client: no modal is offered for an action the
+        core would refuse anyway."""
+        if not self.client.read_only:
+            return True
+        self.notify(  # type: ignore[attr-defined]
+            "read-only: attached as an observer (or replaying); trading actions are off",
+            severity="warning",
+            timeout=3,
+        )
+        return False
+
     def action_execute_plan(self) -> None:
         self.post_message(ExecutePlanRequested(""))  # type: ignore[attr-defined]
 
@@ -43,6 +55,8 @@ class ExecutionActions:
     @work(group="execution", exclusive=True, exit_on_error=False, description="confirm a plan")
     async def confirm_plan(self, plan_id: str) -> None:
         app: App[int] = self  # type: ignore[assignment]
+        if not self._may_trade():
+            return
         preview = await self.client.send(PreviewPlan(plan_id=plan_id or None))
         if not preview.ok or preview.data is None:
             app.notify(f"plan: {preview.message}", severity="error")
@@ -70,6 +84,8 @@ class ExecutionActions:
     @work(group="execution-abort", exclusive=True, exit_on_error=False, description="abort plans")
     async def abort_plan(self) -> None:
         """Stop placing plan orders at once (no confirmation: it only holds back orders)."""
+        if not self._may_trade():
+            return
         result = await self.client.send(AbortPlan())
         self.notify(result.message, severity="warning")  # type: ignore[attr-defined]
 
@@ -79,6 +95,8 @@ class ExecutionActions:
     @work(group="execution", exclusive=True, exit_on_error=False, description="kill switch")
     async def kill_switch_step(self) -> None:
         app: App[int] = self  # type: ignore[assignment]
+        if not self._may_trade():
+            return
         state = self.client.latest()
         level = state.kill_level if state is not None else 0
         if level >= max(KILL_STEPS):
@@ -103,6 +121,8 @@ class ExecutionActions:
     @work(group="execution", exclusive=True, exit_on_error=False, description="re-arm trading")
     async def rearm_step(self) -> None:
         app: App[int] = self  # type: ignore[assignment]
+        if not self._may_trade():
+            return
         state = self.client.latest()
         if state is None or state.kill_level == 0:
             app.notify("kill switch is not engaged", timeout=2)

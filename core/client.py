@@ -22,6 +22,12 @@ if TYPE_CHECKING:  # a client of a remote core never loads the service (or numpy
 
 
 class CoreClient(Protocol):
+    @property
+    def read_only(self) -> bool:
+        """True when this client may not trade (an observer, a replay): the TUI then shows
+        it and offers no trading action."""
+        ...
+
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
@@ -59,6 +65,8 @@ async def paced_states(
 
 class ThreadedCore:
     """A core running in a background thread, used from another event loop."""
+
+    read_only = False
 
     def __init__(self, factory: Callable[[], Core], *, start_timeout: float = 30.0) -> None:
         self._factory = factory

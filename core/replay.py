@@ -27,6 +27,8 @@ SPEEDS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 class ReplayClient:
     """Plays the journal of ``session_id`` (the latest when None) from ``db``."""
 
+    read_only = True
+
     def __init__(
         self,
         db: Path,

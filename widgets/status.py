@@ -36,6 +36,7 @@ class CockpitHeader(Static):
         *,
         replay: bool = False,
         privacy: bool = False,
+        observer: bool = False,
     ) -> None:
         text = Text(" cockpit ", style="bold")
         if replay:
@@ -44,6 +45,8 @@ class CockpitHeader(Static):
             text.append(" LIVE ", style="bold reverse red")
         else:
             text.append(" PAPER ", style="bold reverse green")
+        if observer:
+            text.append(" OBSERVER ", style="bold reverse blue")
         text.append(f"  venues: {', '.join(venues)}")
         if market:
             text.append(f"  │ book: {market}")

@@ -159,7 +159,12 @@ class MainScreen(Screen[None]):
     # --------------------------------------------------------------- state
 
     def apply_state(
-        self, state: CockpitState, *, privacy: bool = False, force: bool = False
+        self,
+        state: CockpitState,
+        *,
+        privacy: bool = False,
+        force: bool = False,
+        observer: bool = False,
     ) -> None:
         """Render what changed between the previous state and ``state``."""
         previous = None if force else self.state
@@ -167,7 +172,13 @@ class MainScreen(Screen[None]):
         header = self.query_one(CockpitHeader)
         market = state.market.key if state.market else None
         header.show(
-            state.mode, state.venues, market, state.ts, replay=state.replay, privacy=privacy
+            state.mode,
+            state.venues,
+            market,
+            state.ts,
+            replay=state.replay,
+            privacy=privacy,
+            observer=observer and not state.replay,
         )
         self.query_one(FeedStatusLine).show(state.feeds, state.ts)
         if previous is None or previous.holdings != state.holdings:

@@ -75,6 +75,10 @@ class RemoteCore:
         self._stopping = False
         self._bye = ""
 
+    @property
+    def read_only(self) -> bool:
+        return self.role is Role.OBSERVER
+
     def probe(self) -> None:
         """Check synchronously that a daemon listens (a one-line error before any UI starts)."""
         import socket

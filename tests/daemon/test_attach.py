@@ -115,3 +115,41 @@ async def test_attach_in_tmux_kill_the_session_attach_again(tmp_path: Path) -> N
             tmux(server, "kill-server")
         code, _, _ = await daemon.terminate()
         assert code == 0
+
+
+async def test_an_observer_sees_its_badge_and_is_offered_no_trading_action(
+    tmp_path: Path,
+) -> None:
+    from cockpit.screens.confirm import ConfirmModal
+    from cockpit.screens.main import MainScreen
+    from tests.app.conftest import press
+    from widgets.status import CockpitHeader
+
+    async with running_daemon(tmp_path) as daemon:
+        settings = Settings.model_validate({"store": {"path": str(daemon.db)}})
+        client = RemoteCore(daemon.socket, role=Role.OBSERVER, max_hz=settings.ui.fps)
+        app = make_app(settings, client)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: app.states_seen >= 1, "the first state")
+            header = app.main.query_one(CockpitHeader)
+            assert "OBSERVER" in str(header.content)
+            for key in ("ctrl+k", "ctrl+e", "R"):
+                await press(pilot, key)
+                await pilot.pause(0.1)
+                assert isinstance(app.screen, MainScreen)  # no confirmation offered
+                assert not any(isinstance(s, ConfirmModal) for s in app.screen_stack)
+            await wait_until(
+                pilot,
+                lambda: any("read-only" in n.message for n in app._notifications),
+                "the read-only notice",
+            )
+            await app.action_quit()
+        await client.stop()
+        # An operator's TUI has no badge.
+        client = RemoteCore(daemon.socket, role=Role.OPERATOR, max_hz=settings.ui.fps)
+        app = make_app(settings, client)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: app.states_seen >= 1, "the first state")
+            assert "OBSERVER" not in str(app.main.query_one(CockpitHeader).content)
+            await app.action_quit()
+        await client.stop()
