@@ -444,6 +444,12 @@ class StoreConfig(Section):
     balance_interval_s: float = Field(
         default=30.0, gt=0, description="Seconds between stored balance snapshots."
     )
+    trade_retention_days: float = Field(
+        default=7.0,
+        gt=0,
+        description="Market prints older than this are deleted (at start, then hourly); "
+        "orders, fills, events and balances are kept.",
+    )
 
 
 class LoggingConfig(Section):

@@ -8,7 +8,8 @@ changed book as a difference from the previous one (:mod:`core.bookdiff`); the
 portfolio sections (:data:`SLOW_SECTIONS`: holdings, risk, plan), which are most of a state's
 bytes, at most ``journal.max_hz`` (a pending change goes with the next frame that may carry
 it). Events, orders, fills and balances already have their own tables (events carry the
-session id); operator commands arrive there as events.
+session id); operator commands arrive there as events. Old frames are deleted by the core's
+retention task (:mod:`core.store.retention`).
 
 The read side (:func:`list_sessions`, :func:`load_frames`) uses plain read-only ``sqlite3``:
 the journal of a running daemon can be read by another process thanks to WAL mode.
@@ -22,7 +23,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,9 +43,6 @@ JOURNAL_INSERT = (
     "INSERT INTO journal (session_id, ts_ns, version, full, frame) VALUES (?, ?, ?, ?, ?)"
 )
 
-JOURNAL_PRUNE = (
-    "DELETE FROM journal WHERE session_id IN (SELECT id FROM sessions WHERE started_ns < ?)"
-)
 
 SLOW_SECTIONS: frozenset[str] = frozenset({"holdings", "risk", "plan"})
 """Journaled at most ``journal.max_hz``: large, and derived from the market data and balances
@@ -82,7 +80,6 @@ class StateJournal:
         self._last_key = float("-inf")
         self._last_frame = float("-inf")
         self._last_slow = float("-inf")
-        self._pruned = False
         self.frames = 0
         self.slow_frames = 0
         """Frames that carried a portfolio section (or were full)."""
@@ -101,9 +98,6 @@ class StateJournal:
         store = self._store()
         if store is None or store.session_id is None:
             return
-        if not self._pruned:
-            self._pruned = True
-            self._prune(store)
         now = self._clock()
         if now - self._last_frame < self._market_gap * JITTER:
             return
@@ -121,17 +115,6 @@ class StateJournal:
         frame = zlib.compress(raw, 6)  # level 6: ~10 % smaller than 1, still ~0.3 ms a frame
         store.add(JOURNAL_INSERT, (store.session_id, to_ns(state.ts), state.version, full, frame))
         self.frames += 1
-
-    def _prune(self, store: Store) -> None:
-        """Queue the deletion of journals of sessions older than the retention.
-
-        It runs inside the store's next batch transaction: no separate task that a shutdown
-        could cancel half-way through a transaction.
-        """
-        days = self.settings.journal.retention_days
-        cutoff = to_ns(datetime.now(UTC)) - int(days * 86_400 * 1e9)
-        store.add(JOURNAL_PRUNE, (cutoff,))
-        log.info("journal retention: deleting journals of sessions older than %g days", days)
 
 
 # --------------------------------------------------------------------------- read side

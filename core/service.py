@@ -44,6 +44,7 @@ from core.ports import AccountPort, BookChanged, Venue
 from core.risk import assess, breach_events
 from core.risk.inputs import risk_inputs
 from core.store import Store
+from core.store.db import to_ns
 from core.views import (
     CockpitState,
     Command,
@@ -162,6 +163,7 @@ class Core:
             "snapshots",
             self._every(self.settings.portfolio.snapshot_interval_s, self.save_portfolio_snapshot),
         )
+        self.spawn("retention", self._retention())
         self.spawn("plan", self._first_plan())
         self.spawn("plan-staleness", self._every(1.0, self._check_plan))
         self.spawn("publisher", self._publish_loop())
@@ -212,6 +214,21 @@ class Core:
         while True:
             await asyncio.sleep(seconds)
             await job()
+
+    async def _retention(self) -> None:
+        """Forget old journal frames and trades now, then every hour (core.store.retention)."""
+        from core.store.retention import RETENTION_EVERY_S, prune
+
+        while True:
+            if self.store is not None:
+                now = to_ns(utcnow())
+                day = 86_400 * 10**9
+                await prune(
+                    self.store,
+                    journal_before_ns=now - int(self.settings.journal.retention_days * day),
+                    trades_before_ns=now - int(self.settings.store.trade_retention_days * day),
+                )
+            await asyncio.sleep(RETENTION_EVERY_S)
 
     # ------------------------------------------------------------------ feeds
 

@@ -98,7 +98,10 @@ class JournalConfig(_Section):
         default=30.0, gt=0, description="A full state this often; changed sections in between."
     )
     retention_days: float = Field(
-        default=7.0, gt=0, description="Journals of sessions older than this are deleted."
+        default=7.0,
+        gt=0,
+        description="Journal frames older than this are deleted (at start, then hourly; a long "
+        "session is trimmed from its start).",
     )
 
 

@@ -92,8 +92,10 @@ async def test_retention_deletes_old_journals_and_replay_starts_from_a_time(
         await replay.stop()
 
     with sqlite3.connect(db) as conn:  # make the first session 30 days old
-        conn.execute("UPDATE sessions SET started_ns = started_ns - ?", (30 * 86_400 * 10**9,))
-    await record_session(db, states=5)
+        month = 30 * 86_400 * 10**9
+        conn.execute("UPDATE sessions SET started_ns = started_ns - ?", (month,))
+        conn.execute("UPDATE journal SET ts_ns = ts_ns - ?", (month,))
+    await record_session(db, states=5)  # the next core's start prunes (core.store.retention)
     old, new = sorted(list_sessions(db), key=lambda s: s.id)
     assert old.frames == 0 and new.frames > 0
 

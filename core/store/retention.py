@@ -1,0 +1,70 @@
+"""Retention: the store forgets old journal frames and old trades, so a core that runs for
+weeks does not fill its disk.
+
+A running core prunes at start and every hour (``RETENTION_EVERY_S``). Deletions are queued
+into the store's next batch transaction, like every other write: no separate transaction
+that a shutdown could interrupt half-way.
+
+- **Journal** frames (the flight recorder) older than ``journal.retention_days``, by frame
+  time, in every session, so a session that lasts longer than the retention is trimmed too.
+  A replay starts at a session's first full frame (:func:`core.journal.load_frames`), so a
+  trimmed session still replays.
+- **Trades** (market prints) older than ``store.trade_retention_days``. The trades table has
+  no time index on purpose (an index there divides ingest speed by ~8, issue 2), so the cut
+  is found by a binary search over the rowid, which follows arrival order: about 2·log₂(n)
+  point lookups, then one range delete on the rowid. Prints arrive in time order per venue,
+  so the cut is exact to within the venues' clock skew.
+
+Orders, fills, events, balances, plans and daily closes are kept: they are small and they are
+the record (the audit trail's hash chain spans orders and events).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.store.db import Store
+
+RETENTION_EVERY_S = 3600.0
+JOURNAL_PRUNE = (
+    "DELETE FROM journal WHERE session_id IN (SELECT id FROM sessions) AND ts_ns < ?"
+)
+"""(``session_id IN (...)`` lets SQLite walk the (session_id, ts_ns) index per session.)"""
+TRADES_PRUNE = "DELETE FROM trades WHERE rowid < ?"
+
+
+async def prune(store: Store, *, journal_before_ns: int, trades_before_ns: int) -> int | None:
+    """Queue the deletion of journal frames and trades older than the given times.
+
+    Returns the first trade rowid kept (None when no trade is old enough to go).
+    """
+    store.add(JOURNAL_PRUNE, (journal_before_ns,))
+    cut = await first_rowid_at(store, "trades", trades_before_ns)
+    if cut is not None:
+        store.add(TRADES_PRUNE, (cut,))
+    return cut
+
+
+async def first_rowid_at(store: Store, table: str, ts_ns: int) -> int | None:
+    """The smallest rowid of ``table`` whose ``ts_ns`` is at or after ``ts_ns``, found by a
+    binary search over rowids (rows in arrival order); None when the oldest row is already
+    that recent (nothing to cut). When every row is older, one past the newest rowid. A
+    returned cut may fall in a gap of rowids: deleting below it is the same either way."""
+    ((low, high),) = await store.fetch_all(f"SELECT MIN(rowid), MAX(rowid) FROM {table}")
+    if low is None:
+        return None
+    lo, hi = int(low), int(high) + 1  # the answer is in [lo, hi]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        rows = await store.fetch_all(
+            f"SELECT rowid, ts_ns FROM {table} WHERE rowid >= ? ORDER BY rowid LIMIT 1", (mid,)
+        )
+        rowid, row_ts = int(rows[0][0]), int(rows[0][1])
+        if rowid >= hi:  # no row in [mid, hi): cutting below mid or below hi is the same
+            hi = mid
+        elif row_ts < ts_ns:
+            lo = rowid + 1
+        else:
+            hi = rowid
+    return None if lo <= int(low) else lo
