@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+
+from core.store import Store
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("COCKPIT_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
@@ -19,6 +21,16 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A fresh store (migrated database) in the test's tmp dir, closed after the test."""
+    s = await Store.open(tmp_path / "test.db")
+    try:
+        yield s
+    finally:
+        await s.close()
 
 
 @pytest.fixture(autouse=True)

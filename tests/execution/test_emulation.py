@@ -49,15 +49,6 @@ def shifted(book: BookSnapshot, delta: Decimal) -> BookSnapshot:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = await Store.open(tmp_path / "emu.db")
-    try:
-        yield s
-    finally:
-        await s.close()
-
-
-@pytest.fixture
 def market(shared_data: Path) -> StaticMarket:
     return StaticMarket(kraken_book(shared_data))
 

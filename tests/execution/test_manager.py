@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,15 +22,6 @@ from tests.execution.helpers import (
     kraken_book,
     paper_venue,
 )
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = await Store.open(tmp_path / "exec.db")
-    try:
-        yield s
-    finally:
-        await s.close()
 
 
 @pytest.fixture

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from core.journal import load_frames
 from core.store import Store
@@ -15,15 +12,6 @@ from core.store.retention import first_rowid_at, prune
 from tests.daemon.recorded import record_session
 
 SECOND = 10**9
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = await Store.open(tmp_path / "r.db")
-    try:
-        yield s
-    finally:
-        await s.close()
 
 
 async def trades_at(store: Store, times: list[int]) -> None:
