@@ -12,13 +12,14 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from core import __version__
+from core.analytics import Analytics
 from core.config import Settings
 from core.errors import CockpitError, ExchangeError
 from core.execution.service import ExecutionService
@@ -38,11 +39,7 @@ from core.models import (
     Trade,
     utcnow,
 )
-from core.plan.live import PLAN_BOOK_DEPTH, LivePlanner
-from core.portfolio.live import LivePortfolio
 from core.ports import AccountPort, BookChanged, Venue
-from core.risk import assess, breach_events
-from core.risk.inputs import risk_inputs
 from core.store import Store
 from core.store.db import to_ns
 from core.views import (
@@ -50,11 +47,9 @@ from core.views import (
     Command,
     CommandResult,
     CycleMarket,
-    HoldingsView,
     MarketRef,
     RefreshRisk,
     RegeneratePlan,
-    RiskView,
     SelectMarket,
 )
 
@@ -102,13 +97,9 @@ class Core:
         self._listeners: list[StateListener] = []
         self._dirty = asyncio.Event()
         self._version = 0
-        self._holdings: HoldingsView | None = None
-        self.portfolio = LivePortfolio(settings.portfolio, group_of)
-        self.planner = LivePlanner(settings.targets)
-        self._plan_lock = asyncio.Lock()
-        self.taxonomy_version = "unknown"
-        self._risk: RiskView | None = None
-        self._alerted: set[str] = set()
+        self.analytics = Analytics(self)
+        self.portfolio = self.analytics.portfolio
+        self.planner = self.analytics.planner
         self._state: CockpitState | None = None
         self._book_dirty = True
         self._stopping = False
@@ -140,7 +131,7 @@ class Core:
             await self.store.save_daily_closes(self.history.name, self.history.series())
             since = utcnow().date() - timedelta(days=self.settings.risk.window_days + 2)
             self.closes = await self.store.daily_closes(self.history.name, since=since)
-        await self._load_portfolio_state()
+        await self.analytics.load()
         await self._poll_balances()
         # The first snapshot at start: a short session still records its balances.
         self.store.record_balances(self.balances.values())
@@ -157,15 +148,16 @@ class Core:
         self.spawn(
             "balances", self._every(self.settings.store.balance_interval_s, self._snapshot_balances)
         )
-        self.spawn("valuation", self._every(0.25, self._revalue))
-        self.spawn("risk", self._every(self.settings.risk.recompute_s, self._recompute_risk))
+        analytics = self.analytics
+        self.spawn("valuation", self._every(0.25, analytics.revalue))
+        self.spawn("risk", self._every(self.settings.risk.recompute_s, analytics.recompute_risk))
         self.spawn(
             "snapshots",
-            self._every(self.settings.portfolio.snapshot_interval_s, self.save_portfolio_snapshot),
+            self._every(self.settings.portfolio.snapshot_interval_s, analytics.save_snapshot),
         )
         self.spawn("retention", self._retention())
-        self.spawn("plan", self._first_plan())
-        self.spawn("plan-staleness", self._every(1.0, self._check_plan))
+        self.spawn("plan", analytics.first_plan())
+        self.spawn("plan-staleness", self._every(1.0, analytics.check_plan))
         self.spawn("publisher", self._publish_loop())
         self.started.set()
 
@@ -269,10 +261,11 @@ class Core:
     def _on_print(self, trade: Trade) -> None:
         self.portfolio.on_trade(trade)
         inst = self.instruments.get(f"{trade.venue}:{trade.symbol}")
-        if inst is None or self._holdings is None:
+        holdings = self.analytics.holdings
+        if inst is None or holdings is None:
             return
         quote_price = next(
-            (r.price.value for r in self._holdings.rows if r.asset == inst.quote and r.price.value),
+            (r.price.value for r in holdings.rows if r.asset == inst.quote and r.price.value),
             Decimal(1) if inst.quote == "USD" else None,
         )
         if quote_price is None:
@@ -355,140 +348,19 @@ class Core:
             for b in balances:
                 fresh[(b.location_id, b.asset)] = b
         self.balances = fresh
-        await self._revalue()
+        await self.analytics.revalue()
 
     async def _snapshot_balances(self) -> None:
         await self._poll_balances()
         if self.store is not None:
             self.store.record_balances(self.balances.values())
 
-    # ------------------------------------------------------------------ valuation & risk
-
-    def _books_for_pricing(self, depth: int = 1) -> list[BookSnapshot]:
-        books = []
-        for inst in self.instruments.values():
-            venue = self.venues.get(inst.venue)
-            book = venue.book(inst.symbol, depth) if venue else None
-            if book is not None:
-                books.append(book)
-        return books
-
-    def _change_24h(self, prices: Mapping[str, Any]) -> dict[str, float]:
-        out = {}
-        yesterday = utcnow().date() - timedelta(days=1)
-        for asset, price in prices.items():
-            series = self.closes.get(asset)
-            if not series or price.value is None:
-                continue
-            ref = next((c for d, c in reversed(series) if d <= yesterday), None)
-            if ref:
-                out[asset] = float(price.value) / ref - 1.0
-        return out
-
-    async def _revalue(self) -> None:
-        # Venues whose holdings are their paper account take the basis from paper fills.
-        paper = frozenset(
-            name
-            for name, account in (self.execution.paper.items() if self.execution else ())
-            if any(a is account for a in self.accounts)
-        )
-        if paper != self.portfolio.paper_venues:
-            self.portfolio.set_paper_venues(paper)
-        self._holdings = self.portfolio.revalue(
-            list(self.balances.values()),
-            self._books_for_pricing(),
-            self.locations,
-            utcnow(),
-            self._change_24h,
-        )
-        self._dirty.set()
-
-    # ------------------------------------------------------------------ portfolio & plan
-    # The logic lives in core.portfolio.live and core.plan.live; these are the I/O edges.
-
-    async def _load_portfolio_state(self) -> None:
-        from core.portfolio.taxonomy import load_taxonomy
-        from core.store.portfolio import cached_prices, recorded_fills, snapshots
-
-        self.taxonomy_version = load_taxonomy(self.settings.portfolio.taxonomy.overrides).version
-        if self.store is not None:
-            self.portfolio.cached.update(await cached_prices(self.store))
-            self.portfolio.load_fills(await recorded_fills(self.store))  # the cost basis
-            # The sparkline starts from the last day's stored snapshots (issue 8, History).
-            since = utcnow() - timedelta(days=1)
-            stored = await snapshots(self.store, source="live", since=since)
-            self.portfolio.seed_history(float(s.total_usd) for s in stored)
-
-    async def save_portfolio_snapshot(self) -> None:
-        """Store the portfolio snapshot (totals by group/location) and the live prices."""
-        from core.store.portfolio import save_prices, save_snapshot
-
-        if self.store is None or not self.portfolio.holdings:
-            return
-        await save_snapshot(self.store, self.portfolio.snapshot(utcnow(), self.taxonomy_version))
-        await save_prices(self.store, self.portfolio.prices_to_cache())
-
-    async def _first_plan(self) -> None:
-        # The first plan waits (briefly) for every market's book: orders are priced from them.
-        for _ in range(100):
-            books = self._books_for_pricing()
-            if len(books) >= len(self.instruments) and all(b.mid for b in books):
-                break
-            await asyncio.sleep(0.05)
-        await self.regenerate_plan()
-        # The first portfolio snapshot and price cache at start: a short session records them.
-        await self.save_portfolio_snapshot()
-
     async def regenerate_plan(self, preset: str | None = None) -> CommandResult:
-        """Build a plan on the live books for the preset, save it, publish its view."""
-        from core.store.plans import save_plan
+        """Build, save and publish a new plan (``Analytics.regenerate_plan``)."""
+        return await self.analytics.regenerate_plan(preset)
 
-        async with self._plan_lock:
-            self.planner.select(preset)
-            await self._revalue()
-            now = utcnow()
-            books = self._books_for_pricing(PLAN_BOOK_DEPTH)
-            built = await asyncio.to_thread(
-                self.planner.build,
-                list(self.portfolio.holdings),
-                list(self.locations.values()),
-                list(self.instruments.values()),
-                books,
-                dict(self.closes),
-                now,
-            )
-            if not isinstance(built, str) and self.store is not None:
-                await save_plan(self.store, built.plan, built.inputs, now)
-            self.planner.adopt(built, books, now)
-            self._dirty.set()
-            if isinstance(built, str):
-                return CommandResult(ok=False, message=built)
-            return CommandResult(ok=True, message=f"plan {built.plan.id}")
-
-    async def _check_plan(self) -> None:
-        if self.planner.check(self._books_for_pricing(), utcnow()):
-            self._dirty.set()
-
-    async def _recompute_risk(self) -> None:
-        holdings = self._holdings
-        if holdings is None or not holdings.total:
-            return
-        values: dict[str, float] = {}
-        groups: dict[str, str] = {}
-        for row in holdings.rows:
-            values[row.asset] = values.get(row.asset, 0.0) + float(row.value)
-            groups[row.asset] = row.group
-        inputs = risk_inputs(values, groups, self.closes)
-        assessment = await asyncio.to_thread(
-            assess, inputs.closes, inputs.weights, inputs.groups, self.settings.risk
-        )
-        now = utcnow()
-        self._risk = RiskView(as_of=now, report=assessment.report, limits=assessment.limits)
-        for event in breach_events(assessment.limits.breaches, now, already=self._alerted):
-            self.events.append(event)
-            if self.store is not None:
-                self.store.record_event(event)
-        self._alerted = {b.key for b in assessment.limits.breaches}
+    def mark_dirty(self) -> None:
+        """Something shown changed: publish a new state at the next UI tick."""
         self._dirty.set()
 
     # ------------------------------------------------------------------ events
@@ -520,8 +392,8 @@ class Core:
 
     async def _publish_loop(self) -> None:
         interval = 1.0 / self.settings.ui.fps
-        if self._risk is None:
-            await self._recompute_risk()
+        if self.analytics.risk is None:
+            await self.analytics.recompute_risk()
         while True:
             await self._dirty.wait()
             self._dirty.clear()
@@ -536,7 +408,7 @@ class Core:
         if self._book_dirty or (previous is not None and previous.market != self.market):
             book = self._selected_book()
             self._book_dirty = False
-        holdings = self._holdings
+        holdings = self.analytics.holdings
         plan = self.planner.view
         events = tuple(self.events)
         if previous is not None and previous.events == events:
@@ -548,7 +420,7 @@ class Core:
             venues=tuple(self.venues),
             session_id=self.store.session_id if self.store else None,
             holdings=holdings,
-            risk=self._risk,
+            risk=self.analytics.risk,
             plan=plan,
             book=book,
             market=self.market,
@@ -605,10 +477,10 @@ class Core:
             index = self.markets.index(self.market) if self.market in self.markets else -1
             self.market = self.markets[(index + command.step) % len(self.markets)]
         elif isinstance(command, RefreshRisk):
-            await self._recompute_risk()
+            await self.analytics.recompute_risk()
         elif isinstance(command, RegeneratePlan):
             try:
-                return await self.regenerate_plan(command.preset)
+                return await self.analytics.regenerate_plan(command.preset)
             except CockpitError as exc:
                 return CommandResult(ok=False, message=str(exc))
         else:

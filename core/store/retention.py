@@ -27,9 +27,7 @@ if TYPE_CHECKING:
     from core.store.db import Store
 
 RETENTION_EVERY_S = 3600.0
-JOURNAL_PRUNE = (
-    "DELETE FROM journal WHERE session_id IN (SELECT id FROM sessions) AND ts_ns < ?"
-)
+JOURNAL_PRUNE = "DELETE FROM journal WHERE session_id IN (SELECT id FROM sessions) AND ts_ns < ?"
 """(``session_id IN (...)`` lets SQLite walk the (session_id, ts_ns) index per session.)"""
 TRADES_PRUNE = "DELETE FROM trades WHERE rowid < ?"
 

@@ -14,7 +14,7 @@ from tests.execution.test_core_execution import btc_request, settings, until
 
 
 def _row(core: Core, asset: str, location: str) -> HoldingRow | None:
-    view = core._holdings
+    view = core.analytics.holdings
     if view is None:
         return None
     return next((r for r in view.rows if r.asset == asset and r.location_id == location), None)
@@ -46,14 +46,14 @@ async def test_paper_buy_gives_the_holding_a_cost_basis_and_pnl(tmp_path: Path) 
         assert row is not None and row.cost_basis is None and row.unrealised_pnl is None
         assert (await core.execute(PlaceOrder(request=btc_request(core, "pnl-1")))).ok
         await until(lambda: (r := _row(core, "BTC", "sim-a:spot")) and r.cost_basis, "basis")
-        await core._revalue()  # one valuation with a single USDT price read below
+        await core.analytics.revalue()  # one valuation with a single USDT price read below
         fills = await recorded_fills(core.store)  # type: ignore[arg-type]
         assert [f.client_order_id for f in fills] == ["pnl-1"]
         row = _row(core, "BTC", "sim-a:spot")
         assert row is not None
         _check(row, fills[0], _usdt(core))
         # other locations and assets stay without a basis
-        others = [r for r in core._holdings.rows if r is not row]  # type: ignore[union-attr]
+        others = [r for r in core.analytics.holdings.rows if r is not row]  # type: ignore[union-attr]
         assert others and all(r.unrealised_pnl is None for r in others)
     finally:
         await core.stop()
@@ -61,7 +61,7 @@ async def test_paper_buy_gives_the_holding_a_cost_basis_and_pnl(tmp_path: Path) 
     again = build_core(settings(db))
     await again.start()
     try:
-        await again._revalue()
+        await again.analytics.revalue()
         row = _row(again, "BTC", "sim-a:spot")
         assert row is not None
         _check(row, fills[0], _usdt(again))

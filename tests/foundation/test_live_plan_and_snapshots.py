@@ -75,7 +75,7 @@ async def test_portfolio_snapshot_and_price_cache_are_written(tmp_path: Path) ->
     try:
         await wait_for_state(core, lambda s: s.holdings is not None and s.holdings.total > 0)
         assert core.store is not None
-        await core.save_portfolio_snapshot()
+        await core.analytics.save_snapshot()
         held = core.portfolio.holdings
         total = sum((h.value for h in held), Decimal(0))
         snaps = await snapshots(core.store, source="live")
@@ -84,7 +84,7 @@ async def test_portfolio_snapshot_and_price_cache_are_written(tmp_path: Path) ->
         assert last.total_usd == total
         assert sum(last.by_group.values(), Decimal(0)) == total
         assert set(last.by_location) == {"sim-a:spot", "sim-b:spot", "ledger:cold"}
-        assert last.taxonomy_version == core.taxonomy_version != "unknown"
+        assert last.taxonomy_version == core.analytics.taxonomy_version != "unknown"
         cache = await cached_prices(core.store)
         assert cache["BTC"].source is PriceSource.BOOK_MID and cache["BTC"].value
         assert {h.asset for h in held if h.price.source is PriceSource.BOOK_MID} <= set(cache)

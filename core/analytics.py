@@ -1,0 +1,169 @@
+"""Valuation, risk and the rebalancing plan of the live portfolio, inside the core.
+
+The logic lives in :mod:`core.portfolio.live` (holdings, prices, P&L), :mod:`core.risk` and
+:mod:`core.plan.live`; :class:`Analytics` is their I/O edge in a running
+:class:`~core.service.Core`: it reads the core's balances, books, daily closes and store,
+keeps the views it computes (holdings, risk, plan) and marks the core dirty when one changed,
+so the next published state carries it. The core schedules the jobs: valuation 4 times a
+second, risk every ``risk.recompute_s``, plan staleness every second, snapshots every
+``portfolio.snapshot_interval_s``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from core.models import BookSnapshot, utcnow
+from core.plan.live import PLAN_BOOK_DEPTH, LivePlanner
+from core.portfolio.live import LivePortfolio
+from core.risk import assess, breach_events
+from core.risk.inputs import risk_inputs
+from core.views import CommandResult, HoldingsView, RiskView
+
+if TYPE_CHECKING:
+    from core.service import Core
+
+
+class Analytics:
+    """The live portfolio's holdings, risk figures and plan for one core."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.portfolio = LivePortfolio(core.settings.portfolio, core.group_of)
+        self.planner = LivePlanner(core.settings.targets)
+        self.holdings: HoldingsView | None = None
+        self.risk: RiskView | None = None
+        self.taxonomy_version = "unknown"
+        self._plan_lock = asyncio.Lock()
+        self._alerted: set[str] = set()
+
+    def books_for_pricing(self, depth: int = 1) -> list[BookSnapshot]:
+        books = []
+        for inst in self.core.instruments.values():
+            venue = self.core.venues.get(inst.venue)
+            book = venue.book(inst.symbol, depth) if venue else None
+            if book is not None:
+                books.append(book)
+        return books
+
+    def _change_24h(self, prices: Mapping[str, Any]) -> dict[str, float]:
+        out = {}
+        yesterday = utcnow().date() - timedelta(days=1)
+        for asset, price in prices.items():
+            series = self.core.closes.get(asset)
+            if not series or price.value is None:
+                continue
+            ref = next((c for d, c in reversed(series) if d <= yesterday), None)
+            if ref:
+                out[asset] = float(price.value) / ref - 1.0
+        return out
+
+    async def revalue(self) -> None:
+        # Venues whose holdings are their paper account take the basis from paper fills.
+        paper = frozenset(
+            name
+            for name, account in (self.core.execution.paper.items() if self.core.execution else ())
+            if any(a is account for a in self.core.accounts)
+        )
+        if paper != self.portfolio.paper_venues:
+            self.portfolio.set_paper_venues(paper)
+        self.holdings = self.portfolio.revalue(
+            list(self.core.balances.values()),
+            self.books_for_pricing(),
+            self.core.locations,
+            utcnow(),
+            self._change_24h,
+        )
+        self.core.mark_dirty()
+
+    async def load(self) -> None:
+        from core.portfolio.taxonomy import load_taxonomy
+        from core.store.portfolio import cached_prices, recorded_fills, snapshots
+
+        self.taxonomy_version = load_taxonomy(
+            self.core.settings.portfolio.taxonomy.overrides
+        ).version
+        if self.core.store is not None:
+            self.portfolio.cached.update(await cached_prices(self.core.store))
+            self.portfolio.load_fills(await recorded_fills(self.core.store))  # the cost basis
+            # The sparkline starts from the last day's stored snapshots (issue 8, History).
+            since = utcnow() - timedelta(days=1)
+            stored = await snapshots(self.core.store, source="live", since=since)
+            self.portfolio.seed_history(float(s.total_usd) for s in stored)
+
+    async def save_snapshot(self) -> None:
+        """Store the portfolio snapshot (totals by group/location) and the live prices."""
+        from core.store.portfolio import save_prices, save_snapshot
+
+        if self.core.store is None or not self.portfolio.holdings:
+            return
+        await save_snapshot(
+            self.core.store, self.portfolio.snapshot(utcnow(), self.taxonomy_version)
+        )
+        await save_prices(self.core.store, self.portfolio.prices_to_cache())
+
+    async def first_plan(self) -> None:
+        # The first plan waits (briefly) for every market's book: orders are priced from them.
+        for _ in range(100):
+            books = self.books_for_pricing()
+            if len(books) >= len(self.core.instruments) and all(b.mid for b in books):
+                break
+            await asyncio.sleep(0.05)
+        await self.regenerate_plan()
+        # The first portfolio snapshot and price cache at start: a short session records them.
+        await self.save_snapshot()
+
+    async def regenerate_plan(self, preset: str | None = None) -> CommandResult:
+        """Build a plan on the live books for the preset, save it, publish its view."""
+        from core.store.plans import save_plan
+
+        async with self._plan_lock:
+            self.planner.select(preset)
+            await self.revalue()
+            now = utcnow()
+            books = self.books_for_pricing(PLAN_BOOK_DEPTH)
+            built = await asyncio.to_thread(
+                self.planner.build,
+                list(self.portfolio.holdings),
+                list(self.core.locations.values()),
+                list(self.core.instruments.values()),
+                books,
+                dict(self.core.closes),
+                now,
+            )
+            if not isinstance(built, str) and self.core.store is not None:
+                await save_plan(self.core.store, built.plan, built.inputs, now)
+            self.planner.adopt(built, books, now)
+            self.core.mark_dirty()
+            if isinstance(built, str):
+                return CommandResult(ok=False, message=built)
+            return CommandResult(ok=True, message=f"plan {built.plan.id}")
+
+    async def check_plan(self) -> None:
+        if self.planner.check(self.books_for_pricing(), utcnow()):
+            self.core.mark_dirty()
+
+    async def recompute_risk(self) -> None:
+        holdings = self.holdings
+        if holdings is None or not holdings.total:
+            return
+        values: dict[str, float] = {}
+        groups: dict[str, str] = {}
+        for row in holdings.rows:
+            values[row.asset] = values.get(row.asset, 0.0) + float(row.value)
+            groups[row.asset] = row.group
+        inputs = risk_inputs(values, groups, self.core.closes)
+        assessment = await asyncio.to_thread(
+            assess, inputs.closes, inputs.weights, inputs.groups, self.core.settings.risk
+        )
+        now = utcnow()
+        self.risk = RiskView(as_of=now, report=assessment.report, limits=assessment.limits)
+        for event in breach_events(assessment.limits.breaches, now, already=self._alerted):
+            self.core.events.append(event)
+            if self.core.store is not None:
+                self.core.store.record_event(event)
+        self._alerted = {b.key for b in assessment.limits.breaches}
+        self.core.mark_dirty()
