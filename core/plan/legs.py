@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, NamedTuple
 
 from core.models import Side
 from core.plan.markets import Fill, Market, limit_price, qty_for_spend, walk
-from core.plan.models import PlanOrder
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 
 
-@dataclass(frozen=True, slots=True)
-class Leg:
+class Leg(NamedTuple):
     """A sized order on one market, not yet committed to the ledger."""
 
     market: Market
@@ -52,7 +51,9 @@ class Ledger:
     dqty: dict[str, Decimal] = field(default_factory=dict)
     cash: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     used: dict[tuple[str, str, Side], Decimal] = field(default_factory=dict)
-    orders: list[PlanOrder] = field(default_factory=list)
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    """The fields of each :class:`~core.plan.models.PlanOrder`, validated into orders all at
+    once when the plan is assembled (one validation call instead of one model per order)."""
     mids: dict[str, Decimal] = field(default_factory=dict)
 
     def move(self, asset: str, qty: Decimal) -> None:
@@ -122,42 +123,46 @@ def commit(
     route: str | None,
     leg_no: int,
     legs: int,
-) -> PlanOrder:
+) -> None:
     """Record ``leg`` as an order and apply its effects on quantities and cash."""
-    inst = leg.market.instrument
-    side, qty, fill, rate = leg.side, leg.qty, leg.fill, leg.quote_usd
-    key = (inst.venue, inst.symbol, side)
+    market, side, qty, fill, rate = leg.market, leg.side, leg.qty, leg.fill, leg.quote_usd
+    inst = market.instrument
+    venue, quote, fee, mid = inst.venue, inst.quote, market.fee, market.mid
+    key = (venue, inst.symbol, side)
     ledger.used[key] = ledger.used.get(key, ZERO) + qty
-    sign = side.sign
-    net = leg.net_quote
-    ledger.move(inst.base, sign * qty)
-    if inst.quote in ledger.cash_assets:
-        cash_key = (inst.venue, inst.quote)
-        ledger.cash[cash_key] = ledger.cash.get(cash_key, ZERO) - sign * net
-    ledger.move(inst.quote, -sign * net)
-    mid = leg.market.mid
-    ledger.mids[leg.market.key] = mid
+    cost = fill.cost
+    fee_quote = cost * fee
+    if side is Side.SELL:
+        base_change, quote_change = -qty, cost - fee_quote
+    else:
+        base_change, quote_change = qty, -(cost + fee_quote)
+    dqty = ledger.dqty
+    dqty[inst.base] = dqty.get(inst.base, ZERO) + base_change
+    if quote in ledger.cash_assets:
+        cash_key = (venue, quote)
+        ledger.cash[cash_key] = ledger.cash.get(cash_key, ZERO) + quote_change
+    dqty[quote] = dqty.get(quote, ZERO) + quote_change
+    ledger.mids[f"{venue}:{inst.symbol}"] = mid
     avg = fill.avg
-    # Built without re-validation: every field is computed here from validated inputs.
-    order = PlanOrder.model_construct(
-        seq=len(ledger.orders) + 1,
-        venue=inst.venue,
-        symbol=inst.symbol,
-        side=side,
-        qty=qty,
-        limit_price=limit_price(inst, fill.worst, side),
-        est_avg_price=avg.quantize(inst.price_tick / 100),
-        mid=mid,
-        quote=inst.quote,
-        asset=asset,
-        group=group,
-        location_id=location_id,
-        notional_usd=(fill.cost * rate).quantize(CENT),
-        fee_usd=(fill.cost * leg.market.fee * rate).quantize(CENT),
-        slippage_usd=(abs(avg - mid) * qty * rate).quantize(CENT),
-        route=route,
-        leg=leg_no,
-        legs=legs,
+    ledger.orders.append(
+        {
+            "seq": len(ledger.orders) + 1,
+            "venue": venue,
+            "symbol": inst.symbol,
+            "side": side,
+            "qty": qty,
+            "limit_price": limit_price(inst, fill.worst, side),
+            "est_avg_price": avg.quantize(inst.price_tick / 100),
+            "mid": mid,
+            "quote": quote,
+            "asset": asset,
+            "group": group,
+            "location_id": location_id,
+            "notional_usd": (cost * rate).quantize(CENT),
+            "fee_usd": (fee_quote * rate).quantize(CENT),
+            "slippage_usd": (abs(avg - mid) * qty * rate).quantize(CENT),
+            "route": route,
+            "leg": leg_no,
+            "legs": legs,
+        }
     )
-    ledger.orders.append(order)
-    return order
