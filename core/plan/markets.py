@@ -71,8 +71,7 @@ class MarketIndex:
         self.cash_assets = tuple(cash_assets)
         self.route_via = tuple(route_via)
         by_key = {(b.venue, b.symbol): b for b in books}
-        self.markets: dict[tuple[str, str], Market] = {}
-        self.unverified: set[tuple[str, str]] = set()
+        venues: set[str] = set()
         self._quotes: dict[tuple[str, str], dict[str, Market]] = {}
         """(venue, base) -> quote -> market."""
         self.listed: dict[str, set[str]] = {}
@@ -81,18 +80,16 @@ class MarketIndex:
         verified = BookIntegrity.VERIFIED
         for inst in instruments:
             venue, symbol = inst.venue, inst.symbol
+            venues.add(venue)
             book = by_key.get((venue, symbol))
             # The book's mid and crossed check, inlined: this loop runs once per instrument.
             if book is None or book.integrity is not verified or not book.bids or not book.asks:
-                self.unverified.add((venue, symbol))
                 continue
             bid, ask = book.bids[0].price, book.asks[0].price
             mid = (bid + ask) / 2
             if bid >= ask or mid <= 0:
-                self.unverified.add((venue, symbol))
                 continue
             market = Market(inst, book, fees.get(venue, inst.taker_fee), mid)
-            self.markets[(venue, symbol)] = market
             quotes = self._quotes.get((venue, inst.base))
             if quotes is None:
                 quotes = self._quotes[(venue, inst.base)] = {}
@@ -101,7 +98,8 @@ class MarketIndex:
             if listed is None:
                 listed = self.listed[inst.base] = set()
             listed.add(venue)
-        self.venues = sorted({v for v, _ in self.markets} | {v for v, _ in self.unverified})
+        self.venues = sorted(venues)
+        """Every venue with an instrument, verified book or not."""
         self._usd: dict[str, Decimal | None] = {}
         self._routes: dict[tuple[str, str], list[Route]] = {}
 
