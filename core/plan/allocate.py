@@ -200,11 +200,18 @@ def _fold_small(
         if state.asset not in cash and state.group not in targets.assets:
             by_group.setdefault(state.group, []).append(state)
     for group, members in sorted(by_group.items()):
-        for sign in (1, -1):
-            side = [m for m in members if m.delta * sign > 0]
+        for buying in (True, False):
+            # Largest change first (ties by name): ``side[::-1]`` below walks smallest first.
+            # Deltas are read per pass: the buy pass moves the targets the sell pass sees.
+            deltas = ((m.delta, m) for m in members)
+            ranked = sorted(
+                (-abs(delta), m.asset, m)
+                for delta, m in deltas
+                if (delta > 0 if buying else delta < 0)
+            )
+            side = [m for _, _, m in ranked]
             if len(side) < 2:
                 continue
-            side.sort(key=lambda m: (-abs(m.delta), m.asset))
             for small in side[::-1]:
                 amount = small.delta
                 if abs(amount) >= minimum:

@@ -56,9 +56,6 @@ class Ledger:
     once when the plan is assembled (one validation call instead of one model per order)."""
     mids: dict[str, Decimal] = field(default_factory=dict)
 
-    def move(self, asset: str, qty: Decimal) -> None:
-        self.dqty[asset] = self.dqty.get(asset, ZERO) + qty
-
 
 class LegError(Exception):
     """A leg cannot be placed; ``reason`` is the :class:`SkipReason` value."""
@@ -131,11 +128,8 @@ def commit(
     key = (venue, inst.symbol, side)
     ledger.used[key] = ledger.used.get(key, ZERO) + qty
     cost = fill.cost
-    fee_quote = cost * fee
-    if side is Side.SELL:
-        base_change, quote_change = -qty, cost - fee_quote
-    else:
-        base_change, quote_change = qty, -(cost + fee_quote)
+    net = leg.net_quote
+    base_change, quote_change = (-qty, net) if side is Side.SELL else (qty, -net)
     dqty = ledger.dqty
     dqty[inst.base] = dqty.get(inst.base, ZERO) + base_change
     if quote in ledger.cash_assets:
@@ -159,7 +153,7 @@ def commit(
             "group": group,
             "location_id": location_id,
             "notional_usd": (cost * rate).quantize(CENT),
-            "fee_usd": (fee_quote * rate).quantize(CENT),
+            "fee_usd": (cost * fee * rate).quantize(CENT),
             "slippage_usd": (abs(avg - mid) * qty * rate).quantize(CENT),
             "route": route,
             "leg": leg_no,

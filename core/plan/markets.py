@@ -155,6 +155,10 @@ class MarketIndex:
         return rate
 
 
+# ``walk`` and ``qty_for_spend`` run for every order: the conditional expressions below stand
+# for ``max``/``min`` (same result, same operand returned on ties) without a call per level.
+
+
 def walk(levels: Sequence[BookLevel], qty: Decimal, used: Decimal = ZERO) -> Fill:
     """Take up to ``qty`` from ``levels`` (best first) after the ``used`` qty other orders of
     the same plan already take: filled qty, total cost, worst price."""
@@ -163,14 +167,14 @@ def walk(levels: Sequence[BookLevel], qty: Decimal, used: Decimal = ZERO) -> Fil
         if left <= 0:
             break
         available = level.qty - used
-        used = max(ZERO, -available)
+        used = -available if available < 0 else ZERO
         if available <= 0:
             continue
-        take = min(left, available)
+        take = left if left <= available else available
         cost += take * level.price
         worst = level.price
         left -= take
-    return Fill(qty - max(left, ZERO), cost, worst)
+    return Fill(qty - (left if left >= 0 else ZERO), cost, worst)
 
 
 def qty_for_spend(levels: Sequence[BookLevel], spend: Decimal, used: Decimal = ZERO) -> Decimal:
@@ -180,7 +184,7 @@ def qty_for_spend(levels: Sequence[BookLevel], spend: Decimal, used: Decimal = Z
         if left <= 0:
             break
         available = level.qty - used
-        used = max(ZERO, -available)
+        used = -available if available < 0 else ZERO
         if available <= 0:
             continue
         level_cost = level.price * available
