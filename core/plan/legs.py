@@ -27,20 +27,8 @@ class Leg(NamedTuple):
     fill: Fill
     quote_usd: Decimal
     thin: bool
-
-    @property
-    def notional_usd(self) -> Decimal:
-        return self.fill.cost * self.quote_usd
-
-    @property
-    def fee_quote(self) -> Decimal:
-        return self.fill.cost * self.market.fee
-
-    @property
-    def net_quote(self) -> Decimal:
-        """Quote received after fees (sells) or paid including fees (buys)."""
-        sign = -1 if self.side is Side.SELL else 1
-        return self.fill.cost + sign * self.fee_quote
+    net_quote: Decimal
+    """Quote received after fees (sells) or paid including fees (buys)."""
 
 
 @dataclass(slots=True)
@@ -100,7 +88,9 @@ def size_leg(
             f"{inst.symbol} on {inst.venue}: {fill.cost * quote_usd:.2f} USD under the "
             f"{min_trade_usd} USD minimum trade",
         )
-    return Leg(market, side, qty, fill, quote_usd, thin)
+    fee = fill.cost * market.fee
+    net = fill.cost - fee if side is Side.SELL else fill.cost + fee
+    return Leg(market, side, qty, fill, quote_usd, thin, net)
 
 
 def buy_qty(ledger: Ledger, market: Market, spend_quote: Decimal) -> Decimal:
