@@ -60,7 +60,10 @@ class PlannerBase:
         self.transfers: list[TransferHint] = []
         self.skipped: list[SkippedItem] = []
         self.notes: list[str] = []
-        self._venues: list[str] | None = None
+        ro = policy.read_only_venues
+        tradable = sorted((v for v in self.index.venues if v not in ro), key=policy.venue_rank)
+        self._venue_order = {v: n for n, v in enumerate(tradable)}
+        """Venues the plan may trade on -> their place in the preference order."""
         self.by_asset: dict[str, list[Holding]] = {}
         for h in self.alloc.holdings:
             self.by_asset.setdefault(h.asset, []).append(h)
@@ -114,19 +117,16 @@ class PlannerBase:
 
     def venues(self) -> list[str]:
         """Venues the plan may trade on, preferred first."""
-        if self._venues is None:
-            ro = self.policy.read_only_venues
-            self._venues = sorted(
-                (v for v in self.index.venues if v not in ro), key=self.policy.venue_rank
-            )
-        return self._venues
+        return list(self._venue_order)
 
     def venues_trading(self, asset: str) -> list[str]:
         """Venues with a route for ``asset``, preferred first."""
         listed = self.index.listed.get(asset)
         if not listed:
             return []
-        return [v for v in self.venues() if v in listed and self.index.routes(v, asset)]
+        order = self._venue_order
+        found = [v for v in listed if v in order and self.index.routes(v, asset)]
+        return sorted(found, key=order.__getitem__)
 
     def skip(
         self,
