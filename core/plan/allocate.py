@@ -75,13 +75,13 @@ def allocate(
             skipped.append(_skip(h, group, SkipReason.UNKNOWN_GROUP, f"group {group!r} unknown"))
             continue
         price = h.price.value
-        if price is None or price <= 0:
+        if price is None or price <= ZERO:
             skipped.append(_skip(h, group, SkipReason.NO_PRICE, "no price: not valued, not traded"))
             continue
         state = assets.get(h.asset)
         if state is None:
             state = assets[h.asset] = AssetState(h.asset, group, price)
-        if h.qty <= 0:
+        if h.qty <= ZERO:
             continue
         value = h.qty * (state.price_usd or price)
         state.qty += h.qty
@@ -207,7 +207,7 @@ def _fold_small(
             ranked = sorted(
                 (-abs(delta), m.asset, m)
                 for delta, m in deltas
-                if (delta > 0 if buying else delta < 0)
+                if (delta > ZERO if buying else delta < ZERO)
             )
             side = [m for _, _, m in ranked]
             if len(side) < 2:

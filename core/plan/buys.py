@@ -21,7 +21,7 @@ class Planner(SellingPlanner):
         wanted = {
             a: s.delta
             for a, s in sorted(self.alloc.assets.items())
-            if a not in self.cash and s.delta > 0
+            if a not in self.cash and s.delta > ZERO
         }
         total = sum(wanted.values(), ZERO)
         if total <= 0:

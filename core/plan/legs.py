@@ -16,6 +16,8 @@ from core.plan.markets import Fill, Market, limit_price, qty_for_spend, walk
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
 
 
 class Leg(NamedTuple):
@@ -73,7 +75,7 @@ def size_leg(
     if thin:
         qty = inst.round_qty(fill.qty)
         fill = walk(levels, qty, used)
-    if qty <= 0 or qty < inst.min_qty:
+    if qty <= ZERO or qty < inst.min_qty:
         reason = "thin_book" if thin else "below_minimum"
         raise LegError(reason, f"{inst.symbol} on {inst.venue}: {qty} under the minimum size")
     if fill.cost < inst.min_notional:
@@ -97,7 +99,7 @@ def buy_qty(ledger: Ledger, market: Market, spend_quote: Decimal) -> Decimal:
     """Base quantity that ``spend_quote`` (fees included) buys on the remaining asks."""
     inst = market.instrument
     used = ledger.used.get((inst.venue, inst.symbol, Side.BUY), ZERO)
-    return qty_for_spend(market.book.asks, spend_quote / (1 + market.fee), used)
+    return qty_for_spend(market.book.asks, spend_quote / (ONE + market.fee), used)
 
 
 def commit(
@@ -136,7 +138,7 @@ def commit(
             "side": side,
             "qty": qty,
             "limit_price": limit_price(inst, fill.worst, side),
-            "est_avg_price": avg.quantize(inst.price_tick / 100),
+            "est_avg_price": avg.quantize(inst.price_tick / HUNDRED),
             "mid": mid,
             "quote": quote,
             "asset": asset,

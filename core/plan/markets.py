@@ -87,7 +87,7 @@ class MarketIndex:
                 continue
             bid, ask = book.bids[0].price, book.asks[0].price
             mid = (bid + ask) / 2
-            if bid >= ask or mid <= 0:
+            if bid >= ask or mid <= ZERO:
                 continue
             market = Market(inst, book, fees.get(venue, inst.taker_fee), mid)
             quotes = self._quotes.get((venue, inst.base))
@@ -164,28 +164,28 @@ def walk(levels: Sequence[BookLevel], qty: Decimal, used: Decimal = ZERO) -> Fil
     the same plan already take: filled qty, total cost, worst price."""
     left, cost, worst = qty, ZERO, ZERO
     for level in levels:
-        if left <= 0:
+        if left <= ZERO:
             break
         available = level.qty - used
-        used = -available if available < 0 else ZERO
-        if available <= 0:
+        used = -available if available < ZERO else ZERO
+        if available <= ZERO:
             continue
         take = left if left <= available else available
         cost += take * level.price
         worst = level.price
         left -= take
-    return Fill(qty - (left if left >= 0 else ZERO), cost, worst)
+    return Fill(qty - (left if left >= ZERO else ZERO), cost, worst)
 
 
 def qty_for_spend(levels: Sequence[BookLevel], spend: Decimal, used: Decimal = ZERO) -> Decimal:
     """How much base ``spend`` quote buys walking ``levels`` (asks, best first) after ``used``."""
     left, qty = spend, ZERO
     for level in levels:
-        if left <= 0:
+        if left <= ZERO:
             break
         available = level.qty - used
-        used = -available if available < 0 else ZERO
-        if available <= 0:
+        used = -available if available < ZERO else ZERO
+        if available <= ZERO:
             continue
         level_cost = level.price * available
         if level_cost <= left:
