@@ -128,7 +128,7 @@ def commit(
         cash_key = (venue, quote)
         ledger.cash[cash_key] = ledger.cash.get(cash_key, ZERO) + quote_change
     dqty[quote] = dqty.get(quote, ZERO) + quote_change
-    ledger.mids[f"{venue}:{inst.symbol}"] = mid
+    ledger.mids[market.key] = mid
     avg = fill.avg
     ledger.orders.append(
         {
