@@ -89,10 +89,11 @@ def allocate(
         if sellable is None or sellable(h):
             state.sellable += value
         kept.append(h)
-    total = sum((a.value for a in assets.values()), ZERO)
+    total = ZERO
     current = {g: ZERO for g in GROUPS}
     members: dict[str, list[AssetState]] = {g: [] for g in GROUPS}
     for state in assets.values():
+        total += state.value
         current[state.group] += state.value
         members[state.group].append(state)
     if total > 0:
@@ -203,12 +204,12 @@ def _fold_small(
         for buying in (True, False):
             # Largest change first (ties by name): ``side[::-1]`` below walks smallest first.
             # Deltas are read per pass: the buy pass moves the targets the sell pass sees.
-            deltas = ((m.delta, m) for m in members)
-            ranked = sorted(
-                (-abs(delta), m.asset, m)
-                for delta, m in deltas
-                if (delta > ZERO if buying else delta < ZERO)
-            )
+            ranked = []
+            for m in members:
+                delta = m.delta
+                if delta > ZERO if buying else delta < ZERO:
+                    ranked.append((-abs(delta), m.asset, m))
+            ranked.sort()
             side = [m for _, _, m in ranked]
             if len(side) < 2:
                 continue

@@ -120,8 +120,15 @@ def _totals(
     skipped: Sequence[SkippedItem],
     rows: Sequence[GroupRow],
 ) -> PlanTotals:
-    sells = sum((o.notional_usd for o in orders if o.side is Side.SELL and o.leg == o.legs), ZERO)
-    buys = sum((o.notional_usd for o in orders if o.side is Side.BUY and o.leg == 1), ZERO)
+    # One pass over the orders, adding in order as ``sum`` would.
+    sells = buys = fees = slippage = ZERO
+    for o in orders:
+        if o.side is Side.SELL and o.leg == o.legs:
+            sells += o.notional_usd
+        elif o.side is Side.BUY and o.leg == 1:
+            buys += o.notional_usd
+        fees += o.fee_usd
+        slippage += o.slippage_usd
     flow = ZERO
     change = ZERO
     for asset in policy.cash_assets:
@@ -136,8 +143,8 @@ def _totals(
         sells_usd=sells,
         buys_usd=buys,
         turnover_usd=sells + buys,
-        fees_usd=sum((o.fee_usd for o in orders), ZERO),
-        slippage_usd=sum((o.slippage_usd for o in orders), ZERO),
+        fees_usd=fees,
+        slippage_usd=slippage,
         net_cash_flow_usd=flow.quantize(CENT),
         cash_target_change_usd=change.quantize(CENT),
         net_usd=(flow - change).quantize(CENT),
