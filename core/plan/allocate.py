@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 
 from core.config import GROUPS
 from core.models import Holding
@@ -22,6 +23,7 @@ from core.plan.targets import Targets
 ZERO = Decimal(0)
 CASH_GROUP = "Stablecoins"
 """The group cash currencies belong to: its target can always be held as cash."""
+KNOWN_GROUPS = frozenset(GROUPS)
 
 
 @dataclass(slots=True)
@@ -67,30 +69,44 @@ def allocate(
     skipped: list[SkippedItem] = []
     assets: dict[str, AssetState] = {}
     kept: list[Holding] = []
-    for h in sorted(holdings, key=lambda h: (h.asset, h.location_id)):
+    for h in sorted(holdings, key=attrgetter("asset", "location_id")):
         group = group_of(h.asset) if group_of is not None else h.group
-        if group not in GROUPS:
+        if group not in KNOWN_GROUPS:
             skipped.append(_skip(h, group, SkipReason.UNKNOWN_GROUP, f"group {group!r} unknown"))
             continue
-        if h.price.value is None or h.price.value <= 0:
+        price = h.price.value
+        if price is None or price <= ZERO:
             skipped.append(_skip(h, group, SkipReason.NO_PRICE, "no price: not valued, not traded"))
             continue
-        state = assets.setdefault(h.asset, AssetState(h.asset, group, h.price.value))
-        if h.qty <= 0:
+        state = assets.get(h.asset)
+        if state is None:
+            state = assets[h.asset] = AssetState(h.asset, group, price)
+        if h.qty <= ZERO:
             continue
+        value = h.qty * (state.price_usd or price)
         state.qty += h.qty
-        state.value += h.qty * (state.price_usd or h.price.value)
+        state.value += value
         if sellable is None or sellable(h):
-            state.sellable += h.qty * (state.price_usd or h.price.value)
+            state.sellable += value
         kept.append(h)
-    total = sum((a.value for a in assets.values()), ZERO)
+    total = ZERO
     current = {g: ZERO for g in GROUPS}
+    members: dict[str, list[AssetState]] = {g: [] for g in GROUPS}
     for state in assets.values():
+        total += state.value
         current[state.group] += state.value
+        members[state.group].append(state)
     if total > 0:
         for group in GROUPS:
             _set_group_targets(
-                group, total, current[group], targets, assets, skipped, tuple(cash_assets)
+                group,
+                total,
+                current[group],
+                targets,
+                assets,
+                members[group],
+                skipped,
+                tuple(cash_assets),
             )
         _fold_small(targets.min_trade_usd, targets, assets, set(cash_assets), skipped)
     return Allocation(total, assets, kept, current, skipped)
@@ -113,11 +129,12 @@ def _set_group_targets(
     current: Decimal,
     targets: Targets,
     assets: dict[str, AssetState],
+    members: list[AssetState],
     skipped: list[SkippedItem],
     cash_assets: tuple[str, ...],
 ) -> None:
+    """Set the targets of ``members``, the valued assets of ``group``."""
     goal = total * targets.groups[group] / 100
-    members = [a for a in assets.values() if a.group == group]
     split = targets.assets.get(group)
     if split:
         for member in members:
@@ -184,11 +201,18 @@ def _fold_small(
         if state.asset not in cash and state.group not in targets.assets:
             by_group.setdefault(state.group, []).append(state)
     for group, members in sorted(by_group.items()):
-        for sign in (1, -1):
-            side = [m for m in members if m.delta * sign > 0]
+        for buying in (True, False):
+            # Largest change first (ties by name): ``side[::-1]`` below walks smallest first.
+            # Deltas are read per pass: the buy pass moves the targets the sell pass sees.
+            ranked = []
+            for m in members:
+                delta = m.delta
+                if delta > ZERO if buying else delta < ZERO:
+                    ranked.append((-abs(delta), m.asset, m))
+            ranked.sort()
+            side = [m for _, _, m in ranked]
             if len(side) < 2:
                 continue
-            side.sort(key=lambda m: (-abs(m.delta), m.asset))
             for small in side[::-1]:
                 amount = small.delta
                 if abs(amount) >= minimum:

@@ -43,6 +43,7 @@ class PlannerBase:
             fees=fees,
         )
         self.locations = {loc.id: loc for loc in locations}
+        self._blocked = {loc_id: self._why_blocked(loc) for loc_id, loc in self.locations.items()}
         self.alloc: Allocation = allocate(
             holdings,
             targets,
@@ -59,7 +60,10 @@ class PlannerBase:
         self.transfers: list[TransferHint] = []
         self.skipped: list[SkippedItem] = []
         self.notes: list[str] = []
-        self._venues: list[str] | None = None
+        ro = policy.read_only_venues
+        tradable = sorted((v for v in self.index.venues if v not in ro), key=policy.venue_rank)
+        self._venue_order = {v: n for n, v in enumerate(tradable)}
+        """Venues the plan may trade on -> their place in the preference order."""
         self.by_asset: dict[str, list[Holding]] = {}
         for h in self.alloc.holdings:
             self.by_asset.setdefault(h.asset, []).append(h)
@@ -72,6 +76,9 @@ class PlannerBase:
     # ------------------------------------------------------------------ helpers
 
     def rate(self, asset: str) -> Decimal | None:
+        known = self.prices.get(asset)
+        if known is not None:
+            return known
         rate = self.index.usd_rate(asset, self.prices)
         if rate is None and asset in self.cash:
             # A cash currency nobody prices (none held, no book against USD): take it at par,
@@ -90,13 +97,16 @@ class PlannerBase:
 
     def blocked(self, location_id: str) -> str | None:
         """Why nothing can be traded at a location, or ``None`` if it is tradable."""
-        loc = self.locations.get(location_id)
-        if loc is None:
-            return f"unknown location {location_id!r}"
+        if location_id in self._blocked:
+            return self._blocked[location_id]
+        return f"unknown location {location_id!r}"
+
+    def _why_blocked(self, loc: Location) -> str | None:
+        """Worked out once per location when the plan starts: the answer cannot change."""
         if loc.venue in self.policy.read_only_venues:
             return f"{loc.venue} is read-only"
         if not loc.tradable or loc.custody is not Custody.EXCHANGE:
-            return f"{location_id} is {loc.custody.value}/{loc.sub_account.value}, not tradable"
+            return f"{loc.id} is {loc.custody.value}/{loc.sub_account.value}, not tradable"
         return None
 
     def sellable(self, h: Holding) -> bool:
@@ -107,19 +117,16 @@ class PlannerBase:
 
     def venues(self) -> list[str]:
         """Venues the plan may trade on, preferred first."""
-        if self._venues is None:
-            ro = self.policy.read_only_venues
-            self._venues = sorted(
-                (v for v in self.index.venues if v not in ro), key=self.policy.venue_rank
-            )
-        return self._venues
+        return list(self._venue_order)
 
     def venues_trading(self, asset: str) -> list[str]:
         """Venues with a route for ``asset``, preferred first."""
         listed = self.index.listed.get(asset)
         if not listed:
             return []
-        return [v for v in self.venues() if v in listed and self.index.routes(v, asset)]
+        order = self._venue_order
+        found = [v for v in listed if v in order and self.index.routes(v, asset)]
+        return sorted(found, key=order.__getitem__)
 
     def skip(
         self,
@@ -151,12 +158,13 @@ class PlannerBase:
             path = ">".join(dict.fromkeys([bases[0].base, bases[0].quote, bases[1].quote]))
             if typed[0].side is Side.BUY:
                 path = ">".join(dict.fromkeys([bases[0].quote, bases[0].base, bases[1].base]))
+        group = self.group_for(asset)
         for n, leg in enumerate(typed, 1):
             commit(
                 self.ledger,
                 leg,
                 asset=asset,
-                group=self.group_for(asset),
+                group=group,
                 location_id=location_id if leg.side is Side.SELL else None,
                 route=path,
                 leg_no=n,

@@ -18,11 +18,11 @@ class Planner(SellingPlanner):
     # ------------------------------------------------------------------ buys
 
     def buy_all(self) -> None:
-        wanted = {
-            a: s.delta
-            for a, s in sorted(self.alloc.assets.items())
-            if a not in self.cash and s.delta > 0
-        }
+        wanted: dict[str, Decimal] = {}
+        for asset, state in sorted(self.alloc.assets.items()):
+            delta = state.delta
+            if asset not in self.cash and delta > ZERO:
+                wanted[asset] = delta
         total = sum(wanted.values(), ZERO)
         if total <= 0:
             return

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, NamedTuple
 
 from core.models import Side
 from core.plan.markets import Fill, Market, limit_price, qty_for_spend, walk
-from core.plan.models import PlanOrder
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
 
 
-@dataclass(frozen=True, slots=True)
-class Leg:
+class Leg(NamedTuple):
     """A sized order on one market, not yet committed to the ledger."""
 
     market: Market
@@ -28,20 +29,8 @@ class Leg:
     fill: Fill
     quote_usd: Decimal
     thin: bool
-
-    @property
-    def notional_usd(self) -> Decimal:
-        return self.fill.cost * self.quote_usd
-
-    @property
-    def fee_quote(self) -> Decimal:
-        return self.fill.cost * self.market.fee
-
-    @property
-    def net_quote(self) -> Decimal:
-        """Quote received after fees (sells) or paid including fees (buys)."""
-        sign = -1 if self.side is Side.SELL else 1
-        return self.fill.cost + sign * self.fee_quote
+    net_quote: Decimal
+    """Quote received after fees (sells) or paid including fees (buys)."""
 
 
 @dataclass(slots=True)
@@ -52,11 +41,10 @@ class Ledger:
     dqty: dict[str, Decimal] = field(default_factory=dict)
     cash: dict[tuple[str, str], Decimal] = field(default_factory=dict)
     used: dict[tuple[str, str, Side], Decimal] = field(default_factory=dict)
-    orders: list[PlanOrder] = field(default_factory=list)
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    """The fields of each :class:`~core.plan.models.PlanOrder`, validated into orders all at
+    once when the plan is assembled (one validation call instead of one model per order)."""
     mids: dict[str, Decimal] = field(default_factory=dict)
-
-    def move(self, asset: str, qty: Decimal) -> None:
-        self.dqty[asset] = self.dqty.get(asset, ZERO) + qty
 
 
 class LegError(Exception):
@@ -87,7 +75,7 @@ def size_leg(
     if thin:
         qty = inst.round_qty(fill.qty)
         fill = walk(levels, qty, used)
-    if qty <= 0 or qty < inst.min_qty:
+    if qty <= ZERO or qty < inst.min_qty:
         reason = "thin_book" if thin else "below_minimum"
         raise LegError(reason, f"{inst.symbol} on {inst.venue}: {qty} under the minimum size")
     if fill.cost < inst.min_notional:
@@ -102,14 +90,16 @@ def size_leg(
             f"{inst.symbol} on {inst.venue}: {fill.cost * quote_usd:.2f} USD under the "
             f"{min_trade_usd} USD minimum trade",
         )
-    return Leg(market, side, qty, fill, quote_usd, thin)
+    fee = fill.cost * market.fee
+    net = fill.cost - fee if side is Side.SELL else fill.cost + fee
+    return Leg(market, side, qty, fill, quote_usd, thin, net)
 
 
 def buy_qty(ledger: Ledger, market: Market, spend_quote: Decimal) -> Decimal:
     """Base quantity that ``spend_quote`` (fees included) buys on the remaining asks."""
     inst = market.instrument
     used = ledger.used.get((inst.venue, inst.symbol, Side.BUY), ZERO)
-    return qty_for_spend(market.book.asks, spend_quote / (1 + market.fee), used)
+    return qty_for_spend(market.book.asks, spend_quote / (ONE + market.fee), used)
 
 
 def commit(
@@ -122,42 +112,43 @@ def commit(
     route: str | None,
     leg_no: int,
     legs: int,
-) -> PlanOrder:
+) -> None:
     """Record ``leg`` as an order and apply its effects on quantities and cash."""
-    inst = leg.market.instrument
-    side, qty, fill, rate = leg.side, leg.qty, leg.fill, leg.quote_usd
-    key = (inst.venue, inst.symbol, side)
+    market, side, qty, fill, rate = leg.market, leg.side, leg.qty, leg.fill, leg.quote_usd
+    inst = market.instrument
+    venue, quote, fee, mid = inst.venue, inst.quote, market.fee, market.mid
+    key = (venue, inst.symbol, side)
     ledger.used[key] = ledger.used.get(key, ZERO) + qty
-    sign = side.sign
+    cost = fill.cost
     net = leg.net_quote
-    ledger.move(inst.base, sign * qty)
-    if inst.quote in ledger.cash_assets:
-        cash_key = (inst.venue, inst.quote)
-        ledger.cash[cash_key] = ledger.cash.get(cash_key, ZERO) - sign * net
-    ledger.move(inst.quote, -sign * net)
-    mid = leg.market.mid
-    ledger.mids[leg.market.key] = mid
+    base_change, quote_change = (-qty, net) if side is Side.SELL else (qty, -net)
+    dqty = ledger.dqty
+    dqty[inst.base] = dqty.get(inst.base, ZERO) + base_change
+    if quote in ledger.cash_assets:
+        cash_key = (venue, quote)
+        ledger.cash[cash_key] = ledger.cash.get(cash_key, ZERO) + quote_change
+    dqty[quote] = dqty.get(quote, ZERO) + quote_change
+    ledger.mids[market.key] = mid
     avg = fill.avg
-    # Built without re-validation: every field is computed here from validated inputs.
-    order = PlanOrder.model_construct(
-        seq=len(ledger.orders) + 1,
-        venue=inst.venue,
-        symbol=inst.symbol,
-        side=side,
-        qty=qty,
-        limit_price=limit_price(inst, fill.worst, side),
-        est_avg_price=avg.quantize(inst.price_tick / 100),
-        mid=mid,
-        quote=inst.quote,
-        asset=asset,
-        group=group,
-        location_id=location_id,
-        notional_usd=(fill.cost * rate).quantize(CENT),
-        fee_usd=(fill.cost * leg.market.fee * rate).quantize(CENT),
-        slippage_usd=(abs(avg - mid) * qty * rate).quantize(CENT),
-        route=route,
-        leg=leg_no,
-        legs=legs,
+    ledger.orders.append(
+        {
+            "seq": len(ledger.orders) + 1,
+            "venue": venue,
+            "symbol": inst.symbol,
+            "side": side,
+            "qty": qty,
+            "limit_price": limit_price(inst, fill.worst, side),
+            "est_avg_price": avg.quantize(inst.price_tick / HUNDRED),
+            "mid": mid,
+            "quote": quote,
+            "asset": asset,
+            "group": group,
+            "location_id": location_id,
+            "notional_usd": (cost * rate).quantize(CENT),
+            "fee_usd": (cost * fee * rate).quantize(CENT),
+            "slippage_usd": (abs(avg - mid) * qty * rate).quantize(CENT),
+            "route": route,
+            "leg": leg_no,
+            "legs": legs,
+        }
     )
-    ledger.orders.append(order)
-    return order

@@ -56,10 +56,10 @@ class PlanPolicy(Model):
 
     def venue_rank(self, venue: str) -> tuple[int, str]:
         """Sort key: preferred venues first, in order, then the rest by name."""
-        try:
-            return (self.venue_preference.index(venue), venue)
-        except ValueError:
-            return (len(self.venue_preference), venue)
+        preference = self.venue_preference
+        if venue in preference:
+            return (preference.index(venue), venue)
+        return (len(preference), venue)
 
 
 class SkipReason(StrEnum):

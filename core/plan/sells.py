@@ -18,7 +18,7 @@ class SellingPlanner(PlannerBase):
 
     def sell_all(self) -> None:
         for asset, state in sorted(self.alloc.assets.items()):
-            if asset in self.cash or state.delta >= 0 or state.price_usd is None:
+            if asset in self.cash or state.delta >= ZERO or state.price_usd is None:
                 continue
             need_usd = -state.delta
             if asset in self.policy.do_not_sell:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from pydantic import TypeAdapter
+
 from core.config import GROUPS
 from core.models import Side
 from core.plan.allocate import Allocation
@@ -20,6 +22,7 @@ from core.plan.legs import Ledger
 from core.plan.models import (
     GroupRow,
     Plan,
+    PlanOrder,
     PlanPolicy,
     PlanTotals,
     SkippedItem,
@@ -28,6 +31,8 @@ from core.plan.models import (
 )
 from core.plan.targets import Targets
 
+ORDERS = TypeAdapter(tuple[PlanOrder, ...])
+"""Validates the ledger's order fields into orders in one call (far cheaper than per order)."""
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 BP = Decimal("0.0001")
@@ -84,7 +89,8 @@ def summarise(
                 in_band=abs(post_pct - targets.groups[g]) <= band,
             )
         )
-    totals = _totals(alloc, ledger, policy, rate, skipped, rows)
+    orders = ORDERS.validate_python(ledger.orders)
+    totals = _totals(alloc, ledger, orders, policy, rate, skipped, rows)
     body = Plan(
         id="",
         as_of=as_of,
@@ -93,7 +99,7 @@ def summarise(
         total_usd=total.quantize(CENT),
         targets=dict(targets.groups),
         groups=tuple(rows),
-        orders=tuple(ledger.orders),
+        orders=orders,
         transfers=tuple(transfers),
         skipped=tuple(skipped),
         totals=totals,
@@ -108,15 +114,21 @@ def summarise(
 def _totals(
     alloc: Allocation,
     ledger: Ledger,
+    orders: Sequence[PlanOrder],
     policy: PlanPolicy,
     rate: Callable[[str], Decimal | None],
     skipped: Sequence[SkippedItem],
     rows: Sequence[GroupRow],
 ) -> PlanTotals:
-    sells = sum(
-        (o.notional_usd for o in ledger.orders if o.side is Side.SELL and o.leg == o.legs), ZERO
-    )
-    buys = sum((o.notional_usd for o in ledger.orders if o.side is Side.BUY and o.leg == 1), ZERO)
+    # One pass over the orders, adding in order as ``sum`` would.
+    sells = buys = fees = slippage = ZERO
+    for o in orders:
+        if o.side is Side.SELL and o.leg == o.legs:
+            sells += o.notional_usd
+        elif o.side is Side.BUY and o.leg == 1:
+            buys += o.notional_usd
+        fees += o.fee_usd
+        slippage += o.slippage_usd
     flow = ZERO
     change = ZERO
     for asset in policy.cash_assets:
@@ -131,8 +143,8 @@ def _totals(
         sells_usd=sells,
         buys_usd=buys,
         turnover_usd=sells + buys,
-        fees_usd=sum((o.fee_usd for o in ledger.orders), ZERO),
-        slippage_usd=sum((o.slippage_usd for o in ledger.orders), ZERO),
+        fees_usd=fees,
+        slippage_usd=slippage,
         net_cash_flow_usd=flow.quantize(CENT),
         cash_target_change_usd=change.quantize(CENT),
         net_usd=(flow - change).quantize(CENT),
