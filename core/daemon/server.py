@@ -134,7 +134,11 @@ class ClientConnection:
                 raise ProtocolError("max_hz must be a number") from exc
             self.max_hz = min(max(hz, 0.1), 60.0)
             self.encoder.reset()
-            self.sent_events = None
+            # Events are sent from the moment of subscribing: those already in the log are the
+            # baseline (a state frame carries them), every later one is sent, even when it is
+            # logged before the next state is published.
+            latest = self.server.latest
+            self.sent_events = latest.events if latest is not None else ()
             if self.sender is None:
                 self.sender = asyncio.create_task(self.send_loop(), name=f"send:{self.name}")
             self.wake.set()
@@ -193,11 +197,10 @@ class ClientConnection:
                 added = new_events(previous, state.events)
                 if added is None:
                     added = state.events
-                if self.sent_events is not None:
-                    out += b"".join(
-                        b'{"type":"event","event":' + e.model_dump_json().encode() + b"}\n"
-                        for e in added
-                    )
+                out += b"".join(
+                    b'{"type":"event","event":' + e.model_dump_json().encode() + b"}\n"
+                    for e in added
+                )
                 self.sent_events = state.events
             if self.want_state:
                 out += state_message(self.encoder.encode(state))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
@@ -161,6 +162,7 @@ async def test_server_answers_protocol_errors_and_serves_states(tmp_path: Path) 
     server = ControlServer(core)
     sock = tmp_path / "s.sock"
     await server.start(sock)
+    writer: asyncio.StreamWriter | None = None
     try:
         reader, writer = await asyncio.open_unix_connection(sock, limit=MAX_LINE)
 
@@ -216,9 +218,60 @@ async def test_server_answers_protocol_errors_and_serves_states(tmp_path: Path) 
 
         got = await asyncio.wait_for(next_event(), WAIT_S)
         assert LogEvent.model_validate(got["event"]).kind is EventKind.SYSTEM
-        writer.close()
-        await writer.wait_closed()
     finally:
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.wait_closed()
         await server.close()
         await core.stop()
     assert not sock.exists()
+
+
+async def test_an_event_logged_before_the_next_state_after_subscribing_is_still_sent(
+    tmp_path: Path,
+) -> None:
+    """Subscribing sets the baseline: an event logged before any state is published after
+    the subscription must not be swallowed into it (a CI flake once did exactly that)."""
+    core = build_core(sim_settings(tmp_path / "c.db"))
+    await core.start()
+    server = ControlServer(core)
+    sock = tmp_path / "s.sock"
+    await server.start(sock)
+    publisher = next(t for t in core._tasks if t.get_name() == "publisher")
+    publisher.cancel()  # states are published by hand below, so the order is fixed
+    with contextlib.suppress(asyncio.CancelledError):
+        await publisher
+    core.publish()
+    writer: asyncio.StreamWriter | None = None
+    try:
+        reader, writer = await asyncio.open_unix_connection(sock, limit=MAX_LINE)
+        writer.write(encode({"type": "hello", "role": "observer", "client": "raw"}))
+        # States first, slowly: after sending one the connection's sender sleeps a second.
+        writer.write(encode({"type": "subscribe", "state": True, "max_hz": 1}))
+        await writer.drain()
+
+        async def until(predicate: Any) -> dict[str, Any]:
+            while True:
+                message = decode(await reader.readuntil(b"\n"))
+                if predicate(message):
+                    return message
+
+        await asyncio.wait_for(until(lambda m: m["type"] == "state"), WAIT_S)
+        # Now events, while the sender still sleeps; the event is logged and published
+        # before it wakes.
+        writer.write(encode({"type": "subscribe", "state": False, "events": True, "max_hz": 1}))
+        writer.write(encode({"type": "ping", "id": 1}))
+        await writer.drain()
+        await asyncio.wait_for(until(lambda m: m == {"type": "pong", "id": 1}), WAIT_S)
+        core.log_event(EventKind.SYSTEM, "logged before any new state")
+        core.publish()
+        got = await asyncio.wait_for(until(lambda m: m["type"] == "event"), WAIT_S)
+        assert got["event"]["message"] == "logged before any new state"
+    finally:
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.wait_closed()
+        await server.close()
+        await core.stop()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from core.bootstrap import build_core
 from core.config import load_settings
@@ -147,11 +148,14 @@ async def _restart_and_check(settings: object) -> dict[str, object]:
                 remote = known.get(cid)
                 if remote is None:
                     expected_expired.append(cid)
-                elif (remote.status, remote.filled_qty) != (o.status, o.filled_qty):
-                    # a resting order may fill between reconcile and this check: re-fetch
-                    now = manager.orders[cid]
-                    if (remote.status, remote.filled_qty) != (now.status, now.filled_qty):
-                        mismatch.append(cid)
+                # A resting order may fill after the start-up reconcile (the paper venue
+                # matches on its own); the manager hears of it through the user stream, or at
+                # the latest at the next reconcile pass.
+                elif (remote.status, remote.filled_qty) != (
+                    o.status,
+                    o.filled_qty,
+                ) and not await _caught_up(manager, paper, cid):
+                    mismatch.append(cid)
         # Balances: paper account = the venue's original balances + every fill of every order.
         gaps: dict[str, Decimal] = {}
         for name, paper in service.paper.items():
@@ -183,3 +187,15 @@ async def _restart_and_check(settings: object) -> dict[str, object]:
         }
     finally:
         await core.stop()
+
+
+async def _caught_up(manager: Any, paper: Any, cid: str, passes: int = 5) -> bool:
+    """The manager agrees with the paper exchange on ``cid`` after at most ``passes``
+    reconcile passes (each one brings it up to what the exchange said at that moment)."""
+    for _ in range(passes):
+        remote, now = paper._orders[cid], manager.orders[cid]
+        if (remote.status, remote.filled_qty) == (now.status, now.filled_qty):
+            return True
+        await manager.reconcile()
+    remote, now = paper._orders[cid], manager.orders[cid]
+    return bool((remote.status, remote.filled_qty) == (now.status, now.filled_qty))
