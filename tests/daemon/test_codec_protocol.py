@@ -9,6 +9,8 @@ import json
 import logging
 import os
 import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +27,7 @@ from core.daemon.protocol import MAX_LINE, Role, allowed, decode, encode
 from core.daemon.runner import merge_reload
 from core.daemon.server import ControlServer
 from core.models import BookLevel, BookSnapshot, EventKind, LogEvent
+from core.service import Core
 from core.statecodec import FrameError, StateDecoder, StateEncoder, new_events
 from core.views import CockpitState
 from tests.app.conftest import WAIT_S
@@ -155,16 +158,37 @@ def test_reload_keeps_restart_only_sections_and_json_logs() -> None:
     )
 
 
-async def test_server_answers_protocol_errors_and_serves_states(tmp_path: Path) -> None:
-    settings: Settings = sim_settings(tmp_path / "c.db")
-    core = build_core(settings)
+@asynccontextmanager
+async def serving(tmp_path: Path) -> AsyncIterator[tuple[Core, Path]]:
+    """A started sim core behind a control server on ``tmp_path/s.sock``; both closed after."""
+    core = build_core(sim_settings(tmp_path / "c.db"))
     await core.start()
     server = ControlServer(core)
     sock = tmp_path / "s.sock"
     await server.start(sock)
-    writer: asyncio.StreamWriter | None = None
     try:
-        reader, writer = await asyncio.open_unix_connection(sock, limit=MAX_LINE)
+        yield core, sock
+    finally:
+        await server.close()
+        await core.stop()
+
+
+@asynccontextmanager
+async def connected(
+    sock: Path,
+) -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+    """A raw connection to the control socket, closed after (also when the test fails)."""
+    reader, writer = await asyncio.open_unix_connection(sock, limit=MAX_LINE)
+    try:
+        yield reader, writer
+    finally:
+        writer.close()
+        with contextlib.suppress(ConnectionError, OSError):
+            await writer.wait_closed()
+
+
+async def test_server_answers_protocol_errors_and_serves_states(tmp_path: Path) -> None:
+    async with serving(tmp_path) as (core, sock), connected(sock) as (reader, writer):
 
         async def ask(message: bytes) -> dict[str, Any]:
             writer.write(message)
@@ -218,13 +242,6 @@ async def test_server_answers_protocol_errors_and_serves_states(tmp_path: Path) 
 
         got = await asyncio.wait_for(next_event(), WAIT_S)
         assert LogEvent.model_validate(got["event"]).kind is EventKind.SYSTEM
-    finally:
-        if writer is not None:
-            writer.close()
-            with contextlib.suppress(ConnectionError, OSError):
-                await writer.wait_closed()
-        await server.close()
-        await core.stop()
     assert not sock.exists()
 
 
@@ -233,19 +250,12 @@ async def test_an_event_logged_before_the_next_state_after_subscribing_is_still_
 ) -> None:
     """Subscribing sets the baseline: an event logged before any state is published after
     the subscription must not be swallowed into it (a CI flake once did exactly that)."""
-    core = build_core(sim_settings(tmp_path / "c.db"))
-    await core.start()
-    server = ControlServer(core)
-    sock = tmp_path / "s.sock"
-    await server.start(sock)
-    publisher = next(t for t in core._tasks if t.get_name() == "publisher")
-    publisher.cancel()  # states are published by hand below, so the order is fixed
-    with contextlib.suppress(asyncio.CancelledError):
-        await publisher
-    core.publish()
-    writer: asyncio.StreamWriter | None = None
-    try:
-        reader, writer = await asyncio.open_unix_connection(sock, limit=MAX_LINE)
+    async with serving(tmp_path) as (core, sock), connected(sock) as (reader, writer):
+        publisher = next(t for t in core._tasks if t.get_name() == "publisher")
+        publisher.cancel()  # states are published by hand below, so the order is fixed
+        with contextlib.suppress(asyncio.CancelledError):
+            await publisher
+        core.publish()
         writer.write(encode({"type": "hello", "role": "observer", "client": "raw"}))
         # States first, slowly: after sending one the connection's sender sleeps a second.
         writer.write(encode({"type": "subscribe", "state": True, "max_hz": 1}))
@@ -268,10 +278,3 @@ async def test_an_event_logged_before_the_next_state_after_subscribing_is_still_
         core.publish()
         got = await asyncio.wait_for(until(lambda m: m["type"] == "event"), WAIT_S)
         assert got["event"]["message"] == "logged before any new state"
-    finally:
-        if writer is not None:
-            writer.close()
-            with contextlib.suppress(ConnectionError, OSError):
-                await writer.wait_closed()
-        await server.close()
-        await core.stop()
