@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from core.execution.gate import GateLimits
 from core.execution.manager import OrderManager
 from core.execution.paper import PaperVenue
-from core.execution.service import persist_to
+from core.execution.papers import persist_to
 from core.models import (
     BookIntegrity,
     BookLevel,

@@ -6,9 +6,10 @@ committed, and only then is the venue called. Venues are held in a private mappi
 :meth:`OrderManager._send` accepts nothing but a gate :class:`~core.execution.gate.Approval`.
 
 Retries: only retryable errors (network, 5xx, 429) are retried, with capped jittered backoff
-and the same client order id. A submit that fails or times out leaves the order ``unknown``;
-the venue is asked for that id, and the order is resubmitted only if the venue never saw it.
-Rejections surface at once. A per-venue token bucket paces every call.
+and the same client order id (:class:`~core.execution.retry.VenueCalls`). A submit that fails
+or times out leaves the order ``unknown``; the venue is asked for that id, and the order is
+resubmitted only if the venue never saw it (:mod:`.unresolved`). Rejections surface at once.
+A per-venue token bucket paces every call.
 
 On start (and after a crash) :meth:`reconcile` reloads every non-final order and settles it
 against the venue; trading stays disabled until it has finished.
@@ -17,74 +18,48 @@ against the venue; trading stays disabled until it has finished.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import date
 from decimal import Decimal
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from core.errors import (
-    CockpitError,
     ExchangeError,
     GateRefused,
     IllegalTransition,
     NetworkError,
     OrderRejected,
-    RateLimitError,
     TradingDisabled,
-    is_retryable,
 )
 from core.execution import gate
 from core.execution.audit import AuditLog
+from core.execution.cancel import cancel_open, cancel_order
 from core.execution.events import order_event, order_payload, ref_event, request_payload
+from core.execution.flags import Turnover
 from core.execution.ids import with_venue_id
-from core.execution.reconcile import reconcile_orders
-from core.execution.retry import Clock, RateLimiter, RetryPolicy, Sleep
+from core.execution.ports import EventSink, MarketView, TradingVenue
+from core.execution.reconcile import RECONCILING, reconcile_orders, reconcile_startup
+from core.execution.retry import Clock, RetryPolicy, Sleep, VenueCalls
 from core.execution.state import apply_update, move
+from core.execution.unresolved import UnresolvedSubmit
 from core.models import (
     ZERO,
     Balance,
-    BookSnapshot,
     EventKind,
     EventLevel,
     Fill,
-    Instrument,
-    LogEvent,
     Order,
     OrderRequest,
     OrderStatus,
     utcnow,
 )
-from core.ports import AccountPort, ExecutionPort, UserEvent
+from core.ports import UserEvent
 from core.store import Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class TradingVenue(ExecutionPort, AccountPort, Protocol):
-    """What the manager needs of a venue: execution and its account."""
-
-
-class MarketView(Protocol):
-    """What the gate reads about markets and the portfolio (the core provides it)."""
-
-    def instrument(self, venue: str, symbol: str) -> Instrument | None: ...
-
-    def book(self, venue: str, symbol: str) -> BookSnapshot | None: ...
-
-    def usd_price(self, asset: str) -> Decimal | None: ...
-
-    def portfolio_usd(self) -> Decimal: ...
-
-
-EventSink = Callable[[LogEvent], None]
-
-TURNOVER_KEY = "turnover"
-FLAG_UPSERT = "INSERT OR REPLACE INTO exec_flags (key, payload) VALUES (?, ?)"
 
 
 class OrderManager:
@@ -112,31 +87,40 @@ class OrderManager:
         self.market = market
         self.limits = limits or gate.GateLimits()
         self.policy = policy or RetryPolicy()
-        self.timeout_s = submit_timeout_s
         self.audit = audit or AuditLog(store)
         self._emit = emit or (lambda _e: None)
-        self._rng = rng or random.Random()
-        self._sleep = sleep
         self._on_error = on_error or (lambda _e: None)
-        self._limiters = {
-            name: RateLimiter(rate_per_s, clock=clock, sleep=sleep) for name in venues
-        }
+        self.venue_calls = VenueCalls(
+            venues,
+            policy=self.policy,
+            rate_per_s=rate_per_s,
+            timeout_s=submit_timeout_s,
+            rng=rng or random.Random(),
+            sleep=sleep,
+            clock=clock,
+            on_error=self._on_error,
+        )
+        """Every call to a venue goes through here: paced, timed out, counted, retried."""
         self.orders: dict[str, Order] = {}
         self.balances: dict[str, dict[str, Balance]] = {}
         self._reserved: dict[tuple[str, str], Decimal] = {}
-        self._sent_at: dict[str, float] = {}
+        self.sent_at: dict[str, float] = {}
+        """When each order was last sent (monotonic), for the latency its events report."""
         self._placing: set[str] = set()
         self.inflight: set[str] = set()
         """Orders whose submit loop is running in this process (reconcile leaves them be)."""
         self._apply_lock = asyncio.Lock()
-        self.disabled: dict[str, str] = {"reconciling": "reconciling orders with the venues"}
-        self.turnover_day: date = utcnow().date()
-        self.turnover_usd = ZERO
-        self.calls = 0
+        self.disabled: dict[str, str] = {RECONCILING: "reconciling orders with the venues"}
+        self.turnover = Turnover(store, utcnow().date())
         self.reconciled = False
         """Whether a start-up reconciliation has completed (trading waits for it)."""
 
     # ------------------------------------------------------------------ state
+
+    @property
+    def calls(self) -> int:
+        """Venue calls made so far (each try counts)."""
+        return self.venue_calls.count
 
     @property
     def venue_names(self) -> tuple[str, ...]:
@@ -161,13 +145,7 @@ class OrderManager:
 
     async def load(self) -> None:
         """Load today's turnover and every non-final order from the store."""
-        rows = await self.store.fetch_all(
-            "SELECT payload FROM exec_flags WHERE key = ?", (TURNOVER_KEY,)
-        )
-        if rows:
-            data = json.loads(rows[0][0])
-            if data["day"] == self.turnover_day.isoformat():
-                self.turnover_usd = Decimal(data["usd"])
+        await self.turnover.load()
         for order in await self.store.open_orders():
             self.orders[order.client_order_id] = order
 
@@ -182,8 +160,7 @@ class OrderManager:
         original is kept in the audit row. The returned order may be ``rejected`` (the venue
         said no; never retried) or ``unknown`` (retries exhausted; reconciliation settles it).
         ``override`` names one reason trading is disabled that this order may ignore (the kill
-        switch's own flatten
-        sells); every other rule still applies.
+        switch's own flatten sells); every other rule still applies.
         """
         request, requested_id = with_venue_id(request)
         known = self.orders.get(request.client_order_id)
@@ -251,147 +228,53 @@ class OrderManager:
             self._reserved[key] -= approval.reserve[1]
 
     async def _submit_until_known(self, venue: TradingVenue, request: OrderRequest) -> Order:
-        self.inflight.add(request.client_order_id)
-        try:
-            return await self._submit_loop(venue, request)
-        finally:
-            self.inflight.discard(request.client_order_id)
-
-    async def _submit_loop(self, venue: TradingVenue, request: OrderRequest) -> Order:
+        """Submit, and again with the same id while the venue never saw it (:mod:`.unresolved`)."""
         coid = request.client_order_id
-        delays = self.policy.delays(self._rng)
-        while True:
-            self._sent_at[coid] = time.monotonic()
-            try:
-                await self._limiters[request.venue].acquire()
-                self.calls += 1
-                reply = await asyncio.wait_for(venue.submit(request), self.timeout_s)
-                return await self.apply(reply)
-            except (TimeoutError, NetworkError) as exc:
-                self._on_error(exc)
-                current = self.orders[coid]
-                if current.status is OrderStatus.SUBMITTED:
-                    await self.record(move(current, OrderStatus.UNKNOWN, updated_ts=utcnow()))
-                    self.emit(
-                        EventKind.ORDER_SUBMITTED,
-                        f"submit of {coid} unresolved ({type(exc).__name__}: {exc}); checking",
-                        request,
-                        level=EventLevel.WARNING,
-                    )
+        unresolved = UnresolvedSubmit(self, venue, request)
+        self.inflight.add(coid)
+        try:
+            while True:
+                self.sent_at[coid] = time.monotonic()
                 try:
-                    seen = await self._lookup(venue, request)
-                except CockpitError as lookup_exc:
-                    # Not knowing is not "the venue never saw it": never resend blind.
-                    self.emit(
-                        EventKind.ORDER_SUBMITTED,
-                        f"{coid} unknown: lookup failed ({lookup_exc}); reconciliation will "
-                        "settle it",
-                        request,
-                        level=EventLevel.ERROR,
+                    reply = await self.venue_calls.once(
+                        request.venue, lambda: venue.submit(request)
                     )
-                    return self.orders[coid]
-                if seen is not None:
-                    return await self.apply(seen)
-                delay = next(delays, None)
-                if delay is None:
-                    self.emit(
-                        EventKind.ORDER_SUBMITTED,
-                        f"{coid} still unknown after {self.policy.attempts} tries; "
-                        "reconciliation will settle it",
-                        request,
-                        level=EventLevel.ERROR,
+                    return await self.apply(reply)
+                except (TimeoutError, NetworkError) as exc:
+                    settled = await unresolved.settle(exc)
+                    if settled is not None:
+                        return settled
+                except (OrderRejected, ExchangeError) as exc:
+                    # A refusal (or any non-retryable venue error) is final: never retried.
+                    rejected = self.orders[coid].model_copy(
+                        update={
+                            "status": OrderStatus.REJECTED,
+                            "reason": str(exc),
+                            "updated_ts": utcnow(),
+                        }
                     )
-                    return self.orders[coid]
-                if isinstance(exc, RateLimitError):
-                    delay = max(delay, self.policy.rate_limit_floor_s)
-                await self._sleep(delay)
-                current = self.orders[coid]
-                if current.status is OrderStatus.UNKNOWN:
-                    # The venue never saw it: resend with the same id.
-                    await self.record(move(current, OrderStatus.SUBMITTED, updated_ts=utcnow()))
-            except (OrderRejected, ExchangeError) as exc:
-                # A refusal (or any non-retryable venue error) is final: never retried.
-                current = self.orders[coid]
-                rejected = current.model_copy(
-                    update={
-                        "status": OrderStatus.REJECTED,
-                        "reason": str(exc),
-                        "updated_ts": utcnow(),
-                    }
-                )
-                return await self.apply(rejected)
-
-    async def _lookup(self, venue: TradingVenue, request: OrderRequest) -> Order | None:
-        """The venue's view of a request whose submit failed (``None``: it never saw it).
-
-        Raises if the venue cannot be asked; the caller must then leave the order unknown.
-        """
-
-        async def fetch() -> Order | None:
-            return await venue.fetch_order(request.client_order_id, request.symbol)
-
-        return await self.retrying(request.venue, fetch)
+                    return await self.apply(rejected)
+        finally:
+            self.inflight.discard(coid)
 
     async def retrying(self, venue_name: str, call: Callable[[], Awaitable[T]]) -> T:
         """Run a venue call, retrying only retryable errors with jittered backoff."""
-        delays = self.policy.delays(self._rng)
-        while True:
-            try:
-                await self._limiters[venue_name].acquire()
-                self.calls += 1
-                return await asyncio.wait_for(call(), self.timeout_s)
-            except Exception as exc:
-                if not is_retryable(exc):
-                    raise
-                self._on_error(exc)
-                delay = next(delays, None)
-                if delay is None:
-                    raise NetworkError(f"{venue_name}: gave up after retries: {exc}") from exc
-                if isinstance(exc, RateLimitError):
-                    delay = max(delay, self.policy.rate_limit_floor_s)
-                await self._sleep(delay)
+        return await self.venue_calls.retrying(venue_name, call)
 
     # ------------------------------------------------------------------ cancelling
 
     async def cancel(
         self, venue_name: str, symbol: str, coid: str, *, actor: str = "operator"
     ) -> Order:
+        """Cancel one order (audited, retried); returns it as it now is (see :mod:`.cancel`)."""
         venue = self.__venues.get(venue_name)
         if venue is None:
             raise TradingDisabled(f"no trading venue {venue_name}")
-        await self.audit.append(
-            "order.cancel", actor, {"venue": venue_name, "symbol": symbol, "client_order_id": coid}
-        )
-
-        async def call() -> Order:
-            return await venue.cancel(coid, symbol)
-
-        return await self.apply(await self.retrying(venue_name, call))
+        return await cancel_order(self, venue_name, venue, symbol, coid, actor=actor)
 
     async def cancel_all(self, venue_name: str | None = None, *, actor: str = "operator") -> int:
         """Cancel every open order (on one venue or all); returns how many were cancelled."""
-        count = 0
-        for name in self.__venues:
-            if venue_name is not None and name != venue_name:
-                continue
-            remote = await self.retrying(name, self.__venues[name].fetch_open_orders)
-            targets = {o.client_order_id: o for o in remote}
-            for o in self.open_orders():
-                if o.venue == name and o.status not in (OrderStatus.NEW, OrderStatus.UNKNOWN):
-                    targets.setdefault(o.client_order_id, o)
-            for coid, o in targets.items():
-                try:
-                    await self.cancel(name, o.symbol, coid, actor=actor)
-                    count += 1
-                except ExchangeError as exc:
-                    self.emit(
-                        EventKind.ORDER_CANCELLED,
-                        f"cancel {coid} failed: {exc}",
-                        None,
-                        level=EventLevel.ERROR,
-                        venue=name,
-                    )
-        return count
+        return await cancel_open(self, self.__venues, venue_name, actor=actor)
 
     # ------------------------------------------------------------------ updates
 
@@ -409,19 +292,8 @@ class OrderManager:
     def _add_turnover(self, fill: Fill) -> None:
         inst = self.market.instrument(fill.venue, fill.symbol)
         price = self.market.usd_price(inst.quote) if inst else None
-        if price is None:
-            return
-        today = utcnow().date()
-        if today != self.turnover_day:
-            self.turnover_day, self.turnover_usd = today, ZERO
-        self.turnover_usd += fill.qty * fill.price * price
-        self.store.add(
-            FLAG_UPSERT,
-            (
-                TURNOVER_KEY,
-                json.dumps({"day": today.isoformat(), "usd": str(self.turnover_usd)}),
-            ),
-        )
+        if price is not None:
+            self.turnover.add(fill.qty * fill.price * price, utcnow().date())
 
     async def apply(self, update: Order) -> Order:
         """Feed one venue report through the state machine; record and log what changed."""
@@ -462,20 +334,8 @@ class OrderManager:
         ``startup``: trading stays disabled until a pass completes without unreachable venues.
         """
         if startup:
-            self.disable("reconciling", "reconciling orders with the venues")
-        counts = await reconcile_orders(self, self.__venues)
-        if startup:
-            await self.audit.append("reconcile", "system", dict(counts))
-            summary = ", ".join(f"{v} {k}" for k, v in counts.items())
-            if counts["unreachable"]:
-                self.disable("reconciling", f"reconciliation incomplete ({summary}); retrying")
-                level = EventLevel.ERROR
-            else:
-                self.enable("reconciling")
-                self.reconciled = True
-                level = EventLevel.INFO
-            self.emit(EventKind.SYSTEM, f"reconciled: {summary}", None, level=level)
-        return counts
+            return await reconcile_startup(self, self.__venues)
+        return await reconcile_orders(self, self.__venues)
 
     async def refresh_balances(self, venue_name: str) -> None:
         venue = self.__venues[venue_name]
@@ -494,8 +354,7 @@ class OrderManager:
             asset: b.free - self._reserved.get((request.venue, asset), ZERO)
             for asset, b in self.balances.get(request.venue, {}).items()
         }
-        today = utcnow().date()
-        turnover = self.turnover_usd if today == self.turnover_day else ZERO
+        turnover = self.turnover.on(utcnow().date())
         disabled = "; ".join(v for k, v in self.disabled.items() if k != override) or None
         if request.venue not in self.__venues:
             disabled = disabled or f"{request.venue} is not a trading venue"
@@ -513,7 +372,7 @@ class OrderManager:
     # ------------------------------------------------------------------ events
 
     def emit_order(self, order: Order, note: str | None = None) -> None:
-        sent = self._sent_at.get(order.client_order_id)
+        sent = self.sent_at.get(order.client_order_id)
         latency = (time.monotonic() - sent) * 1000 if sent is not None else None
         self._emit(order_event(order, latency, note))
 

@@ -1,7 +1,7 @@
 """What execution reads from the running core: the gate's market view, and a plan's preview
 for the confirm modal.
 
-:class:`CoreMarket` is the gate's :class:`~core.execution.manager.MarketView` over the core.
+:class:`CoreMarket` is the gate's :class:`~core.execution.ports.MarketView` over the core.
 :func:`preview` summarises a plan for a confirmation (orders, notional, share of the
 portfolio, estimated fees and slippage, the trading mode), as plain JSON-able data.
 """

@@ -11,6 +11,9 @@ stream alone is never trusted. For each non-final order the venue is asked by cl
 
 Open orders the venue has and the manager does not are adopted (recorded and alerted), and
 each venue's balances are refreshed. A venue that cannot be reached is counted, not fatal.
+
+The start-up pass (:func:`reconcile_startup`) is what recovers from a crash: trading stays
+disabled until a pass has reached every venue.
 """
 
 from __future__ import annotations
@@ -23,8 +26,12 @@ from core.execution.events import order_payload
 from core.execution.state import move
 from core.models import EventKind, EventLevel, Order, OrderStatus, utcnow
 
+RECONCILING = "reconciling"
+"""The manager's disabled-trading key while a start-up pass has not completed."""
+
 if TYPE_CHECKING:
-    from core.execution.manager import OrderManager, TradingVenue
+    from core.execution.manager import OrderManager
+    from core.execution.ports import TradingVenue
 
 NEVER_SENT = "never reached the venue; not resent"
 
@@ -78,4 +85,26 @@ async def reconcile_orders(
             await manager.refresh_balances(name)
         except CockpitError:
             counts["unreachable"] += 1
+    return counts
+
+
+async def reconcile_startup(
+    manager: OrderManager, venues: Mapping[str, TradingVenue]
+) -> dict[str, int]:
+    """A pass that gates trading: disabled until one completes without unreachable venues.
+
+    Audited and logged with its counts; a complete pass marks the manager ``reconciled``.
+    """
+    manager.disable(RECONCILING, "reconciling orders with the venues")
+    counts = await reconcile_orders(manager, venues)
+    await manager.audit.append("reconcile", "system", dict(counts))
+    summary = ", ".join(f"{v} {k}" for k, v in counts.items())
+    if counts["unreachable"]:
+        manager.disable(RECONCILING, f"reconciliation incomplete ({summary}); retrying")
+        level = EventLevel.ERROR
+    else:
+        manager.enable(RECONCILING)
+        manager.reconciled = True
+        level = EventLevel.INFO
+    manager.emit(EventKind.SYSTEM, f"reconciled: {summary}", None, level=level)
     return counts

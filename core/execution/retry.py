@@ -11,11 +11,15 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+from core.errors import NetworkError, RateLimitError, is_retryable
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +69,65 @@ class RateLimiter:
                 wait = (1.0 - self._tokens) / self.rate
                 self.waited_s += wait
                 await self.sleep(wait)
+
+
+class VenueCalls:
+    """Every call the order manager makes to a venue: paced, timed out, counted, retried.
+
+    One token bucket per venue paces the calls; each call is cut off after ``timeout_s``;
+    ``on_error`` hears of every retryable failure (the circuit breakers count them).
+    """
+
+    def __init__(
+        self,
+        venue_names: Iterable[str],
+        *,
+        policy: RetryPolicy,
+        rate_per_s: float,
+        timeout_s: float,
+        rng: random.Random,
+        sleep: Sleep,
+        clock: Clock,
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        self.policy = policy
+        self.timeout_s = timeout_s
+        self.on_error = on_error
+        self.count = 0
+        """Calls made so far (each try counts)."""
+        self._rng = rng
+        self._sleep = sleep
+        self._limiters = {
+            name: RateLimiter(rate_per_s, clock=clock, sleep=sleep) for name in venue_names
+        }
+
+    def delays(self) -> Iterator[float]:
+        """The waits before each retry of one call (see :meth:`RetryPolicy.delays`)."""
+        return self.policy.delays(self._rng)
+
+    async def once(self, venue_name: str, call: Callable[[], Awaitable[T]]) -> T:
+        """One try: wait for the venue's token, then run ``call`` within the timeout."""
+        await self._limiters[venue_name].acquire()
+        self.count += 1
+        return await asyncio.wait_for(call(), self.timeout_s)
+
+    async def back_off(self, delay: float, exc: BaseException) -> None:
+        """Wait ``delay`` before a retry; a 429 waits at least the policy's floor."""
+        if isinstance(exc, RateLimitError):
+            delay = max(delay, self.policy.rate_limit_floor_s)
+        await self._sleep(delay)
+
+    async def retrying(self, venue_name: str, call: Callable[[], Awaitable[T]]) -> T:
+        """Run a venue call, retrying only retryable errors with jittered backoff."""
+        delays = self.delays()
+        while True:
+            try:
+                return await self.once(venue_name, call)
+            except Exception as exc:
+                if not is_retryable(exc):
+                    raise
+                self.on_error(exc)
+                delay = next(delays, None)
+                if delay is None:
+                    raise NetworkError(f"{venue_name}: gave up after retries: {exc}") from exc
+                await self.back_off(delay, exc)
