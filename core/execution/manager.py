@@ -18,7 +18,6 @@ against the venue; trading stays disabled until it has finished.
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -58,7 +57,6 @@ from core.models import (
 from core.ports import UserEvent
 from core.store import Store
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
