@@ -2,12 +2,12 @@
 
     /work/venv/bin/python bench/bandwidth.py [--seconds 10] [--cols 120] [--rows 40]
 
-Each mode runs the real CLI (``python -m cockpit --seed 1``, the in-process core on the sim,
+Each mode runs the real CLI (``python -m cockpit --seed 1``, its core process on the sim,
 database in a temporary dir) in a pseudo-terminal of the given size, waits until the whole
 screen is drawn (book integrity badge and risk pane visible), then counts the bytes written to
 the terminal over ``--seconds``. That is what an SSH session would carry (before compression).
 Prints bytes/s per mode and the ratio low-bandwidth / default (the target is ≤ 1/3), plus the
-same for ``cockpit attach`` to a daemon, which renders exactly like the in-process TUI.
+same for ``cockpit attach`` to a daemon, which renders exactly like plain ``cockpit``.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def main() -> int:
             )
             results[name] = rate
             print(
-                f"in-process {name:14} {rate / 1024:8.1f} KiB/s  ({rate:,.0f} B/s; "
+                f"cockpit    {name:14} {rate / 1024:8.1f} KiB/s  ({rate:,.0f} B/s; "
                 f"full screen after {first:.2f}s)"
             )
         ratio = results["low-bandwidth"] / results["default"]
