@@ -31,9 +31,10 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.config import GROUPS, RiskConfig
+from core.config import GROUPS
 from core.risk import DAY, PriceHistory, compute_report
 from core.risk.metrics import one_blas_thread
+from core.risk.settings import RiskConfig
 from core.risk.stress import HISTORICAL_WINDOWS, HYPOTHETICAL_SCENARIOS
 
 END = datetime(2024, 12, 31, tzinfo=UTC)

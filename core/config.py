@@ -23,8 +23,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 from platformdirs import user_config_path, user_data_path
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
@@ -32,8 +30,11 @@ from pydantic import (
     model_validator,
 )
 
+from core.config_base import GROUPS as GROUPS  # the groups are configuration vocabulary
+from core.config_base import Section
 from core.daemon.settings import AlertsConfig, DaemonConfig, JournalConfig
 from core.errors import ConfigError, ConfigProblem
+from core.execution.settings import ExecutionConfig
 from core.models import Location, TradingMode
 from core.plan.spec import (
     BandSpec,
@@ -44,29 +45,12 @@ from core.plan.spec import (
     group_weight_problems,
     preset_problems,
 )
+from core.risk.settings import RiskConfig
 
 if TYPE_CHECKING:
     from core.portfolio.locations import LocationRegistry
 
 ENV_PREFIX = "COCKPIT_"
-GROUPS: tuple[str, ...] = (
-    "BTC",
-    "ETH",
-    "Stablecoins",
-    "SOL",
-    "L1/L0 majors",
-    "L2/Scaling",
-    "DeFi",
-    "AI/Data",
-    "Gaming/NFT",
-    "Memecoins",
-    "Others",
-)
-"""The 11 asset groups, in display order and exact spelling."""
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class VenueConfig(Section):
@@ -306,121 +290,6 @@ class TargetsConfig(Section):
         return self.bands.get(group) or BandSpec(kind=self.band_mode, value=self.band_pct)
 
 
-class StressScenarioConfig(Section):
-    """A user-defined stress scenario: an instantaneous move per group and/or per asset.
-
-    Moves are signed fractions of price: ``-0.4`` loses 40 %, ``0.25`` gains 25 %. An asset's
-    own move wins over its group's; ``default_shock`` applies to assets with neither, and
-    without it such assets are left out of the scenario and reported as uncovered.
-    """
-
-    name: str = Field(min_length=1, description="Shown in the stress table.")
-    description: str = Field(default="", description="One line explaining the scenario.")
-    group_shocks: dict[str, float] = Field(
-        default_factory=dict, description="Group -> signed move, e.g. {'Memecoins': -0.7}."
-    )
-    asset_shocks: dict[str, float] = Field(
-        default_factory=dict, description="Symbol -> signed move; overrides the group's."
-    )
-    default_shock: float | None = Field(
-        default=None, ge=-1, description="Move of assets with neither an asset nor group move."
-    )
-
-    @model_validator(mode="after")
-    def _check_shocks(self) -> StressScenarioConfig:
-        unknown = [g for g in self.group_shocks if g not in GROUPS]
-        if unknown:
-            raise ValueError(f"unknown group(s) {unknown}; groups are {list(GROUPS)}")
-        shocks = {**self.group_shocks, **self.asset_shocks}
-        bad = sorted(k for k, v in shocks.items() if not (-1.0 <= v < float("inf")))
-        if bad:
-            raise ValueError(f"shocks must be finite and >= -1 (a total loss): {bad}")
-        return self
-
-
-class RiskLimitsConfig(Section):
-    """Risk limits shown as gauges; a breach raises an alert. ``null`` disables a limit.
-
-    VaR and CVaR limits are one-day historical figures, as positive fractions of portfolio
-    value; weights are fractions of the whole portfolio.
-    """
-
-    max_var_95: float | None = Field(default=0.08, gt=0, description="Max 1-day 95 % VaR.")
-    max_cvar_95: float | None = Field(default=0.12, gt=0, description="Max 1-day 95 % CVaR.")
-    max_volatility: float | None = Field(
-        default=1.0, gt=0, description="Max annualised volatility (1.0 = 100 %)."
-    )
-    max_drawdown: float | None = Field(
-        default=0.6, gt=0, le=1, description="Max drawdown over the risk window."
-    )
-    max_asset_weight: float | None = Field(
-        default=0.5, gt=0, le=1, description="Max weight of any single asset."
-    )
-    max_group_weight: float | None = Field(
-        default=0.6, gt=0, le=1, description="Max weight of any group without its own cap."
-    )
-    group_weight_caps: dict[str, float] = Field(
-        default_factory=lambda: {"Memecoins": 0.1},
-        description="Group -> max weight, overriding max_group_weight for that group.",
-    )
-    min_effective_assets: float | None = Field(
-        default=2.0, ge=1, description="Min effective number of assets, 1 / sum(w^2)."
-    )
-    max_stress_loss: float | None = Field(
-        default=0.7, gt=0, le=1, description="Max loss in any stress scenario."
-    )
-    warn_at: float = Field(
-        default=0.8, gt=0, le=1, description="Gauges turn to 'warn' at this share of a limit."
-    )
-
-    @model_validator(mode="after")
-    def _check_caps(self) -> RiskLimitsConfig:
-        unknown = [g for g in self.group_weight_caps if g not in GROUPS]
-        if unknown:
-            raise ValueError(f"unknown group(s) {unknown}; groups are {list(GROUPS)}")
-        bad = sorted(g for g, v in self.group_weight_caps.items() if not 0 < v <= 1)
-        if bad:
-            raise ValueError(f"group caps must be in (0, 1]: {bad}")
-        return self
-
-
-class RiskConfig(Section):
-    """How risk figures are computed, the limits they are held to and extra stress scenarios."""
-
-    window_days: int = Field(default=365, ge=30, description="History window for risk figures.")
-    recompute_s: float = Field(default=5.0, gt=0, description="Seconds between recomputations.")
-    risk_free_rate: float = Field(
-        default=0.0, gt=-1, description="Annual risk-free rate; per period geometrically."
-    )
-    sortino_target: float = Field(
-        default=0.0, description="Per-period target return of the Sortino ratio."
-    )
-    min_coverage: float = Field(
-        default=0.9,
-        gt=0,
-        le=1,
-        description="Share of the window an asset needs to enter history-based figures.",
-    )
-    calmar_months: int | None = Field(
-        default=None,
-        ge=1,
-        description="Calmar over the last N months (36 is common); null = the full window.",
-    )
-    benchmark: str = Field(default="BTC", min_length=1, description="Symbol beta is taken to.")
-    limits: RiskLimitsConfig = Field(default_factory=RiskLimitsConfig)
-    scenarios: tuple[StressScenarioConfig, ...] = Field(
-        default=(), description="User-defined stress scenarios, after the built-in ones."
-    )
-
-    @model_validator(mode="after")
-    def _check_scenarios(self) -> RiskConfig:
-        names = [s.name for s in self.scenarios]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"duplicate scenario name(s): {dupes}")
-        return self
-
-
 class UIConfig(Section):
     theme: Literal["dark", "light", "colorblind"] = Field(default="dark", description="Palette.")
     fps: float = Field(default=15.0, gt=0, le=60, description="Maximum redraws per second.")
@@ -456,89 +325,6 @@ class LoggingConfig(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
     file: Path | None = Field(
         default=None, description="Log file; default: cockpit.log in the data dir. Never stdout."
-    )
-
-
-class GateConfig(Section):
-    """Pre-trade gate limits: every order, from any path, is checked against these."""
-
-    book_stale_s: float = Field(
-        default=60.0,
-        gt=0,
-        description="Refuse orders on a book not updated for this long (on top of the feed's "
-        "own staleness and integrity flags, which refuse at once).",
-    )
-    price_band_pct: Decimal = Field(
-        default=Decimal(5), gt=0, description="Refuse prices further than this % from mid."
-    )
-    max_order_usd: Decimal = Field(
-        default=Decimal(50_000), gt=0, description="Largest single order, in USD."
-    )
-    max_portfolio_pct: Decimal = Field(
-        default=Decimal(25), gt=0, le=100, description="Largest order as % of the portfolio."
-    )
-    daily_turnover_usd: Decimal = Field(
-        default=Decimal(250_000), gt=0, description="Most USD traded per UTC day."
-    )
-
-
-class BreakerConfig(Section):
-    """Circuit breakers: each trips the kill switch to 'pause'; re-arming is manual."""
-
-    daily_loss_pct: float | None = Field(
-        default=5.0, gt=0, description="Trip when the portfolio falls this % from today's peak."
-    )
-    error_burst: int = Field(default=5, ge=1, description="Trip after this many venue errors...")
-    error_window_s: float = Field(default=60.0, gt=0, description="...within this many seconds.")
-    stale_data_s: float = Field(
-        default=30.0, gt=0, description="Trip when a trading venue's feed is silent this long."
-    )
-    flatten_to: str = Field(
-        default="USDT", description="Stablecoin the kill switch's last level sells into."
-    )
-
-
-class RetryConfig(Section):
-    """How venue calls are retried and paced (only network errors, 5xx and 429 retry)."""
-
-    attempts: int = Field(default=4, ge=1, le=20, description="Tries per call, first included.")
-    base_s: float = Field(default=0.25, gt=0, description="First backoff ceiling (doubles).")
-    cap_s: float = Field(default=5.0, gt=0, description="Largest backoff between tries.")
-    rate_limit_floor_s: float = Field(default=1.0, ge=0, description="Least wait after a 429.")
-    submit_timeout_s: float = Field(
-        default=10.0, gt=0, description="A submit without reply after this is 'unknown'."
-    )
-    rate_per_s: float = Field(default=5.0, gt=0, description="Venue calls per second, per venue.")
-
-
-class PaperConfig(Section):
-    """The paper venue (the default): fills against live books, no real orders."""
-
-    latency_ms: float = Field(default=60.0, ge=0, description="Base delay of each request.")
-    jitter_ms: float = Field(default=40.0, ge=0, description="Uniform extra delay, up to this.")
-    rate_per_s: float = Field(
-        default=50.0, gt=0, description="Paper calls per second (no exchange limit to respect)."
-    )
-
-
-class ExecutionConfig(Section):
-    """Order execution: gate, breakers, retries, paper venue, plan execution."""
-
-    gate: GateConfig = Field(default_factory=GateConfig)
-    breakers: BreakerConfig = Field(default_factory=BreakerConfig)
-    retry: RetryConfig = Field(default_factory=RetryConfig)
-    paper: PaperConfig = Field(default_factory=PaperConfig)
-    plan_concurrency: int = Field(
-        default=2, ge=1, le=16, description="Plan orders in flight at once."
-    )
-    reconcile_s: float = Field(
-        default=5.0, gt=0, description="Seconds between REST reconciliations of orders/balances."
-    )
-    twap_slice_usd: Decimal = Field(
-        default=Decimal(10_000), gt=0, description="Plan orders larger than this are sliced."
-    )
-    twap_interval_s: float = Field(
-        default=20.0, ge=0, description="Seconds between the TWAP slices of one order."
     )
 
 

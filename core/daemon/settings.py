@@ -12,14 +12,12 @@ from pathlib import Path
 from typing import Literal
 
 from cronsim import CronSim, CronSimError
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from core.config_base import Section
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ScheduleJob(_Section):
+class ScheduleJob(Section):
     """A rebalancing job the daemon runs on a schedule, under the pre-trade gate.
 
     Each run regenerates the plan for ``preset`` on the live books; ``dry-run`` only logs what
@@ -53,7 +51,7 @@ class ScheduleJob(_Section):
         return self
 
 
-class DaemonConfig(_Section):
+class DaemonConfig(Section):
     """``cockpit daemon``: the headless core and its control socket."""
 
     socket: Path | None = Field(
@@ -75,7 +73,7 @@ class DaemonConfig(_Section):
     )
 
 
-class JournalConfig(_Section):
+class JournalConfig(Section):
     """The flight recorder: what the core showed, per session, for ``cockpit replay``."""
 
     enabled: bool = Field(default=True, description="Journal published states into the store.")
@@ -105,7 +103,7 @@ class JournalConfig(_Section):
     )
 
 
-class AlertRule(_Section):
+class AlertRule(Section):
     """One alert: ``kind`` picks what is watched; ``symbol``/``level`` apply to price rules."""
 
     name: str = Field(min_length=1, description="Shown in the alert and used for rate limits.")
@@ -126,7 +124,7 @@ class AlertRule(_Section):
     )
 
 
-class AlertsConfig(_Section):
+class AlertsConfig(Section):
     """Alerts: the TUI notifies and rings the bell; the daemon also runs a command or webhook."""
 
     rules: tuple[AlertRule, ...] = Field(default=(), description="Alert rules.")

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from core.config import GateConfig
 from core.errors import GateRefused
 from core.execution.matching import walk
+from core.execution.settings import GateConfig
 from core.models import (
     ZERO,
     BookIntegrity,

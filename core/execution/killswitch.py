@@ -16,12 +16,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from core.config import BreakerConfig
 from core.errors import GateRefused
 from core.execution.flags import load_flag, save_flag
 from core.execution.manager import OrderManager
 from core.execution.ports import EventSink
 from core.execution.safety import Breakers, KillLevel, KillSwitch, flatten_orders
+from core.execution.settings import BreakerConfig
 from core.models import EventKind, EventLevel, Instrument, LogEvent, utcnow
 from core.store import Store
 from core.store.db import to_ns

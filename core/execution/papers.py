@@ -15,9 +15,9 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from core.config import PaperConfig
 from core.errors import CockpitError
 from core.execution.paper import LatencyModel, PaperVenue, Persist
+from core.execution.settings import PaperConfig
 from core.models import EventKind, EventLevel, Instrument, LogEvent, Order, utcnow
 from core.store import Store
 from core.store.db import to_ns

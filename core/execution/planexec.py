@@ -13,12 +13,12 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from core.config import ExecutionConfig
 from core.errors import GateRefused
 from core.execution.manager import OrderManager
 from core.execution.planrun import PlanProgress, PlanRun, plan_requests, refuse_reason
 from core.execution.plans import CoreMarket
 from core.execution.ports import EventSink
+from core.execution.settings import ExecutionConfig
 from core.models import BookSnapshot, EventKind, EventLevel, LogEvent, utcnow
 from core.plan.models import Plan
 

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import IntEnum
 
-from core.config import BreakerConfig
+from core.execution.settings import BreakerConfig
 from core.models import ZERO, Instrument, OrderRequest, OrderType, Side
 
 

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
-from core.config import RiskLimitsConfig
 from core.models import EventKind, EventLevel, LogEvent
 from core.risk.models import LimitBreach, LimitGauge, LimitsReport, RiskReport
+from core.risk.settings import RiskLimitsConfig
 
 
 def _gauge(

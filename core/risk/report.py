@@ -13,7 +13,6 @@ from decimal import Decimal
 
 import numpy as np
 
-from core.config import RiskConfig
 from core.models import Model
 from core.risk import metrics as m
 from core.risk.groups import group_of
@@ -40,6 +39,7 @@ from core.risk.models import (
     TailMoments,
     TailTable,
 )
+from core.risk.settings import RiskConfig
 from core.risk.stress import run_stress
 
 CONFIDENCE_LEVELS: tuple[float, ...] = (0.95, 0.99)

@@ -20,10 +20,10 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
-from core.config import StressScenarioConfig
 from core.risk.groups import group_of
 from core.risk.history import DAY, PriceHistory
 from core.risk.models import StressKind, StressResult
+from core.risk.settings import StressScenarioConfig
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from core.bootstrap import build_core
-from core.config import BreakerConfig, Settings
+from core.config import Settings
 from core.errors import NetworkError
 from core.execution.safety import Breakers, KillLevel, KillSwitch, flatten_orders
+from core.execution.settings import BreakerConfig
 from core.models import Instrument, Side
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

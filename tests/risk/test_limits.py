@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.config import RiskLimitsConfig
 from core.models import EventKind, EventLevel
 from core.risk import PriceHistory, RiskReport, breach_events, compute_report, evaluate_limits
+from core.risk.settings import RiskLimitsConfig
 
 WEIGHTS = {"BTC-USD": 0.55, "ETH-USD": 0.25, "XRP-USD": 0.08, "MATIC-USD": 0.12}
 GROUPS = {"BTC-USD": "BTC", "ETH-USD": "ETH", "XRP-USD": "L1/L0 majors",

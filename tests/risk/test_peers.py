@@ -21,9 +21,9 @@ from skfolio import measures as sm
 from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 
-from core.config import RiskConfig
 from core.risk import HOUR, PriceHistory, RiskReport, compute_report
 from core.risk.history import DAY
+from core.risk.settings import RiskConfig
 from tests.risk.conftest import read_ftx, read_yahoo
 
 REL = 1e-9

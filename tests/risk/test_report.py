@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.config import RiskConfig
 from core.risk import PriceHistory, assess, compute_report
+from core.risk.settings import RiskConfig
 from tests.risk.conftest import read_ftx
 
 WEIGHTS = {"BTC-USD": 0.4, "ETH-USD": 0.25, "BNB-USD": 0.1, "XRP-USD": 0.1, "LTC-USD": 0.05,

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from core.config import RiskConfig, Settings
+from core.config import Settings
 from core.risk import HOUR, PriceHistory
+from core.risk.settings import RiskConfig
 from core.risk.stress import (
     HISTORICAL_WINDOWS,
     HYPOTHETICAL_SCENARIOS,
