@@ -16,7 +16,9 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from core.config_base import Section
 
 SUM_TOLERANCE = Decimal("0.01")
 """How far from 100 % a set of targets may sum (rounding in hand-written files)."""
@@ -25,11 +27,7 @@ REGIMES: tuple[str, ...] = ("bull_calm", "bull_stormy", "bear_calm", "bear_storm
 """Market regimes: BTC trend (bull/bear) crossed with realised volatility (calm/stormy)."""
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class BandSpec(_Spec):
+class BandSpec(Section):
     """The tolerance around one group's target.
 
     ``absolute``: ``value`` percentage points either side (target 20 %, value 2 → 18–22 %).
@@ -46,19 +44,19 @@ class BandSpec(_Spec):
         return target_pct * self.value / 100
 
 
-class FixedPreset(_Spec):
+class FixedPreset(Section):
     """Rebalance every group to its configured target whenever a plan is asked for."""
 
     kind: Literal["fixed"] = "fixed"
 
 
-class ThresholdPreset(_Spec):
+class ThresholdPreset(Section):
     """Act only when at least one group has left its band; then go back to target."""
 
     kind: Literal["threshold"] = "threshold"
 
 
-class CalendarPreset(_Spec):
+class CalendarPreset(Section):
     """Act on a schedule (UTC): daily, weekly on Mondays, monthly or quarterly on day 1."""
 
     kind: Literal["calendar"] = "calendar"
@@ -67,7 +65,7 @@ class CalendarPreset(_Spec):
     )
 
 
-class RegimePreset(_Spec):
+class RegimePreset(Section):
     """Shift the configured targets by the amounts set for the current market regime.
 
     The regime comes from BTC's daily closes: trend is the close against its moving average,
@@ -93,7 +91,7 @@ class RegimePreset(_Spec):
     )
 
 
-class OptimiserPreset(_Spec):
+class OptimiserPreset(Section):
     """Targets from an optimiser run on recorded daily closes."""
 
     kind: Literal["optimiser"] = "optimiser"
