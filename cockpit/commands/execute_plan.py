@@ -17,9 +17,12 @@ from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from cockpit.cli import add_common_options
+
     parser = subparsers.add_parser(
         "execute-plan", help="run the current rebalancing plan (paper by default)"
     )
+    add_common_options(parser)
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.add_argument("--json", action="store_true", help="print the preview as JSON")
     parser.add_argument(

@@ -62,6 +62,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing = sub.add_parser("list", help="list orders (open ones unless --all)")
     listing.add_argument("--all", action="store_true", help="include final orders")
     listing.set_defaults(func=_list)
+    from cockpit.cli import add_common_options
+
+    for action in (place, cancel, listing):
+        add_common_options(action)  # --config/--db after the action too
 
 
 def _decimal(text: str) -> Decimal:

@@ -90,3 +90,23 @@ def test_attach_and_replay_fail_in_one_line_before_taking_the_screen(
     assert main(["replay", "--db", str(tmp_path / "none.db")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"cockpit: storage error: {tmp_path / 'none.db'}: no such database"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("order", "list"),
+        ("order", "cancel", "sim-a", "BTC/USDT", "x1"),
+        ("order", "place", "sim-a", "BTC/USDT", "buy", "0.1"),
+        ("execute-plan", "--yes"),
+        ("holdings",),
+        ("sessions",),
+        ("daemon",),
+        ("attach",),
+    ],
+)
+def test_config_and_db_are_accepted_after_the_sub_command_too(argv: tuple[str, ...]) -> None:
+    after = build_parser().parse_args([*argv, "--db", "x.db", "--config", "c.yaml"])
+    before = build_parser().parse_args(["--db", "x.db", "--config", "c.yaml", *argv])
+    assert after.db == before.db == Path("x.db")
+    assert after.config == before.config == Path("c.yaml")
