@@ -289,7 +289,15 @@ def betas(returns: FloatArray, benchmark: FloatArray) -> FloatArray:
 
 
 def pca_explained_variance_ratio(corr: FloatArray) -> FloatArray:
-    """Eigenvalues of the correlation matrix over their sum, largest first."""
+    """Eigenvalues of the correlation matrix over their sum, largest first.
+
+    An asset without variance over the window (a fiat balance, a stablecoin on a fixed price)
+    has no correlation (its row is NaN) and no variance to explain: it is left out, rather than
+    voiding the whole decomposition. Any other NaN gives an empty result.
+    """
+    if corr.size:
+        varies = ~np.isnan(np.diag(corr))
+        corr = corr[np.ix_(varies, varies)]
     if corr.size == 0 or np.isnan(corr).any():
         return np.zeros(0)
     # LAPACK's symmetric eigensolver is a long chain of small BLAS-2 calls: with threads

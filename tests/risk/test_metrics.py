@@ -134,6 +134,12 @@ def test_covariance_family(ftx_block: FloatArray) -> None:
     ratio = m.pca_explained_variance_ratio(corr)
     assert np.all(np.diff(ratio) <= 0) and ratio.sum() == pytest.approx(1.0)
     assert ratio[0] > 0.6  # crypto moves together
+    # A fiat balance (no variance at all) beside them changes nothing: it has none to explain.
+    with_cash = np.column_stack([ftx_block, np.zeros(len(ftx_block))])
+    cov_cash, _ = m.covariance(with_cash)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr_cash = m.correlation_from_covariance(cov_cash)
+    np.testing.assert_allclose(m.pca_explained_variance_ratio(corr_cash), ratio, rtol=1e-12)
 
     w = np.array([0.4, 0.3, 0.1, 0.1, 0.1])
     rc = m.risk_contributions(w, cov)
