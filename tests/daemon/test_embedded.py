@@ -165,3 +165,27 @@ def test_plain_cockpit_takes_in_process_and_embedded_is_not_for_people(tmp_path:
     assert run.stderr.strip().splitlines() == [
         "cockpit: usage: --embedded is the TUI's own core: its stdin must be a pipe from the TUI"
     ]
+
+
+async def test_a_core_that_dies_mid_session_ends_the_tui_and_is_cleaned_up(
+    tmp_path: Path,
+) -> None:
+    """The TUI learns at once (``on_lost``: the app exits with one line), and stopping after
+    that neither hangs nor leaves the private directory behind."""
+    client = EmbeddedCore(["--db", str(tmp_path / "c.db")], max_hz=10)
+    await client.start()
+    lost: list[str] = []
+    gone_event = asyncio.Event()
+
+    def on_lost(reason: str) -> None:
+        lost.append(reason)
+        gone_event.set()
+
+    client.on_lost = on_lost
+    assert client.process is not None
+    os.kill(client.process.pid, signal.SIGKILL)
+    await asyncio.wait_for(gone_event.wait(), WAIT_S)
+    assert len(lost) == 1
+    await asyncio.wait_for(client.stop(), WAIT_S)
+    assert client.process.returncode == -signal.SIGKILL
+    assert not client.path.parent.exists()
