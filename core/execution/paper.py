@@ -27,11 +27,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from core.errors import ExchangeError
-from core.execution.matching import crossing_qty, walk, would_take
+from core.execution.matching import Consumed, crossing_qty, walk, would_take
 from core.models import (
     ZERO,
     Balance,
-    BookLevel,
     BookSnapshot,
     Custody,
     Fill,
@@ -66,59 +65,6 @@ class LatencyModel:
     def sampler(self) -> Callable[[], float]:
         rng = random.Random(self.seed)
         return lambda: (self.base_ms + rng.uniform(0.0, self.jitter_ms)) / 1000.0
-
-
-class Consumed:
-    """Liquidity the paper account's own fills took from a book, per level, until it updates.
-
-    Keyed by (symbol, book side, price) -> (level quantity when first taken, quantity taken).
-    A level whose quantity in the book differs from the one recorded has been updated by the
-    venue; what was taken from the old quantity no longer applies.
-    """
-
-    def __init__(self) -> None:
-        self._taken: dict[tuple[str, str, Decimal], tuple[Decimal, Decimal]] = {}
-
-    def available(self, symbol: str, side: str, levels: Sequence[BookLevel]) -> list[BookLevel]:
-        """``levels`` less what was taken from them (levels fully taken are left out)."""
-        out: list[BookLevel] = []
-        live = set()
-        for level in levels:
-            key = (symbol, side, level.price)
-            live.add(key)
-            seen = self._taken.get(key)
-            if seen is not None and seen[0] != level.qty:
-                del self._taken[key]  # the book updated this level
-                seen = None
-            left = level.qty - seen[1] if seen is not None else level.qty
-            if left > 0:
-                out.append(level if seen is None else BookLevel(price=level.price, qty=left))
-        for key in [k for k in self._taken if k[0] == symbol and k[1] == side and k not in live]:
-            del self._taken[key]  # the level left the book
-        return out
-
-    def take(
-        self, symbol: str, side: str, levels: Sequence[BookLevel], price: Decimal, qty: Decimal
-    ) -> None:
-        """Record ``qty`` taken at ``price`` from ``levels`` (the book as it is now)."""
-        level_qty = next((lv.qty for lv in levels if lv.price == price), None)
-        if level_qty is None:
-            return
-        key = (symbol, side, price)
-        seen = self._taken.get(key)
-        before = seen[1] if seen is not None and seen[0] == level_qty else ZERO
-        self._taken[key] = (level_qty, before + qty)
-
-    def take_through(
-        self, symbol: str, side: str, levels: Sequence[BookLevel], qty: Decimal
-    ) -> None:
-        """Record ``qty`` taken best level first (a resting order filled by a crossing book)."""
-        for level in self.available(symbol, side, levels):
-            if qty <= 0:
-                return
-            take = min(level.qty, qty)
-            self.take(symbol, side, levels, level.price, take)
-            qty -= take
 
 
 class PaperVenue:
