@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from core.config import load_settings, resolve_config_path
-
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("config", help="inspect and validate configuration")
@@ -21,6 +19,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _validate(args: argparse.Namespace) -> int:
     import os
+
+    from core.config import load_settings, resolve_config_path
 
     path = args.path or args.config
     load_settings(path)
