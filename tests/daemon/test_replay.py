@@ -185,9 +185,11 @@ async def test_journal_rates_on_a_driven_clock(tmp_path: Path) -> None:
         int((f.ts_ns - frames[0].ts_ns) / 1e9) for f in frames if "book" in carried(f) or f.full
     )
     assert [per_second[s] for s in range(seconds)] == [15] * seconds  # ui.fps, not 30
-    holdings = [f for f in frames if "holdings" in carried(f)]
-    assert len(holdings) == journal.slow_frames
-    assert seconds <= len(holdings) <= seconds / JITTER + 1  # ~max_hz
+    # Frames with a portfolio section: the holdings alternate every two states here, but risk
+    # or the plan (from the recorded states) may be what a slow frame carried instead.
+    slow = [f for f in frames if f.full or not SLOW_SECTIONS.isdisjoint(carried(f))]
+    assert len(slow) == journal.slow_frames
+    assert seconds <= len(slow) <= seconds / JITTER + 1  # ~max_hz
     assert [f.full for f in frames].count(True) == seconds // 5
     assert len(frames) == journal.frames == seconds * 15
 
