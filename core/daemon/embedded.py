@@ -39,6 +39,8 @@ from core.errors import CockpitError
 
 log = logging.getLogger(__name__)
 
+PRIVATE_DIR_PREFIX = "cockpit-"
+"""The TUI's private directory for its core's socket: ``tempfile.mkdtemp`` with this prefix."""
 READY = b"ready"
 """The line the child writes on stdout once its socket accepts clients."""
 START_TIMEOUT_S = 30.0
@@ -63,7 +65,7 @@ class EmbeddedCore(RemoteCore):
         max_hz: float = 15.0,
         start_timeout: float = START_TIMEOUT_S,
     ) -> None:
-        self._dir = Path(tempfile.mkdtemp(prefix="cockpit-"))  # mode 0700
+        self._dir = Path(tempfile.mkdtemp(prefix=PRIVATE_DIR_PREFIX))  # mode 0700
         super().__init__(
             self._dir / "core.sock", role=Role.OPERATOR, client=CLIENT_NAME, max_hz=max_hz
         )

@@ -17,12 +17,13 @@ import shutil
 import signal
 import stat
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from core.config import Settings, load_settings
 from core.daemon.alerts import AlertDispatcher
-from core.daemon.embedded import READY
+from core.daemon.embedded import PRIVATE_DIR_PREFIX, READY
 from core.daemon.lock import InstanceLock
 from core.daemon.logs import configure_file_logging, configure_json_logging
 from core.daemon.schedule import Clock, Scheduler
@@ -115,8 +116,7 @@ class Daemon:
                     loop.remove_reader(sys.stdin.fileno())
             await self.shutdown()
             if self.embedded:
-                # The TUI's private directory: gone with the core even if the TUI was killed.
-                shutil.rmtree(self.socket.parent, ignore_errors=True)
+                remove_private_dir(self.socket.parent)
         return 0
 
     def _watch_parent(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -185,6 +185,13 @@ class Daemon:
                     log.info("cancelled %s on %s at shutdown", order.client_order_id, name)
                 except Exception as exc:
                     log.error("cannot cancel %s on %s: %s", order.client_order_id, name, exc)
+
+
+def remove_private_dir(path: Path) -> None:
+    """The TUI's private directory (its ``tempfile.mkdtemp`` one), gone with the core even if
+    the TUI was killed; any other directory a ``--socket`` points into is left alone."""
+    if path.name.startswith(PRIVATE_DIR_PREFIX) and path.parent == Path(tempfile.gettempdir()):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def announce_ready() -> None:

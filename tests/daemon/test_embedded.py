@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.cli import build_parser
-from core.daemon.embedded import EmbeddedCore
+from core.daemon.embedded import PRIVATE_DIR_PREFIX, EmbeddedCore
 from core.daemon.lock import InstanceLock
 from core.errors import CockpitError
 from core.models import OrderRequest, OrderType, Side
@@ -93,10 +94,10 @@ async def test_the_core_runs_in_a_child_that_trades_and_stops_with_the_tui(tmp_p
 
 PARENT = """
 import sys, time
-from core.daemon.embedded import EmbeddedCore
+from core.daemon.embedded import PRIVATE_DIR_PREFIX, EmbeddedCore
 client = EmbeddedCore(["--db", sys.argv[1]])
 client.wait_ready()
-print(client.process.pid, flush=True)
+print(client.process.pid, client.path.parent, flush=True)
 time.sleep(60)
 """
 
@@ -112,13 +113,15 @@ def test_the_child_stops_when_the_tui_is_killed(tmp_path: Path) -> None:
     )
     try:
         assert parent.stdout is not None
-        child = int(parent.stdout.readline())
+        pid, private = parent.stdout.readline().split()
+        child = int(pid)
         parent.send_signal(signal.SIGKILL)
         parent.wait(WAIT_S)
         deadline = time.monotonic() + WAIT_S
         while not gone(child) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert gone(child), "the core outlived the TUI that started it"
+        assert not Path(private).exists()  # the core removed the dead TUI's private dir
     finally:
         if parent.poll() is None:
             parent.kill()
@@ -189,3 +192,22 @@ async def test_a_core_that_dies_mid_session_ends_the_tui_and_is_cleaned_up(
     await asyncio.wait_for(client.stop(), WAIT_S)
     assert client.process.returncode == -signal.SIGKILL
     assert not client.path.parent.exists()
+
+
+def test_the_core_removes_only_a_private_tui_directory(tmp_path: Path) -> None:
+    from core.daemon.runner import remove_private_dir
+
+    private = Path(tempfile.mkdtemp(prefix=PRIVATE_DIR_PREFIX))
+    (private / "core.sock").touch()
+    remove_private_dir(private)
+    assert not private.exists()
+    # Anywhere else a --socket may point, nothing is deleted.
+    elsewhere = tmp_path / f"{PRIVATE_DIR_PREFIX}lookalike"
+    elsewhere.mkdir()
+    other = Path(tempfile.mkdtemp(prefix="not-cockpit-"))
+    try:
+        remove_private_dir(elsewhere)
+        remove_private_dir(other)
+        assert elsewhere.exists() and other.exists()
+    finally:
+        other.rmdir()
