@@ -1,8 +1,10 @@
 """The order manager against the loopback Kraken and Binance venues (real HTTP on 127.0.0.1,
 recorded markets and books): a lost ack ends with one order; 5xx and 429 are retried with the
-same id, no dupes; a refusal is not retried; cancels go through a failing venue.
+same id, no dupes (a 429 waits the venue's Retry-After before any request); a refusal is not
+retried; cancels go through a failing venue; ccxt leaves the caller's decimal context alone.
 
-Each test runs on both venues. The one difference in shape: Kraken's AddOrder reply carries no
+Each test runs on both venues (one Binance-only test checks its recorded book and instrument
+reach the gate). The one difference in shape: Kraken's AddOrder reply carries no
 order state (the order is ``submitted`` until the next lookup), Binance's reply does (the order
 comes back ``open`` or already ``filled``).
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, Decimal, getcontext
 from pathlib import Path
 
 import pytest
@@ -286,3 +288,15 @@ async def test_cancel_survives_a_5xx_and_cancel_all_sweeps_the_rest(loop: Loop) 
     assert manager.open_orders() == []
     stored = {o.client_order_id: o.status for o in await manager.store.open_orders()}
     assert stored == {}
+
+
+async def test_placing_through_ccxt_leaves_the_callers_decimal_context_alone(loop: Loop) -> None:
+    # ccxt's amount/price rounding sets HALF_UP and traps Underflow on the current context;
+    # leaked, every later Decimal rounding in the core changes (half-even 0.125 -> 0.12).
+    context = getcontext()
+    before = (context.rounding, context.prec, dict(context.traps))
+    await loop.manager.place(loop.buy("mgr-ctx"))
+    assert loop.server.accepted == ["mgr-ctx"]
+    context = getcontext()
+    assert (context.rounding, context.prec, dict(context.traps)) == before
+    assert Decimal("0.125").quantize(Decimal("0.01")) == Decimal("0.12")
