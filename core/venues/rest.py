@@ -317,16 +317,34 @@ class CcxtRest:
             raise ExchangeError(f"{self.venue}: {action}: malformed response: {exc}") from None
 
     async def cancel(self, client_order_id: str, symbol: str) -> Order:
-        """Cancel by client order id; returns the order as the venue then reports it."""
+        """Cancel by client order id; returns the order as the venue then reports it.
+
+        An order that filled (or ended otherwise) before the cancel arrived is refused by the
+        venue as unknown (Binance -2011, Kraken ``EOrder:Unknown order``); it is returned as
+        it ended rather than raised, so the caller learns of the fill. A refusal of an order
+        that is still open, or unknown to the venue, is raised.
+        """
         self._need_keys("trading")
         await self._markets()
         if self.kind == "binance":
             params = {"origClientOrderId": client_order_id}
         else:
             params = {"clientOrderId": client_order_id}
-        await self._call(
-            f"cancel {client_order_id}", lambda ex: ex.cancel_order(None, symbol, params)
-        )
+        try:
+            await self._call(
+                f"cancel {client_order_id}", lambda ex: ex.cancel_order(None, symbol, params)
+            )
+        except OrderRejected:
+            ended = await self.fetch_order(client_order_id, symbol)
+            if ended is None or not ended.status.is_final:
+                raise
+            log.info(
+                "%s: %s ended as %s before the cancel",
+                self.venue,
+                client_order_id,
+                ended.status.value,
+            )
+            return ended
         order = await self.fetch_order(client_order_id, symbol)
         if order is None:
             raise ExchangeError(f"{self.venue}: cancelled {client_order_id} but cannot find it")

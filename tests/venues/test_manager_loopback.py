@@ -300,3 +300,25 @@ async def test_placing_through_ccxt_leaves_the_callers_decimal_context_alone(loo
     context = getcontext()
     assert (context.rounding, context.prec, dict(context.traps)) == before
     assert Decimal("0.125").quantize(Decimal("0.01")) == Decimal("0.12")
+
+
+async def test_a_cancel_that_arrives_after_the_fill_reports_the_fill(loop: Loop) -> None:
+    # The venue refuses to cancel an order it no longer holds open (Binance -2011, Kraken
+    # "EOrder:Unknown order"); the manager learns the fill instead of an error.
+    manager = loop.manager
+    await manager.place(loop.buy("mgr-race"))
+    await manager.reconcile()
+    (held,) = loop.server.by_client_id("mgr-race")
+    loop.server.marks[held.symbol] = loop.market.resting  # the market comes down to it
+    loop.server.execute(held, held.created + 1.0)
+    assert held.status == "closed"
+    ended = await manager.cancel(loop.name, loop.market.symbol, "mgr-race")
+    assert ended.status is OrderStatus.FILLED
+    assert (ended.filled_qty, ended.avg_price) == (loop.market.qty, loop.market.resting)
+    assert manager.orders["mgr-race"] == ended and manager.open_orders() == []
+    await manager.place(loop.buy("mgr-race-2"))
+    await manager.reconcile()
+    loop.server.execute(loop.server.by_client_id("mgr-race-2")[0], held.created + 2.0)
+    # A sweep counts what it cancelled, not what filled first.
+    assert await manager.cancel_all(loop.name) == 0
+    assert manager.orders["mgr-race-2"].status is OrderStatus.FILLED
