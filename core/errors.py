@@ -106,9 +106,19 @@ class NetworkError(ExchangeError):
 
 
 class RateLimitError(NetworkError):
-    """The venue asked us to slow down (HTTP 429 and friends)."""
+    """The venue asked us to slow down (HTTP 429 and friends).
+
+    ``retry_after``: the seconds the venue said to wait (its ``Retry-After``), if it said;
+    a retry must not come sooner (Binance bans the IP of a client that keeps calling).
+    """
 
     title = "Rate limited"
+
+    def __init__(
+        self, message: str, *, title: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, title=title)
+        self.retry_after = retry_after
 
 
 class OrderRejected(ExchangeError):

@@ -58,8 +58,9 @@ async def cancel_open(
                 targets.setdefault(o.client_order_id, o)
         for coid, o in targets.items():
             try:
-                await manager.cancel(name, o.symbol, coid, actor=actor)
-                count += 1
+                ended = await manager.cancel(name, o.symbol, coid, actor=actor)
+                if ended.status is OrderStatus.CANCELLED:  # not one that filled first
+                    count += 1
             except ExchangeError as exc:
                 manager.emit(
                     EventKind.ORDER_CANCELLED,

@@ -2,8 +2,8 @@
 
 Only errors :func:`core.errors.is_retryable` accepts are retried (network trouble, 5xx, 429);
 rejections surface at once. Delays are capped exponential backoff with full jitter, so many
-clients recovering together do not retry in lock-step. The clock and sleep are injectable so
-tests run without waiting.
+clients recovering together do not retry in lock-step; a 429 waits at least as long as the
+venue's ``Retry-After`` asked. The clock and sleep are injectable so tests run without waiting.
 """
 
 from __future__ import annotations
@@ -112,9 +112,10 @@ class VenueCalls:
         return await asyncio.wait_for(call(), self.timeout_s)
 
     async def back_off(self, delay: float, exc: BaseException) -> None:
-        """Wait ``delay`` before a retry; a 429 waits at least the policy's floor."""
+        """Wait ``delay`` before a retry; a 429 waits at least the policy's floor and at
+        least the ``Retry-After`` the venue sent with it."""
         if isinstance(exc, RateLimitError):
-            delay = max(delay, self.policy.rate_limit_floor_s)
+            delay = max(delay, self.policy.rate_limit_floor_s, exc.retry_after or 0.0)
         await self._sleep(delay)
 
     async def retrying(self, venue_name: str, call: Callable[[], Awaitable[T]]) -> T:

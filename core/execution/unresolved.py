@@ -4,7 +4,8 @@ When a submit times out or fails with a network error the venue may or may not h
 order. The order is marked ``unknown`` and the venue is asked for its client order id:
 
 - the venue has it: its report settles the order, which is never sent twice;
-- the venue never saw it: after the retry policy's backoff it is resent with the same id;
+- the venue never saw it: after the retry policy's backoff it is resent with the same id
+  (after a 429 the backoff comes first, before the lookup: the venue asked for quiet);
 - the venue cannot be asked, or the retries run out: the order stays ``unknown`` and
   reconciliation settles it later. Not knowing is never taken for "never sent".
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from core.errors import CockpitError
+from core.errors import CockpitError, RateLimitError
 from core.execution.state import move
 from core.models import EventKind, EventLevel, Order, OrderRequest, OrderStatus, utcnow
 
@@ -49,6 +50,11 @@ class UnresolvedSubmit:
                 request,
                 level=EventLevel.WARNING,
             )
+        # A venue that asked us to slow down hears nothing, the lookup included, before the
+        # backoff (Binance bans clients that keep calling through a 429).
+        throttled = isinstance(exc, RateLimitError)
+        if throttled and not await self._back_off(exc):
+            return self._leave_unknown(f"still unknown after {manager.policy.attempts} tries")
         try:
             seen = await self.lookup()
         except CockpitError as lookup_exc:
@@ -56,15 +62,21 @@ class UnresolvedSubmit:
             return self._leave_unknown(f"unknown: lookup failed ({lookup_exc})")
         if seen is not None:
             return await manager.apply(seen)
-        delay = next(self.delays, None)
-        if delay is None:
+        if not throttled and not await self._back_off(exc):
             return self._leave_unknown(f"still unknown after {manager.policy.attempts} tries")
-        await manager.venue_calls.back_off(delay, exc)
         current = manager.orders[coid]
         if current.status is OrderStatus.UNKNOWN:
             # The venue never saw it: resend with the same id.
             await manager.record(move(current, OrderStatus.SUBMITTED, updated_ts=utcnow()))
         return None
+
+    async def _back_off(self, exc: BaseException) -> bool:
+        """Wait the next retry delay; ``False`` when the retry budget is spent."""
+        delay = next(self.delays, None)
+        if delay is None:
+            return False
+        await self.manager.venue_calls.back_off(delay, exc)
+        return True
 
     def _leave_unknown(self, why: str) -> Order:
         """Stop trying here: the order stays as it is and reconciliation settles it."""

@@ -21,8 +21,7 @@ class VenueRateLimited(RateLimitError):
     """A 429 (or the venue's equivalent) with the wait it asked for, if any."""
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+        super().__init__(message, retry_after=retry_after)
 
 
 class DuplicateOrder(OrderRejected):

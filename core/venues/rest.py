@@ -2,7 +2,8 @@
 
 ccxt is imported lazily inside :meth:`CcxtRest._exchange` (it takes over a second to import and
 the TUI's first frame must never wait for it). Every call goes through :meth:`CcxtRest._call`,
-which maps ccxt's exceptions to :mod:`core.errors` (see :mod:`core.venues.errors`).
+which maps ccxt's exceptions to :mod:`core.errors` (see :mod:`core.venues.errors`) and runs
+ccxt under a local decimal context (ccxt rewrites the current one's rounding and traps).
 
 URLs: ``rest_url`` replaces the scheme and host of every REST endpoint ccxt knows for the venue
 (so tests and demos point it at a loopback server). Keys, when given, are handed to ccxt and to
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -143,7 +144,12 @@ class CcxtRest:
     ) -> T:
         exchange = self._exchange()
         try:
-            return await call(exchange)
+            # ccxt's decimal_to_precision sets the *current* decimal context's rounding to
+            # HALF_UP and traps Underflow, and never restores them: without a local context
+            # every later Decimal operation of the caller (P&L, fills, quantities) would round
+            # differently after the first order is placed.
+            with localcontext():
+                return await call(exchange)
         except Exception as exc:
             mapped = map_ccxt_error(
                 exc, self.venue, action, exchange, placing=placing, status=self.last_status
@@ -311,16 +317,34 @@ class CcxtRest:
             raise ExchangeError(f"{self.venue}: {action}: malformed response: {exc}") from None
 
     async def cancel(self, client_order_id: str, symbol: str) -> Order:
-        """Cancel by client order id; returns the order as the venue then reports it."""
+        """Cancel by client order id; returns the order as the venue then reports it.
+
+        An order that filled (or ended otherwise) before the cancel arrived is refused by the
+        venue as unknown (Binance -2011, Kraken ``EOrder:Unknown order``); it is returned as
+        it ended rather than raised, so the caller learns of the fill. A refusal of an order
+        that is still open, or unknown to the venue, is raised.
+        """
         self._need_keys("trading")
         await self._markets()
         if self.kind == "binance":
             params = {"origClientOrderId": client_order_id}
         else:
             params = {"clientOrderId": client_order_id}
-        await self._call(
-            f"cancel {client_order_id}", lambda ex: ex.cancel_order(None, symbol, params)
-        )
+        try:
+            await self._call(
+                f"cancel {client_order_id}", lambda ex: ex.cancel_order(None, symbol, params)
+            )
+        except OrderRejected:
+            ended = await self.fetch_order(client_order_id, symbol)
+            if ended is None or not ended.status.is_final:
+                raise
+            log.info(
+                "%s: %s ended as %s before the cancel",
+                self.venue,
+                client_order_id,
+                ended.status.value,
+            )
+            return ended
         order = await self.fetch_order(client_order_id, symbol)
         if order is None:
             raise ExchangeError(f"{self.venue}: cancelled {client_order_id} but cannot find it")

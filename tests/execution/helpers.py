@@ -1,15 +1,18 @@
-"""Execution test helpers: a real Kraken book, a static market view, a fault-injecting venue."""
+"""Execution test helpers: real Kraken and Binance books, a static market view, a
+fault-injecting venue."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 
 from core.errors import NetworkError, OrderRejected, RateLimitError
 from core.execution.paper import PaperVenue
+from core.feeds.binance import BinanceHandler
+from core.feeds.events import BookSynced
 from core.models import (
     Balance,
     BookIntegrity,
@@ -63,13 +66,51 @@ def kraken_book(shared_data: Path) -> BookSnapshot:
     )
 
 
-class StaticMarket:
-    """A MarketView over books the test controls."""
+def binance_book(depth_body: str, symbol: str) -> BookSnapshot:
+    """A recorded Binance ``GET /api/v3/depth`` body (cryptofeed capture) as a verified book.
 
-    def __init__(self, book: BookSnapshot, *, usd: dict[str, Decimal] | None = None) -> None:
+    The body goes through the feed's own snapshot handler, so the levels are exactly what
+    the live feed would hold after that snapshot; ``symbol`` is the unified name (``NKN/USDT``).
+    """
+    handler = BinanceHandler()
+    events = handler.on_snapshot(symbol, depth_body)
+    synced = handler.book(symbol)
+    if synced is None or not any(isinstance(e, BookSynced) for e in events):
+        raise ValueError(f"the recorded {symbol} depth snapshot did not sync: {events}")
+    bids, asks = synced.book.levels(max(len(synced.book.bids), len(synced.book.asks)))
+    return BookSnapshot(
+        venue="binance",
+        symbol=symbol,
+        bids=bids,
+        asks=asks,
+        ts=utcnow(),
+        integrity=BookIntegrity.VERIFIED,
+        sequence=synced.book.update_id,
+    )
+
+
+class StaticMarket:
+    """A MarketView over books and instruments the test controls.
+
+    ``instruments`` defaults to Kraken BTC/USD; ``usd`` (USD value per asset) defaults to the
+    book's instrument quoted at 1 and its base at the book's mid.
+    """
+
+    def __init__(
+        self,
+        book: BookSnapshot,
+        *,
+        instruments: Sequence[Instrument] = (BTC_USD,),
+        usd: dict[str, Decimal] | None = None,
+    ) -> None:
         self.books = {(book.venue, book.symbol): book}
-        self.instruments = {(BTC_USD.venue, BTC_USD.symbol): BTC_USD}
-        self.usd = usd or {"USD": Decimal(1), "BTC": book.mid or Decimal(0)}
+        self.instruments = {(i.venue, i.symbol): i for i in instruments}
+        if usd is None:
+            inst = self.instruments.get((book.venue, book.symbol))
+            if inst is None:
+                raise ValueError(f"no instrument for the book {book.venue} {book.symbol}")
+            usd = {inst.quote: Decimal(1), inst.base: book.mid or Decimal(0)}
+        self.usd = usd
         self.total = Decimal(1_000_000)
 
     def set_book(self, book: BookSnapshot) -> None:
@@ -158,11 +199,15 @@ class FakeSleep:
     def __init__(self) -> None:
         self.delays: list[float] = []
         self.now = 0.0
+        self.on_sleep: list[Callable[[float], None]] = []
+        """Called with each delay as it is requested (to see what happened before a wait)."""
 
     def clock(self) -> float:
         return self.now
 
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
+        for hook in self.on_sleep:
+            hook(seconds)
         self.now += seconds
         await asyncio.sleep(0)
