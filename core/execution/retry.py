@@ -32,6 +32,10 @@ class RetryPolicy:
     cap_s: float = 5.0
     rate_limit_floor_s: float = 1.0
     """A 429 waits at least this long: the venue asked us to slow down."""
+    retry_after_cap_s: float = 10.0
+    """A venue's ``Retry-After`` is honoured up to this long: a ban of minutes must not hold an
+    order (or the plan behind it) that long; the retries then run out and the order's fate is
+    settled by reconciliation like any network failure."""
 
     def delays(self, rng: random.Random) -> Iterator[float]:
         """The wait before each retry: full jitter over a capped exponential."""
@@ -113,9 +117,10 @@ class VenueCalls:
 
     async def back_off(self, delay: float, exc: BaseException) -> None:
         """Wait ``delay`` before a retry; a 429 waits at least the policy's floor and at
-        least the ``Retry-After`` the venue sent with it."""
+        least the ``Retry-After`` the venue sent with it (up to ``retry_after_cap_s``)."""
         if isinstance(exc, RateLimitError):
-            delay = max(delay, self.policy.rate_limit_floor_s, exc.retry_after or 0.0)
+            asked = min(exc.retry_after or 0.0, self.policy.retry_after_cap_s)
+            delay = max(delay, self.policy.rate_limit_floor_s, asked)
         await self._sleep(delay)
 
     async def retrying(self, venue_name: str, call: Callable[[], Awaitable[T]]) -> T:

@@ -85,6 +85,29 @@ def test_backoff_is_capped_jittered_and_bounded() -> None:
     assert len(set(delays)) == 5
 
 
+async def test_a_429_waits_its_retry_after_but_never_more_than_the_cap() -> None:
+    import random
+
+    from core.errors import RateLimitError
+    from core.execution.retry import VenueCalls
+
+    sleep = FakeSleep()
+    calls = VenueCalls(
+        ["v"],
+        policy=RetryPolicy(rate_limit_floor_s=1.0, retry_after_cap_s=10.0),
+        rate_per_s=100.0,
+        timeout_s=1.0,
+        rng=random.Random(1),
+        sleep=sleep,
+        clock=sleep.clock,
+        on_error=lambda exc: None,
+    )
+    await calls.back_off(0.2, RateLimitError("slow down", retry_after=3.5))
+    await calls.back_off(0.2, RateLimitError("banned", retry_after=600))
+    await calls.back_off(0.2, RateLimitError("no header"))
+    assert sleep.delays == [3.5, 10.0, 1.0]  # as asked; capped; the floor
+
+
 async def test_rate_limiter_paces_calls_beyond_the_burst() -> None:
     sleep = FakeSleep()
     limiter = RateLimiter(rate=4.0, burst=2, clock=sleep.clock, sleep=sleep)
