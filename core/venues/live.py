@@ -22,7 +22,19 @@ from typing import Any
 
 from core.errors import ExchangeError, NetworkError
 from core.feeds.stream import FeedClient
-from core.models import Balance, BookSnapshot, FeedHealth, Instrument, Location, Order, OrderRequest
+from core.models import (
+    ZERO,
+    Balance,
+    BookSnapshot,
+    FeedHealth,
+    Fill,
+    Instrument,
+    Liquidity,
+    Location,
+    Order,
+    OrderRequest,
+    OrderType,
+)
 from core.ports import BookChanged, MarketEvent, UserEvent
 from core.venues.rest import CcxtRest
 
@@ -51,6 +63,8 @@ class LiveVenue:
         self.all_instruments: dict[str, Instrument] = {}
         """Every market the venue lists, by symbol (after :meth:`load_instruments`)."""
         self._orders: dict[str, Order] = {}
+        self._filled: dict[str, Order] = {}
+        """Each order as of the last fill reported for it (see :func:`fill_between`)."""
         self._balances: dict[tuple[str, str], Balance] = {}
         if not rest.can_trade:
             log.warning("%s: %s", name, NO_KEYS)
@@ -129,6 +143,10 @@ class LiveVenue:
     async def submit(self, request: OrderRequest) -> Order:
         order = await self.rest.submit(request)
         self._orders[order.client_order_id] = order
+        if order.filled_qty == 0:
+            # Resting: what fills later is a maker fill against this baseline. (Fills in the
+            # reply itself are reported by the next poll, as taker fills.)
+            self._filled[order.client_order_id] = order
         return order
 
     async def cancel(self, client_order_id: str, symbol: str) -> Order:
@@ -161,7 +179,8 @@ class LiveVenue:
             await asyncio.sleep(self.poll_s)
 
     async def poll(self) -> list[UserEvent]:
-        """One reconciliation pass: what changed since the previous one."""
+        """One reconciliation pass: what changed since the previous one (orders, the fills
+        that moved them, balances)."""
         out: list[UserEvent] = []
         open_now = {o.client_order_id: o for o in await self.rest.fetch_open_orders()}
         for client_id, known in list(self._orders.items()):
@@ -177,6 +196,12 @@ class LiveVenue:
             ):
                 out.append(order)
             self._orders[client_id] = order
+        for client_id, order in self._orders.items():
+            # Including orders that filled in their submit reply and were never open.
+            fill = fill_between(self._filled.get(client_id), order)
+            if fill is not None:
+                out.append(fill)
+                self._filled[client_id] = order
         for balance in await self.rest.fetch_balances():
             key = (balance.location_id, balance.asset)
             before_b = self._balances.get(key)
@@ -188,3 +213,38 @@ class LiveVenue:
     async def close(self) -> None:
         await self.feed.close()
         await self.rest.close()
+
+
+PRICE_PLACES = Decimal("1e-12")
+
+
+def fill_between(before: Order | None, after: Order) -> Fill | None:
+    """The execution that took an order from ``before`` to ``after``, from its own totals.
+
+    The REST order reports carry the filled quantity, the average price and the fee paid, not
+    the trades: the fill between two reports is their difference (quantity, fee), at the price
+    that moves the average (a VWAP when several trades happened in between). Its id is the
+    order's client id and filled quantity, so a fill reported twice is recorded once. Liquidity
+    is a best guess: a fill with no earlier report (in the submit reply) or of a market/IOC
+    order took liquidity; a later fill of a resting order was a maker's.
+    """
+    done = before.filled_qty if before is not None else ZERO
+    qty = after.filled_qty - done
+    if qty <= 0 or after.avg_price is None:
+        return None
+    spent = (before.avg_price or ZERO) * done if before is not None else ZERO
+    price = ((after.avg_price * after.filled_qty - spent) / qty).quantize(PRICE_PLACES)
+    taker = before is None or after.type in (OrderType.MARKET, OrderType.IOC)
+    return Fill(
+        client_order_id=after.client_order_id,
+        venue=after.venue,
+        symbol=after.symbol,
+        side=after.side,
+        qty=qty,
+        price=price.normalize(),
+        fee=after.fee_paid - (before.fee_paid if before is not None else ZERO),
+        fee_asset=after.symbol.partition("/")[2],
+        liquidity=Liquidity.TAKER if taker else Liquidity.MAKER,
+        ts=after.updated_ts,
+        trade_id=f"{after.client_order_id}:{after.filled_qty}",
+    )

@@ -79,6 +79,7 @@ class CcxtRest:
         self.last_status: int | None = None
         """HTTP status of the latest REST response."""
         self._ccxt: Any = None
+        self._venue_names: dict[str, str] | None = None
 
     def __repr__(self) -> str:
         keys = "with keys" if self.credentials else "public only"
@@ -312,7 +313,7 @@ class CcxtRest:
             log.info("%s: %s was already accepted; using it", self.venue, request.client_order_id)
             return existing
         try:
-            return order_from_ccxt(self.venue, raw, request)
+            return self._order(raw, request.symbol, request)
         except ValueError as exc:
             raise ExchangeError(f"{self.venue}: {action}: malformed response: {exc}") from None
 
@@ -383,7 +384,7 @@ class CcxtRest:
             raise ExchangeError(
                 f"{self.venue}: {len(found)} orders carry client id {client_order_id}"
             )
-        return order_from_ccxt(self.venue, found[0]) if found else None
+        return self._order(found[0], symbol) if found else None
 
     async def fetch_open_orders(self) -> list[Order]:
         self._need_keys("order queries")
@@ -391,7 +392,40 @@ class CcxtRest:
         raw: list[dict[str, Any]] = await self._call(
             "fetch open orders", lambda ex: ex.fetch_open_orders()
         )
-        return [order_from_ccxt(self.venue, o) for o in raw if o.get("clientOrderId")]
+        return [self._order(o) for o in raw if o.get("clientOrderId")]
+
+    def _order(
+        self, raw: dict[str, Any], symbol: str | None = None, request: OrderRequest | None = None
+    ) -> Order:
+        """A ccxt order as an :class:`Order` under its unified symbol.
+
+        ccxt names a market it cannot resolve by the venue's own pair name (Kraken reports
+        ``descr.pair`` as the altname ``XBTUSD``, which ccxt maps only when it downloaded the
+        markets itself): the symbol is then taken from the call (``symbol``) or looked up by
+        the venue's id and altname, so an order always names the market it was placed on.
+        """
+        order = order_from_ccxt(self.venue, raw, request)
+        markets: dict[str, Any] = self._exchange().markets or {}
+        if order.symbol in markets:
+            return order
+        unified = symbol or self._by_venue_name().get(order.symbol)
+        return order if unified is None else order.model_copy(update={"symbol": unified})
+
+    def _by_venue_name(self) -> dict[str, str]:
+        """Unified symbol by the venue's market id and altname (Kraken's ``XBTUSD``)."""
+        markets: dict[str, Any] = self._exchange().markets or {}
+        if self._venue_names is None and markets:  # (built once the markets are loaded)
+            names: dict[str, str] = {}
+            for unified, market in markets.items():
+                for name in (
+                    market.get("id"),
+                    market.get("altname"),
+                    market["info"].get("altname"),
+                ):
+                    if name:
+                        names.setdefault(str(name), unified)
+            self._venue_names = names
+        return self._venue_names or {}
 
     async def fetch_fees(self, symbol: str) -> tuple[Decimal, Decimal]:
         """``(maker, taker)`` fee rates for ``symbol``: the account's own tier when keys are

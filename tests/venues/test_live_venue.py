@@ -96,3 +96,86 @@ async def test_instruments_fall_back_to_the_feed_when_rest_is_down(
     assert set(script.books) <= set(instruments)
     assert {i.venue for i in instruments.values()} == {"kr"}
     assert "REST markets unavailable" in caplog.text
+
+
+def test_a_fill_is_the_difference_between_two_order_reports() -> None:
+    from core.models import Liquidity, utcnow
+    from core.venues.live import fill_between
+
+    now = utcnow()
+    resting = Order(
+        client_order_id="x",
+        venue="kr",
+        symbol="BTC/USD",
+        side=Side.BUY,
+        type=OrderType.LIMIT,
+        qty=Decimal(1),
+        price=Decimal(110),
+        status=OrderStatus.PARTIALLY_FILLED,
+        filled_qty=Decimal("0.2"),
+        avg_price=Decimal(100),
+        fee_paid=Decimal("0.02"),
+        created_ts=now,
+        updated_ts=now,
+    )
+    later = resting.model_copy(
+        update={
+            "filled_qty": Decimal("0.5"),
+            "avg_price": Decimal(104),
+            "fee_paid": Decimal("0.05"),
+        }
+    )
+    fill = fill_between(resting, later)
+    assert fill is not None
+    # 0.3 more at the price that moves the average: (0.5 x 104 - 0.2 x 100) / 0.3 = 106.66…
+    assert (fill.qty, fill.fee, fill.fee_asset) == (Decimal("0.3"), Decimal("0.03"), "USD")
+    assert fill.price == Decimal("106.666666666667")
+    assert fill.liquidity is Liquidity.MAKER and fill.trade_id == "x:0.5"
+    assert fill_between(later, later) is None  # nothing new
+    first = fill_between(None, resting)  # filled in the submit reply: took liquidity
+    assert first is not None and first.liquidity is Liquidity.TAKER
+    assert (first.qty, first.price, first.fee) == (Decimal("0.2"), Decimal(100), Decimal("0.02"))
+
+
+async def market_fill_is_reported_once(rest: CcxtRest, symbol: str, qty: str) -> None:
+    """The REST-polled stream reports the fill (qty, average price, fee) beside the order, so
+    the store, the execution history and the cost basis see live fills too."""
+    from core.models import Fill, Liquidity
+
+    rest.venue = "lv"
+    venue = LiveVenue("lv", KrakenFeed("ws://127.0.0.1:9"), rest)
+    try:
+        await venue.poll()  # the baseline (balances)
+        order = OrderRequest(
+            client_order_id="lv-mkt",
+            venue="lv",
+            symbol=symbol,
+            side=Side.BUY,
+            type=OrderType.MARKET,
+            qty=Decimal(qty),
+        )
+        await venue.submit(order)
+        fills = [e for e in await venue.poll() if isinstance(e, Fill)]
+        done = venue._orders["lv-mkt"]
+        assert done.status is OrderStatus.FILLED and done.avg_price is not None
+        assert len(fills) == 1
+        (fill,) = fills
+        assert (fill.qty, fill.price, fill.fee) == (done.filled_qty, done.avg_price, done.fee_paid)
+        assert fill.liquidity is Liquidity.TAKER and fill.symbol == symbol
+        assert not [e for e in await venue.poll() if isinstance(e, Fill)]  # reported once
+    finally:
+        await venue.close()
+
+
+async def test_a_live_kraken_market_order_is_reported_with_its_fill_once(
+    kraken_rest: CcxtRest,
+) -> None:
+    # Kraken's AddOrder reply has no state: the poll finds the order filled.
+    await market_fill_is_reported_once(kraken_rest, "BTC/USD", "0.1")
+
+
+async def test_a_live_binance_market_order_is_reported_with_its_fill_once(
+    binance_rest: CcxtRest,
+) -> None:
+    # Binance's reply is already filled: the order was never open, its fill still reported.
+    await market_fill_is_reported_once(binance_rest, "NKN/USDT", "50")
