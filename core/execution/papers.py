@@ -98,7 +98,12 @@ class PaperAccounts:
         return paper
 
     async def seed(self, paper: PaperVenue, source: Any) -> None:
-        """Start a new paper account from the venue's spot balances (retried until it works)."""
+        """Start a new paper account from the venue's spot balances (retried until it works).
+
+        An account that was waiting and got its balances another way while the venue was
+        being asked (seeded by hand) keeps them: the late answer is dropped.
+        """
+        waiting = paper.venue in self.unseeded
         try:
             balances = await source.fetch_balances()
         except CockpitError as exc:
@@ -113,6 +118,8 @@ class PaperAccounts:
                 )
             )
             self.unseeded[paper.venue] = source
+            return
+        if waiting and paper.venue not in self.unseeded:
             return
         spot = paper.location.id
         await paper.seed({b.asset: b.total for b in balances if b.location_id == spot})

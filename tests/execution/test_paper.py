@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.models import BookLevel, Liquidity, Order, OrderRequest, OrderStatus, OrderType, Side
+from core.store import Store
 from tests.execution.helpers import BTC_USD, SYMBOL, VENUE, StaticMarket, kraken_book, paper_venue
 
 
@@ -145,3 +147,36 @@ async def test_insufficient_balance_is_rejected(market: StaticMarket) -> None:
     paper = paper_venue(market, {"USD": Decimal(100)})
     order = await paper.submit(req("x1", Side.BUY, "1"))
     assert order.status is OrderStatus.REJECTED and "insufficient USD" in (order.reason or "")
+
+
+async def test_a_late_answer_from_the_venue_never_wipes_a_hand_seeded_paper_account(
+    store: Store,
+) -> None:
+    """A paper tick asks a keyless live venue for starting balances; while it waits, the
+    account is seeded by hand. The venue's late (empty) answer is dropped."""
+    import random
+
+    from core.execution.papers import PaperAccounts
+    from core.execution.settings import PaperConfig
+    from core.models import Balance
+
+    answer = asyncio.Event()
+
+    class SlowVenue:
+        def book(self, symbol: str, depth: int) -> None:
+            return None
+
+        async def fetch_balances(self) -> list[Balance]:
+            await answer.wait()
+            return []
+
+    accounts = PaperAccounts(store, PaperConfig(), rng=random.Random(1), emit=lambda e: None)
+    paper = await accounts.open("bn", SlowVenue(), [], sim=False)
+    assert "bn" in accounts.unseeded
+    tick = asyncio.create_task(accounts.tick())
+    await asyncio.sleep(0)  # the tick is now waiting on the venue
+    accounts.unseeded.pop("bn")
+    await paper.seed({"USDT": Decimal(1000)})
+    answer.set()
+    await tick
+    assert {b.asset: b.total for b in await paper.fetch_balances()} == {"USDT": Decimal(1000)}
