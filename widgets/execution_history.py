@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import ClassVar
 
 from rich.text import Text
@@ -58,11 +57,11 @@ class ExecutionHistoryTable(LinePane):
     def _fill_line(self, fill: HistoryFill) -> Text:
         arrow = "▲ buy" if fill.side.value == "buy" else "▼ sell"
         # Exact, never in exponent form (a memecoin fill is hundreds of millions of units).
-        qty = fmt.MASK if self.privacy else exact(fill.qty)
+        qty = fmt.MASK if self.privacy else fmt.exact(fill.qty)
         slip = f"{fill.slippage_bps:+.1f}" if fill.slippage_bps is not None else "-"
         line = Text(
             f"{fill.ts.strftime('%H:%M:%S'):<9}{arrow:<7}{qty:>14} "
-            f"{fill.venue + ' ' + fill.symbol:<18}{exact(fill.price):>14}"
+            f"{fill.venue + ' ' + fill.symbol:<18}{fmt.exact(fill.price):>14}"
             f"{(fmt.MASK if self.privacy else f'{fill.fee:.6g}'):>12}{slip:>9}  "
             f"{fill.liquidity.value}"
         )
@@ -71,9 +70,3 @@ class ExecutionHistoryTable(LinePane):
             start = len(line.plain) - len(fill.liquidity.value) - 2 - 9
             line.stylize(self.style_of("stale"), start, start + 9)
         return line
-
-
-def exact(value: Decimal) -> str:
-    """A decimal as plain digits, without trailing zeros or an exponent."""
-    text = format(value.normalize(), "f")
-    return text if value else "0"

@@ -88,6 +88,13 @@ def price(value: Decimal | float | None, *, width: int = 0) -> str:
     return text.rjust(width) if width else text
 
 
+def exact(value: Decimal) -> str:
+    """A decimal as plain digits, without trailing zeros or an exponent (a fill log's
+    quantities and prices: a memecoin fill is hundreds of millions of units)."""
+    text = format(value.normalize(), "f")
+    return text if value else "0"
+
+
 def qty(value: Decimal | float | None, *, privacy: bool = False, width: int = 0) -> str:
     if privacy:
         text = MASK
