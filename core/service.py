@@ -98,8 +98,6 @@ class Core:
         self._dirty = asyncio.Event()
         self._version = 0
         self.analytics = Analytics(self)
-        self.portfolio = self.analytics.portfolio
-        self.planner = self.analytics.planner
         self._state: CockpitState | None = None
         self._book_dirty = True
         self._stopping = False
@@ -259,7 +257,7 @@ class Core:
             self.store.record_trades(trades)
 
     def _on_print(self, trade: Trade) -> None:
-        self.portfolio.on_trade(trade)
+        self.analytics.portfolio.on_trade(trade)
         inst = self.instruments.get(f"{trade.venue}:{trade.symbol}")
         holdings = self.analytics.holdings
         if inst is None or holdings is None:
@@ -331,7 +329,7 @@ class Core:
         await self._poll_balances()
 
     async def _on_fill(self, fill: Fill) -> None:
-        self.portfolio.on_fill(fill)
+        self.analytics.portfolio.on_fill(fill)
         if self.store is not None:
             await self.store.record_fill(fill)
 
@@ -354,10 +352,6 @@ class Core:
         await self._poll_balances()
         if self.store is not None:
             self.store.record_balances(self.balances.values())
-
-    async def regenerate_plan(self, preset: str | None = None) -> CommandResult:
-        """Build, save and publish a new plan (``Analytics.regenerate_plan``)."""
-        return await self.analytics.regenerate_plan(preset)
 
     def mark_dirty(self) -> None:
         """Something shown changed: publish a new state at the next UI tick."""
@@ -409,7 +403,7 @@ class Core:
             book = self._selected_book()
             self._book_dirty = False
         holdings = self.analytics.holdings
-        plan = self.planner.view
+        plan = self.analytics.planner.view
         events = tuple(self.events)
         if previous is not None and previous.events == events:
             events = previous.events

@@ -49,9 +49,8 @@ class PlanExecutor:
 
     def _core_plan(self) -> Plan | None:
         """The plan the core's planner currently shows (what the plan pane displays)."""
-        built = getattr(getattr(self.core, "planner", None), "current", None)
-        plan = getattr(built, "plan", None)
-        return plan if isinstance(plan, Plan) else None
+        built = self.core.analytics.planner.current
+        return built.plan if built is not None else None
 
     def _sync_current(self) -> None:
         plan = self._core_plan()
@@ -70,7 +69,7 @@ class PlanExecutor:
             if plan is None or plan_id != self.current_plan_id:
                 raise GateRefused("plan", f"plan {plan_id} is not the current plan")
             return plan
-        result = await self.core.regenerate_plan()
+        result = await self.core.analytics.regenerate_plan()
         self._sync_current()
         if not result.ok or self.current_plan_id is None:
             raise GateRefused("plan", result.message or "no plan")

@@ -44,7 +44,10 @@ class CoreMarket:
             if (v := core.venues.get(i.venue)) is not None and (b := v.book(i.symbol, 1))
         ]
         inputs = live_inputs(
-            books, core.portfolio.last_trades.values(), core.portfolio.cached, config
+            books,
+            core.analytics.portfolio.last_trades.values(),
+            core.analytics.portfolio.cached,
+            config,
         )
         value: Decimal | None = (
             PriceResolver(inputs, utcnow(), policy_of(config)).price(asset).value

@@ -209,7 +209,7 @@ class ExecutionService:
         async for event in venue.user_stream():
             await self.manager.on_user_event(event)
             if isinstance(event, Fill):
-                self.core.portfolio.on_fill(event)  # the holdings' cost basis
+                self.core.analytics.portfolio.on_fill(event)  # the holdings' cost basis
             await self.core._poll_balances()  # holdings follow fills at once
 
     async def _reconcile(self) -> None:

@@ -58,10 +58,10 @@ async def test_plan_view_orders_come_from_build_plan_on_live_books(tmp_path: Pat
 
         bad = await core.execute(RegeneratePlan(preset="nope"))
         assert not bad.ok and "unknown preset 'nope'" in bad.message
-        assert core.planner.preset == "fixed"
+        assert core.analytics.planner.preset == "fixed"
         ok = await core.execute(RegeneratePlan(preset="bands"))
         assert ok.ok
-        regenerated = core.planner.view
+        regenerated = core.analytics.planner.view
         assert regenerated is not None and regenerated.preset == "bands"
         assert regenerated.plan_id != view.plan_id
         assert {p.id for p in await list_plans(core.store)} >= {view.plan_id, regenerated.plan_id}
@@ -76,7 +76,7 @@ async def test_portfolio_snapshot_and_price_cache_are_written(tmp_path: Path) ->
         await wait_for_state(core, lambda s: s.holdings is not None and s.holdings.total > 0)
         assert core.store is not None
         await core.analytics.save_snapshot()
-        held = core.portfolio.holdings
+        held = core.analytics.portfolio.holdings
         total = sum((h.value for h in held), Decimal(0))
         snaps = await snapshots(core.store, source="live")
         assert snaps, "no live snapshot"
