@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 from pathlib import Path
 
@@ -57,6 +58,9 @@ async def make(
         sleep=sleep,
         clock=sleep.clock,
         rate_per_s=1000.0,
+        # Seeded: an unseeded jitter under 1 ms left the fake clock short of the next token,
+        # so the rate limiter slept too and the retry-delay counts below were off (1 in ~250).
+        rng=random.Random(7),
     )
     await manager.load()
     await manager.reconcile(startup=True)
