@@ -98,6 +98,7 @@ class ClientConnection:
         self.sender: asyncio.Task[None] | None = None
         self.write_lock = asyncio.Lock()
         self.tokens = ConfirmTokens(self.config.confirm_ttl_s)
+        self.connected_at = asyncio.get_running_loop().time()
         self.closing: str | None = None
         """Why the server is closing this connection, once it is."""
 
@@ -137,29 +138,32 @@ class ClientConnection:
 
     async def read_frame(self) -> bytes | None:
         """The next line, within the deadlines; None at end of file."""
-        if self.role is None:
-            wait_s: float | None = self.config.hello_timeout_s
-        else:
-            wait_s = None if self.subscribed else self.config.idle_timeout_s
+        loop = asyncio.get_running_loop()
+        if self.role is None:  # the whole hello, from the moment of connecting
+            try:
+                async with asyncio.timeout_at(self.connected_at + self.config.hello_timeout_s):
+                    return await self._read_line()
+            except TimeoutError:
+                raise Closed(f"no hello within {self.config.hello_timeout_s:g} s") from None
+        idle_s = None if self.subscribed else self.config.idle_timeout_s
         try:
-            async with asyncio.timeout(wait_s):
+            async with asyncio.timeout(idle_s):
                 first = await self.reader.read(1)
         except TimeoutError:
-            if self.role is None:
-                raise Closed(f"no hello within {self.config.hello_timeout_s:g} s") from None
             raise Closed(f"idle for {self.config.idle_timeout_s:g} s") from None
-        if not first:
-            return None
-        if first == b"\n":
-            return first
-        deadline = self.config.frame_timeout_s
-        if self.role is None:
-            deadline = min(deadline, self.config.hello_timeout_s)
+        if not first or first == b"\n":
+            return first or None
+        frame_s = self.config.frame_timeout_s
         try:
-            async with asyncio.timeout(deadline):
-                return first + await self.reader.readuntil(b"\n")
+            async with asyncio.timeout_at(loop.time() + frame_s):
+                rest = await self._read_line()
         except TimeoutError:
-            raise Closed(f"a message took longer than {deadline:g} s to arrive") from None
+            raise Closed(f"a message took longer than {frame_s:g} s to arrive") from None
+        return None if rest is None else first + rest
+
+    async def _read_line(self) -> bytes | None:
+        try:
+            return await self.reader.readuntil(b"\n")
         except asyncio.IncompleteReadError:
             return None
         except asyncio.LimitOverrunError:
