@@ -159,18 +159,25 @@ class Core:
         self.spawn("publisher", self._publish_loop())
         self.started.set()
 
-    async def stop(self) -> None:
-        """Cancel every task, close venues, flush and close the store."""
+    async def stop(self, timeout_s: float = 6.0) -> None:
+        """Cancel every task, close venues, end the session, flush and close the store.
+
+        Bounded: a task that ignores its cancellation or a venue that hangs on close is
+        logged and left behind (the process is exiting), so the session's end is still
+        recorded within ``timeout_s``.
+        """
         self._stopping = True
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if tasks:
+            _, stuck = await asyncio.wait(tasks, timeout=timeout_s / 3)
+            if stuck:
+                names = ", ".join(sorted(t.get_name() for t in stuck))
+                log.error("tasks still running %g s after cancel: %s", timeout_s / 3, names)
         for venue in self.venues.values():
             with contextlib.suppress(Exception):
-                await venue.close()
+                await asyncio.wait_for(venue.close(), timeout_s / 6)
         if self.store is not None:
             self.log_event(EventKind.SYSTEM, "cockpit stopped")
             await self.store.end_session()

@@ -137,8 +137,8 @@ class ControlServer:
         if refused is not None:
             return CommandResult(ok=False, message=refused)
         who = f"{client.describe()} as {client.role.value}"
-        state = self.core.state
-        if needs_confirm(command, state.kill_level if state is not None else 0):
+        execution = self.core.execution  # the live level: a published state may lag
+        if needs_confirm(command, int(execution.kill.level) if execution is not None else 0):
             why = client.tokens.redeem(confirm, command, asyncio.get_running_loop().time())
             if why is not None:
                 self.core.log_event(

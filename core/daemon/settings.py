@@ -110,8 +110,8 @@ class DaemonConfig(Section):
         default=4.0,
         ge=1,
         le=60,
-        description="SIGTERM: the ordered shutdown ends within this; past it the process exits "
-        "at once (code 0 if the session end was recorded, else 1).",
+        description="SIGTERM: the ordered shutdown (clients, orders, session end) ends within "
+        "this; past it the process exits at once with code 1.",
     )
     watchdog_s: float = Field(
         default=10.0,
