@@ -7,7 +7,8 @@ A sim core behind its control server with the default daemon settings (2 s hello
 none; 200 idle connections; 16 slowloris clients (half a hello, then a byte now and then);
 an observer sending NaN/inf/deep/huge frames in a loop — it measures, ``--tries`` times, the
 seconds from an operator's connect to the kill switch's ``paused`` answer (then re-arms with a
-confirm token), and the states the core published per second meanwhile.
+confirm token), and the states the core published per second meanwhile. The attackers run in
+a child process, as a hostile local program would.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import multiprocessing
 import statistics
 import sys
 import tempfile
@@ -86,9 +88,15 @@ async def no_attack(sock: Path, stop: asyncio.Event) -> None:
     await stop.wait()
 
 
-async def measure(core: Core, sock: Path, attack: Attack, tries: int) -> tuple[list[float], float]:
+def run_attack(name: str, sock: Path) -> None:
+    """The child process: one attack until terminated."""
     stop = asyncio.Event()
-    attacker = asyncio.create_task(attack(sock, stop))
+    asyncio.run(ATTACKS[name](sock, stop))
+
+
+async def measure(core: Core, sock: Path, name: str, tries: int) -> tuple[list[float], float]:
+    attacker = multiprocessing.Process(target=run_attack, args=(name, sock), daemon=True)
+    attacker.start()
     versions: list[tuple[float, int]] = []
 
     def on_state(state: CockpitState) -> None:
@@ -97,23 +105,31 @@ async def measure(core: Core, sock: Path, attack: Attack, tries: int) -> tuple[l
     await asyncio.sleep(1.0)  # the attack in full swing
     core.add_listener(on_state)
     latencies = []
-    for _ in range(tries):
-        started = time.perf_counter()
-        operator = RemoteCore(sock, role=Role.OPERATOR, client="bench-operator")
-        await operator.start()
-        result = await operator.send(KillSwitch(level=1, reason="bench"))
-        latencies.append(time.perf_counter() - started)
-        assert result.ok, result.message
-        rearmed = await operator.send(KillSwitch(engage=False))  # with a confirm token
-        assert rearmed.ok, rearmed.message
-        await operator.stop()
-    core.remove_listener(on_state)
-    stop.set()
-    attacker.cancel()
-    with contextlib.suppress(asyncio.CancelledError, OSError):
-        await attacker
+    try:
+        for _ in range(tries):
+            started = time.perf_counter()
+            operator = RemoteCore(sock, role=Role.OPERATOR, client="bench-operator")
+            await operator.start()
+            result = await operator.send(KillSwitch(level=1, reason="bench"))
+            latencies.append(time.perf_counter() - started)
+            assert result.ok, result.message
+            rearmed = await operator.send(KillSwitch(engage=False))  # with a confirm token
+            assert rearmed.ok, rearmed.message
+            await operator.stop()
+    finally:
+        core.remove_listener(on_state)
+        attacker.terminate()
+        attacker.join()
     (t0, v0), (t1, v1) = versions[0], versions[-1]
     return latencies, (v1 - v0) / (t1 - t0) if t1 > t0 else 0.0
+
+
+ATTACKS: dict[str, Attack] = {
+    "none": no_attack,
+    "200 idle connections": idle_crowd,
+    "16 slowloris clients": slowloris,
+    "NaN/inf/deep frames": bad_frames,
+}
 
 
 async def main(tries: int) -> None:
@@ -124,15 +140,9 @@ async def main(tries: int) -> None:
         sock = Path(tmp) / "s.sock"
         await server.start(sock)
         try:
-            attacks: dict[str, Attack] = {
-                "none": no_attack,
-                "200 idle connections": idle_crowd,
-                "16 slowloris clients": slowloris,
-                "NaN/inf/deep frames": bad_frames,
-            }
             print(f"operator connect → kill switch paused, {tries} tries per attack")
-            for name, attack in attacks.items():
-                latencies, rate = await measure(core, sock, attack, tries)
+            for name in ATTACKS:
+                latencies, rate = await measure(core, sock, name, tries)
                 print(
                     f"  {name:22s} median {statistics.median(latencies) * 1000:6.1f} ms, "
                     f"max {max(latencies) * 1000:6.1f} ms; core published {rate:5.1f} states/s"

@@ -51,6 +51,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MAX_ERRORS_IN_A_ROW = 64
+"""A client whose last this many messages were all refused is closed: it is not a client."""
+
 
 class Closed(Exception):
     """The connection is to be closed; ``reason`` is told to the client when it can be."""
@@ -171,6 +174,7 @@ class ClientConnection:
 
     async def serve(self) -> None:
         """Read and answer frames until the client leaves or is closed."""
+        errors = 0
         try:
             while True:
                 line = await self.read_frame()
@@ -182,8 +186,15 @@ class ClientConnection:
                     frame = parse_frame(line)
                     self.server.admission.active(self, asyncio.get_running_loop().time())
                     await self.handle(frame)
+                    errors = 0
                 except ProtocolError as exc:
+                    errors += 1
+                    if errors >= MAX_ERRORS_IN_A_ROW:
+                        raise Closed(f"{errors} bad messages in a row") from None
                     await self.send(encode({"type": "error", "message": str(exc)}))
+                # Buffered frames are read without suspending: yield between them, or one
+                # flooding client would hold the loop (core, publisher, other clients).
+                await asyncio.sleep(0)
         except Closed as exc:
             self.close(exc.reason)
         except (ConnectionError, OSError):

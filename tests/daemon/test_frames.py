@@ -22,7 +22,7 @@ from core.daemon.frames import (
     CommandFrame,
     Hello,
     Subscribe,
-    check_depth,
+    load_json,
     parse_frame,
 )
 from core.errors import ProtocolError
@@ -40,6 +40,16 @@ json_values = st.recursive(
         st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
     ),
     max_leaves=30,
+)
+finite_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=40,
 )
 field_names = st.sampled_from(
     ["role", "client", "state", "events", "max_hz", "id", "command", "confirm", "kind", "x"]
@@ -88,14 +98,28 @@ def test_accepted_frames_hold_only_finite_numbers(frame: dict[str, Any]) -> None
 
 
 @PROPERTY
-@given(json_values)
-def test_the_depth_check_agrees_with_the_real_depth(value: Any) -> None:
-    line = json.dumps(value, allow_nan=True).encode()
-    if depth_of(value) <= MAX_DEPTH:
-        check_depth(line)
+@given(finite_values)
+def test_the_depth_bound_agrees_with_the_real_depth(value: Any) -> None:
+    line = json.dumps({"type": "x", "v": value}).encode()
+    if 1 + depth_of(value) <= MAX_DEPTH:
+        assert load_json(line)["v"] == value
     else:
-        with pytest.raises(ProtocolError):
-            check_depth(line)
+        with pytest.raises(ProtocolError, match="nested deeper than 32 levels"):
+            load_json(line)
+
+
+@PROPERTY
+@given(st.integers(min_value=0, max_value=60))
+def test_nesting_past_the_bound_is_refused_at_any_depth(depth: int) -> None:
+    value: Any = 1
+    for _ in range(depth):
+        value = [value]
+    line = json.dumps({"type": "ping", "id": value}).encode()
+    if depth + 1 > MAX_DEPTH:
+        with pytest.raises(ProtocolError, match="nested deeper than 32 levels"):
+            load_json(line)
+    else:
+        assert load_json(line)["id"] == value
 
 
 @PROPERTY
@@ -108,10 +132,14 @@ def test_nesting_and_bracket_noise_never_raise_anything_else(depth: int, noise: 
 
 def test_the_bounds() -> None:
     deep = b'{"type":"ping","id":' + b"[" * 100_000 + b"]" * 100_000 + b"}\n"
-    with pytest.raises(ProtocolError, match="nested deeper than 32"):
+    with pytest.raises(ProtocolError, match="more than 1000 arrays and objects"):
         parse_frame(deep)
-    with pytest.raises(ProtocolError, match="nested deeper than 32"):
+    with pytest.raises(ProtocolError, match="more than 1000 arrays and objects"):
         parse_frame(b"[" * 100_000 + b"\n")  # unbalanced as well as deep
+    with pytest.raises(ProtocolError, match="nested deeper than 32"):
+        parse_frame(b'{"type":"ping","id":' + b"[" * 900 + b"]" * 900 + b"}\n")
+    with pytest.raises(ProtocolError, match="more than 10000 strings"):
+        parse_frame(b'{"type":"ping","id":[' + b'"",' * 10_001 + b'""]}\n')
     with pytest.raises(ProtocolError, match="longer than"):
         parse_frame(b'{"type":"ping","id":"' + b"x" * MAX_FRAME + b'"}\n')
     for literal in (b"NaN", b"Infinity", b"-Infinity", b"1e309", b"-1e400"):

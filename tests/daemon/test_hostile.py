@@ -169,6 +169,8 @@ async def test_deep_nesting_and_huge_frames_are_refused(tmp_path: Path) -> None:
         try:
             deep = b'{"type":"ping","id":' + b"[" * 100_000 + b"]" * 100_000 + b"}\n"
             answer = await ask(conn, deep)
+            assert answer["type"] == "error" and "more than 1000 arrays" in str(answer["message"])
+            answer = await ask(conn, b'{"type":"ping","id":' + b"[" * 500 + b"]" * 500 + b"}\n")
             assert answer == {"type": "error", "message": "nested deeper than 32 levels"}
             nested: Any = "x"
             for _ in range(40):
