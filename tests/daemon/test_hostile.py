@@ -297,3 +297,18 @@ async def test_a_client_that_never_reads_is_closed_and_the_core_keeps_publishing
 
             await asyncio.wait_for(until_dropped(), WAIT_S)
         await operator_engages_kill_switch(core, sock)
+
+
+async def test_a_flood_of_bad_frames_is_cut_off(tmp_path: Path) -> None:
+    async with hostile_server(tmp_path) as (core, sock):
+        conn = await observer(sock)
+        conn[1].write(b'{"type":"subscribe","max_hz":NaN}\n' * 100)
+        messages = await closed_by_server(conn)
+        errors = [m for m in messages if m["type"] == "error"]
+        assert len(errors) == 63 and messages[-1] == {
+            "type": "bye",
+            "reason": "64 bad messages in a row",
+        }
+        await close_raw(conn)
+        await still_publishing(core)
+        await operator_engages_kill_switch(core, sock)
