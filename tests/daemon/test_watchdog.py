@@ -7,6 +7,8 @@ import contextlib
 import threading
 from pathlib import Path
 
+import pytest
+
 from core.bootstrap import build_core
 from core.daemon.watchdog import StallDetector, Watchdog
 from core.views import CockpitState
@@ -80,3 +82,23 @@ async def test_a_stalled_publisher_pauses_trading_and_tells_the_clients(tmp_path
         core.remove_listener(on_state)
         watchdog.stop()
         await core.stop()
+
+
+def test_every_configured_interval_is_finite() -> None:
+    """Intervals, rates and timeouts reach sleeps: NaN and infinity are refused at load."""
+    from pydantic import ValidationError
+
+    from core.config import Settings
+
+    for section, field in (
+        ("ui", "fps"),
+        ("daemon", "watchdog_s"),
+        ("daemon", "hello_timeout_s"),
+        ("journal", "keyframe_s"),
+        ("risk", "recompute_s"),
+    ):
+        for bad in (float("nan"), float("inf")):
+            with pytest.raises(ValidationError, match=field):
+                Settings.model_validate({section: {field: bad}})
+    with pytest.raises(ValidationError, match="operator_reserve must be below max_clients"):
+        Settings.model_validate({"daemon": {"max_clients": 4, "operator_reserve": 4}})
