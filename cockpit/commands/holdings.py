@@ -54,6 +54,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="read CoinTracking exports instead of the database",
     )
     parser.add_argument(
+        "--allow-negative",
+        action="store_true",
+        help="with --file: keep negative amounts outside margin/futures/loan accounts",
+    )
+    parser.add_argument(
         "--live",
         action="store_true",
         help="also count the newest venue balances stored by the cockpit (sim or live)",
@@ -71,7 +76,9 @@ def _holdings(args: argparse.Namespace) -> int:
     if args.files:
         from cockpit.commands.imports import load_cointracking
 
-        holdings: Sequence[Holding] = load_cointracking(args.files, settings).holdings
+        holdings: Sequence[Holding] = load_cointracking(
+            args.files, settings, allow_negative=args.allow_negative
+        ).holdings
     else:
         holdings, cached = _from_db(args.db or settings.db_path(), settings, with_live=args.live)
     view = value_holdings(
