@@ -33,6 +33,7 @@ MAX_SIDE_DIGITS = 30
 _MAX_NUMBER_CHARS = 2 * MAX_SIDE_DIGITS + MAX_SIDE_DIGITS // 3 + 8  # digits, commas, sign, dot
 
 _NUMBER_RE = re.compile(r"(?P<sign>[+-]?)(?P<int>\d+(?:,\d{3})*)(?:\.(?P<frac>\d+))?")
+_PLAIN_RE = re.compile(r"-?\d{1,30}(?:\.\d{1,30})?")
 _COIN_CELL_RE = re.compile(r"(?P<sym>\S+)(?: \((?P<name>.*)\))? by Exchange")
 # Unicode categories refused in text: controls, invisible format characters (bidi, zero
 # width), line/paragraph separators, surrogates and private use.
@@ -80,6 +81,8 @@ def parse_number(text: str) -> Decimal:
     significant digits or more than :data:`MAX_SIDE_DIGITS` digits on either side of the point.
     """
     cell = text.replace("\u00a0", " ").strip()
+    if len(cell) <= MAX_SIGNIFICANT_DIGITS and _PLAIN_RE.fullmatch(cell):
+        return Decimal(cell)  # the common case: no separators, at most 40 digits
     if len(cell) > _MAX_NUMBER_CHARS:
         raise ValueError(
             f"number too long ({len(cell)} characters; at most {MAX_SIGNIFICANT_DIGITS} "

@@ -8,9 +8,10 @@ defines the folded :class:`CtExport` the importer consumes.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any, NamedTuple
 
 from pydantic import Field
 
@@ -204,6 +205,25 @@ def is_short_kind(text: str | None) -> bool:
     return any(word.startswith(kind) for word in words for kind in SHORT_KINDS)
 
 
+class RowValues(NamedTuple):
+    """A checked row, before (or instead of) becoming a :class:`CtRow`: cheap to build for
+    the hundreds of thousands of rows a large export holds."""
+
+    line: int
+    ticker: str
+    name: str | None
+    coin_type: str | None
+    amount: Decimal
+    value_usd: Decimal
+    value_btc: Decimal | None
+    price_usd: Decimal | None
+    label: str | None
+
+    @property
+    def dead(self) -> bool:
+        return self.coin_type is not None and "dead" in self.coin_type.casefold()
+
+
 def row_from_record(
     record: Sequence[str],
     header: Sequence[str],
@@ -211,38 +231,43 @@ def row_from_record(
     line: int,
     path: str,
     allow_negative: bool,
-) -> CtRow:
-    """One CSV record as a :class:`CtRow`; DataError naming the offending column."""
-    values: dict[str, object] = {"line": line, "name": None, "coin_type": None, "label": None}
+) -> RowValues:
+    """One CSV record, checked; DataError naming the offending column."""
+    values: dict[str, Any] = {
+        "line": line,
+        "name": None,
+        "coin_type": None,
+        "label": None,
+        "value_btc": None,
+        "price_usd": None,
+    }
     amount_column = 0
-    for index, (raw, field) in enumerate(zip(record, fields, strict=True)):
+    for index, field in enumerate(fields):
         if not field:
             continue
-
-        def fail(problem: str, index: int = index) -> DataError:
-            return DataError(
-                f"{problem} in column {header[index]!r}", path=path, line=line, column=index + 1
-            )
-
+        raw = record[index]
         try:
             if field in _NUMERIC:
                 cell = raw.replace("\u00a0", " ").strip()
                 if not cell:
                     if field in ("value_btc", "price_usd"):
                         continue
-                    raise fail("missing number")
+                    raise ValueError("missing number")
                 values[field] = parse_number(cell)
-                amount_column = index + 1 if field == "amount" else amount_column
+                if field == "amount":
+                    amount_column = index + 1
             elif field == "coin":
                 values["ticker"], values["name"] = parse_coin_cell(raw)
             else:
                 text = check_text(raw)
                 if field in ("ticker", "label") and not text:
-                    raise fail("empty value")
+                    raise ValueError("empty value")
                 values[field] = text or None
         except ValueError as exc:
-            raise fail(str(exc)) from exc
-    row = _construct_row(**values)  # every field checked above
+            raise DataError(
+                f"{exc} in column {header[index]!r}", path=path, line=line, column=index + 1
+            ) from exc
+    row = RowValues(**values)
     if row.amount < 0 and not allow_negative and not _may_be_negative(row):
         raise DataError(
             f"negative amount {row.amount:f} of {row.ticker}"
@@ -257,8 +282,5 @@ def row_from_record(
     return row
 
 
-_construct_row: Callable[..., CtRow] = CtRow.model_construct
-
-
-def _may_be_negative(row: CtRow) -> bool:
+def _may_be_negative(row: RowValues) -> bool:
     return is_short_kind(row.label) or is_short_kind(row.coin_type)

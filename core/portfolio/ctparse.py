@@ -48,6 +48,7 @@ from core.portfolio.ctlayout import (
     CtPosition,
     CtRow,
     ExportKind,
+    RowValues,
     detect_layout,
     row_from_record,
 )
@@ -97,12 +98,13 @@ def read_export(path: Path, *, allow_negative: bool = False) -> CtExport:
 def parse_rows(data: bytes | str, path: str, *, allow_negative: bool = True) -> list[CtRow]:
     """Every data row of a small export held in memory, for inspection and tests."""
     raw = data.encode() if isinstance(data, str) else data
-    return list(iter_rows(lambda: io.BytesIO(raw), path, allow_negative=allow_negative)[1])
+    _, rows = iter_rows(lambda: io.BytesIO(raw), path, allow_negative=allow_negative)
+    return [CtRow(**row._asdict()) for row in rows]
 
 
 def iter_rows(
     opener: Opener, path: str, *, allow_negative: bool = False
-) -> tuple[tuple[ExportKind, str], Iterator[CtRow]]:
+) -> tuple[tuple[ExportKind, str], Iterator[RowValues]]:
     """The export's (kind, delimiter), and an iterator over its rows, read line by line."""
     layout = _read_header(opener, path)
     return (layout.kind, layout.delimiter), _rows(opener, path, layout, allow_negative)
@@ -143,7 +145,7 @@ class _Lines:
             yield line
 
 
-def _rows(opener: Opener, path: str, layout: _Layout, allow_negative: bool) -> Iterator[CtRow]:
+def _rows(opener: Opener, path: str, layout: _Layout, allow_negative: bool) -> Iterator[RowValues]:
     with opener() as handle:
         lines = _Lines(handle)
         reader = csv.reader(lines, delimiter=layout.delimiter, strict=True)
@@ -262,7 +264,7 @@ class _Sums:
         self.dead = False
         self.amount = self.value = self.gross_amount = self.gross_value = Decimal(0)
 
-    def add(self, row: CtRow) -> None:
+    def add(self, row: RowValues) -> None:
         self.dead = self.dead or row.dead
         self.amount += row.amount
         self.value += row.value_usd
