@@ -13,7 +13,6 @@ are masked in every format.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from collections.abc import Sequence
@@ -21,6 +20,8 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from core.csvsafe import csv_writer
 
 if TYPE_CHECKING:
     from core.config import Settings
@@ -233,7 +234,7 @@ def _print_table(view: Breakdown, masked: bool, registry: LocationRegistry) -> N
 
 def _write_csv(view: Breakdown, masked: bool, registry: LocationRegistry) -> None:
     header, rows, _ = _cells(view, masked, registry, pretty=False)
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csv_writer(sys.stdout, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
 

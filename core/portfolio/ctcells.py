@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 
 MAX_SIGNIFICANT_DIGITS = 40
 """Most significant digits a number may carry."""
@@ -66,6 +67,7 @@ def forbidden_character(value: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)  # names repeat on every row of a long export
 def check_text(value: str) -> str:
     """``value`` cleaned (see :func:`clean_text`); ValueError if it holds a forbidden character."""
     problem = forbidden_character(value)
