@@ -38,9 +38,17 @@ class SafeWriter:
 
     def __init__(self, out: _Writable, **options: Any) -> None:
         self._writer = csv.writer(out, **options)
+        # csv quotes a field holding a character of the line terminator; with "\n" a bare
+        # "\r" would go out unquoted and split the row for every reader. Such rows are
+        # written fully quoted instead.
+        self._quoted = csv.writer(out, **{**options, "quoting": csv.QUOTE_ALL})
 
     def writerow(self, row: Iterable[object]) -> None:
-        self._writer.writerow([safe_cell(cell) for cell in row])
+        cells = [safe_cell(cell) for cell in row]
+        if any(isinstance(c, str) and "\r" in c for c in cells):
+            self._quoted.writerow(cells)
+        else:
+            self._writer.writerow(cells)
 
     def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for row in rows:
