@@ -176,6 +176,10 @@ def _load_inputs(path: Path) -> dict[str, Any]:
         raise DataError(exc.strerror or str(exc), path=str(path)) from exc
     except json.JSONDecodeError as exc:
         raise DataError(exc.msg, path=str(path), line=exc.lineno, column=exc.colno) from exc
+    except RecursionError:
+        raise DataError("nested too deep", path=str(path)) from None
+    except ValueError as exc:  # not UTF-8, or an integer beyond Python's digit limit
+        raise DataError(str(exc)[:120], path=str(path)) from None
     if not isinstance(data, dict):
         raise DataError("must be a JSON object", path=str(path))
     fields: dict[str, Any] = {

@@ -164,3 +164,26 @@ def test_a_real_process_prints_one_line_and_no_traceback(tmp_path: Path) -> None
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert "COCKPIT_SIM__SEED: YAML tag" in proc.stderr
     assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "problem"),
+    [
+        ("t.yaml", "BTC: 50\nBTC: 60\n", "line 2, column 1: duplicate key 'BTC'"),
+        ("t.yaml", f"BTC: {PWN}\n", "line 1, column 6: YAML tag '!!python/object/apply"),
+        ("t.yaml", "BTC: " + "[" * 5000, f"line 1, column 37: nested more than {MAX_DEPTH} levels"),
+        ("t.json", '{"BTC": ' + "[" * 100_000, "file: nested too deep"),
+        ("t.json", '{"BTC": ' + "1" * 5000 + "}", "file: Exceeds the limit"),
+    ],
+)
+def test_targets_files_get_the_same_strictness(
+    tmp_path: Path, name: str, text: str, problem: str
+) -> None:
+    from core.plan.targets import load_targets_file
+
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_targets_file(path)
+    assert str(info.value).startswith(f"{path}: {problem}"), str(info.value)
+    assert "\n" not in str(info.value)
