@@ -43,6 +43,8 @@ from core.portfolio.taxonomy import Taxonomy
 
 SOURCE = "cointracking"
 _SUM_PRECISION = 120
+MAX_HOLDING_USD = Decimal(10**15)
+"""Largest value one holding may reach (amount x the files' price); more is corrupt input."""
 _PRICE_CONTEXT = Context(prec=28)  # a price to 28 significant digits, as before
 
 
@@ -138,6 +140,12 @@ def _build(
         if result.is_guess:
             guessed.add(symbol)
         value = prices.get(symbol)
+        if value is not None and abs(qty * value) > MAX_HOLDING_USD:
+            raise DataError(
+                f"{qty:f} {symbol} at {location_id} is worth ${qty * value:.3E} at the file's "
+                f"price of ${value:.6G}, beyond ${MAX_HOLDING_USD:.0E}; check the amounts",
+                path=(located or pricing).path,
+            )
         source = PriceSource.IMPORT if value is not None else PriceSource.NONE
         price = Price(asset=symbol, value=value, source=source, ts=as_of)
         holdings.append(

@@ -91,6 +91,8 @@ _LAYOUTS = {
     for kind, (required, optional) in _COLUMNS.items()
 }
 _NUMERIC = {"amount", "value_usd", "value_btc", "price_usd"}
+MAX_VALUE = 10**15
+"""Largest value or price a row may state (USD or BTC): a quadrillion is corruption."""
 
 
 class CtRow(Model):
@@ -253,9 +255,11 @@ def row_from_record(
                     if field in ("value_btc", "price_usd"):
                         continue
                     raise ValueError("missing number")
-                values[field] = parse_number(cell)
+                number = values[field] = parse_number(cell)
                 if field == "amount":
                     amount_column = index + 1
+                elif abs(number) > MAX_VALUE:
+                    raise ValueError(f"value {cell[:24]!r} beyond {MAX_VALUE:,}")
             elif field == "coin":
                 values["ticker"], values["name"] = parse_coin_cell(raw)
             else:

@@ -175,3 +175,37 @@ def test_the_cli_refuses_in_one_line_and_leaves_the_database_alone(
     assert captured.err.startswith(f"cockpit: bad input: {bad}:3:")
     assert "Traceback" not in captured.err
     assert _digest(db) == before
+
+
+def test_a_value_beyond_a_quadrillion_is_refused_at_its_cell(tmp_path: Path) -> None:
+    path = _write(tmp_path, _by_exchange(("1", "ETH", "1" + "0" * 20, "Kraken")))
+    message = _refusal(path)
+    assert message.startswith(f"{path}:3:3: value '1000") and "Current value in USD" in message
+
+
+def test_extreme_but_allowed_numbers_import_and_show_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    big = "123456789012345678901234.1234567890123456"  # 40 significant digits
+    tiny = "0." + "0" * 29 + "1"
+    path = _write(
+        tmp_path,
+        _by_exchange((big, "SHIB", "99999999999.12", "Kraken"), (tiny, "ETH", "1.00", "Kraken")),
+    )
+    db = tmp_path / "c.db"
+    assert main(["import", "cointracking", str(path), "--db", str(db)]) == 0
+    assert main(["holdings", "--db", str(db), "--by", "asset", "--all", "--json"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_position_worth_too_much_at_the_other_files_price_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Per-exchange amounts are valued at Current Balance's prices: 1e20 BTC at $100k each."""
+    located = _write(tmp_path, _by_exchange(("1" + "0" * 20, "BTC", "1.00", "Binance")), "a.csv")
+    text = "\n".join([CURRENT, '"BTC";"Bitcoin";"Coin";"1";"100000"'])
+    balance = _write(tmp_path, text, "b.csv")
+    assert main(["import", "cointracking", str(located), str(balance), "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"cockpit: bad input: {located}: ") and err.count("\n") == 1
+    assert "beyond $1E+15" in err
