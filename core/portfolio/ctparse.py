@@ -74,6 +74,8 @@ MAX_EXPORT_BYTES = 128 * 1024 * 1024
 """Largest export accepted (128 MiB; a real export of ~1,000 coins is ~0.1 MiB)."""
 MAX_POSITIONS = 100_000
 """Most distinct (coin, location) positions one export may hold."""
+MAX_LINE_CHARS = 64 * 1024
+"""Longest physical line (a real row is ~100 characters)."""
 _MAX_HEADER_CHARS = 4096
 
 Opener = Callable[[], AbstractContextManager[IO[bytes]]]
@@ -131,15 +133,28 @@ class _Layout:
 
 
 class _Lines:
-    """The text lines of a binary stream, keeping the first line of the current record."""
+    """The text lines of a binary stream, keeping the first line of the current record.
 
-    def __init__(self, handle: IO[bytes]) -> None:
+    A line longer than :data:`MAX_LINE_CHARS` is refused before it is read whole, so one
+    newline-free 100 MB "line" cannot take memory the folding never needs.
+    """
+
+    def __init__(self, handle: IO[bytes], path: str) -> None:
         self._text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+        self._path = path
         self.first = ""
         self.fresh = True
+        self.count = 0
 
     def __iter__(self) -> Iterator[str]:
-        for line in self._text:
+        while line := self._text.readline(MAX_LINE_CHARS):
+            self.count += 1
+            if len(line) >= MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+                raise DataError(
+                    f"line longer than {MAX_LINE_CHARS:,} characters",
+                    path=self._path,
+                    line=self.count,
+                )
             if self.fresh:
                 self.first, self.fresh = line, False
             yield line
@@ -147,7 +162,7 @@ class _Lines:
 
 def _rows(opener: Opener, path: str, layout: _Layout, allow_negative: bool) -> Iterator[RowValues]:
     with opener() as handle:
-        lines = _Lines(handle)
+        lines = _Lines(handle, path)
         reader = csv.reader(lines, delimiter=layout.delimiter, strict=True)
         width = len(layout.fields)
         line_num = 0

@@ -209,3 +209,9 @@ def test_a_position_worth_too_much_at_the_other_files_price_is_refused(
     err = capsys.readouterr().err
     assert err.startswith(f"cockpit: bad input: {located}: ") and err.count("\n") == 1
     assert "beyond $1E+15" in err
+
+
+def test_a_line_without_end_is_refused_before_it_is_read_whole(tmp_path: Path) -> None:
+    text = _by_exchange(("1", "ETH", "1.00", "Kraken")) + '\r\n"1","' + "X" * 200_000
+    path = _write(tmp_path, text)
+    assert _refusal(path) == f"{path}:4: line longer than 65,536 characters"
