@@ -192,7 +192,8 @@ class Daemon:
         await self.server.close(grace_s=budget / 10)
         if self.settings.daemon.on_stop == "cancel":
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._cancel_open_orders(), min(STOP_ORDERS_S, budget / 4))
+                async with asyncio.timeout(min(STOP_ORDERS_S, budget / 4)):
+                    await self._cancel_open_orders()
         remaining = budget - (time.monotonic() - started)
         await self.core.stop(timeout_s=max(remaining * 0.8, 0.5))
         log.info("daemon stopped cleanly in %.2f s", time.monotonic() - started)
