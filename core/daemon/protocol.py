@@ -41,7 +41,15 @@ TRADING_KINDS: frozenset[str] = frozenset(
 )
 """Commands an observer is refused: every one that trades or stops trading."""
 VIEW_KINDS: frozenset[str] = frozenset(
-    {"select_market", "cycle_market", "preview_plan", "execution_history"}
+    {
+        "select_market",
+        "cycle_market",
+        "preview_plan",
+        "execution_history",
+        "list_orders",
+        "get_book",
+        "plan_status",
+    }
 )
 """Commands that only change or read what is shown: not logged as operator commands (they
 follow key presses; a TUI's own core would fill its log with them)."""
@@ -94,17 +102,33 @@ def command_message(request_id: int, command: Command) -> bytes:
 
 
 def result_message(request_id: Any, result: CommandResult) -> bytes:
-    """A command's result; ``data`` (JSON-able: a plan preview, the execution history) only
-    when the command has a structured answer."""
+    """A command's result; a failure's ``title`` and ``retryable``; ``data`` (a typed answer of
+    :mod:`core.answers`, tagged by its ``kind``) only when the command has one."""
     message: dict[str, Any] = {
         "type": "result",
         "id": request_id,
         "ok": result.ok,
         "message": result.message,
     }
+    if not result.ok:
+        message["title"] = result.title or "Refused"
+        message["retryable"] = result.retryable
     if result.data is not None:
-        message["data"] = result.data
+        message["data"] = result.data.model_dump(mode="json")
     return encode(message)
+
+
+def parse_result(message: dict[str, Any]) -> CommandResult:
+    """A ``result`` message back into a :class:`CommandResult` with its typed answer."""
+    fields = {
+        k: message[k] for k in ("ok", "message", "title", "retryable", "data") if k in message
+    }
+    try:
+        return CommandResult.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "result"
+        raise ProtocolError(f"bad result at {where}: {first['msg']}") from exc
 
 
 def state_message(frame: bytes) -> bytes:

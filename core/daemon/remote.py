@@ -25,6 +25,7 @@ from core.daemon.protocol import (
     command_message,
     decode,
     encode,
+    parse_result,
 )
 from core.errors import DaemonError
 from core.statecodec import StateDecoder
@@ -221,13 +222,16 @@ class RemoteCore:
         try:
             reply = await self.request(command_message(0, command))
         except (DaemonUnavailable, TimeoutError) as exc:
-            return CommandResult(ok=False, message=f"daemon: {exc or 'timed out'}")
-        data = reply.get("data")
-        return CommandResult(
-            ok=bool(reply.get("ok")),
-            message=str(reply.get("message", "")),
-            data=data if isinstance(data, dict) else None,
-        )
+            return CommandResult(
+                ok=False,
+                message=f"daemon: {exc or 'timed out'}",
+                title="Daemon unreachable",
+                retryable=True,
+            )
+        try:
+            return parse_result(reply)
+        except ProtocolError as exc:
+            return CommandResult(ok=False, message=f"daemon: {exc}", title="Bad answer")
 
     async def status(self) -> dict[str, Any]:
         return await self.request({"type": "status"})

@@ -286,7 +286,7 @@ class ControlServer:
         try:
             result = await self.core.execute(command, actor=client.actor)
         except CockpitError as exc:
-            result = CommandResult(ok=False, message=str(exc))
+            result = CommandResult.failure(exc)
         if command.kind not in VIEW_KINDS:
             outcome = "ok" if result.ok else f"failed: {result.message}"
             self.core.log_event(
