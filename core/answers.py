@@ -14,7 +14,19 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from core.execution.history import ExecutionHistoryView
+from core.execution.planrun import PlanProgress
 from core.models import BookSnapshot, Model, Order, Side, TradingMode, UtcDatetime
+
+__all__ = [
+    "Answer",
+    "BookAnswer",
+    "ExecutionHistoryView",
+    "OrderList",
+    "PlanPreview",
+    "PlanProgress",
+    "PlanRunReport",
+    "PreviewOrder",
+]
 
 
 class PreviewOrder(Model):
@@ -66,37 +78,20 @@ class BookAnswer(Model):
     book: BookSnapshot | None = None
 
 
-class PlanStatusView(Model):
-    """How far a plan run has got (``PlanStatus``)."""
-
-    kind: Literal["plan_status"] = "plan_status"
-    plan_id: str
-    total: int
-    done: int
-    failed: int
-    phase: str
-    last: str = ""
-    aborted: bool = False
-
-    @property
-    def finished(self) -> bool:
-        return self.aborted or self.done + self.failed >= self.total
-
-
 class PlanRunReport(Model):
     """``cockpit execute-plan --json``: the preview and what came of it, as one document."""
 
     preview: PlanPreview
     executed: bool
     outcome: Literal["nothing to do", "cancelled", "refused", "done"]
-    status: PlanStatusView | None = None
+    status: PlanProgress | None = None
     """The run's final progress, when it ran."""
     message: str = ""
     """Why it was refused, when it was."""
 
 
 Answer = Annotated[
-    PlanPreview | OrderList | BookAnswer | PlanStatusView | ExecutionHistoryView,
+    PlanPreview | OrderList | BookAnswer | PlanProgress | ExecutionHistoryView,
     Field(discriminator="kind"),
 ]
 """Every typed answer a command may carry."""

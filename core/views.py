@@ -268,7 +268,7 @@ class GetBook(Model):
 
 
 class PlanStatus(Model):
-    """How far a plan run has got; answered with a :class:`~core.answers.PlanStatusView`."""
+    """How far a plan run has got; answered with a :class:`~core.answers.PlanProgress`."""
 
     kind: Literal["plan_status"] = "plan_status"
     plan_id: str

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, TextIO
 from core.errors import CockpitError
 
 if TYPE_CHECKING:
-    from core.answers import PlanPreview, PlanStatusView
+    from core.answers import PlanPreview, PlanProgress
     from core.client import CoreClient
 
 
@@ -81,7 +81,7 @@ async def _execute(client: CoreClient, args: argparse.Namespace) -> int:
     if not args.json:
         print_preview(preview, out)
 
-    def report(code: int, outcome: str, status: PlanStatusView | None = None, msg: str = "") -> int:
+    def report(code: int, outcome: str, status: PlanProgress | None = None, msg: str = "") -> int:
         if args.json:
             doc = PlanRunReport(
                 preview=preview,
@@ -127,20 +127,20 @@ async def _execute(client: CoreClient, args: argparse.Namespace) -> int:
     return report(0 if ok else 1, "done", status)
 
 
-async def _follow(client: CoreClient, plan_id: str, out: TextIO) -> PlanStatusView:
+async def _follow(client: CoreClient, plan_id: str, out: TextIO) -> PlanProgress:
     """Print a progress line whenever the run moves; return its final status.
 
     The same for this command's own core and a daemon's: the plan runs in the core, and this
     asks how far it has got, ten times a second (a CLI's wait, not a test's).
     """
-    from core.answers import PlanStatusView
+    from core.answers import PlanProgress
     from core.views import PlanStatus
 
     last: tuple[int, int, str] | None = None
     while True:
         result = await client.send(PlanStatus(plan_id=plan_id))
         status = result.data
-        if not result.ok or not isinstance(status, PlanStatusView):
+        if not result.ok or not isinstance(status, PlanProgress):
             raise CockpitError(f"plan {plan_id}: {result.message}", title="Plan lost")
         key = (status.done, status.failed, status.phase)
         if key != last and (status.done or status.failed):

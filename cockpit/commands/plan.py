@@ -123,7 +123,7 @@ def _saved(args: argparse.Namespace, db: Path) -> int:
         raise DataError("no such database", path=str(db))
 
     async def read() -> Any:
-        store = await Store.open(db)
+        store = await Store.open_readonly(db)
         try:
             if args.show:
                 return await load_plan(store, args.show)

@@ -41,7 +41,7 @@ def recorded_plan(
     held, cached = _from_db(db, settings, with_live=True)
 
     async def newest() -> tuple[Plan, PlanInputs] | None:
-        store = await Store.open(db)
+        store = await Store.open_readonly(db)
         try:
             return await load_plan(store, "latest")
         finally:

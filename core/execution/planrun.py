@@ -14,15 +14,18 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from core.errors import CockpitError
 from core.execution.emulated import twap_slices
-from core.models import Instrument, Order, OrderRequest, OrderStatus, Side
+from core.models import Instrument, Model, Order, OrderRequest, OrderStatus, Side
 from core.plan.models import Plan
 
 
-@dataclass(frozen=True, slots=True)
-class PlanProgress:
+class PlanProgress(Model):
+    """How far a plan run has got; also the typed answer to ``PlanStatus`` (core.answers)."""
+
+    kind: Literal["plan_status"] = "plan_status"
     plan_id: str
     total: int
     done: int
@@ -99,13 +102,13 @@ class PlanRun:
 
     def progress(self, phase: str, last: str = "") -> PlanProgress:
         return PlanProgress(
-            self.plan_id,
-            len(self.requests),
-            self._done,
-            self._failed,
-            phase,
-            last,
-            self.aborted,
+            plan_id=self.plan_id,
+            total=len(self.requests),
+            done=self._done,
+            failed=self._failed,
+            phase=phase,
+            last=last,
+            aborted=self.aborted,
         )
 
     async def run(self) -> PlanProgress:

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from core.answers import OrderList, PlanStatusView
+from core.answers import OrderList
 from core.errors import CockpitError
 from core.execution.emulation import EmulatedSpec, Emulator
 from core.execution.killswitch import SafetyControl
@@ -334,7 +334,7 @@ class ExecutionService:
             return CommandResult.failure(exc)
         return None
 
-    def plan_status(self, plan_id: str) -> PlanStatusView:
+    def plan_status(self, plan_id: str) -> PlanProgress:
         """How far the run of ``plan_id`` has got (its final progress once it has ended)."""
         run = self.plan_runs.get(plan_id)
         if run is None:
@@ -347,12 +347,4 @@ class ExecutionService:
             progress = latest
         else:
             progress = run.progress("starting")
-        return PlanStatusView(
-            plan_id=plan_id,
-            total=progress.total,
-            done=progress.done,
-            failed=progress.failed,
-            phase=progress.phase,
-            last=progress.last,
-            aborted=progress.aborted,
-        )
+        return progress
