@@ -162,7 +162,15 @@ def _from_db(
         store = await Store.open_readonly(db_path)
         try:
             stored = await latest_import(store)
-            live = await latest_balances(store) if with_live else []
+            # With no import, the venue balances the cockpit stored are all the database
+            # knows: show them rather than a portfolio of $0.00.
+            live = await latest_balances(store) if with_live or stored is None else []
+            if stored is None and not with_live and live:
+                newest = max(b.ts for b in live)
+                sys.stderr.write(
+                    f"note: no import in {db_path}; showing the venue balances the cockpit "
+                    f"stored (newest {newest:%Y-%m-%d %H:%M} UTC)\n"
+                )
             return (
                 combine(
                     stored.holdings if stored else (),
