@@ -238,3 +238,37 @@ async def test_cli_writes_go_through_the_daemon_and_its_kill_switch_still_works(
         audit_ids = [r[0] for r in conn.execute("SELECT id FROM audit ORDER BY id")]
     assert sessions == 1  # only the daemon's: no command started a core beside it
     assert audit_ids == list(range(audit_ids[0], audit_ids[0] + len(audit_ids)))
+
+
+async def test_cli_commands_reach_a_running_tuis_own_core(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plain ``cockpit`` TUI's core (a child on a private socket) is found through the lock
+    file: a CLI order goes to it, and a listing reads it, while it runs."""
+    from core.daemon.embedded import EmbeddedCore
+
+    config = tmp_path / "c.yaml"
+    config.write_text(CONFIG)
+    db = tmp_path / "c.db"
+    common = ("--config", str(config), "--db", str(db))
+    tui_core = EmbeddedCore(["--config", str(config), "--db", str(db)], max_hz=10)
+    await tui_core.start()
+    try:
+        owner = database_owner(lock_path(db))
+        assert owner is not None and owner.socket == tui_core.path.resolve()
+        code = await cli(
+            *common, "order", "place", "sim-a", "BTC/USDT", "buy", "0.01", "--id", "x1"
+        )
+        out, err = capsys.readouterr()
+        assert code == 0 and out.strip() == "ok: x1 filled", err
+        code = await cli(*common, "order", "list", "--all", "--json")
+        out, _ = capsys.readouterr()
+        assert code == 0 and [o["client_order_id"] for o in json.loads(out)["orders"]] == ["x1"]
+        code = await cli(*common, "log", "--json", "-n", "50")
+        out, _ = capsys.readouterr()
+        messages = [e["message"] for e in json.loads(out)]
+        assert code == 0 and any("x1" in m or "0.01 BTC/USDT" in m for m in messages)
+    finally:
+        await tui_core.stop()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] == 1
