@@ -144,11 +144,20 @@ async def operator_client(
 async def reader_client(settings: Settings, *, client: str) -> AsyncIterator[RemoteCore | None]:
     """The running core's client as an observer (it may not trade), or None when no core holds
     the database (the caller then reads the database read-only)."""
-    remote = running_core(settings, client=client, role=Role.OBSERVER)
-    if remote is None:
+    owner = database_owner(lock_path(settings.db_path()))
+    if owner is None or owner.socket is None:
+        # Nobody, or another command's own short-lived core (it serves no socket): reading
+        # the database beside it, read-only, is safe.
         yield None
         return
-    await start_remote(remote, settings)
+    remote = RemoteCore(owner.socket, role=Role.OBSERVER, client=client)
+    try:
+        await start_remote(remote, settings)
+    except DaemonUnavailable:
+        if database_owner(lock_path(settings.db_path())) is not None:
+            raise
+        yield None  # it stopped in between: the database has no writer now
+        return
     try:
         yield remote
     finally:

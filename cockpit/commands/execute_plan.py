@@ -67,7 +67,6 @@ def print_preview(preview: PlanPreview, out: TextIO) -> None:
 
 
 async def _execute(client: CoreClient, args: argparse.Namespace) -> int:
-    from core.access import LocalCore
     from core.answers import PlanPreview, PlanRunReport
     from core.views import ExecutePlan, PreviewPlan
 
@@ -108,15 +107,8 @@ async def _execute(client: CoreClient, args: argparse.Namespace) -> int:
         if answer.strip().lower() != "yes":
             print("cancelled", file=out)
             return report(1, "cancelled")
-    if args.verbose and isinstance(client, LocalCore) and client.core is not None:
-        assert client.core.execution is not None
-        client.core.execution.event_listeners.append(
-            lambda e: print(
-                f"event {e.kind.value} {e.client_order_id or '-'}: {e.message}",
-                file=out,
-                flush=True,
-            )
-        )
+    if args.verbose:
+        _print_events(client, out)
     started = await client.send(ExecutePlan(plan_id=preview.plan_id))
     if not started.ok:
         print(f"refused: {started.message}", file=sys.stderr)
@@ -125,6 +117,32 @@ async def _execute(client: CoreClient, args: argparse.Namespace) -> int:
     print(f"done: {status.done} placed, {status.failed} failed of {status.total}", file=out)
     ok = status.failed == 0 and not status.aborted
     return report(0 if ok else 1, "done", status)
+
+
+def _print_events(client: CoreClient, out: TextIO) -> None:
+    """``--verbose``: print every event the core logs from now on (either kind of core)."""
+    from core.access import LocalCore
+    from core.daemon.remote import RemoteCore
+    from core.models import LogEvent
+
+    def show(e: LogEvent) -> None:
+        print(f"event {e.kind.value} {e.client_order_id or '-'}: {e.message}", file=out, flush=True)
+
+    if isinstance(client, LocalCore) and client.core is not None:
+        assert client.core.execution is not None
+        client.core.execution.event_listeners.append(show)
+    elif isinstance(client, RemoteCore):
+
+        async def follow() -> None:
+            async for event in client.follow_events():
+                show(event)
+
+        # Ends with the connection, when the command detaches.
+        _FOLLOWERS.add(task := asyncio.create_task(follow(), name="execute-plan:events"))
+        task.add_done_callback(_FOLLOWERS.discard)
+
+
+_FOLLOWERS: set[asyncio.Task[None]] = set()
 
 
 async def _follow(client: CoreClient, plan_id: str, out: TextIO) -> PlanProgress:

@@ -198,9 +198,10 @@ async def test_cli_writes_go_through_the_daemon_and_its_kill_switch_still_works(
         assert core.execution is not None and core.execution.manager is not None
         assert "via-daemon" in core.execution.manager.orders  # the daemon placed it
 
-        code = await cli(*common, "execute-plan", "--yes", "--json")
+        code = await cli(*common, "execute-plan", "--yes", "--json", "--verbose")
         out, err = capsys.readouterr()
         report = json.loads(out)  # exactly one JSON document on stdout
+        assert "event order_submitted" in err  # --verbose: the daemon's events, on stderr
         status = report["status"]
         assert report["outcome"] == "done", err
         assert status["done"] + status["failed"] == status["total"] > 0
