@@ -121,19 +121,20 @@ async def operator_client(
     free, a :class:`LocalCore` holds it; if it is held, the holder's socket is used.
     """
     local = LocalCore(settings, factory)
+    remote: RemoteCore | None = None
     try:
         await local.start()
     except AlreadyRunning:
         remote = running_core(settings, client=client, role=Role.OPERATOR)
         if remote is None:  # the holder stopped in between: the lock is free now
             await local.start()
-        else:
-            await start_remote(remote, settings)
-            try:
-                yield remote
-            finally:
-                await remote.stop()
-            return
+    if remote is not None:
+        await start_remote(remote, settings)
+        try:
+            yield remote
+        finally:
+            await remote.stop()
+        return
     try:
         yield local
     finally:
