@@ -4,9 +4,10 @@ The writer of a database is the core that holds its instance lock (:mod:`core.da
 ``cockpit daemon``, the private core of a running TUI, or a core a command starts for itself.
 Everything else is its client:
 
-- :func:`running_core` finds the core that holds the database and connects to its control
-  socket (the lock file names the socket), or says there is none; read-only commands then read
-  the database itself, opened read-only (:meth:`~core.store.Store.open_readonly`).
+- :func:`reader_client` finds the core that holds the database and connects to its control
+  socket (the lock file names the socket) as an observer, or says there is none; read-only
+  commands then read the database itself, opened read-only
+  (:meth:`~core.store.Store.open_readonly`).
 - :func:`operator_client` gives a command that writes the same
   :class:`~core.client.CoreClient` either way: the running core over its socket, or a core
   started here holding the lock for as long as the command runs (:class:`LocalCore`). Two
@@ -87,16 +88,23 @@ class LocalCore:
 def running_core(
     settings: Settings, *, client: str, role: Role = Role.OBSERVER
 ) -> RemoteCore | None:
-    """A client (not yet started) of the core holding ``settings``' database, or None.
+    """A client (not yet started) of the core holding ``settings``' database, or None when
+    nothing holds it.
 
-    The lock file names the socket of its holder (a daemon's, or a TUI's private one); a holder
-    that wrote none serves the configured ``daemon.socket``.
+    The lock file names the socket of its holder (a daemon's, or a TUI's private one). A holder
+    that names none is another command's own short-lived core, which has no socket: that is a
+    one-line "busy" error, never a second writer.
     """
     owner = database_owner(lock_path(settings.db_path()))
     if owner is None:
         return None
-    socket = owner.socket or settings.socket_path()
-    return RemoteCore(socket, role=role, client=client)
+    if owner.socket is None:
+        raise DaemonUnavailable(
+            f"another cockpit command (pid {owner.pid}) is writing {settings.db_path()}; "
+            "try again when it has finished",
+            title="Database busy",
+        )
+    return RemoteCore(owner.socket, role=role, client=client)
 
 
 async def start_remote(remote: RemoteCore, settings: Settings) -> None:
@@ -105,8 +113,8 @@ async def start_remote(remote: RemoteCore, settings: Settings) -> None:
         await remote.start()
     except DaemonUnavailable as exc:
         raise DaemonUnavailable(
-            f"a cockpit holds {settings.db_path()} but does not answer on {remote.path}: {exc} "
-            "(it may be starting or stopping; try again)",
+            f"the cockpit holding {settings.db_path()} does not answer on {remote.path} "
+            f"({exc.message.partition(';')[0]}); it may be starting or stopping: try again",
             title="Database busy",
         ) from exc
 

@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 
 from cockpit.cli import main
-from core.access import operator_client
+from core.access import operator_client, reader_client
 from core.bootstrap import build_core
 from core.config import Settings
 from core.daemon.lock import AlreadyRunning, InstanceLock, database_owner, lock_path
 from core.daemon.protocol import Role
-from core.daemon.remote import RemoteCore
+from core.daemon.remote import DaemonUnavailable, RemoteCore
 from core.daemon.runner import Daemon
 from core.execution.safety import KillLevel
 from core.service import Core
@@ -139,6 +139,12 @@ async def test_a_headless_write_holds_the_lock_while_it_runs(tmp_path: Path) -> 
         assert owner is not None and owner.socket is None
         with pytest.raises(AlreadyRunning):
             InstanceLock(lock).acquire()  # a daemon could not start beside it
+        # A second writing command is told the database is busy; a reader reads beside it.
+        with pytest.raises(DaemonUnavailable, match=r"another cockpit command .* is writing"):
+            async with operator_client(settings, client="second"):
+                pass
+        async with reader_client(settings, client="reader") as remote:
+            assert remote is None
     assert database_owner(lock) is None
 
 
