@@ -58,6 +58,8 @@ from core.views import (
 log = logging.getLogger(__name__)
 
 StateListener = Callable[[CockpitState], None]
+STOP_RECANCEL_S = 0.5
+"""At stop, a task still running this long after its cancellation is cancelled again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +170,14 @@ class Core:
         for task in tasks:
             task.cancel()
         for task in tasks:
+            # A cancellation can be lost inside asyncio.wait_for (Python 3.11 drops it when
+            # the inner call completes at the same moment, e.g. a reconcile's venue call):
+            # the task then runs on, and awaiting it would hang the stop. Cancel it again.
+            while not task.done():
+                await asyncio.wait({task}, timeout=STOP_RECANCEL_S)
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+                task.result()
         for venue in self.venues.values():
             with contextlib.suppress(Exception):
                 await venue.close()
