@@ -178,3 +178,18 @@ async def test_book_and_log_follow_come_from_the_running_daemon(
     printed.extend(capsys.readouterr().out.splitlines())
     events = [json.loads(line) for line in printed]  # JSON Lines: each line one document
     assert {e["message"] for e in events} >= {marker}
+
+
+def test_holdings_of_a_database_without_an_import_are_the_stored_venue_balances(
+    common: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The $0.00 a user saw on the default database: with no import, the balances the
+    cockpit stored are shown (and said so), not an empty portfolio."""
+    code, _, err = run(capsys, *common, "order", "place", "sim-a", "BTC/USDT", "buy", "0.01")
+    assert code == 0, err
+    code, out, err = run(capsys, *common, "holdings", "--all", "--json")
+    view = json.loads(out)
+    assert code == 0 and Decimal(view["total"]) > 0
+    assert err.startswith("note: no import in") and "venue balances" in err
+    code, live, _ = run(capsys, *common, "holdings", "--all", "--json", "--live")
+    assert json.loads(live)["total"] == view["total"]
