@@ -58,8 +58,6 @@ from core.views import (
 log = logging.getLogger(__name__)
 
 StateListener = Callable[[CockpitState], None]
-STOP_RECANCEL_S = 0.5
-"""At stop, a task still running this long after its cancellation is cancelled again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +66,37 @@ class HistorySource:
 
     name: str
     series: Callable[[], dict[str, list[tuple[datetime, float]]]]
+
+
+STOP_TASKS_S = 5.0
+"""How long stop() waits for its cancelled tasks before it goes on without them."""
+
+
+async def cancel_all(tasks: Sequence[asyncio.Task[Any]], deadline_s: float = STOP_TASKS_S) -> None:
+    """Cancel ``tasks`` and wait for them, never for ever.
+
+    A task that swallows its cancel (on 3.11, ``asyncio.wait_for`` does when the awaited thing
+    finishes as the cancel lands) is cancelled again each round; one still running at the
+    deadline is named in the log and left behind, so a stop always ends.
+    """
+    pending = {t for t in tasks if not t.done()}
+    loop = asyncio.get_running_loop()
+    end = loop.time() + deadline_s
+    while pending:
+        for task in pending:
+            task.cancel()
+        left = end - loop.time()
+        if left <= 0:
+            log.error(
+                "stop: tasks still running after %.1f s: %s",
+                deadline_s,
+                ", ".join(sorted(t.get_name() for t in pending)),
+            )
+            break
+        _, pending = await asyncio.wait(pending, timeout=min(left, 0.5))
+    for task in tasks:  # a failure while stopping is not news; retrieve it so none is reported
+        if task.done() and not task.cancelled():
+            task.exception()
 
 
 class Core:
@@ -163,24 +192,19 @@ class Core:
         self.spawn("publisher", self._publish_loop())
         self.started.set()
 
-    async def stop(self) -> None:
-        """Cancel every task, close venues, flush and close the store."""
+    async def stop(self, timeout_s: float = 6.0) -> None:
+        """Cancel every task, close venues, end the session, flush and close the store.
+
+        Bounded: a task that ignores its cancellation or a venue that hangs on close is
+        logged and left behind (the process is exiting), so the session's end is still
+        recorded within ``timeout_s``.
+        """
         self._stopping = True
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            # A cancellation can be lost inside asyncio.wait_for (Python 3.11 drops it when
-            # the inner call completes at the same moment, e.g. a reconcile's venue call):
-            # the task then runs on, and awaiting it would hang the stop. Cancel it again.
-            while not task.done():
-                await asyncio.wait({task}, timeout=STOP_RECANCEL_S)
-                task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                task.result()
+        await cancel_all(list(self._tasks), deadline_s=min(STOP_TASKS_S, timeout_s / 3))
         for venue in self.venues.values():
             with contextlib.suppress(Exception):
-                await venue.close()
+                async with asyncio.timeout(timeout_s / 6):
+                    await venue.close()
         if self.store is not None:
             self.log_event(EventKind.SYSTEM, "cockpit stopped")
             await self.store.end_session()

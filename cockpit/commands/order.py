@@ -245,10 +245,11 @@ ORDER_COLUMNS = (
 
 
 def _orders_csv(listing: OrderList) -> None:
-    import csv
     import sys
 
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    from core.csvsafe import csv_writer
+
+    writer = csv_writer(sys.stdout, lineterminator="\n")
     writer.writerow(ORDER_COLUMNS)
     for o in listing.orders:
         writer.writerow(
