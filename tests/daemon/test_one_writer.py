@@ -72,7 +72,7 @@ def populated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     common = ["--config", str(config), "--db", str(db)]
     export = SHARED_DATA / "cointracking" / BALANCE_BY_EXCHANGE
     if export.is_file():
-        assert main(["import", "cointracking", str(export), *common]) == 0
+        assert main(["import", "cointracking", str(export), "--allow-negative", *common]) == 0
     assert main(["execute-plan", "--yes", *common]) == 0
     assert main(["order", "place", "sim-a", "BTC/USDT", "buy", "0.01", *common]) == 0
     yield config, db
