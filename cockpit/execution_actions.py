@@ -34,6 +34,10 @@ class ExecutionActions:
     client: CoreClient
     privacy: bool
 
+    def refuse_if_paused(self) -> bool:
+        """Overridden by the app (``CockpitApp.refuse_if_paused``)."""
+        return False
+
     def _may_trade(self) -> bool:
         """False (and say why) for a read-only client: no modal is offered for an action the
         core would refuse anyway."""
@@ -55,7 +59,7 @@ class ExecutionActions:
     @work(group="execution", exclusive=True, exit_on_error=False, description="confirm a plan")
     async def confirm_plan(self, plan_id: str) -> None:
         app: App[int] = self  # type: ignore[assignment]
-        if not self._may_trade():
+        if not self._may_trade() or self.refuse_if_paused():
             return
         preview = await self.client.send(PreviewPlan(plan_id=plan_id or None))
         if not preview.ok or preview.data is None:
