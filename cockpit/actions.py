@@ -66,6 +66,8 @@ class CockpitAction:
     """The key binding id that does the same (its key is shown beside the palette hit)."""
     trading: bool = False
     """Places orders: refused at once while trading is paused (no confirmation opens)."""
+    each: str = ""
+    """The palette's title for one hit per choice (``Plan preset: hrp``); ``title`` if empty."""
 
     @property
     def usage(self) -> str:
@@ -117,6 +119,7 @@ ACTIONS: tuple[CockpitAction, ...] = (
         "build a new plan, with this target preset when one is named",
         (Param("PRESET", _presets, optional=True),),
         binding="plan.regenerate",
+        each="Plan preset",
     ),
     CockpitAction(
         "execute",

@@ -45,6 +45,7 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+PRIVACY = "privacy mode: mask amounts and values"
 KEY_PRIORITY_S = 0.04
 """How long new data waits after a key press, so the key's own frame is drawn first."""
 
@@ -59,18 +60,78 @@ class CockpitApp(CommandActions, ExecutionActions, App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit_ctrl_c"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("t", "cycle_theme", "Theme", id="app.theme"),
-        Binding("p", "toggle_privacy", "Privacy", id="app.privacy"),
-        Binding("ctrl+k", "kill_switch", "Kill switch", priority=True, id="app.kill_switch"),
-        Binding("R", "rearm", "Re-arm trading", show=False, id="app.rearm"),
-        Binding("ctrl+e", "execute_plan", "Execute plan", show=False, id="app.execute_plan"),
-        Binding("ctrl+x", "abort_plan", "Abort plan", show=False, id="app.abort_plan"),
-        Binding("ctrl+s", "save_svg", "Screenshot", show=False, id="app.screenshot"),
-        Binding("colon", "command_line", "Command", id="app.command_line"),
-        Binding("o", "order_ticket", "Ticket", id="app.order_ticket"),
-        Binding("O", "open_orders", "Orders", id="app.open_orders"),
-        Binding("ctrl+r", "toggle_record", "Record", show=False, id="app.record"),
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="this help"),
+        Binding("t", "cycle_theme", "Theme", id="app.theme", tooltip="cycle the colour theme"),
+        Binding("p", "toggle_privacy", "Privacy", id="app.privacy", tooltip=PRIVACY),
+        Binding(
+            "ctrl+k",
+            "kill_switch",
+            "Kill switch",
+            priority=True,
+            id="app.kill_switch",
+            tooltip="kill switch, one confirmed step a press: pause → cancel all → flatten",
+        ),
+        Binding(
+            "R",
+            "rearm",
+            "Re-arm trading",
+            show=False,
+            id="app.rearm",
+            tooltip="re-arm trading after the kill switch or a breaker (confirmed)",
+        ),
+        Binding(
+            "ctrl+e",
+            "execute_plan",
+            "Execute plan",
+            show=False,
+            id="app.execute_plan",
+            tooltip="execute the current plan (confirm modal, focus on Cancel)",
+        ),
+        Binding(
+            "ctrl+x",
+            "abort_plan",
+            "Abort plan",
+            show=False,
+            id="app.abort_plan",
+            tooltip="abort running plans: no further plan orders are sent",
+        ),
+        Binding(
+            "ctrl+s",
+            "save_svg",
+            "Screenshot",
+            show=False,
+            id="app.screenshot",
+            tooltip="save an SVG screenshot (masked in privacy mode)",
+        ),
+        Binding(
+            "colon",
+            "command_line",
+            "Command",
+            id="app.command_line",
+            tooltip="command line: :plan hrp, :buy VENUE SYMBOL QTY @ PRICE, :theme light…",
+        ),
+        Binding(
+            "o",
+            "order_ticket",
+            "Ticket",
+            id="app.order_ticket",
+            tooltip="order ticket: any type, cost and fee from the book, confirmed",
+        ),
+        Binding(
+            "O",
+            "open_orders",
+            "Orders",
+            id="app.open_orders",
+            tooltip="open orders; d cancels the selected one (confirmed)",
+        ),
+        Binding(
+            "ctrl+r",
+            "toggle_record",
+            "Record",
+            show=False,
+            id="app.record",
+            tooltip="start / stop an asciicast recording of the screen",
+        ),
     ]
 
     def __init__(self, settings: Settings, client: CoreClient) -> None:

@@ -15,6 +15,7 @@ from cockpit.screens.confirm import ConfirmModal
 from core.client import CoreClient
 from core.config import Settings
 from core.views import AbortPlan, ExecutePlan, KillSwitch, PreviewPlan
+from widgets.execution_log import ExecutionLog
 
 KILL_STEPS = {
     1: ("pause new orders", "No new order will be placed; open orders keep working."),
@@ -81,6 +82,13 @@ class ExecutionActions:
         app: App[int] = self  # type: ignore[assignment]
         if not isinstance(app.screen, ExecutionHistoryScreen):
             app.push_screen(ExecutionHistoryScreen(self.client, privacy=self.privacy))
+
+    def on_execution_log_event_opened(self, message: ExecutionLog.EventOpened) -> None:
+        """Enter in the execution log: the whole event in a modal."""
+        from cockpit.screens.event import EventModal
+
+        app: App[int] = self  # type: ignore[assignment]
+        app.push_screen(EventModal(message.event, privacy=self.privacy))
 
     def action_abort_plan(self) -> None:
         self.abort_plan()

@@ -6,11 +6,12 @@ reported at once, each with its location (``ui.keys.app.theme``): an id no bindi
 string that is empty, and two bindings that would answer the same key where both are active.
 
 Scopes: the app's and the main screen's bindings are active everywhere, so they form one
-scope; each pane and modal adds its own bindings on top of them. A clash is two different
-binding ids with a common key in one scope, counting a pane's keys against the global ones
-(the pane would silently win). Only clashes that the user's keymap causes are reported: the
-shipped defaults shadow a global key in a pane on purpose (``o`` is the lifecycle view in the
-log and the order ticket elsewhere).
+scope; each pane adds its own bindings on top of them. A clash is two different binding ids
+with a common key in one scope, counting a pane's keys against the global ones (the pane
+would silently win); a modal's keys are counted among themselves only (they take over from
+the global keys on purpose while the modal is up). Only clashes that the user's keymap causes
+are reported: the shipped defaults shadow a global key in a pane on purpose (``o`` is the
+lifecycle view in the log and the order ticket elsewhere).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from textual.keys import _character_to_key
 from core.errors import ConfigError, ConfigProblem
 
 GLOBAL = "global"
+PANE_SCOPES = frozenset({"holdings", "risk", "plan", "book", "log"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ def _scopes() -> dict[str, list[type]]:
     """Which classes' bindings are active together (imported here: the app imports this)."""
     from cockpit.app import CockpitApp
     from cockpit.screens.confirm import ConfirmModal
+    from cockpit.screens.event import EventModal
     from cockpit.screens.help import HelpModal
     from cockpit.screens.main import MainScreen
     from cockpit.screens.orders import OpenOrdersScreen
@@ -65,6 +68,7 @@ def _scopes() -> dict[str, list[type]]:
         "orders": [OpenOrdersScreen],
         "ticket": [OrderTicketModal],
         "confirm": [ConfirmModal],
+        "event": [EventModal],
         "help": [HelpModal],
     }
 
@@ -128,7 +132,9 @@ def _clashes(every: Iterable[KeyBinding], keymap: Mapping[str, str]) -> list[Con
     found: list[ConfigProblem] = []
     reported: set[tuple[str, str, str]] = set()
     for scope, members in by_scope.items():
-        pool = members if scope == GLOBAL else members + globals_
+        # A pane's keys work beside the global ones; a modal's or screen's own keys (``?``
+        # closing the help) deliberately take over from them while it is up.
+        pool = members + globals_ if scope in PANE_SCOPES else members
         owner: dict[str, KeyBinding] = {}
         for b in pool:
             for key in b.keys:

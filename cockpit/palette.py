@@ -47,7 +47,9 @@ def _entries_of(action: CockpitAction, ctx: ActionContext, help_text: str) -> li
     first = action.params[0]
     if len(action.params) == 1 and first.choices is not None:
         rows = [
-            Entry(f"{action.title}: {choice}", help_text, Invocation(action, (choice,)))
+            Entry(
+                f"{action.each or action.title}: {choice}", help_text, Invocation(action, (choice,))
+            )
             for choice in first.choices(ctx, ())
         ]
         if not required:  # ``:plan`` alone also works: regenerate with the current preset

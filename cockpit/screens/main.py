@@ -51,7 +51,13 @@ class MainScreen(Screen[None]):
         Binding("5", "show_pane('log')", "Log", id="pane.log"),
         Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="pane.next"),
         Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="pane.prev"),
-        Binding("right_square_bracket", "cycle_market(1)", "Next market", id="market.next"),
+        Binding(
+            "right_square_bracket",
+            "cycle_market(1)",
+            "Next market",
+            id="market.next",
+            tooltip="next market in the order book",
+        ),
         Binding(
             "left_square_bracket", "cycle_market(-1)", "Prev market", show=False, id="market.prev"
         ),
