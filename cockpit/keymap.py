@@ -54,12 +54,14 @@ def _scopes() -> dict[str, list[type]]:
     from cockpit.screens.ticket import OrderTicketModal
     from widgets.execution_log import ExecutionLog
     from widgets.holdings_table import HoldingsTable
+    from widgets.line_pane import LinePane
     from widgets.order_book_ladder import OrderBookLadder
     from widgets.plan_diff import PlanDiff
     from widgets.risk_panel import RiskPanel
 
     return {
         GLOBAL: [CockpitApp, MainScreen],
+        "panes": [LinePane],  # the keys every pane shares (listed once in the help)
         "holdings": [HoldingsTable],
         "risk": [RiskPanel],
         "plan": [PlanDiff],

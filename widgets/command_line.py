@@ -61,7 +61,9 @@ class CommandLine(Vertical):
     CommandLine { height: auto; display: none; background: $panel; dock: bottom; }
     CommandLine.-open { display: block; }
     CommandLine > Static { height: 1; color: $text-muted; }
-    CommandLine > CommandInput { border: none; height: 1; padding: 0; background: $panel; }
+    CommandLine > CommandInput, CommandLine > CommandInput:focus {
+        border: none; height: 1; padding: 0 1; background: $boost;
+    }
     """
 
     class Run(Message):
@@ -84,6 +86,7 @@ class CommandLine(Vertical):
             placeholder="command (Tab completes, Enter runs, Esc closes; :help lists them)",
             suggester=CompletionSuggester(self.completer),
             id="command-input",
+            compact=True,
         )
 
     @property

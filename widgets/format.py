@@ -118,9 +118,12 @@ def signed_pct(fraction: float | None, *, width: int = 0, digits: int = 1) -> st
     if fraction is None:
         text = "—"
     else:
-        pct = fraction * 100
-        arrow = "▲" if pct > 0 else "▼" if pct < 0 else " "
-        text = f"{arrow}{pct:+.{digits}f}%"
+        pct = round(fraction * 100, digits)
+        if pct == 0:  # what rounds to zero is shown as no change, never as ▼-0.0%
+            text = f" {0:.{digits}f}%"
+        else:
+            arrow = "▲" if pct > 0 else "▼"
+            text = f"{arrow}{pct:+.{digits}f}%"
     return text.rjust(width) if width else text
 
 

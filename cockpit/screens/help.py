@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 SCOPE_TITLES: dict[str, str] = {
     "global": "Everywhere",
+    "panes": "In every pane",
     "holdings": "Holdings pane (1)",
     "risk": "Risk pane (2)",
     "plan": "Plan pane (3)",
@@ -31,7 +32,6 @@ SCOPE_TITLES: dict[str, str] = {
     "help": "This help",
 }
 NOTES: tuple[tuple[str, str], ...] = (
-    ("j k ↑ ↓ g G PgUp PgDn", "move in the focused pane (ids pane.down, pane.up, …)"),
     ("Ctrl+P", "command palette: every action below, searchable"),
     ("space . , > < + -", "replay: pause/play, step ±1 frame, seek ±10 s, speed"),
 )
@@ -77,9 +77,11 @@ class HelpModal(ModalScreen[None]):
         settings = getattr(self.app, "settings", None)
         keymap = settings.ui.keys if settings is not None else {}
         tables: dict[str, Table] = {}
+        shown: set[str] = set()
         for b in bindings(keymap):
-            if b.scope == "help":
-                continue
+            if b.scope == "help" or b.id in shown:
+                continue  # a pane's inherited keys are listed once, under "In every pane"
+            shown.add(b.id)
             table = tables.get(b.scope)
             if table is None:
                 table = tables[b.scope] = _table(SCOPE_TITLES.get(b.scope, b.scope), 3)

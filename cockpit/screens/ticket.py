@@ -61,8 +61,11 @@ class OrderTicketModal(ModalScreen[TicketOrder | None]):
         width: 84; max-width: 98%; height: auto; max-height: 98%;
         border: thick $primary; background: $surface; padding: 0 1;
     }
-    OrderTicketModal Grid { grid-size: 4; grid-columns: 10 1fr 10 1fr; height: auto; }
-    OrderTicketModal Label { padding: 1 0 0 0; }
+    OrderTicketModal Grid {
+        grid-size: 4; grid-columns: 10 1fr 10 1fr; grid-rows: 1; grid-gutter: 1 1; height: auto;
+        margin: 1 0 0 0;
+    }
+    OrderTicketModal Input, OrderTicketModal Select { width: 1fr; }
     OrderTicketModal #estimate { height: auto; margin: 1 0 0 0; }
     OrderTicketModal Horizontal { height: auto; align-horizontal: right; }
     OrderTicketModal Button { margin: 0 1; }
@@ -97,6 +100,7 @@ class OrderTicketModal(ModalScreen[TicketOrder | None]):
                     value=f"{self.market[0]}|{self.market[1]}",
                     allow_blank=False,
                     id="market",
+                    compact=True,
                 )
                 yield Label("side")
                 yield Select(
@@ -104,6 +108,7 @@ class OrderTicketModal(ModalScreen[TicketOrder | None]):
                     value=self.side.value,
                     allow_blank=False,
                     id="side",
+                    compact=True,
                 )
                 yield Label("type")
                 yield Select(
@@ -111,17 +116,18 @@ class OrderTicketModal(ModalScreen[TicketOrder | None]):
                     value="limit",
                     allow_blank=False,
                     id="type",
+                    compact=True,
                 )
                 yield Label("quantity")
-                yield Input(placeholder="base units", id="qty")
+                yield Input(placeholder="base units", id="qty", compact=True)
                 yield Label("price")
-                yield Input(placeholder="limit price", id="price")
+                yield Input(placeholder="limit price", id="price", compact=True)
                 yield Label("trigger")
-                yield Input(placeholder="stop price", id="trigger")
+                yield Input(placeholder="stop price", id="trigger", compact=True)
                 yield Label("trail %")
-                yield Input(placeholder="trailing: 2 = 2%", id="trail")
+                yield Input(placeholder="trailing: 2 = 2%", id="trail", compact=True)
                 yield Label("visible")
-                yield Input(placeholder="iceberg slice", id="visible")
+                yield Input(placeholder="iceberg slice", id="visible", compact=True)
             yield Static(id="estimate")
             with Horizontal():
                 yield Button("Cancel", id="cancel", variant="primary")

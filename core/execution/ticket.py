@@ -101,6 +101,8 @@ def estimate(
     elif rounded < instrument.min_qty:
         problems.append(f"quantity below the minimum {instrument.min_qty}")
     limit = round_to_tick(price, instrument.price_tick, side) if price is not None else None
+    if kind == "market":
+        limit = None  # a market order has no price: it walks the book as far as it must
     stop = round_to_tick(trigger, instrument.price_tick, side) if trigger is not None else None
     if kind in NEEDS_PRICE and limit is None:
         problems.append(f"{kind} needs a price")
@@ -127,6 +129,8 @@ def estimate(
             avg = quote / filled if filled else None
             if kind == "market" and filled < rounded:
                 problems.append(f"the book shows only {filled} to fill")
+            elif kind == "ioc" and filled < rounded:
+                problems.append(f"IOC: only {filled} would fill at this price now")
     elif kind in ("stop",):
         avg = stop
     elif kind == "trailing_stop":
