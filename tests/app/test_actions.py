@@ -185,3 +185,34 @@ def test_a_memecoin_price_reads_the_same_as_in_the_fill_log() -> None:
     assert fmt.price(Decimal("0.00000124")) == fmt.exact(Decimal("0.00000124")) == "0.00000124"
     assert fmt.price(Decimal("0.0000012")) == "0.00000120"
     assert fmt.price(Decimal("0.5218")) == "0.5218"
+
+
+def test_a_ticket_becomes_the_core_command_for_its_type() -> None:
+    from cockpit.orders import TicketOrder
+    from core.models import OrderType
+    from core.views import PlaceEmulated, PlaceOrder
+    from tests.execution.helpers import BTC_USD
+
+    base = TicketOrder("kraken", "BTC/USD", Side.SELL, "limit", Decimal("0.123456789"))
+    from dataclasses import replace
+
+    rounded = replace(base, price=Decimal("42000.04")).rounded(BTC_USD)
+    assert rounded.qty == Decimal("0.12345678") and rounded.price == Decimal("42000.1")
+    command = rounded.command("tui-1")
+    assert isinstance(command, PlaceOrder)
+    assert (command.request.type, command.request.price) == (OrderType.LIMIT, Decimal("42000.1"))
+    stop = replace(base, type="stop", trigger=Decimal(40000)).command("tui-2")
+    assert isinstance(stop, PlaceEmulated) and stop.type == "stop"
+    assert stop.request.type is OrderType.MARKET and stop.trigger == Decimal(40000)
+    trail = replace(base, type="trailing_stop", trail=Decimal("0.02")).command("tui-3")
+    assert isinstance(trail, PlaceEmulated) and trail.trail == Decimal("0.02")
+    oco = replace(base, type="oco", price=Decimal(45000), trigger=Decimal(40000)).command("t4")
+    assert isinstance(oco, PlaceEmulated) and oco.request.type is OrderType.LIMIT
+    ice = replace(base, type="iceberg", price=Decimal(45000), visible=Decimal("0.01"))
+    assert isinstance(ice.command("t5"), PlaceEmulated)
+    assert replace(base, type="iceberg", price=Decimal(1)).problem() == (
+        "iceberg needs a visible slice"
+    )
+    assert replace(base, type="market", price=Decimal(1)).problem() == (
+        "a market order takes no price"
+    )

@@ -148,3 +148,21 @@ async def test_ticket_places_a_paper_order_seen_in_log_and_open_orders_d_cancels
         await wait_until(pilot, lambda: not orders.orders, "the open-orders view empties")
         await press(pilot, "escape")
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), "back to the panes")
+
+
+async def test_a_session_that_starts_paused_by_a_breaker_says_so_at_once(
+    settings: Settings,
+) -> None:
+    from core.views import KillSwitch
+
+    async with running_app(settings) as (app, pilot):
+        await wait_until(pilot, lambda: "ACTIVE" in header(app), "ACTIVE")
+        result = await app.client.send(KillSwitch(level=1, reason="breaker: 5 venue errors in 60s"))
+        assert result.ok
+        await wait_until(pilot, lambda: "BREAKER" in header(app), "BREAKER in the status line")
+        assert "5 venue errors in 60s" in header(app)
+    # The next session on the same database starts paused: the first state shows it.
+    async with running_app(settings) as (app, pilot):
+        line = header(app)
+        assert "BREAKER" in line and "5 venue errors in 60s" in line and " R " in line
+        assert "ACTIVE" not in line
