@@ -166,7 +166,7 @@ class CockpitHeader(Static):
         if status.rearm_key:
             text.append(" · ")
             text.append(f" {status.rearm_key} ", style="bold reverse")
-            text.append(" re-arm")
+            text.append(" re-arm ")
         return text
 
 
