@@ -78,6 +78,8 @@ class CommandLine(Vertical):
         self.completer = completer
         self.candidates: list[str] = []
         self._cycle = 0
+        self._accepted: str | None = None
+        """The line as the last Tab left it (Tab again cycles to the next candidate)."""
         self._return_focus: Widget | None = None
 
     def compose(self) -> ComposeResult:
@@ -115,26 +117,23 @@ class CommandLine(Vertical):
             back.focus()  # the pane the user came from, not the next one in the focus chain
 
     def complete(self) -> None:
-        """Tab: the first completion; pressed again on a completion, the next one."""
+        """Tab: the first completion; pressed again right after, the next one (cycling)."""
         value = self.input.value
-        if value in self.candidates and len(self.candidates) > 1:
-            self._cycle = (self.candidates.index(value) + 1) % len(self.candidates)
-            new = self.candidates[self._cycle]
+        if value == self._accepted and len(self.candidates) > 1:
+            self._cycle = (self._cycle + 1) % len(self.candidates)
         else:
             options = self.completer(value)
             if not options:
                 return
-            self.candidates = options
-            new = options[0]
+            self.candidates, self._cycle = options, 0
         # A completed word is followed by a space, ready for the next argument.
-        if len(self.completer(new + " ")) or len(self.candidates) == 1:
-            new = new if new.endswith(" ") else new + " "
-        self.input.value = new
-        self.input.cursor_position = len(new)
+        self._accepted = self.candidates[self._cycle] + " "
+        self.input.value = self._accepted
+        self.input.cursor_position = len(self._accepted)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        if event.value.rstrip() not in [c.rstrip() for c in self.candidates]:
+        if event.value != self._accepted:
             self._show_candidates(event.value)
 
     def _show_candidates(self, value: str) -> None:
