@@ -152,6 +152,7 @@ class CockpitApp(CommandActions, ExecutionActions, App[int]):
             self.register_theme(theme)
         self.theme = THEMES[self.theme_name].name
         self.set_keymap(checked(settings.ui.keys, "config"))
+        self._key_names: dict[str, str] | None = None
         self.recorder = Recorder()
         """Records the terminal while on: ``cockpit --record FILE``, Ctrl+R or ``:record``."""
 

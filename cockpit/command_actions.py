@@ -41,10 +41,7 @@ class CommandActions:
 
         app = self._app
         state = app.client.latest()
-        keys = {b.id: app.get_key_display(b) for _, b in app._bindings if b.id is not None}
-        main = app.main if len(app.screen_stack) > 1 else None
-        if main is not None:
-            keys |= {b.id: app.get_key_display(b) for _, b in main._bindings if b.id}
+        keys = app.key_names()
         return ActionContext(
             panes=tuple(p for p, _ in PANES),
             themes=ORDER,
@@ -53,6 +50,21 @@ class CommandActions:
             orders=tuple(o.client_order_id for o in state.orders) if state else (),
             keys=keys,
         )
+
+    def key_names(self) -> dict[str, str]:
+        """Binding id -> its first key as displayed, after the user's keymap (computed once)."""
+        app = self._app
+        if app._key_names is None:
+            from textual.binding import Binding
+
+            from cockpit.keymap import bindings
+
+            app._key_names = {
+                b.id: app.get_key_display(Binding(b.keys[0], ""))
+                for b in reversed(bindings(app.settings.ui.keys))
+                if b.keys
+            }
+        return app._key_names
 
     def complete_command(self, text: str) -> list[str]:
         return complete(text, self.action_context())

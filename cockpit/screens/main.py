@@ -170,10 +170,8 @@ class MainScreen(Screen[None]):
 
     def key_of(self, binding_id: str) -> str:
         """The key the user presses for ``binding_id`` (after their keymap), as displayed."""
-        for _, binding in self.app._bindings:
-            if binding.id == binding_id:
-                return self.app.get_key_display(binding)
-        return ""
+        names = getattr(self.app, "key_names", None)
+        return names().get(binding_id, "") if names is not None else ""
 
     # --------------------------------------------------------------- state
 

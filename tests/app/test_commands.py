@@ -97,10 +97,13 @@ async def test_keymap_remaps_keys_and_help_shows_the_effective_ones(tmp_path: Pa
     settings = Settings.model_validate(
         {
             "store": {"path": str(tmp_path / "cockpit.db")},
-            "ui": {"keys": {"app.theme": "T", "app.help": "f1,question_mark"}},
+            "ui": {
+                "keys": {"app.theme": "T", "app.help": "f1,question_mark", "app.rearm": "ctrl+y"}
+            },
         }
     )
     async with running_app(settings) as (app, pilot):
+        assert app.main.key_of("app.rearm") == "^y"  # what the status line names
         await press(pilot, "t")
         assert app.theme == "cockpit-dark"  # t no longer switches the theme
         await press(pilot, "T")
@@ -160,3 +163,22 @@ async def test_log_enter_opens_the_whole_event_and_slash_searches(settings: Sett
         assert f"filter {word!r}" in str(log.border_subtitle)
         await press(pilot, "escape")
         assert "esc clears" not in str(log.border_subtitle)
+
+
+async def test_record_from_the_command_line_starts_and_stops_a_cast(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from cockpit.recording import validate_cast
+
+    async with running_app(settings) as (app, _):
+        app.screenshot_dir = str(tmp_path)
+        app.run_line("record")
+        assert app.recorder.active
+        path = app.recorder.path
+        assert path is not None and path.parent == tmp_path
+        app.recorder.output("frame")  # what the recording driver sends it while on
+        app.run_line(":record")
+        assert not app.recorder.active
+        header, events = validate_cast(path)
+        assert (header["width"], header["height"]) == (120, 40)
+        assert events[0][1:] == ["o", "frame"]
