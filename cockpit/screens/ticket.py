@@ -62,7 +62,7 @@ class OrderTicketModal(ModalScreen[TicketOrder | None]):
         border: thick $primary; background: $surface; padding: 0 1;
     }
     OrderTicketModal Grid {
-        grid-size: 4; grid-columns: 10 1fr 10 1fr; grid-rows: 1; grid-gutter: 1 1; height: auto;
+        grid-size: 4; grid-columns: 10 1fr 10 1fr; grid-rows: 1; grid-gutter: 0 1; height: auto;
         margin: 1 0 0 0;
     }
     OrderTicketModal Input, OrderTicketModal Select { width: 1fr; }
