@@ -76,6 +76,7 @@ class Run:
     core: str
     first_frame_s: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
+    per_key_ms: dict[str, list[float]] = field(default_factory=dict)
     missed: int = 0
     frames: int = 0
     states: int = 0
@@ -181,6 +182,7 @@ async def measure(
                     await asyncio.wait_for(key_shown.wait(), KEY_TIMEOUT_S)
                 if "at" in pending:
                     run.latencies_ms.append((pending["at"] - pressed) * 1000)
+                    run.per_key_ms.setdefault(key, []).append(run.latencies_ms[-1])
                 else:
                     run.missed += 1
                 pending.clear()
@@ -204,6 +206,10 @@ def report(run: Run) -> None:
         f"states/s {run.states / run.wall_s:5.1f} | CPU UI {100 * run.cpu_s / run.wall_s:5.1f} % "
         f"core {100 * run.core_cpu_s / run.wall_s:5.1f} % | "
         f"first frame {run.first_frame_s:5.2f} s"
+    )
+    print(
+        "    per key p50 ms: "
+        + "  ".join(f"{k} {pct(v, 0.5):.0f}" for k, v in sorted(run.per_key_ms.items()))
     )
 
 

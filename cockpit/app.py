@@ -229,7 +229,12 @@ class CockpitApp(CommandActions, ExecutionActions, App[int]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpModal):
-            self.push_screen(HelpModal())
+            # Built once and kept (the keys are fixed for the session): the help's tables are
+            # the biggest thing a key opens, and rebuilding them cost most of a second on a
+            # loaded machine.
+            if not self.is_screen_installed("help"):
+                self.install_screen(HelpModal(), "help")
+            self.push_screen("help")
 
     def action_cycle_theme(self) -> None:
         self.set_theme(ORDER[(ORDER.index(self.theme_name) + 1) % len(ORDER)])

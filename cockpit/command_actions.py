@@ -197,13 +197,14 @@ class CommandActions:
             app.notify("no markets yet", timeout=2)
             return
         current = (state.market.venue, state.market.symbol) if state and state.market else None
-        ticket = OrderTicketModal(
-            markets,
-            app.client.latest,
-            self.select_market,
-            market=current,
-            mode=app.settings.mode.value,
-        )
+        if not app.is_screen_installed("ticket"):
+            ticket = OrderTicketModal(
+                markets, app.client.latest, self.select_market, mode=app.settings.mode.value
+            )
+            app.install_screen(ticket, "ticket")
+        ticket = app.get_screen("ticket")
+        assert isinstance(ticket, OrderTicketModal)
+        ticket.prepare(markets, current)
         app.push_screen(ticket, self._ticket_done)
 
     def _ticket_done(self, order: TicketOrder | None) -> None:
@@ -243,7 +244,12 @@ class CommandActions:
     def action_open_orders(self) -> None:
         app = self._app
         if not isinstance(app.screen, OpenOrdersScreen):
-            app.push_screen(OpenOrdersScreen(app.client.latest, privacy=app.privacy))
+            if not app.is_screen_installed("orders"):  # kept: reopening it costs nothing
+                app.install_screen(OpenOrdersScreen(app.client.latest), "orders")
+            screen = app.get_screen("orders")
+            assert isinstance(screen, OpenOrdersScreen)
+            screen.privacy = app.privacy
+            app.push_screen(screen)
 
     def on_open_orders_screen_cancel_requested(
         self, message: OpenOrdersScreen.CancelRequested

@@ -58,7 +58,7 @@ class CommandLine(Vertical):
     """Hidden until :meth:`open`; posts :class:`Run` with the line on Enter and closes."""
 
     DEFAULT_CSS = """
-    CommandLine { height: auto; display: none; background: $panel; dock: bottom; }
+    CommandLine { height: auto; display: none; background: $panel; dock: bottom; layer: overlay; }
     CommandLine.-open { display: block; }
     CommandLine > Static { height: 1; color: $text-muted; }
     CommandLine > CommandInput, CommandLine > CommandInput:focus {

@@ -66,7 +66,13 @@ class OpenOrdersScreen(Screen[None]):
         self.set_interval(REFRESH_S, self.refresh_orders)
         table.focus()
 
+    def on_screen_resume(self) -> None:
+        self._shown = None  # shown again (privacy may have changed): redraw the rows
+        self.refresh_orders()
+
     def refresh_orders(self) -> None:
+        if not self.is_current:
+            return  # installed and kept while hidden: nothing to draw
         state = self.latest()
         self.orders = state.orders if state is not None else ()
         if self.orders == self._shown:

@@ -3,7 +3,8 @@
 The ticket offers every order type (the venue's limit, market, post-only, IOC and the
 client-side stop, trailing stop, OCO and iceberg), rounds the quantity to the market's step and
 the price to its tick, and shows what the order would cost against the book now. "Review"
-dismisses it with a :class:`~cockpit.orders.TicketOrder`; the app then checks trading is not
+dismisses it with a :class:`~cockpit.orders.TicketOrder` (the app keeps the one ticket and
+reopens it, which costs nothing next time); the app then checks trading is not
 paused, shows the confirm modal (focus on Cancel) and sends the order through the core's
 pre-trade gate. Choosing another market asks the core to stream that book.
 """
@@ -134,9 +135,24 @@ class OrderTicketModal(ModalScreen[TicketOrder | None]):
                 yield Button("Review", id="review", variant="warning")
 
     def on_mount(self) -> None:
+        self.set_interval(REFRESH_S, self.refresh_estimate)
+
+    def prepare(self, markets: tuple[tuple[str, str], ...], market: tuple[str, str] | None) -> None:
+        """Before each opening (the app keeps one ticket): the markets and the selected one;
+        the other fields keep what was typed last time."""
+        self.market = market or (markets[0] if markets else ("", ""))
+        if not self.is_mounted:
+            self.markets = markets
+            return
+        select = self.query_one("#market", Select)
+        if markets != self.markets:
+            self.markets = markets
+            select.set_options([(f"{v} {s}", f"{v}|{s}") for v, s in markets])
+        select.value = f"{self.market[0]}|{self.market[1]}"
+
+    def on_screen_resume(self) -> None:
         self.query_one("#qty", Input).focus()
         self.refresh_estimate()
-        self.set_interval(REFRESH_S, self.refresh_estimate)
 
     # ------------------------------------------------------------------ reading the form
 
@@ -180,7 +196,8 @@ class OrderTicketModal(ModalScreen[TicketOrder | None]):
         self.refresh_estimate()
 
     def refresh_estimate(self) -> None:
-        self.query_one("#estimate", Static).update(self.estimate_text())
+        if self.is_current:  # kept while closed: nothing to refresh then
+            self.query_one("#estimate", Static).update(self.estimate_text())
 
     def estimate_text(self) -> Text:
         order = self.order()

@@ -149,6 +149,15 @@ async def test_ticket_places_a_paper_order_seen_in_log_and_open_orders_d_cancels
         await press(pilot, "escape")
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), "back to the panes")
 
+        # The ticket opens again (the same one, kept): focus on the quantity, nothing sent.
+        await press(pilot, "o")
+        await wait_until(pilot, lambda: app.screen is ticket, "the ticket again")
+        await wait_until(pilot, lambda: ticket.focused is not None, "the ticket's focus")
+        assert isinstance(ticket.focused, Input) and ticket.focused.id == "qty"
+        await press(pilot, "escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen), "ticket closed")
+        assert not open_order_ids()
+
 
 async def test_a_session_that_starts_paused_by_a_breaker_says_so_at_once(
     settings: Settings,
