@@ -198,10 +198,12 @@ class CommandActions:
             return
         current = (state.market.venue, state.market.symbol) if state and state.market else None
         if not app.is_screen_installed("ticket"):
-            ticket = OrderTicketModal(
-                markets, app.client.latest, self.select_market, mode=app.settings.mode.value
+            app.install_screen(
+                OrderTicketModal(
+                    markets, app.client.latest, self.select_market, mode=app.settings.mode.value
+                ),
+                "ticket",
             )
-            app.install_screen(ticket, "ticket")
         ticket = app.get_screen("ticket")
         assert isinstance(ticket, OrderTicketModal)
         ticket.prepare(markets, current)
