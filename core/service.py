@@ -190,13 +190,19 @@ class Core:
         self.spawn("publisher", self._publish_loop())
         self.started.set()
 
-    async def stop(self) -> None:
-        """Cancel every task, close venues, flush and close the store."""
+    async def stop(self, timeout_s: float = 6.0) -> None:
+        """Cancel every task, close venues, end the session, flush and close the store.
+
+        Bounded: a task that ignores its cancellation or a venue that hangs on close is
+        logged and left behind (the process is exiting), so the session's end is still
+        recorded within ``timeout_s``.
+        """
         self._stopping = True
-        await cancel_all(list(self._tasks))
+        await cancel_all(list(self._tasks), deadline_s=min(STOP_TASKS_S, timeout_s / 3))
         for venue in self.venues.values():
             with contextlib.suppress(Exception):
-                await venue.close()
+                async with asyncio.timeout(timeout_s / 6):
+                    await venue.close()
         if self.store is not None:
             self.log_event(EventKind.SYSTEM, "cockpit stopped")
             await self.store.end_session()
