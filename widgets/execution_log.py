@@ -262,12 +262,20 @@ class ExecutionLog(LinePane):
         return " · ".join(parts)
 
     def _rebuild(self) -> None:
+        # The row the user moved to stays on its event while newer events arrive above it
+        # (on the top row the cursor follows the newest event, as a log should).
+        events = self.line_events
+        anchor = events[self.cursor] if 0 < self.cursor < len(events) else None
         self.border_subtitle = self.subtitle()
         self.line_events = []
         lines = self._lifecycle_lines() if self.lifecycle else self._event_lines()
         if not lines:
             lines.append(Text("no events yet", style=self.style_of("dim")))
         self.set_lines(lines)
+        if anchor is not None:
+            at = next((i for i, e in enumerate(self.line_events) if e is anchor), None)
+            if at is not None and at != self.cursor:
+                self._move(at)
 
     def _event_lines(self) -> list[Text]:
         # Per-step latency for order events that follow another step of the same order.

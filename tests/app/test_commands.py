@@ -144,6 +144,11 @@ async def test_log_enter_opens_the_whole_event_and_slash_searches(settings: Sett
         await press(pilot, "5")
         await wait_until(pilot, lambda: app.focused is log, "the log focused")
         await wait_until(pilot, lambda: len(log.line_events) >= 2, "a few events")
+        await press(pilot, "j", "j")
+        chosen = log.line_events[log.cursor]
+        newest = log.events[-1]
+        await wait_until(pilot, lambda: log.events[-1] is not newest, "newer events above it")
+        assert log.line_events[log.cursor] is chosen  # the cursor stays on its event
         await press(pilot, "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, EventModal), "the event modal")
         shown = app.screen
