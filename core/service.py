@@ -458,11 +458,19 @@ class Core:
             trading_enabled=self.execution is not None and self.execution.trading_enabled,
             trading_reason=self.execution.disabled_reason if self.execution else None,
             kill_level=int(self.execution.kill.level) if self.execution else 0,
+            orders=self._open_orders(previous),
+            instrument=self.instruments.get(self.market.key) if self.market else None,
         )
         self._state = state
         for listener in list(self._listeners):
             listener(state)
         return state
+
+    def _open_orders(self, previous: CockpitState | None) -> tuple[Order, ...]:
+        """Open orders, oldest first; the previous tuple while unchanged (cheap to compare)."""
+        manager = self.execution.manager if self.execution else None
+        orders = tuple(sorted(manager.open_orders(), key=lambda o: o.created_ts)) if manager else ()
+        return previous.orders if previous is not None and previous.orders == orders else orders
 
     def _selected_book(self) -> BookSnapshot | None:
         if self.market is None:

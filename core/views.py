@@ -17,8 +17,10 @@ from core.errors import CockpitError
 from core.models import (
     BookSnapshot,
     FeedHealth,
+    Instrument,
     LogEvent,
     Model,
+    Order,
     OrderRequest,
     Price,
     TradingMode,
@@ -151,6 +153,10 @@ class CockpitState(Model):
     kill_level: int = 0
     """0 armed, 1 paused, 2 open orders cancelled, 3 flattened (core.execution.safety)."""
     replay: bool = False
+    orders: tuple[Order, ...] = ()
+    """Open orders (not final) on every trading venue, oldest first: the open-orders view."""
+    instrument: Instrument | None = None
+    """The selected market's tick, step, minimums and fees: the order ticket rounds to them."""
 
 
 # --------------------------------------------------------------------------- commands
