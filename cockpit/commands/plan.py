@@ -267,8 +267,13 @@ def _table(plan: Any) -> str:
     lines = [
         f"plan {plan.id}  strategy {plan.strategy}  as of {plan.as_of:%Y-%m-%d %H:%M}Z  "
         f"expires {plan.expires_at:%H:%M}Z  total ${plan.total_usd:,.2f}",
-        "",
     ]
+    if plan.indicative:
+        lines.append(
+            f"INDICATIVE: {len(plan.indicative_orders)} of {len(plan.orders)} order(s) priced"
+            " without a live book (marked ~): never sent"
+        )
+    lines.append("")
     lines.append(f"{'group':<14}{'now %':>8}{'target':>8}{'after':>8}{'drift':>8}{'band':>6}")
     for r in plan.groups:
         flag = "" if r.in_band else "  OUT"
@@ -279,8 +284,9 @@ def _table(plan: Any) -> str:
     lines += ["", f"{len(plan.orders)} orders (sells first)"]
     for o in plan.orders:
         route = f"  [{o.route} {o.leg}/{o.legs}]" if o.route else ""
+        mark = "~" if o.indicative else " "
         lines.append(
-            f"{o.seq:>4} {o.side.value:<4} {o.qty:>16f} {o.symbol:<14} on {o.venue:<10}"
+            f"{o.seq:>4}{mark}{o.side.value:<4} {o.qty:>16f} {o.symbol:<14} on {o.venue:<10}"
             f" @ {o.limit_price:<14f} ${o.notional_usd:>11,.2f}{route}"
         )
     if plan.transfers:
@@ -296,12 +302,30 @@ def _table(plan: Any) -> str:
             f"  {s.reason.value:<15} {s.asset:<10} ${s.usd:>10,.2f}  {s.detail}"
             for s in plan.skipped
         ]
+    if plan.pending:
+        lines += ["", "pending (open orders, netted out):"]
+        lines += [
+            f"  {p.client_order_id} {p.side.value} {p.remaining_qty:f} {p.symbol} on {p.venue}"
+            f" (${p.usd:,.2f})"
+            for p in plan.pending
+        ]
     t = plan.totals
     lines += [
         "",
         f"turnover ${t.turnover_usd:,.2f}  fees ${t.fees_usd:,.2f}  slippage "
-        f"${t.slippage_usd:,.2f}  net cash ${t.net_usd:,.2f} (vs targets)  residual drift "
-        f"max {t.residual_drift_max_pp} pp",
+        f"${t.slippage_usd:,.2f}  net cash ${t.net_usd:,.2f} vs targets ({net_verdict(t)})"
+        f"  residual drift max {t.residual_drift_max_pp} pp",
     ]
     lines += [f"note: {n}" for n in plan.notes]
     return "\n".join(lines)
+
+
+def net_verdict(totals: Any) -> str:
+    """Whether the plan's net cash is zero within fees, and if not what accounts for it."""
+    slack = f"${totals.net_slack_usd:,.2f}"
+    if totals.net_within_fees:
+        return f"within fees, slippage and rounding {slack}"
+    if totals.net_explained:
+        undone = f"${totals.undone_usd:,.2f}"
+        return f"not within fees {slack}; the skipped pieces ({undone}) account for it"
+    return f"NOT within fees {slack} even with the skipped pieces (${totals.undone_usd:,.2f})"

@@ -31,6 +31,9 @@ class PlannerBase:
         policy: PlanPolicy,
         fees: Mapping[str, Decimal] | None,
         group_of: Callable[[str], str] | None,
+        *,
+        indicative: Iterable[tuple[Instrument, BookSnapshot]] = (),
+        live: bool = True,
     ) -> None:
         self.policy = policy
         self.targets = targets
@@ -41,6 +44,8 @@ class PlannerBase:
             cash_assets=policy.cash_assets,
             route_via=policy.route_via,
             fees=fees,
+            indicative=indicative,
+            live=live,
         )
         self.locations = {loc.id: loc for loc in locations}
         self._blocked = {loc_id: self._why_blocked(loc) for loc_id, loc in self.locations.items()}

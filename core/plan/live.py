@@ -208,4 +208,7 @@ class LivePlanner:
             return f"plan {plan_id} is not the current plan"
         if self.staleness.stale:
             return f"plan {plan_id} is stale: {'; '.join(self.staleness.reasons)}"
+        plan = self.current.plan
+        if plan.orders and all(o.indicative for o in plan.orders):
+            return f"plan {plan_id} is indicative (no live book at its venues): never sent"
         return None
