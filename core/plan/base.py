@@ -34,6 +34,7 @@ class PlannerBase:
         *,
         indicative: Iterable[tuple[Instrument, BookSnapshot]] = (),
         live: bool = True,
+        mix: Mapping[str, Decimal] | None = None,
     ) -> None:
         self.policy = policy
         self.targets = targets
@@ -55,6 +56,7 @@ class PlannerBase:
             group_of=group_of,
             cash_assets=policy.cash_assets,
             sellable=self.sellable,
+            mix=mix,
         )
         self.group_of_fn = group_of
         self.prices: dict[str, Decimal] = {

@@ -27,7 +27,7 @@ from core.models import BookSnapshot, Holding, Instrument, Location, Order
 from core.plan.buys import Planner
 from core.plan.indicative import IndicativeMarkets
 from core.plan.models import PendingOrder, Plan, PlanInputs, PlanPolicy, expiry
-from core.plan.pending import group_values, net_pending
+from core.plan.pending import asset_values, group_values, net_pending
 from core.plan.summary import summarise
 from core.plan.targets import Targets
 
@@ -78,6 +78,7 @@ def build_plan(
         group_of,
         indicative=indicative.books() if indicative is not None else (),
         live=live_books,
+        mix=asset_values(actual) if pending_orders else None,
     )
     if hold_reason is None and planner.alloc.total_usd > 0:
         planner.sell_all()

@@ -133,3 +133,12 @@ def group_values(holdings: Iterable[Holding], group_of: Callable[[str], str]) ->
             group = group_of(h.asset)
             out[group] = out.get(group, ZERO) + h.qty * h.price.value
     return out
+
+
+def asset_values(holdings: Iterable[Holding]) -> dict[str, Decimal]:
+    """USD per asset of the priced holdings (the mix a group keeps while orders are pending)."""
+    out: dict[str, Decimal] = {}
+    for h in holdings:
+        if h.price.value is not None and h.price.value > ZERO and h.qty > ZERO:
+            out[h.asset] = out.get(h.asset, ZERO) + h.qty * h.price.value
+    return out
