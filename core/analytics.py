@@ -41,6 +41,8 @@ class Analytics:
         self.risk: RiskView | None = None
         self.taxonomy_version = "unknown"
         self._plan_lock = asyncio.Lock()
+        self._snapshot_after: str | None = None
+        """The executed plan whose end the last snapshot recorded."""
         self.stored_markets: dict[str, tuple[datetime, tuple[Instrument, ...]]] = {}
         """Venue -> its last stored markets (for venues the core does not reach)."""
         self._alerted: set[str] = set()
@@ -183,8 +185,17 @@ class Analytics:
         outcome = self._outcome()
         if outcome is not None:
             changed = self.planner.record_outcome(outcome) or changed
+            if self._finished(outcome.plan_id) and self._snapshot_after != outcome.plan_id:
+                # What the run reached, on record: ``cockpit plan --show`` reads it back.
+                self._snapshot_after = outcome.plan_id
+                await self.save_snapshot()
         if changed:
             self.core.mark_dirty()
+
+    def _finished(self, plan_id: str) -> bool:
+        execution = self.core.execution
+        run = execution.plan_executor.plan_runs.get(plan_id) if execution else None
+        return run is not None and run.progress("").finished
 
     def _outcome(self) -> PlanOutcome | None:
         """The last executed plan's promise against what its run and the market did."""

@@ -116,8 +116,9 @@ def _saved(args: argparse.Namespace, db: Path) -> int:
     import asyncio
 
     from core.errors import DataError
+    from core.models import utcnow
     from core.store.db import Store
-    from core.store.plans import list_plans, load_plan
+    from core.store.plans import list_plans, load_plan, recorded_outcome
 
     if not db.is_file():
         raise DataError("no such database", path=str(db))
@@ -126,7 +127,10 @@ def _saved(args: argparse.Namespace, db: Path) -> int:
         store = await Store.open(db)
         try:
             if args.show:
-                return await load_plan(store, args.show)
+                found = await load_plan(store, args.show)
+                if found is None:
+                    return None
+                return found[0], await recorded_outcome(store, found[0], utcnow())
             return await list_plans(store)
         finally:
             await store.close()
@@ -135,7 +139,16 @@ def _saved(args: argparse.Namespace, db: Path) -> int:
     if args.show:
         if found is None:
             raise DataError(f"no saved plan {args.show!r}", path=str(db))
-        _print_plan(found[0], args)
+        plan, outcome = found
+        if outcome is not None and args.json:
+            # An executed plan: the plan's fields, plus what its run did.
+            data = json.loads(plan.model_dump_json())
+            data["outcome"] = json.loads(outcome.model_dump_json())
+            print(json.dumps(data, indent=2))
+            return 0
+        _print_plan(plan, args)
+        if outcome is not None and not args.csv:
+            print("\n" + _outcome_table(outcome))
         return 0
     if args.json:
         print(json.dumps([p.model_dump(mode="json") for p in found], indent=2))
@@ -329,3 +342,38 @@ def net_verdict(totals: Any) -> str:
         undone = f"${totals.undone_usd:,.2f}"
         return f"not within fees {slack}; the skipped pieces ({undone}) account for it"
     return f"NOT within fees {slack} even with the skipped pieces (${totals.undone_usd:,.2f})"
+
+
+def _outcome_table(outcome: Any) -> str:
+    """An executed plan's promise per group against what was reached, and every order that
+    did not fill with why."""
+
+    def pp(value: Decimal | None) -> str:
+        return "n/a" if value is None else f"{value:+.2f}"
+
+    valued = f"{outcome.valued_at:%Y-%m-%d %H:%M:%S}Z" if outcome.valued_at else "not yet"
+    lines = [
+        f"promise vs outcome (portfolio valued {valued})",
+        f"{'group':<14}{'target':>8}{'promised':>10}{'reached':>10}",
+    ]
+    lines += [
+        f"{g.group:<14}{g.target_pct:>8.2f}{pp(g.promised_drift_pp):>10}"
+        f"{pp(g.reached_drift_pp):>10}"
+        for g in outcome.groups
+    ]
+    reached = pp(outcome.reached_max_pp).lstrip("+")
+    lines.append(
+        f"residual drift max: promised {outcome.promised_max_pp:.2f} pp, reached {reached} pp"
+    )
+    counts: dict[str, int] = {}
+    for o in outcome.orders:
+        counts[o.outcome.value] = counts.get(o.outcome.value, 0) + 1
+    lines.append(
+        f"{len(outcome.orders)} order(s): "
+        + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items()))
+    )
+    lines += [
+        f"  {o.outcome.value:<9} {o.side.value:<4} {o.qty:f} {o.symbol} on {o.venue}: {o.why}"
+        for o in outcome.not_done
+    ]
+    return "\n".join(lines)

@@ -181,7 +181,7 @@ def plan_outcome(
         if o.seq in placed:
             continue
         cid = f"{plan.id}-{o.seq:04d}"
-        reason = refused.get(cid)
+        reason = refused.get(cid) or refused.get(venue_id(cid))
         if reason is None and o.indicative:
             reason = f"indicative: no live book on {o.venue}, never sent"
         outcome = OrderOutcome.REFUSED if reason and not o.indicative else OrderOutcome.NOT_SENT
