@@ -123,3 +123,28 @@ async def test_executed_plan_shows_promise_against_outcome(tmp_path: Path) -> No
         await wait_until(pilot, lambda: app.main.maximized is pane, "the maximised plan pane")
         await pilot.pause(0.05)
         app.save_screenshot(filename="plan-outcome.svg", path=str(tmp_path))
+
+
+def test_net_verdict_is_computed_from_the_totals() -> None:
+    """The seed's "net $-10,072 (≈0 within fees)" was a fixed label; the verdict now follows
+    the figures: within fees, explained by the skipped pieces, or neither."""
+    from core.plan.models import PlanTotals
+
+    base = {
+        "sells_usd": Decimal(0), "buys_usd": Decimal(0), "turnover_usd": Decimal(0),
+        "fees_usd": Decimal(40), "slippage_usd": Decimal(10), "net_cash_flow_usd": Decimal(0),
+        "cash_target_change_usd": Decimal(0), "skipped_usd": Decimal(0),
+        "residual_drift_max_pp": Decimal(0), "net_slack_usd": Decimal(51),
+    }  # fmt: skip
+
+    def verdict(**kw: object) -> tuple[str, bool]:
+        return net_verdict(PlanTotals.model_validate(base | kw), lambda v: fmt.money(v))
+
+    assert verdict(net_usd=Decimal(-12), net_within_fees=True, net_explained=True) == (
+        "≈0 within fees+slippage $51.00",
+        True,
+    )
+    text, ok = verdict(net_usd=Decimal(-10072), undone_usd=Decimal(-10072), net_explained=True)
+    assert ok and text == "≠0: skipped pieces $-10,072 (fees+slippage $51.00)"
+    text, ok = verdict(net_usd=Decimal(-10072), undone_usd=Decimal(0))
+    assert not ok and text.startswith("! not within fees+slippage $51.00")
