@@ -43,6 +43,11 @@ def print_preview(data: dict[str, Any]) -> None:
         f"[{badge}] plan {data['plan_id']}: {data['sells']} sells, {data['buys']} buys, "
         f"${data['notional_usd']} ({data['portfolio_pct']}% of portfolio), "
         f"est. fees ${data['fees_usd']}, slippage ${data['slippage_usd']}"
+        + (
+            f"; {data['indicative']} indicative order(s) not sent (no live book)"
+            if data.get("indicative")
+            else ""
+        )
     )
     for o in data["orders"]:
         print(

@@ -106,6 +106,11 @@ class ConfirmModal(ModalScreen[bool]):
             f"({preview['portfolio_pct']}% of portfolio)   "
             f"est. fees ${float(preview['fees_usd']):,.2f}   "
             f"est. slippage ${float(preview['slippage_usd']):,.2f}",
+            (
+                f"   {preview['indicative']} indicative order(s) not sent (no live book)"
+                if preview.get("indicative")
+                else ""
+            ),
         )
         body = Table.grid()
         body.add_row(summary)

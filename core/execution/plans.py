@@ -62,9 +62,11 @@ class CoreMarket:
 
 
 def preview(plan: Plan, mode: TradingMode) -> dict[str, Any]:
-    """What the operator confirms: every order and the totals, as JSON-able data."""
+    """What the operator confirms: every order that will be sent and the totals, as JSON-able
+    data. Indicative orders (no live book at their venue) are never sent: only counted."""
     total = plan.total_usd
-    notional = sum((o.notional_usd for o in plan.orders), Decimal(0))
+    firm = [o for o in plan.orders if not o.indicative]
+    notional = sum((o.notional_usd for o in firm), Decimal(0))
     rows = [
         {
             "seq": o.seq,
@@ -75,17 +77,20 @@ def preview(plan: Plan, mode: TradingMode) -> dict[str, Any]:
             "limit": str(o.limit_price),
             "usd": str(o.notional_usd.quantize(Decimal("0.01"))),
         }
-        for o in sorted(plan.orders, key=lambda o: (o.side is not Side.SELL, o.seq))
+        for o in sorted(firm, key=lambda o: (o.side is not Side.SELL, o.seq))
     ]
     return {
         "plan_id": plan.id,
         "mode": mode.value,
         "orders": rows,
-        "sells": sum(1 for o in plan.orders if o.side is Side.SELL),
-        "buys": sum(1 for o in plan.orders if o.side is Side.BUY),
+        "sells": sum(1 for o in firm if o.side is Side.SELL),
+        "buys": sum(1 for o in firm if o.side is Side.BUY),
+        "indicative": len(plan.orders) - len(firm),
         "notional_usd": str(notional.quantize(Decimal("0.01"))),
         "portfolio_pct": str((notional / total * 100).quantize(Decimal("0.01")) if total else 0),
-        "fees_usd": str(plan.totals.fees_usd.quantize(Decimal("0.01"))),
-        "slippage_usd": str(plan.totals.slippage_usd.quantize(Decimal("0.01"))),
+        "fees_usd": str(sum((o.fee_usd for o in firm), Decimal(0)).quantize(Decimal("0.01"))),
+        "slippage_usd": str(
+            sum((o.slippage_usd for o in firm), Decimal(0)).quantize(Decimal("0.01"))
+        ),
         "expires_at": plan.expires_at.isoformat(),
     }

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from core.bootstrap import build_core
 from core.config import Settings
+from core.execution.plans import preview
 from core.models import Custody, Location, SubAccount
 from core.plan.outcome import OrderOutcome
 from core.sim.venue import SimWallet
@@ -77,6 +78,10 @@ async def test_core_plans_an_unconnected_venue_indicatively_and_sends_only_firm_
             assert abs(o.fee_usd - o.notional_usd * fee) <= Decimal("0.02")
         assert any(n.startswith("no live book at kraken: assumed markets") for n in plan.notes)
 
+        # The confirm step lists only what will be sent, and counts the rest.
+        shown = preview(plan, settings.mode)
+        assert {o["venue"] for o in shown["orders"]} <= {"sim-a", "sim-b"}
+        assert len(shown["orders"]) == len(firm) and shown["indicative"] == len(on_kraken)
         result = await core.execute(ExecutePlan(plan_id=plan.id))
         assert result.ok, result.message
         executor = core.execution.plan_executor if core.execution else None
