@@ -54,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _run(args: argparse.Namespace) -> int:
     from core.config import load_settings
-    from core.errors import DataError
+    from core.errors import ConfigError, ConfigProblem, DataError
     from core.plan.build import build_plan
     from core.plan.models import PlanPolicy
     from core.plan.strategies import MarketContext, run_strategy
@@ -64,6 +64,10 @@ def _run(args: argparse.Namespace) -> int:
     config = settings.targets
     if args.targets is not None:
         config = load_targets_file(args.targets, base=config)
+    # Targets and the preset are checked before anything is read (a database, inputs).
+    if args.strategy is not None and args.strategy not in config.presets:
+        problem = f"unknown preset {args.strategy!r} ({', '.join(config.presets)})"
+        raise ConfigError("--strategy", [ConfigProblem("strategy", problem)])
     if args.inputs is None:
         db = getattr(args, "db", None)
         if db is None:

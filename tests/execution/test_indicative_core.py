@@ -17,6 +17,7 @@ from core.execution.plans import preview
 from core.models import Custody, Location, SubAccount
 from core.plan.outcome import OrderOutcome
 from core.sim.venue import SimWallet
+from core.store.markets import stored_markets
 from core.views import ExecutePlan
 from tests.foundation.test_service import wait_for_state
 
@@ -78,6 +79,13 @@ async def test_core_plans_an_unconnected_venue_indicatively_and_sends_only_firm_
             assert abs(o.fee_usd - o.notional_usd * fee) <= Decimal("0.02")
         assert any(n.startswith("no live book at kraken: assumed markets") for n in plan.notes)
 
+        # Reaching a venue stores its markets: a later plan without it knows them.
+        stored = await stored_markets(core.store)  # type: ignore[arg-type]
+        assert set(stored) == {"sim-a", "sim-b"}
+        for venue, (_, instruments) in stored.items():
+            assert {i.key for i in instruments} == {
+                k for k, i in core.instruments.items() if i.venue == venue
+            }
         # The confirm step lists only what will be sent, and counts the rest.
         shown = preview(plan, settings.mode)
         assert {o["venue"] for o in shown["orders"]} <= {"sim-a", "sim-b"}

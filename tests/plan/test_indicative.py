@@ -186,6 +186,15 @@ def test_bad_targets_refused_before_anything_else(
     assert "Traceback" not in captured.err and not missing.exists()
 
 
+def test_unknown_preset_refused_before_anything_else(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "never-read.db"
+    assert main(["plan", "--db", str(missing), "--build", "--strategy", "hrpp"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown preset 'hrpp'" in err and "no such database" not in err
+
+
 def test_indicative_orders_are_never_sent(
     imported: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
