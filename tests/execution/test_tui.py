@@ -111,6 +111,10 @@ async def test_execute_plan_request_confirms_then_runs_on_paper(tmp_path: Path) 
                 and client.core.execution.progress.finished
             ),
             "the plan to finish",
+            # A bound, not a wait: a run places its orders one by one through the gate, which
+            # takes well over 20 s when the machine is busy (CI runs the suite twice beside a
+            # CPU hog); the wait ends as soon as the run does.
+            limit_s=180,
         )
         await wait_until(
             pilot,
