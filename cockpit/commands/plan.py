@@ -255,6 +255,7 @@ def _csv(plan: Any) -> str:
             "location",
             "route",
             "leg",
+            "indicative",
         ]
     )
     for o in plan.orders:
@@ -275,6 +276,7 @@ def _csv(plan: Any) -> str:
                 o.location_id or "",
                 o.route or "",
                 f"{o.leg}/{o.legs}",
+                "yes" if o.indicative else "",
             ]
         )
     return buf.getvalue()

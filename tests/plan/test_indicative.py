@@ -7,6 +7,8 @@ A fresh database holding only a CoinTracking import and daily closes gives a pla
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -106,6 +108,10 @@ def test_import_only_database_gives_an_indicative_plan_that_keeps_the_invariants
     table = capsys.readouterr().out
     assert "INDICATIVE:" in table and "never sent" in table
     assert "~sell" in table and "net cash $" in table
+    args = ["plan", "--db", str(imported), "--build", "--targets", str(targets), "--csv"]
+    assert main(args) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert len(rows) == len(plan.orders) and all(r["indicative"] == "yes" for r in rows)
 
 
 def test_last_closes_and_stored_markets_drive_the_indicative_markets(
