@@ -7,7 +7,8 @@ Nothing here is a live book, so every order is *indicative* (marked, never sent)
 newest saved plan priced keep that plan's recorded books (its note says which plan and how
 old); every other tradable venue is priced from the last known prices with the configured
 spread, slippage and fees (``targets.indicative``), on the markets its last ``load_markets``
-stored or, failing that, its configured quote currencies.
+stored or, failing that, its configured quote currencies. Orders the database records as
+still working count as pending (netted out, listed, never proposed again).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def recorded_plan(
 
     from cockpit.commands.holdings import _from_db
     from core.errors import DataError
-    from core.models import Instrument, Price, PriceSource
+    from core.models import Instrument, Order, Price, PriceSource
     from core.plan.build import build_plan
     from core.plan.indicative import indicative_markets
     from core.plan.models import PlanPolicy
@@ -49,6 +50,7 @@ def recorded_plan(
         tuple[Plan, PlanInputs] | None,
         dict[str, tuple[datetime, tuple[Instrument, ...]]],
         dict[str, tuple[datetime, float]],
+        list[Order],
     ]:
         store = await Store.open(db)
         try:
@@ -56,11 +58,12 @@ def recorded_plan(
                 await load_plan(store, "latest"),
                 await stored_markets(store),
                 await last_closes(store),
+                await store.open_orders(),
             )
         finally:
             await store.close()
 
-    saved, stored, closes = asyncio.run(read())
+    saved, stored, closes, pending = asyncio.run(read())
     for asset, (day_end, close) in closes.items():
         known = cached.get(asset)
         if known is None or known.value is None or known.ts is None or known.ts < day_end:
@@ -127,6 +130,7 @@ def recorded_plan(
         hold_reason=result.hold_reason,
         indicative=indicative,
         live_books=False,
+        pending=pending,  # orders the database knows to be working: never proposed again
     )
     left_out = len(priced) - len(holdings)
     notes = [f"{left_out} holding(s) unpriced or under ${pf.dust_usd} left out as dust"]

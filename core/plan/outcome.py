@@ -19,7 +19,7 @@ from pydantic import Field
 from core.models import ZERO, Model, Order, OrderStatus, Side, UtcDatetime
 from core.plan.models import Plan, PlanOrder
 
-BP = Decimal("0.0001")
+SHOWN = Decimal("0.01")
 
 
 class OrderOutcome(StrEnum):
@@ -200,7 +200,8 @@ def plan_outcome(
     rows.sort(key=lambda r: (r.seq, r.client_order_id))
     groups = []
     for row in plan.groups:
-        reached = None if group_pct is None else group_pct.get(row.group, ZERO).quantize(BP)
+        # To the hundredth of a point shown: the view changes when a figure shown does.
+        reached = None if group_pct is None else group_pct.get(row.group, ZERO).quantize(SHOWN)
         groups.append(
             OutcomeGroup(
                 group=row.group,

@@ -17,10 +17,14 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
+from cockpit.cli import main
 from core.bootstrap import build_core
 from core.config import Settings, load_settings
 from core.models import OrderStatus, Side
 from core.plan.build import build_plan_from
+from core.plan.models import Plan
 from tests.conftest import PROJECT_ROOT
 from tests.foundation.test_service import wait_for_state
 
@@ -42,6 +46,9 @@ CHILD = """
 import asyncio, sys
 from decimal import Decimal
 from pathlib import Path
+import pytest
+
+from cockpit.cli import main
 from core.bootstrap import build_core
 from core.config import load_settings
 
@@ -109,7 +116,9 @@ def crash_with_resting_buys(config: Path, db: Path) -> list[str]:
     return seen
 
 
-def test_plan_orders_resting_after_a_crash_are_not_proposed_again(tmp_path: Path) -> None:
+def test_plan_orders_resting_after_a_crash_are_not_proposed_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config, db = tmp_path / "c.yaml", tmp_path / "c.db"
     config.write_text(CONFIG)
     lines = crash_with_resting_buys(config, db)
@@ -120,6 +129,10 @@ def test_plan_orders_resting_after_a_crash_are_not_proposed_again(tmp_path: Path
     }
     assert len(rested) == RESTING, lines
     first_plan = next(s.split()[1] for s in lines if s.startswith("ready"))
+    # Read from the database alone (no core running), they are pending too.
+    assert main(["--config", str(config), "plan", "--db", str(db), "--build", "--json"]) == 0
+    offline = Plan.model_validate_json(capsys.readouterr().out)
+    assert set(rested) <= {p.client_order_id for p in offline.pending}
     loaded = load_settings(config, env={}, search=False)
     settings = loaded.model_copy(update={"store": loaded.store.model_copy(update={"path": db})})
     asyncio.run(_restart_and_plan(settings, rested, first_plan))
