@@ -94,7 +94,7 @@ async def test_executed_plan_shows_promise_against_outcome(tmp_path: Path) -> No
             assert g.reached_drift_pp == g.reached_pct - g.target_pct
         assert outcome.valued_at is not None and outcome.valued_at >= outcome.plan_as_of
         reached = sum((g.reached_pct or Decimal(0) for g in outcome.groups), Decimal(0))
-        assert abs(reached - 100) < Decimal("0.01")
+        assert abs(reached - 100) <= Decimal("0.06")  # 11 weights, each to the hundredth
         # Every order accounted for; whatever did not fill says why.
         assert outcome.count(OrderOutcome.FILLED) + len(outcome.not_done) == len(outcome.orders)
         assert all(o.why for o in outcome.not_done)
