@@ -24,6 +24,8 @@ from core.plan.outcome import PlanOutcome
 from core.plan.strategies import MarketContext, run_strategy
 from core.views import PlanGroupRow, PlanView
 
+REDRAW_PP = Decimal("0.05")
+"""How far a reached group weight moves (points) before the outcome is shown anew."""
 PLAN_BOOK_DEPTH = 50
 """Levels per side the planner walks to price orders and estimate slippage."""
 
@@ -264,11 +266,18 @@ class LivePlanner:
     def record_outcome(self, outcome: PlanOutcome) -> bool:
         """Show ``outcome`` (its plan was executed); True if the view changed."""
         self.executed.add(outcome.plan_id)
-        unchanged = self.outcome is not None and outcome == self.outcome.model_copy(
-            update={"checked_at": outcome.checked_at}
-        )
-        if unchanged:
-            return False
+        old = self.outcome
+        # Prices tick all the time: the view (published, drawn, journaled) changes when an
+        # order does, or a reached weight moves by REDRAW_PP, not on every tick.
+        if old is not None and old.plan_id == outcome.plan_id and old.orders == outcome.orders:
+            moved = [
+                abs(a.reached_pct - b.reached_pct) >= REDRAW_PP
+                if a.reached_pct is not None and b.reached_pct is not None
+                else a.reached_pct != b.reached_pct
+                for a, b in zip(old.groups, outcome.groups, strict=True)
+            ]
+            if not any(moved):
+                return False
         self.outcome = outcome
         self._rebuild_view()
         return True
