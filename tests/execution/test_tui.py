@@ -157,4 +157,5 @@ async def test_x_on_the_plan_pane_confirms_then_executes_that_plan(tmp_path: Pat
                 and shown in client.core.execution.executed
             ),
             "the pane's plan to be executed",
+            limit_s=180,  # a bound: the confirm reaches the core thread late when busy
         )
