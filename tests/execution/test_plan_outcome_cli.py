@@ -84,9 +84,11 @@ def test_show_prints_promise_against_outcome(
         g.promised_drift_pp for g in seen.groups
     ]
     assert stored.promised_max_pp == seen.promised_max_pp
-    assert {o.client_order_id: o.outcome for o in stored.orders} == {
-        o.client_order_id: o.outcome for o in seen.orders
-    }
+    now = {o.client_order_id: o.outcome for o in stored.orders}
+    assert set(now) == {o.client_order_id for o in seen.orders}
+    for o in seen.orders:
+        # A limit still open in the pane may have filled (or been cancelled at stop) since.
+        assert now[o.client_order_id] is o.outcome or o.outcome is OrderOutcome.OPEN, o
     # Reached: the snapshot recorded when the run ended.
     assert stored.valued_at is not None and stored.valued_at >= stored.plan_as_of
     assert all(g.reached_drift_pp == g.reached_pct - g.target_pct for g in stored.groups)  # type: ignore[operator]
