@@ -57,6 +57,8 @@ class PlanPreview(Model):
     fees_usd: Decimal
     slippage_usd: Decimal
     expires_at: UtcDatetime
+    indicative: int = 0
+    """Orders of the plan priced without a live book: never sent, only counted."""
 
 
 class OrderList(Model):

@@ -43,6 +43,7 @@ from core.models import (
 from core.ports import AccountPort, BookChanged, Venue
 from core.store import Store
 from core.store.db import to_ns
+from core.store.markets import save_markets
 from core.views import (
     CockpitState,
     Command,
@@ -148,8 +149,11 @@ class Core:
             )
         await self.store.begin_session(self.settings.mode.value, list(self.venues), __version__)
         for venue in self.venues.values():
-            for inst in await venue.load_instruments():
+            loaded = await venue.load_instruments()
+            for inst in loaded:
                 self.instruments[inst.key] = inst
+            # Plans made later without reaching the venue know its markets (issue 11).
+            await save_markets(self.store, venue.venue, loaded, utcnow())
         for account in self.accounts:
             for loc in account.locations():
                 self.locations[loc.id] = loc

@@ -26,7 +26,8 @@ from core.models import (
     TradingMode,
     UtcDatetime,
 )
-from core.plan.models import PlanOrder, PlanTotals, SkippedItem, TransferHint
+from core.plan.models import PendingOrder, PlanOrder, PlanTotals, SkippedItem, TransferHint
+from core.plan.outcome import PlanOutcome
 from core.risk.models import LimitsReport, RiskReport
 
 
@@ -122,6 +123,14 @@ class PlanView(Model):
     stale_reasons: tuple[str, ...] = ()
     error: str | None = None
     """Why no plan could be built (e.g. invalid targets), shown instead of orders."""
+    pending: tuple[PendingOrder, ...] = ()
+    """Open orders the plan netted out (never proposed again)."""
+    indicative: bool = False
+    """Some orders are priced without a live book: those are never sent."""
+    executed: bool = False
+    """This plan has been sent to execution already (it runs once)."""
+    outcome: PlanOutcome | None = None
+    """The last executed plan's promise against outcome (that plan may not be this one)."""
 
 
 class MarketRef(Model):

@@ -55,7 +55,12 @@ def print_preview(preview: PlanPreview, out: TextIO) -> None:
     print(
         f"[{preview.mode.value.upper()}] plan {preview.plan_id}: {preview.sells} sells, "
         f"{preview.buys} buys, ${preview.notional_usd} ({preview.portfolio_pct}% of portfolio), "
-        f"est. fees ${preview.fees_usd}, slippage ${preview.slippage_usd}",
+        f"est. fees ${preview.fees_usd}, slippage ${preview.slippage_usd}"
+        + (
+            f"; {preview.indicative} indicative order(s) not sent (no live book)"
+            if preview.indicative
+            else ""
+        ),
         file=out,
     )
     for o in preview.orders:

@@ -110,6 +110,11 @@ class ConfirmModal(ModalScreen[bool]):
             f"({preview.portfolio_pct}% of portfolio)   "
             f"est. fees ${preview.fees_usd:,.2f}   "
             f"est. slippage ${preview.slippage_usd:,.2f}",
+            (
+                f"   {preview.indicative} indicative order(s) not sent (no live book)"
+                if preview.indicative
+                else ""
+            ),
         )
         body = Table.grid()
         body.add_row(summary)
