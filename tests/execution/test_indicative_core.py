@@ -88,8 +88,8 @@ async def test_core_plans_an_unconnected_venue_indicatively_and_sends_only_firm_
             }
         # The confirm step lists only what will be sent, and counts the rest.
         shown = preview(plan, settings.mode)
-        assert {o["venue"] for o in shown["orders"]} <= {"sim-a", "sim-b"}
-        assert len(shown["orders"]) == len(firm) and shown["indicative"] == len(on_kraken)
+        assert {o.venue for o in shown.orders} <= {"sim-a", "sim-b"}
+        assert len(shown.orders) == len(firm) and shown.indicative == len(on_kraken)
         result = await core.execute(ExecutePlan(plan_id=plan.id))
         assert result.ok, result.message
         executor = core.execution.plan_executor if core.execution else None
