@@ -35,6 +35,7 @@ TRADING_KINDS: frozenset[str] = frozenset(
         "cancel_order",
         "cancel_all",
         "kill_switch",
+        "acknowledge_audit",
         "execute_plan",
         "abort_plan",
     }

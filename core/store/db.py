@@ -18,7 +18,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
@@ -75,6 +75,23 @@ def trade_row(t: Trade) -> tuple[int, str, str, str, str, str, str | None]:
     return (ns, t.venue, t.symbol, str(t.price), str(t.qty), t.side.value, t.trade_id)
 
 
+class CommitHook(Protocol):
+    """Told about every commit of queued rows (the audit anchor moves with its rows).
+
+    ``staged`` runs when a batch is taken for writing and returns a token when this commit
+    concerns the hook (None otherwise); ``before_commit`` and ``after_commit`` then run around
+    the transaction with that token, and ``failed`` if it rolled back.
+    """
+
+    def staged(self) -> object | None: ...
+
+    async def before_commit(self, token: object) -> None: ...
+
+    async def after_commit(self, token: object) -> None: ...
+
+    def failed(self, token: object) -> None: ...
+
+
 class Store:
     """The cockpit's SQLite database. Create with :meth:`open`; always :meth:`close`."""
 
@@ -93,6 +110,11 @@ class Store:
         self._flusher: asyncio.Task[None] | None = None
         self.rows_written = 0
         self.session_id: int | None = None
+        self._hooks: list[CommitHook] = []
+
+    def add_commit_hook(self, hook: CommitHook) -> None:
+        """Run ``hook`` around every commit of queued rows (see :class:`CommitHook`)."""
+        self._hooks.append(hook)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -220,18 +242,25 @@ class Store:
             batches, self._batches = self._batches, {}
             models, self._models = self._models, {}
             count, self._pending = self._pending, 0
+            staged = [(h, t) for h in self._hooks if (t := h.staged()) is not None]
             try:
+                for hook, token in staged:
+                    await hook.before_commit(token)
                 await self._conn.execute("BEGIN")
                 for sql, rows in batches.items():
                     await self._conn.executemany(sql, rows)
                 for sql, (to_row, items) in models.items():
                     await self._conn.executemany(sql, map(to_row, items))
                 await self._conn.execute("COMMIT")
-            except (aiosqlite.Error, ValueError, TypeError) as exc:
+            except (aiosqlite.Error, ValueError, TypeError, OSError) as exc:
                 with contextlib.suppress(aiosqlite.Error):
                     await self._conn.execute("ROLLBACK")
+                for hook, token in staged:
+                    hook.failed(token)
                 raise StoreError(f"{self.path}: write failed: {exc}") from exc
             self.rows_written += count
+            for hook, token in staged:
+                await hook.after_commit(token)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
