@@ -24,6 +24,7 @@ import aiosqlite
 
 from core.errors import StoreError
 from core.models import Balance, Fill, LogEvent, Order, Trade
+from core.private_files import private_database
 from core.store.migrations import LATEST_VERSION, MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,8 @@ class Store:
     async def open(cls, path: Path, *, flush_ms: int = 100, batch_rows: int = 5_000) -> Store:
         """Open (creating if needed) and migrate the database at ``path``."""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # 0600 before SQLite opens it: its -wal and -shm inherit the main file's mode.
+            private_database(path)
             conn = await aiosqlite.connect(path, isolation_level=None)
         except (OSError, aiosqlite.Error) as exc:
             raise StoreError(f"{path}: cannot open database: {exc}") from exc
