@@ -51,6 +51,10 @@ FILL_INSERT = (
     "INSERT OR IGNORE INTO fills (venue, trade_id, client_order_id, symbol, ts_ns, payload)"
     " VALUES (?, ?, ?, ?, ?, ?)"
 )
+WAL_PAGES = 256
+"""Pages (4 KiB) the WAL may hold before it is checkpointed into the database."""
+WAL_LIMIT = 1 << 20
+"""Bytes the WAL file is truncated to after a checkpoint."""
 CLOSE_UPSERT = "INSERT OR REPLACE INTO daily_closes (source, asset, day, close) VALUES (?, ?, ?, ?)"
 
 
@@ -134,6 +138,10 @@ class Store:
             try:
                 await conn.execute("PRAGMA journal_mode=WAL")
                 await conn.execute("PRAGMA synchronous=NORMAL")
+                # A small WAL: checkpoint every WAL_PAGES pages and truncate the file back to
+                # WAL_LIMIT after each, instead of SQLite's 1000 pages (4 MiB) kept for good.
+                await conn.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
+                await conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
                 await conn.execute("PRAGMA busy_timeout=5000")
                 await conn.execute("PRAGMA foreign_keys=ON")
             except aiosqlite.Error as exc:
