@@ -12,7 +12,8 @@ keyframe and a session trimmed by retention still replays from its first full fr
 Stored layout of a delta::
 
     0x01, then per part: code (1 byte; 0xFF + name length + name for a name without a code),
-    length (LEB128), raw deflate of the part's compact JSON (dictionary: the previous value)
+    length (LEB128), raw deflate of the part's compact JSON (dictionary: the previous value);
+    length 0 is a part unchanged since the last frame that carried it
 
 A blob that does not start with 0x01 is a standalone zlib stream (a keyframe, or any frame
 journaled before this encoding), so older journals still replay. Lossless: the decoded frame
@@ -97,10 +98,13 @@ class FrameCompressor:
                 out += bytes((_NAMED, len(encoded))) + encoded
             else:
                 out.append(code)
-            packed = _deflate(body, self._prev.get(name), self.level) if body else b""
+            previous = self._prev.get(name)
+            if not body or body == previous:  # the ``set`` marker, or unchanged: no bytes
+                out.append(0)
+                continue
+            packed = _deflate(body, previous, self.level)
             out += _varint(len(packed)) + packed
-            if body:
-                self._prev[name] = body[-_WINDOW:]
+            self._prev[name] = body[-_WINDOW:]
         return bytes(out)
 
 
@@ -120,7 +124,7 @@ class FrameDecompressor:
                     self._prev = {n: b[-_WINDOW:] for n, b in split(frame) if b}
                 return frame
             return self._delta(memoryview(blob)[1:])
-        except (zlib.error, ValueError, IndexError, UnicodeDecodeError) as exc:
+        except (zlib.error, ValueError, IndexError, KeyError, UnicodeDecodeError) as exc:
             raise FrameError(f"corrupt journal frame: {exc}") from exc
 
     def _delta(self, view: memoryview) -> dict[str, Any]:
@@ -148,8 +152,11 @@ class FrameDecompressor:
             if name == "set":
                 frame["set"] = {}
                 continue
-            body = _inflate(packed, self._prev.get(name))
-            self._prev[name] = body[-_WINDOW:]
+            if length:
+                body = _inflate(packed, self._prev.get(name))
+                self._prev[name] = body[-_WINDOW:]
+            else:
+                body = self._prev[name]  # unchanged since the last frame that carried it
             value = json.loads(body)
             if name.startswith("set/"):
                 frame.setdefault("set", {})[name[4:]] = value
