@@ -102,7 +102,8 @@ async def measure(
     db: Path, seconds: float, warmup: float, overrides: dict[str, Any]
 ) -> dict[str, Any]:
     """Run a core; return growth figures over the measured window."""
-    settings = Settings.model_validate({"store": {"path": str(db)}, **overrides})
+    store = {"path": str(db), **overrides.get("store", {})}
+    settings = Settings.model_validate({**overrides, "store": store})
     core_ = build_core(settings)
     await core_.start()
     try:

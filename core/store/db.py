@@ -256,6 +256,10 @@ class Store:
             try:
                 for hook, token in staged:
                     await hook.before_commit(token)
+                if staged:
+                    # What a hook records outside the database (the audit anchor) must not
+                    # get ahead of it after a power cut: this commit syncs the WAL.
+                    await self._conn.execute("PRAGMA synchronous=FULL")
                 await self._conn.execute("BEGIN")
                 for sql, rows in batches.items():
                     await self._conn.executemany(sql, rows)
@@ -268,6 +272,10 @@ class Store:
                 for hook, token in staged:
                     hook.failed(token)
                 raise StoreError(f"{self.path}: write failed: {exc}") from exc
+            finally:
+                if staged:
+                    with contextlib.suppress(aiosqlite.Error):
+                        await self._conn.execute("PRAGMA synchronous=NORMAL")
             self.rows_written += count
             for hook, token in staged:
                 await hook.after_commit(token)
