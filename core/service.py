@@ -67,6 +67,37 @@ class HistorySource:
     series: Callable[[], dict[str, list[tuple[datetime, float]]]]
 
 
+STOP_TASKS_S = 5.0
+"""How long stop() waits for its cancelled tasks before it goes on without them."""
+
+
+async def cancel_all(tasks: Sequence[asyncio.Task[Any]], deadline_s: float = STOP_TASKS_S) -> None:
+    """Cancel ``tasks`` and wait for them, never for ever.
+
+    A task that swallows its cancel (on 3.11, ``asyncio.wait_for`` does when the awaited thing
+    finishes as the cancel lands) is cancelled again each round; one still running at the
+    deadline is named in the log and left behind, so a stop always ends.
+    """
+    pending = {t for t in tasks if not t.done()}
+    loop = asyncio.get_running_loop()
+    end = loop.time() + deadline_s
+    while pending:
+        for task in pending:
+            task.cancel()
+        left = end - loop.time()
+        if left <= 0:
+            log.error(
+                "stop: tasks still running after %.1f s: %s",
+                deadline_s,
+                ", ".join(sorted(t.get_name() for t in pending)),
+            )
+            break
+        _, pending = await asyncio.wait(pending, timeout=min(left, 0.5))
+    for task in tasks:  # a failure while stopping is not news; retrieve it so none is reported
+        if task.done() and not task.cancelled():
+            task.exception()
+
+
 class Core:
     """The running cockpit core. ``await start()``, then ``await stop()``."""
 
@@ -164,18 +195,19 @@ class Core:
         self.spawn("publisher", self._publish_loop())
         self.started.set()
 
-    async def stop(self) -> None:
-        """Cancel every task, close venues, flush and close the store."""
+    async def stop(self, timeout_s: float = 6.0) -> None:
+        """Cancel every task, close venues, end the session, flush and close the store.
+
+        Bounded: a task that ignores its cancellation or a venue that hangs on close is
+        logged and left behind (the process is exiting), so the session's end is still
+        recorded within ``timeout_s``.
+        """
         self._stopping = True
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_all(list(self._tasks), deadline_s=min(STOP_TASKS_S, timeout_s / 3))
         for venue in self.venues.values():
             with contextlib.suppress(Exception):
-                await venue.close()
+                async with asyncio.timeout(timeout_s / 6):
+                    await venue.close()
         if self.store is not None:
             self.log_event(EventKind.SYSTEM, "cockpit stopped")
             await self.store.end_session()
@@ -431,11 +463,19 @@ class Core:
             trading_enabled=self.execution is not None and self.execution.trading_enabled,
             trading_reason=self.execution.disabled_reason if self.execution else None,
             kill_level=int(self.execution.kill.level) if self.execution else 0,
+            orders=self._open_orders(previous),
+            instrument=self.instruments.get(self.market.key) if self.market else None,
         )
         self._state = state
         for listener in list(self._listeners):
             listener(state)
         return state
+
+    def _open_orders(self, previous: CockpitState | None) -> tuple[Order, ...]:
+        """Open orders, oldest first; the previous tuple while unchanged (cheap to compare)."""
+        manager = self.execution.manager if self.execution else None
+        orders = tuple(sorted(manager.open_orders(), key=lambda o: o.created_ts)) if manager else ()
+        return previous.orders if previous is not None and previous.orders == orders else orders
 
     def _selected_book(self) -> BookSnapshot | None:
         if self.market is None:

@@ -18,7 +18,6 @@ database from before anchoring is anchored at its first use once its chain verif
 from __future__ import annotations
 
 import asyncio
-import csv
 import hashlib
 import io
 import json
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.csvsafe import csv_writer
 from core.errors import AuditBroken
 from core.execution.anchor import (
     Anchor,
@@ -105,7 +105,7 @@ def verify_rows(rows: Iterable[AuditRow]) -> int:
 
 def export_csv(rows: Sequence[AuditRow]) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv_writer(buf, lineterminator="\n")
     writer.writerow(["id", "ts_ns", "kind", "actor", "payload", "prev_hash", "hash"])
     for r in rows:
         writer.writerow([r.id, r.ts_ns, r.kind, r.actor, r.payload, r.prev_hash, r.hash])
