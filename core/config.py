@@ -346,6 +346,13 @@ class StoreConfig(Section):
         description="Market prints older than this are deleted (at start, then hourly); "
         "orders, fills, events and balances are kept.",
     )
+    sim_print_interval_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=3600,
+        description="A simulated venue's prints are stored at most one per market per this "
+        "many seconds (0: every print); a real venue's are all stored.",
+    )
 
 
 class LoggingConfig(Section):

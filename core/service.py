@@ -44,6 +44,7 @@ from core.ports import AccountPort, BookChanged, Venue
 from core.store import Store
 from core.store.db import to_ns
 from core.store.markets import save_markets
+from core.store.prints import PrintSampler
 from core.views import (
     CockpitState,
     Command,
@@ -134,6 +135,10 @@ class Core:
         self.analytics = Analytics(self)
         self._state: CockpitState | None = None
         self._book_dirty = True
+        self._prints = PrintSampler(
+            {v.name for v in settings.venues if v.kind == "sim"},
+            settings.store.sim_print_interval_s,
+        )
         self._stopping = False
         self.started = asyncio.Event()
         self.execution: ExecutionService | None = None
@@ -292,7 +297,7 @@ class Core:
 
     def _flush_trades(self, trades: list[Trade]) -> None:
         if self.store is not None:
-            self.store.record_trades(trades)
+            self.store.record_trades(self._prints.keep(trades))
 
     def _on_print(self, trade: Trade) -> None:
         self.analytics.portfolio.on_trade(trade)
@@ -402,7 +407,9 @@ class Core:
     ) -> LogEvent:
         event = LogEvent(ts=utcnow(), kind=kind, level=level, message=message, **fields)
         self.events.append(event)
-        if self.store is not None:
+        # A market print's event re-words a row of the trades table (and the journal keeps it
+        # for replay): not stored twice, at the tape's rate.
+        if self.store is not None and kind is not EventKind.MARKET:
             self.store.record_event(event)
         self._dirty.set()
         return event

@@ -216,6 +216,15 @@ class KillSwitch(Model):
     """Escalate to this level (1 pause, 2 cancel all, 3 flatten); one step when None."""
 
 
+class AcknowledgeAudit(Model):
+    """Accept a broken audit trail's breaks (an audited row names them) and re-anchor it, so
+    trading paused at start-up by the break may resume. Operator only."""
+
+    kind: Literal["acknowledge_audit"] = "acknowledge_audit"
+    note: str = Field(default="", max_length=500)
+    """Why, kept in the acknowledgement row."""
+
+
 class RegeneratePlan(Model):
     kind: Literal["regenerate_plan"] = "regenerate_plan"
     preset: str | None = None
@@ -297,6 +306,7 @@ Command = Annotated[
     | CancelOrder
     | CancelAll
     | KillSwitch
+    | AcknowledgeAudit
     | RegeneratePlan
     | ExecutePlan
     | PreviewPlan

@@ -96,6 +96,8 @@ class LoopbackVenue:
         self.requests: list[tuple[str, str]] = []
         """(method, path) of every request received."""
         self.seen_keys: set[str] = set()
+        self.seen_signatures: set[str] = set()
+        """Every request signature received (tests check none of them reaches a log)."""
         self.port = 0
         self._runner: web.AppRunner | None = None
         self._hold = asyncio.Event()

@@ -87,6 +87,7 @@ class BinanceLoopback(LoopbackVenue):
             return params, self._error(
                 -2015, "Invalid API-key, IP, or permissions for action.", 401
             )
+        self.seen_signatures.add(params.get("signature", ""))
         if "signature" not in params or "timestamp" not in params:
             return params, self._error(-1102, "Mandatory parameter 'signature' was not sent.")
         return params, None

@@ -75,6 +75,7 @@ class KrakenLoopback(LoopbackVenue):
     async def _private(self, request: web.Request) -> web.Response:
         key = request.headers.get("API-Key", "")
         self.seen_keys.add(key)
+        self.seen_signatures.add(request.headers.get("API-Sign", ""))
         if self.api_key is not None and key != self.api_key:
             return self._error("EAPI:Invalid key")
         form = {k: str(v) for k, v in (await request.post()).items()}
