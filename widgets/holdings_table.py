@@ -34,6 +34,7 @@ BADGES: dict[PriceSource, str] = {
     PriceSource.TICKER: "k",
     PriceSource.CACHED: "c",
     PriceSource.IMPORT: "i",
+    PriceSource.CLOSE: "d",
     PriceSource.CONFIG: "=",
     PriceSource.NONE: "?",
 }

@@ -30,12 +30,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from pydantic import Field
 
 from core.errors import DataError
 from core.models import ZERO, Holding, Model, Price, PriceSource, UtcDatetime
-from core.portfolio.ctparse import CtExport, CtRow, ExportKind
+from core.portfolio.ctparse import CtExport, CtRow, ExportKind, parse_export
 from core.portfolio.locations import UNASSIGNED_ID, LocationRegistry
 from core.portfolio.taxonomy import Taxonomy
 
@@ -217,3 +218,30 @@ def date_in_name(name: str) -> datetime | None:
         return datetime(year, month, day, tzinfo=UTC)
     except ValueError:
         return None
+
+
+def load_exports(
+    paths: Sequence[Path],
+    *,
+    registry: LocationRegistry,
+    taxonomy: Taxonomy,
+    as_of: datetime | None = None,
+) -> CtImport:
+    """Read, parse and combine CoinTracking export files as one snapshot.
+
+    ``as_of`` defaults to the newest date in the file names, else the newest file time. A
+    file that cannot be read or parsed raises :class:`DataError` naming it (and its line).
+    """
+    exports = []
+    mtimes = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+            mtimes.append(datetime.fromtimestamp(path.stat().st_mtime, UTC))
+        except OSError as exc:
+            raise DataError(exc.strerror or str(exc), path=str(path)) from exc
+        exports.append(parse_export(data, str(path)))
+    if as_of is None:
+        dated = [d for p in paths if (d := date_in_name(p.name)) is not None]
+        as_of = max(dated) if dated else max(mtimes, default=datetime.now(UTC))
+    return build_import(exports, registry=registry, taxonomy=taxonomy, as_of=as_of)
