@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 from core.models import BookSnapshot, utcnow
 from core.plan.live import PLAN_BOOK_DEPTH, LivePlanner
 from core.portfolio.live import LivePortfolio
+from core.portfolio.stored import live_venues
 from core.risk import assess, breach_events
-from core.risk.inputs import risk_inputs
+from core.risk.inputs import history_coverage, risk_inputs, with_history
 from core.views import CommandResult, HoldingsView, RiskView
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ class Analytics:
         self.taxonomy_version = "unknown"
         self._plan_lock = asyncio.Lock()
         self._alerted: set[str] = set()
+        self.close_sources: dict[str, str] = {}
+        """Which stored source each asset's daily closes come from."""
 
     def books_for_pricing(self, depth: int = 1) -> list[BookSnapshot]:
         books = []
@@ -70,22 +73,38 @@ class Analytics:
         )
         if paper != self.portfolio.paper_venues:
             self.portfolio.set_paper_venues(paper)
+        core = self.core
+        live = live_venues(core.settings)
         self.holdings = self.portfolio.revalue(
-            list(self.core.balances.values()),
+            list(core.balances.values()),
             self.books_for_pricing(),
-            self.core.locations,
+            core.locations,
             utcnow(),
             self._change_24h,
+            real=list(core.real_balances.values()),
+            live_locations={
+                loc.id for a in core.accounts if a.venue in live for loc in a.locations()
+            },
         )
-        self.core.mark_dirty()
+        core.mark_dirty()
 
     async def load(self) -> None:
+        from core.portfolio.stored import load_imported, manual
         from core.portfolio.taxonomy import load_taxonomy
-        from core.store.portfolio import cached_prices, recorded_fills, snapshots
+        from core.store.portfolio import cached_prices, latest_import, recorded_fills, snapshots
 
-        self.taxonomy_version = load_taxonomy(
-            self.core.settings.portfolio.taxonomy.overrides
-        ).version
+        settings = self.core.settings
+        self.taxonomy_version = load_taxonomy(settings.portfolio.taxonomy.overrides).version
+        last = await latest_import(self.core.store) if self.core.store is not None else None
+        # The import is a holdings source like the venues (portfolio.imports files or the
+        # database's latest `cockpit import`); reading files is blocking, so off the loop.
+        imported = await asyncio.to_thread(load_imported, settings, last.holdings if last else ())
+        self.portfolio.set_sources(
+            imported,
+            manual(settings, utcnow()),
+            settings.portfolio.location_registry().locations,
+        )
+        await self.load_closes()
         if self.core.store is not None:
             self.portfolio.cached.update(await cached_prices(self.core.store))
             self.portfolio.load_fills(await recorded_fills(self.core.store))  # the cost basis
@@ -93,6 +112,21 @@ class Analytics:
             since = utcnow() - timedelta(days=1)
             stored = await snapshots(self.core.store, source="live", since=since)
             self.portfolio.seed_history(float(s.total_usd) for s in stored)
+
+    async def load_closes(self) -> None:
+        """Daily closes of every held asset from every stored source (the simulator's,
+        ``cockpit import prices``, venue OHLCV): risk, the 24 h change and the last-close
+        prices read them."""
+        from core.portfolio.pricing import close_prices
+        from core.store.closes import stored_closes
+
+        if self.core.store is None:
+            return
+        closes, sources = await stored_closes(self.core.store)
+        closes.update({a: c for a, c in self.core.closes.items() if a not in closes})
+        self.core.closes = closes
+        self.close_sources = sources
+        self.portfolio.close_prices = close_prices(closes)
 
     async def save_snapshot(self) -> None:
         """Store the portfolio snapshot (totals by group/location) and the live prices."""
@@ -160,7 +194,9 @@ class Analytics:
             assess, inputs.closes, inputs.weights, inputs.groups, self.core.settings.risk
         )
         now = utcnow()
-        self.risk = RiskView(as_of=now, report=assessment.report, limits=assessment.limits)
+        history = history_coverage(inputs.weights, self.core.closes, self.close_sources)
+        report = with_history(assessment.report, history)
+        self.risk = RiskView(as_of=now, report=report, limits=assessment.limits)
         for event in breach_events(assessment.limits.breaches, now, already=self._alerted):
             self.core.events.append(event)
             if self.core.store is not None:

@@ -88,6 +88,8 @@ class Core:
         self.instruments: dict[str, Instrument] = {}
         self.locations: dict[str, Location] = {}
         self.balances: dict[tuple[str, str], Balance] = {}
+        self.real_balances: dict[tuple[str, str], Balance] = {}
+        """Paper mode: the real balances of venues whose paper account the portfolio shows."""
         self.orders: dict[str, Order] = {}
         self.events: deque[LogEvent] = deque(maxlen=settings.ui.log_lines)
         self.closes: dict[str, list[tuple[date, float]]] = {}
@@ -346,7 +348,21 @@ class Core:
             for b in balances:
                 fresh[(b.location_id, b.asset)] = b
         self.balances = fresh
+        self.real_balances = await self._poll_real()
         await self.analytics.revalue()
+
+    async def _poll_real(self) -> dict[tuple[str, str], Balance]:
+        """The real balances of venues a paper account stands in for (shown, never traded)."""
+        real: dict[tuple[str, str], Balance] = {}
+        for venue in self.venues.values():
+            if any(a is venue for a in self.accounts):
+                continue
+            try:
+                balances: Sequence[Balance] = await venue.fetch_balances()
+            except ExchangeError:
+                balances = [b for b in self.real_balances.values() if b.source == venue.venue]
+            real.update(((b.location_id, b.asset), b) for b in balances)
+        return real
 
     async def _snapshot_balances(self) -> None:
         await self._poll_balances()

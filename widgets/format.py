@@ -7,7 +7,7 @@ same for colour-blind users and on monochrome terminals.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 MASK = "•••••"
 LOCATION_ID = re.compile(r"\b([A-Za-z][\w.-]*):(?=[\w.-])[^\s,;()]+")
@@ -41,6 +41,17 @@ def money(value: Decimal | float | None, *, privacy: bool = False, width: int = 
     else:
         v = float(value)
         text = f"${v:,.0f}" if abs(v) >= 100 else f"${v:,.2f}"
+    return text.rjust(width) if width else text
+
+
+def cents(value: Decimal | float | None, *, privacy: bool = False, width: int = 0) -> str:
+    """USD to the cent (``$420,893.96``): a total a person compares with another view."""
+    if privacy:
+        text = MASK
+    elif value is None:
+        text = "—"
+    else:
+        text = f"${Decimal(value).quantize(Decimal('0.01'), rounding=ROUND_HALF_EVEN):,}"
     return text.rjust(width) if width else text
 
 

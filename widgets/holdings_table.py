@@ -2,7 +2,10 @@
 
 Rows are per asset (summed over locations) or, toggled with ``l``, per asset and location.
 Each price shows its source badge and age (``m`` book mid, ``t`` last trade, ``c`` cached…;
-``!`` and the stale colour when stale). ``/`` edits a filter (asset, group or location
+``!`` and the stale colour when stale). A quantity from an import shows ``imp`` and the
+import's age in the P&L column (an import has no cost basis); under the total, one line says
+where the holdings come from and, in paper mode, what the real accounts hold beside the paper
+ones. ``/`` edits a filter (asset, group or location
 substring) typed straight into the pane, Enter keeps it, Esc clears it. The last line is a
 sparkline of the portfolio's total value over the session. Everything is rendered once per
 update into cached strips (:class:`~widgets.line_pane.LinePane`): a key press re-renders this
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from itertools import groupby
 from typing import ClassVar
@@ -24,7 +28,7 @@ from textual.binding import Binding, BindingType
 
 from core.config import GROUPS
 from core.models import Price, PriceSource
-from core.views import HoldingRow, HoldingsView
+from core.views import HoldingRow, HoldingsView, SourceTotal
 from widgets import format as fmt
 from widgets.line_pane import LinePane
 
@@ -64,6 +68,9 @@ class Line:
     pnl: Decimal | None = None
     """Unrealised P&L (USD) of the part a cost basis covers; None where none is known."""
     pnl_partial: bool = False
+    imported_as_of: datetime | None = None
+    """When every quantity in the line comes from an import: the import's as-of time (the
+    P&L cell shows the import badge and age instead of a P&L nobody can know)."""
 
 
 def coarse_age(seconds: float | None) -> str:
@@ -121,19 +128,59 @@ def by_asset(rows: Iterable[HoldingRow]) -> list[Line]:
             tradable=any(r.tradable for r in members),
             pnl=(pnl := summed_pnl(members))[0],
             pnl_partial=pnl[1],
+            imported_as_of=imported_as_of(members),
         )
         for asset, members in out.items()
     ]
+
+
+def imported_as_of(rows: Sequence[HoldingRow]) -> datetime | None:
+    """The oldest as-of time of ``rows`` when all of them come from an import, else None."""
+    if not rows or not all(r.imported for r in rows):
+        return None
+    return min((r.as_of for r in rows if r.as_of is not None), default=None)
 
 
 def by_location(rows: Iterable[HoldingRow]) -> list[Line]:
     return [
         Line(
             r.asset, r.group, r.location_id, r.qty, r.price, r.value, r.weight, r.change_24h,
-            r.tradable, r.unrealised_pnl, not r.pnl_complete,
+            r.tradable, r.unrealised_pnl, not r.pnl_complete, imported_as_of([r]),
         )
         for r in rows
     ]  # fmt: skip
+
+
+def import_badge(as_of: datetime | None, now: datetime) -> str:
+    """``imp 97d``: the quantity comes from an import this old (7 cells at most)."""
+    age = (now - as_of).total_seconds() if as_of is not None else None
+    return f"imp{coarse_age(age):>4}"
+
+
+def source_parts(sources: Sequence[SourceTotal], now: datetime, *, privacy: bool) -> list[str]:
+    """Where the holdings come from, one part per source: ``sim-a $90,210``,
+    ``cointracking $420,894 (imp 97d)``; imports carry their badge and age."""
+    parts = []
+    for s in sources:
+        badge = f" ({import_badge(s.as_of, now)})" if s.imported else ""
+        parts.append(f"{s.source} {fmt.money(s.value, privacy=privacy)}{badge}")
+    return parts
+
+
+def packed(prefix: str, parts: Sequence[str], width: int) -> list[str]:
+    """``prefix`` and ``parts`` joined by `` · `` into lines of at most ``width`` cells (a
+    part longer than a line is cut, never the pane's layout)."""
+    out: list[str] = []
+    line = prefix
+    for part in parts:
+        candidate = f"{line} · {part}" if line and line != prefix else f"{line}{part}"
+        if len(candidate) <= width or not line:
+            line = candidate
+        else:
+            out.append(line)
+            line = f"  {part}"
+    out.append(line)
+    return [text[:width] for text in out]
 
 
 class HoldingsTable(LinePane):
@@ -271,10 +318,18 @@ class HoldingsTable(LinePane):
         lines.extend(self._sections(view, shown, detail))
         lines.append(
             Text(
-                f"{'Total':<15} {fmt.money(view.total, privacy=self.privacy, width=31)}",
+                f"{'Total':<15} {fmt.cents(view.total, privacy=self.privacy, width=31)}",
                 style=self._style("accent"),
             )
         )
+        width = self.scrollable_content_region.width or ROW_WIDTH
+        if any(s.imported for s in view.sources):
+            parts = source_parts(view.sources, view.as_of, privacy=self.privacy)
+            lines += [Text(t, style=self._style("dim")) for t in packed("· from ", parts, width)]
+        if view.real:
+            parts = source_parts(view.real, view.as_of, privacy=self.privacy)
+            label = "· real, not traded (rows are paper): "
+            lines += [Text(t, style=self._style("dim")) for t in packed(label, parts, width)]
         if view.stale_prices:
             lines.append(
                 Text(f"! {view.stale_prices} stale or missing price(s)", style=self._style("stale"))
@@ -355,11 +410,15 @@ class HoldingsTable(LinePane):
         text.append(fmt.signed_pct(change, width=7), style=style)
         text.append(" ")
         pnl = row.pnl
-        tone = "dim" if not pnl or self.privacy else "gain" if pnl > 0 else "loss"
-        text.append(
-            fmt.pnl(pnl, privacy=self.privacy, width=7, partial=row.pnl_partial),
-            style=self._style(tone),
-        )
+        if pnl is None and row.imported_as_of is not None:
+            # An imported quantity has no cost basis: its cell says where it came from.
+            text.append(import_badge(row.imported_as_of, view.as_of), style=self._style("dim"))
+        else:
+            tone = "dim" if not pnl or self.privacy else "gain" if pnl > 0 else "loss"
+            text.append(
+                fmt.pnl(pnl, privacy=self.privacy, width=7, partial=row.pnl_partial),
+                style=self._style(tone),
+            )
         if not row.tradable:
             text.append(" ⊘", style=self._style("dim"))
         return text

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -264,6 +264,8 @@ class LivePortfolio:
     """Manual positions from config."""
     known_locations: dict[str, Location] = field(default_factory=dict)
     """The location registry's entries (custody, tradable) for locations no venue reports."""
+    close_prices: dict[str, Price] = field(default_factory=dict)
+    """The last stored daily close per asset (a price source when nothing fresher has one)."""
     _last_sample: datetime | None = None
     _bases: dict[str, dict[tuple[str, str], CostBasis]] | None = None
 
@@ -318,6 +320,7 @@ class LivePortfolio:
     def inputs(self, books: Iterable[BookSnapshot]) -> PriceInputs:
         """The resolver's inputs now: live quotes, the cache, the import's prices, config."""
         inputs = live_inputs(books, self.last_trades.values(), self.cached, self.config)
+        inputs = replace(inputs, closes=self.close_prices)
         return with_imported(inputs, imported_prices(self.imported))
 
     def revalue(
