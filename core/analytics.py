@@ -128,6 +128,44 @@ class Analytics:
         self.close_sources = sources
         self.portfolio.close_prices = close_prices(closes)
 
+    async def backfill_history(self) -> None:
+        """Daily closes of the held assets from every live venue's public candles, then the
+        closes, prices and risk are reloaded (:mod:`core.pricehistory`)."""
+        from core.errors import ExchangeError
+        from core.models import EventKind, EventLevel
+        from core.pricehistory import PriceHistoryService, describe
+        from core.venues.ohlcv import Backfill, CandleSource
+
+        store = self.core.store
+        sources: list[CandleSource] = [
+            rest
+            for venue in self.core.venues.values()
+            if isinstance(rest := getattr(venue, "rest", None), CandleSource)
+        ]
+        if store is None or not sources:
+            return
+
+        async def done(result: Backfill | ExchangeError, venue: str) -> None:
+            failed = not isinstance(result, Backfill)
+            self.core.log_event(
+                EventKind.SYSTEM,
+                describe(result, venue),
+                level=EventLevel.WARNING if failed else EventLevel.INFO,
+            )
+            if not failed:
+                await self.load_closes()
+                await self.recompute_risk()
+
+        service = PriceHistoryService(
+            sources,
+            store,
+            lambda: {h.asset for h in self.portfolio.holdings},
+            utcnow,
+            days=self.core.settings.risk.window_days + 1,
+            on_done=done,
+        )
+        await service.run()
+
     async def save_snapshot(self) -> None:
         """Store the portfolio snapshot (totals by group/location) and the live prices."""
         from core.store.portfolio import save_prices, save_snapshot

@@ -157,6 +157,7 @@ class Core:
         )
         self.spawn("retention", self._retention())
         self.spawn("plan", analytics.first_plan())
+        self.spawn("history", analytics.backfill_history())
         self.spawn("plan-staleness", self._every(1.0, analytics.check_plan))
         self.spawn("publisher", self._publish_loop())
         self.started.set()
@@ -174,9 +175,21 @@ class Core:
             with contextlib.suppress(Exception):
                 await venue.close()
         if self.store is not None:
+            await self._save_last_valuation()
             self.log_event(EventKind.SYSTEM, "cockpit stopped")
             await self.store.end_session()
             await self.store.close()
+
+    async def _save_last_valuation(self) -> None:
+        """The balances, prices and snapshot of the last valuation, so a command reading the
+        database after the session values the portfolio as the pane last did."""
+        if self.store is None or not self.started.is_set():
+            return
+        try:
+            self.store.record_balances(self.balances.values())
+            await self.analytics.save_snapshot()
+        except Exception:  # the session still ends cleanly; the log says what was lost
+            log.exception("could not save the last valuation")
 
     def spawn(self, name: str, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Start a named, tracked task whose failure is logged and shown, never swallowed."""

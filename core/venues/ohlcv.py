@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from core.errors import ExchangeError
 
@@ -25,6 +25,7 @@ MAX_PAGES = 20
 """Requests per asset at most (20 x 720 days on Kraken, 20 x 1000 on Binance)."""
 
 
+@runtime_checkable
 class CandleSource(Protocol):
     """What a backfill needs from a venue: its listed spot markets and daily candles."""
 
