@@ -24,6 +24,7 @@ from core.config import Settings
 from core.errors import CockpitError, ExchangeError
 from core.execution.service import ExecutionService
 from core.models import (
+    ZERO,
     Balance,
     BookSnapshot,
     EventKind,
@@ -88,6 +89,8 @@ class Core:
         self.instruments: dict[str, Instrument] = {}
         self.locations: dict[str, Location] = {}
         self.balances: dict[tuple[str, str], Balance] = {}
+        self._recorded: dict[tuple[str, str], str] = {}
+        """(location, asset) -> source of the last recorded balance snapshot."""
         self.real_balances: dict[tuple[str, str], Balance] = {}
         """Paper mode: the real balances of venues whose paper account the portfolio shows."""
         self.orders: dict[str, Order] = {}
@@ -133,8 +136,15 @@ class Core:
             self.closes = await self.store.daily_closes(self.history.name, since=since)
         await self.analytics.load()
         await self._poll_balances()
+        from core.store.portfolio import latest_balances
+
+        self._recorded = {
+            (b.location_id, b.asset): b.source
+            for b in await latest_balances(self.store)
+            if b.location_id in self.locations
+        }
         # The first snapshot at start: a short session still records its balances.
-        self.store.record_balances(self.balances.values())
+        self._record_balances()
         self.log_event(
             EventKind.SYSTEM,
             f"cockpit {__version__} started in {self.settings.mode.value.upper()} mode on "
@@ -186,7 +196,7 @@ class Core:
         if self.store is None or not self.started.is_set():
             return
         try:
-            self.store.record_balances(self.balances.values())
+            self._record_balances()
             await self.analytics.save_snapshot()
         except Exception:  # the session still ends cleanly; the log says what was lost
             log.exception("could not save the last valuation")
@@ -379,8 +389,21 @@ class Core:
 
     async def _snapshot_balances(self) -> None:
         await self._poll_balances()
-        if self.store is not None:
-            self.store.record_balances(self.balances.values())
+        self._record_balances()
+
+    def _record_balances(self) -> None:
+        """Store the balances as one snapshot: an asset gone from a location since the last
+        one is recorded at zero, so the newest stored balances are what the pane shows."""
+        if self.store is None:
+            return
+        now = utcnow()
+        gone = [
+            Balance(location_id=loc, asset=asset, total=ZERO, free=ZERO, ts=now, source=source)
+            for (loc, asset), source in self._recorded.items()
+            if (loc, asset) not in self.balances
+        ]
+        self.store.record_balances([*self.balances.values(), *gone])
+        self._recorded = {key: b.source for key, b in self.balances.items()}
 
     def mark_dirty(self) -> None:
         """Something shown changed: publish a new state at the next UI tick."""

@@ -117,9 +117,15 @@ async def test_tui_and_cli_show_the_same_merged_portfolio(
         text = lines(table)
         cold = [line for line in text if "ledger:cold" in line or "trezor:cold" in line]
         assert cold and all(line.rstrip().endswith("⊘") for line in cold)
-        # The risk pane reports on the merged portfolio: the import's assets weigh in.
-        weighted = {a.symbol for a in risk.view.report.assets} if risk.view else set()
-        assert {r.asset for r in view.rows if r.imported and r.value > 0} <= weighted
+        # The risk pane reports on the merged portfolio: the import's assets weigh in, and
+        # it says how much history they have (coverage per asset in the report).
+        assert risk.view is not None
+        report = risk.view.report
+        assert {r.asset for r in view.rows if r.imported and r.value > 0} <= {
+            a.symbol for a in report.assets
+        }
+        have = [h for h in report.coverage.history if h.days]
+        assert f"history {len(have)}/{len(report.coverage.history)} assets" in lines(risk)
         tui_rows = [(r.asset, r.location_id, r.qty, r.value) for r in view.rows]
         tui_total = view.total
     # The same database read by the CLI after the session: the same holdings and values.
