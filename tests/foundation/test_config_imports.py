@@ -54,6 +54,6 @@ async def test_a_bad_configured_export_stops_the_start_naming_the_file(tmp_path:
     bad = tmp_path / "broken.csv"
     bad.write_text('"Currency","Amount"\n"BTC","not a number"\n')
     core = build_core(settings(tmp_path, bad))
-    with pytest.raises(DataError, match="broken.csv"):
+    with pytest.raises(DataError, match=r"broken\.csv"):
         await core.start()
     await core.stop()
