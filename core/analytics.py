@@ -12,13 +12,14 @@ second, risk every ``risk.recompute_s``, plan staleness every second, snapshots 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from core.models import BookSnapshot, utcnow
+from core.models import Balance, BookSnapshot, Location, utcnow
 from core.plan.live import PLAN_BOOK_DEPTH, LivePlanner
 from core.portfolio.live import LivePortfolio
+from core.portfolio.service import PortfolioService
 from core.portfolio.stored import live_venues
 from core.risk import assess, breach_events
 from core.risk.inputs import history_coverage, risk_inputs, with_history
@@ -34,6 +35,14 @@ class Analytics:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.portfolio = LivePortfolio(core.settings.portfolio, core.group_of)
+        self.service = PortfolioService(
+            self.portfolio,
+            _CoreHoldings(core),
+            _CoreBooks(self),
+            changed=core.mark_dirty,
+            clock=utcnow,
+            change_24h=self._change_24h,
+        )
         self.planner = LivePlanner(core.settings.targets)
         self.holdings: HoldingsView | None = None
         self.risk: RiskView | None = None
@@ -73,20 +82,7 @@ class Analytics:
         )
         if paper != self.portfolio.paper_venues:
             self.portfolio.set_paper_venues(paper)
-        core = self.core
-        live = live_venues(core.settings)
-        self.holdings = self.portfolio.revalue(
-            list(core.balances.values()),
-            self.books_for_pricing(),
-            core.locations,
-            utcnow(),
-            self._change_24h,
-            real=list(core.real_balances.values()),
-            live_locations={
-                loc.id for a in core.accounts if a.venue in live for loc in a.locations()
-            },
-        )
-        core.mark_dirty()
+        self.holdings = self.service.revalue()
 
     async def load(self) -> None:
         from core.portfolio.stored import load_imported, manual
@@ -99,7 +95,7 @@ class Analytics:
         # The import is a holdings source like the venues (portfolio.imports files or the
         # database's latest `cockpit import`); reading files is blocking, so off the loop.
         imported = await asyncio.to_thread(load_imported, settings, last.holdings if last else ())
-        self.portfolio.set_sources(
+        self.service.set_sources(
             imported,
             manual(settings, utcnow()),
             settings.portfolio.location_registry().locations,
@@ -241,3 +237,36 @@ class Analytics:
                 self.core.store.record_event(event)
         self._alerted = {b.key for b in assessment.limits.breaches}
         self.core.mark_dirty()
+
+
+class _CoreHoldings:
+    """The core's accounts as the portfolio service's holdings sources."""
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
+        self._live = live_venues(core.settings)
+
+    def balances(self) -> Iterable[Balance]:
+        return self._core.balances.values()
+
+    def real_balances(self) -> Iterable[Balance]:
+        return self._core.real_balances.values()
+
+    def locations(self) -> Mapping[str, Location]:
+        return self._core.locations
+
+    def live_locations(self) -> Iterable[str]:
+        return {
+            loc.id
+            for account in self._core.accounts
+            if account.venue in self._live
+            for loc in account.locations()
+        }
+
+
+class _CoreBooks:
+    def __init__(self, analytics: Analytics) -> None:
+        self._analytics = analytics
+
+    def books(self) -> list[BookSnapshot]:
+        return self._analytics.books_for_pricing()
