@@ -95,7 +95,7 @@ class Analytics:
         # The import is a holdings source like the venues (portfolio.imports files or the
         # database's latest `cockpit import`); reading files is blocking, so off the loop.
         imported = await asyncio.to_thread(load_imported, settings, last.holdings if last else ())
-        self.service.set_sources(
+        self.portfolio.set_sources(
             imported,
             manual(settings, utcnow()),
             settings.portfolio.location_registry().locations,

@@ -3,8 +3,8 @@
 It receives the narrow things it uses, never the core: a :class:`HoldingsSources` (the venues'
 balances as the portfolio shows them, the real ones beside paper accounts, the locations), a
 :class:`QuoteSource` (the books prices come from), a ``changed`` callback (the core publishes the
-next state), a clock, and the imports and manual positions it is handed at start. Each
-:meth:`PortfolioService.revalue` merges the sources (:mod:`core.portfolio.merge`), values them by
+next state), a clock; the imports and manual positions are set on its ``portfolio`` at
+start. Each :meth:`PortfolioService.revalue` merges the sources (:mod:`core.portfolio.merge`), values them by
 the one valuation and keeps the :class:`~core.views.HoldingsView` every pane reads. The pure
 state between revaluations (last trades, price cache, fills, sparkline) is
 :class:`~core.portfolio.live.LivePortfolio`.
@@ -67,15 +67,6 @@ class PortfolioService:
         self.clock = clock
         self.change_24h = change_24h
         self.view: HoldingsView | None = None
-
-    def set_sources(
-        self,
-        imported: Iterable[Holding],
-        manual: Iterable[Holding],
-        known_locations: Iterable[Location] = (),
-    ) -> None:
-        """The sources besides the venues: the import and manual positions (at start)."""
-        self.portfolio.set_sources(imported, manual, known_locations)
 
     def revalue(self) -> HoldingsView:
         """Merge and value every holding now, keep the view and say it changed."""

@@ -95,7 +95,7 @@ def service() -> tuple[PortfolioService, list[int]]:
         changed=lambda: changes.append(1),
         clock=lambda: NOW,
     )
-    svc.set_sources(
+    svc.portfolio.set_sources(
         [
             imported("BTC", "kraken:spot", "9", "90000"),  # replaced: kraken answers now
             imported("BTC", "ledger:cold", "1", "90000"),  # kept, with its source and as-of
