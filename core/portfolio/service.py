@@ -5,8 +5,8 @@ balances as the portfolio shows them, the real ones beside paper accounts, the l
 :class:`QuoteSource` (the books prices come from), a ``changed`` callback (the core publishes the
 next state), a clock; the imports and manual positions are set on its ``portfolio`` at
 start. Each :meth:`PortfolioService.revalue` merges the sources (:mod:`core.portfolio.merge`),
-values them by the one valuation and keeps the :class:`~core.views.HoldingsView` every pane reads. The pure
-state between revaluations (last trades, price cache, fills, sparkline) is
+values them by the one valuation and keeps the :class:`~core.views.HoldingsView` every pane
+reads. The pure state between revaluations (last trades, price cache, fills, sparkline) is
 :class:`~core.portfolio.live.LivePortfolio`.
 """
 
