@@ -19,6 +19,7 @@ from typing import Any
 
 from core.config import GROUPS, PortfolioConfig
 from core.models import (
+    ZERO,
     Balance,
     BookSnapshot,
     Fill,
@@ -46,7 +47,7 @@ from core.portfolio.pricing import (
     quote_from_book,
     quote_from_trade,
 )
-from core.portfolio.valuation import breakdown, exact_sum, exact_value
+from core.portfolio.valuation import exact_sum, exact_value
 from core.views import GroupTotal, HoldingRow, HoldingsView, SourceTotal
 
 HISTORY_POINTS = 240
@@ -180,9 +181,13 @@ def holdings_view(
     change_24h = change_24h or {}
     pnl = pnl or {}
     imports = frozenset(imported_sources)
-    by_group = breakdown(holdings, "group")
-    by_location = breakdown(holdings, "location")
-    total = by_group.total
+    values = [exact_value(h) for h in holdings]
+    total = exact_sum(values)
+    by_group: dict[str, Decimal] = {}
+    by_location: dict[str, Decimal] = {}
+    for h, v in zip(holdings, values, strict=True):
+        by_group[h.group] = exact_sum((by_group.get(h.group, ZERO), v))
+        by_location[h.location_id] = exact_sum((by_location.get(h.location_id, ZERO), v))
     order = {g: i for i, g in enumerate(GROUPS)}
     rows = [
         HoldingRow(
@@ -192,7 +197,7 @@ def holdings_view(
             tradable=loc.tradable if loc else False,
             qty=h.qty,
             price=h.price,
-            value=(value := exact_value(h)),
+            value=value,
             weight=float(value / total) if total else 0.0,
             change_24h=change_24h.get(h.asset),
             source=h.source,
@@ -201,7 +206,7 @@ def holdings_view(
             imported=h.source in imports,
             **_pnl_fields(pnl.get((h.asset, h.location_id))),
         )
-        for h in holdings
+        for h, value in zip(holdings, values, strict=True)
         for loc in (locations.get(h.location_id),)
     ]
     rows.sort(key=lambda r: (order.get(r.group, len(order)), -r.value, r.asset, r.location_id))
@@ -211,12 +216,13 @@ def holdings_view(
             GroupTotal(group=k, value=v, weight=float(v / total) if total else 0.0) for k, v in rows
         )
 
+    groups = sorted(by_group.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
     return HoldingsView(
         as_of=now,
         total=total,
         rows=tuple(rows),
-        groups=totals((r.key, r.value) for r in by_group.rows),
-        locations=totals(sorted((r.key, r.value) for r in by_location.rows)),
+        groups=totals(groups),
+        locations=totals(sorted(by_location.items())),
         stale_prices=sum(1 for h in holdings if h.price.stale or h.price.value is None),
         history=tuple(history),
         sources=tuple(source_totals(holdings, imports)),
