@@ -173,12 +173,12 @@ class RiskPanel(LinePane):
 
 def history_lines(history: Sequence[AssetHistory], shown: int = 3) -> list[str]:
     """How much stored history the held assets have: a count and span, then the shortest
-    histories (what limits the figures), e.g. ``history 122/228 assets``,
-    ``2019-04-03→2025-08-31``, ``short: PEPE 40d``."""
+    histories (what limits the figures), e.g. ``history 122/228`` (held assets with closes),
+    ``2019-04-03→2025-08-31``, ``short: PEPE 40d``; each fits the pane's 21 columns."""
     if not history:
         return []
     have = [h for h in history if h.days]
-    lines = [f"history {len(have)}/{len(history)} assets"]
+    lines = [f"history {len(have)}/{len(history)}"]
     firsts = [h.first for h in have if h.first]
     lasts = [h.last for h in have if h.last]
     if firsts and lasts:

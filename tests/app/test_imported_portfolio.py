@@ -125,7 +125,7 @@ async def test_tui_and_cli_show_the_same_merged_portfolio(
             a.symbol for a in report.assets
         }
         have = [h for h in report.coverage.history if h.days]
-        assert f"history {len(have)}/{len(report.coverage.history)} assets" in lines(risk)
+        assert f"history {len(have)}/{len(report.coverage.history)}" in lines(risk)
         tui_rows = [(r.asset, r.location_id, r.qty, r.value) for r in view.rows]
         tui_total = view.total
     # The same database read by the CLI after the session: the same holdings and values.
