@@ -113,6 +113,10 @@ async def test_tui_and_cli_show_the_same_merged_portfolio(
         total_line = next(line for line in text if line.startswith("Total"))
         assert f"${view.total:,.2f}" in total_line
         assert any(line.startswith("· from ") and "cointracking" in line for line in text)
+        # Paper mode: the rows are the paper accounts (what trades); the real accounts behind
+        # them are listed apart, labelled, and not in the total.
+        assert {s.source for s in view.real} == {"sim-a", "sim-b"}
+        assert any(line.startswith("· real, not traded (rows are paper)") for line in text)
         await press(pilot, "l")  # per location: the cold-wallet rows of the import
         text = lines(table)
         cold = [line for line in text if "ledger:cold" in line or "trezor:cold" in line]
