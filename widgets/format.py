@@ -83,7 +83,8 @@ def pnl(
 
 
 def price(value: Decimal | float | None, *, width: int = 0) -> str:
-    """A price with enough significant digits for small-cap assets."""
+    """A price with enough significant digits for small-cap assets, in at most 10 cells
+    (under 0.001 in scientific notation: ``1.016e-04``)."""
     if value is None:
         text = "—"
     else:
@@ -95,7 +96,7 @@ def price(value: Decimal | float | None, *, width: int = 0) -> str:
         elif abs(v) >= 1:
             text = f"{v:.4f}"
         else:
-            text = f"{v:.6g}" if abs(v) >= 1e-4 else f"{v:.3e}"
+            text = f"{v:.6g}" if abs(v) >= 1e-3 else f"{v:.3e}"
     return text.rjust(width) if width else text
 
 
