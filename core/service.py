@@ -106,13 +106,25 @@ class Core:
         self._state: CockpitState | None = None
         self._book_dirty = True
         self._stopping = False
+        self._stopped: asyncio.Future[None] | None = None
         self.started = asyncio.Event()
         self.execution: ExecutionService | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        """Open the store, load instruments and history, start every task."""
+        """Open the store, load instruments and history, start every task.
+
+        A start that fails (a venue that cannot load, an unreadable ``portfolio.imports``
+        file) stops what it started, the store included, and raises: the process can exit.
+        """
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         if self.store is None:
             s = self.settings.store
             self.store = await Store.open(
@@ -173,7 +185,13 @@ class Core:
         self.started.set()
 
     async def stop(self) -> None:
-        """Cancel every task, close venues, flush and close the store."""
+        """Cancel every task, close venues, flush and close the store. Stopping runs once; a
+        second call waits for the first to finish."""
+        if self._stopped is None:
+            self._stopped = asyncio.ensure_future(self._stop())
+        await asyncio.shield(self._stopped)
+
+    async def _stop(self) -> None:
         self._stopping = True
         tasks = list(self._tasks)
         for task in tasks:

@@ -75,8 +75,10 @@ async def test_portfolio_snapshot_and_price_cache_are_written(tmp_path: Path) ->
     try:
         await wait_for_state(core, lambda s: s.holdings is not None and s.holdings.total > 0)
         assert core.store is not None
-        await core.analytics.save_snapshot()
+        # The snapshot is taken from the holdings of the moment save_snapshot is called (the
+        # valuation task replaces them four times a second while the write is awaited).
         held = core.analytics.portfolio.holdings
+        await core.analytics.save_snapshot()
         total = sum((h.value for h in held), Decimal(0))
         snaps = await snapshots(core.store, source="live")
         assert snaps, "no live snapshot"
