@@ -71,7 +71,8 @@ def history_coverage(
     closes: Mapping[str, Sequence[tuple[date, float]]],
     sources: Mapping[str, str],
 ) -> tuple[AssetHistory, ...]:
-    """What history each held asset has (none: zero days), largest history first."""
+    """What history each held asset has (none: zero days), largest history first; cash
+    (``CASH``) needs none and is not listed."""
     out = [
         AssetHistory(
             symbol=asset,
@@ -80,7 +81,7 @@ def history_coverage(
             last=points[-1][0] if points else None,
             source=sources.get(asset) if points else None,
         )
-        for asset in sorted(set(assets))
+        for asset in sorted(set(assets) - CASH)
         for points in (closes.get(asset, ()),)
     ]
     out.sort(key=lambda h: (-h.days, h.symbol))

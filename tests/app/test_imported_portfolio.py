@@ -20,6 +20,7 @@ import pytest
 from cockpit.cli import main
 from core.config import Settings
 from core.portfolio.valuation import exact_sum
+from core.risk.inputs import CASH
 from core.sim.world import SimWorld
 from tests.app.conftest import press, running_app, wait_until
 from tests.portfolio.prices import write_wide_prices
@@ -79,8 +80,8 @@ def test_cli_reports_on_the_imported_portfolio_with_coverage(
     history = {h["symbol"]: h for h in report["coverage"]["history"]}
     btc = history["BTC"]
     assert btc["source"] == "import" and btc["days"] > 365 and btc["last"] >= "2025-08-01"
-    # Every weighted asset is listed, with or without history; weights are the import's.
-    assert {a["symbol"] for a in report["assets"]} == set(history)
+    # Every weighted asset but cash is listed, with or without history.
+    assert {a["symbol"] for a in report["assets"]} - CASH == set(history)
     assert any(h["days"] == 0 and h["first"] is None for h in history.values())
     weights = {a["symbol"]: a["weight"] for a in report["assets"]}
     assert sum(weights.values()) == pytest.approx(1.0)
