@@ -14,13 +14,14 @@ are masked in every format.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from core.csvsafe import csv_writer
 
 if TYPE_CHECKING:
     from core.config import Settings
@@ -55,6 +56,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="read CoinTracking exports instead of the database",
     )
     parser.add_argument(
+        "--allow-negative",
+        action="store_true",
+        help="with --file: keep negative amounts outside margin/futures/loan accounts",
+    )
+    parser.add_argument(
         "--live",
         action="store_true",
         help="kept for scripts: the newest venue balances the cockpit stored always count "
@@ -75,7 +81,9 @@ def _holdings(args: argparse.Namespace) -> int:
     if args.files:
         from cockpit.commands.imports import load_cointracking
 
-        imported = list(load_cointracking(args.files, settings).holdings)
+        imported = list(
+            load_cointracking(args.files, settings, allow_negative=args.allow_negative).holdings
+        )
         holdings = merge_stored(settings, imported, [], {}, now).holdings
     else:
         holdings = stored_holdings(args.db or settings.db_path(), settings, now)
@@ -202,7 +210,7 @@ def _print_table(view: Breakdown, masked: bool, registry: LocationRegistry) -> N
 
 def _write_csv(view: Breakdown, masked: bool, registry: LocationRegistry) -> None:
     header, rows, _ = _cells(view, masked, registry, pretty=False)
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csv_writer(sys.stdout, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
 
