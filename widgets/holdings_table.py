@@ -50,8 +50,8 @@ ROW_WIDTH = 68
 120x40) drops the per-row weight, which the group subtotal lines still show."""
 WHERE_WIDTH = 12
 """Cells the location column adds (per-location rows). Narrower than all columns need, such
-rows drop the weight, then the 24 h change (the same for every location of an asset) and
-narrow the location to 9 cells carrying the ⊘ mark: the import badge and P&L stay visible at
+rows drop the weight, then the price and its source (the same for every location of an
+asset; the per-asset rows show them): the location, import badge, P&L and ⊘ stay visible at
 120x40."""
 SPARKS = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 32
@@ -211,7 +211,7 @@ class HoldingsTable(LinePane):
         self.editing = False
         self._styles: dict[str, Style] = {}
         self._weight_shown = True
-        self._change_shown = True
+        self._price_shown = True
 
     def update_view(self, view: HoldingsView | None, *, privacy: bool = False) -> None:
         self.view = view
@@ -302,15 +302,16 @@ class HoldingsTable(LinePane):
         return width <= 0 or width >= ROW_WIDTH + (WHERE_WIDTH if self.detail else 0)
 
     @property
-    def show_change(self) -> bool:
-        """Whether per-location rows have room for the 24 h change (per-asset rows always do)."""
+    def show_price(self) -> bool:
+        """Whether per-location rows have room for the price and its source (per-asset rows
+        always do)."""
         width = self.scrollable_content_region.width
         return not self.detail or width <= 0 or width >= ROW_WIDTH + WHERE_WIDTH - 6
 
     def on_resize(self) -> None:
         super().on_resize()
-        shown = (self.show_weight, self.show_change)
-        if self.view is not None and shown != (self._weight_shown, self._change_shown):
+        shown = (self.show_weight, self.show_price)
+        if self.view is not None and shown != (self._weight_shown, self._price_shown):
             self._rebuild()
 
     def _rebuild(self) -> None:
@@ -318,15 +319,15 @@ class HoldingsTable(LinePane):
         view = self.view
         self.border_subtitle = self._subtitle()
         detail = self.detail
-        narrow = not self.show_change
-        where = f" {'Where':<{9 if narrow else 11}}" if detail else ""
+        where = f" {'Where':<11}" if detail else ""
         self._weight_shown = weight = self.show_weight
-        self._change_shown = show_change = self.show_change
+        self._price_shown = show_price = self.show_price
         head = Text(
-            f"{'Asset':<6}{where} {'Qty':>9} {'Price':>10} {'Src':<6}{'Value':>10}"
+            f"{'Asset':<6}{where} {'Qty':>9}"
+            + (f" {'Price':>10} {'Src':<6}" if show_price else " ")
+            + f"{'Value':>10}"
             + (f" {'Wt':>5}" if weight else "")
-            + (f" {'24h':>7}" if show_change else "")
-            + f" {'P&L':>7}",
+            + f" {'24h':>7} {'P&L':>7}",
             style=self._style("header"),
         )
         if view is None:
@@ -403,39 +404,34 @@ class HoldingsTable(LinePane):
 
     def _row(self, row: Line, detail: bool, view: HoldingsView) -> Text:
         text = Text(f"{row.asset[:6]:<6}")
-        # Without room for a trailing mark, the location cell carries ⊘.
-        inline_mark = detail and not self._change_shown and not row.tradable
         if detail:
             other = (
                 fmt.location(row.where, privacy=self.privacy) if self.by == "group" else row.group
             )
-            if self._change_shown:
-                cell = f"{other[:11]:<11}"
-            else:
-                cell = f"{other[:8]:<8}⊘" if inline_mark else f"{other[:9]:<9}"
-            text.append(f" {cell}")
+            text.append(f" {other[:11]:<11}")
         text.append(" ")
         text.append(fmt.qty(row.qty, privacy=self.privacy, width=9))
         text.append(" ")
-        price = row.price
-        bad = price.stale or price.value is None
-        price_style = self._style("stale") if bad else None
-        text.append(fmt.price(price.value, width=10), style=price_style or "")
-        text.append(" ")
-        age = (view.as_of - price.ts).total_seconds() if price.ts is not None else None
-        # A stale price keeps its provenance letter: "m!12s" is a book mid gone stale.
-        badge = BADGES.get(price.source, "?")
-        cell = f"{badge}!{coarse_age(age):<4}" if price.stale else f"{badge}{coarse_age(age):<5}"
-        text.append(cell, style=price_style or self._style("dim"))
+        if self._price_shown:
+            price = row.price
+            bad = price.stale or price.value is None
+            price_style = self._style("stale") if bad else None
+            text.append(fmt.price(price.value, width=10), style=price_style or "")
+            text.append(" ")
+            age = (view.as_of - price.ts).total_seconds() if price.ts is not None else None
+            # A stale price keeps its provenance letter: "m!12s" is a book mid gone stale.
+            badge = BADGES.get(price.source, "?")
+            stale = price.stale
+            cell = f"{badge}!{coarse_age(age):<4}" if stale else f"{badge}{coarse_age(age):<5}"
+            text.append(cell, style=price_style or self._style("dim"))
         text.append(fmt.money(row.value, privacy=self.privacy, width=10))
         if self._weight_shown:
             text.append(" ")
             text.append(fmt.pct(row.weight, width=5))
-        if self._change_shown:
-            text.append(" ")
-            change = row.change_24h
-            tone = "gain" if (change or 0) > 0 else "loss" if (change or 0) < 0 else "dim"
-            text.append(fmt.signed_pct(change, width=7), style=self._style(tone))
+        text.append(" ")
+        change = row.change_24h
+        style = self._style("gain" if (change or 0) > 0 else "loss" if (change or 0) < 0 else "dim")
+        text.append(fmt.signed_pct(change, width=7), style=style)
         text.append(" ")
         pnl = row.pnl
         if pnl is None and row.imported_as_of is not None:
@@ -447,6 +443,6 @@ class HoldingsTable(LinePane):
                 fmt.pnl(pnl, privacy=self.privacy, width=7, partial=row.pnl_partial),
                 style=self._style(tone),
             )
-        if not row.tradable and not inline_mark:
+        if not row.tradable:
             text.append(" ⊘", style=self._style("dim"))
         return text

@@ -46,6 +46,7 @@ def load_imported(settings: Settings, stored: Iterable[Holding]) -> list[Holding
         files,
         registry=settings.portfolio.location_registry(),
         taxonomy=load_taxonomy(settings.portfolio.taxonomy.overrides),
+        allow_negative=settings.portfolio.imports_allow_negative,
     )
     return list(imported.holdings)
 

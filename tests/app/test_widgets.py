@@ -110,24 +110,26 @@ async def test_holdings_table_marks_imported_rows_with_badge_and_age_and_cold_wa
 
 
 async def test_per_location_rows_fit_the_main_screen_column_with_badge_and_mark() -> None:
-    """At 120x40 (62 cells) per-location rows drop the weight and the 24 h change, and carry
-    ⊘ in the location cell, so the import badge and the P&L column stay on screen."""
+    """At 120x40 (62 cells) per-location rows drop the weight, then the price and its source
+    (per asset, shown in the per-asset rows): the full location, the import badge, the P&L
+    and ⊘ stay on screen."""
     table = HoldingsTable(id="subject")
     async with Harness(table).run_test(size=(64, 30)) as pilot:
         table.update_view(samples.imported_holdings())
         await pilot.press("l")
         text = lines(table)
-        assert text[0].split() == ["Asset", "Where", "Qty", "Price", "Src", "Value", "P&L"]
+        assert text[0].split() == ["Asset", "Where", "Qty", "Value", "24h", "P&L"]
         widths = [len(table._texts[i].plain) for i in range(table.line_count)]
         assert max(widths) <= table.scrollable_content_region.width == 62
         cold = next(line for line in text if line.startswith("ETH"))
-        assert "ledger:c⊘" in cold and cold.endswith(" imp 90d")
-        spot = next(line for line in text if line.startswith("BTC") and "sim-a:spo " in line)
+        assert "ledger:cold" in cold and cold.endswith(" imp 90d ⊘")
+        spot = next(line for line in text if line.startswith("BTC") and "sim-a:spot" in line)
         assert "⊘" not in spot and spot.endswith("—")
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
         text = lines(table)
-        assert text[0].split()[-2:] == ["24h", "P&L"]
+        head = ["Asset", "Where", "Qty", "Price", "Src", "Value", "Wt", "24h", "P&L"]
+        assert text[0].split() == head
         assert next(line for line in text if line.startswith("ETH")).endswith(" imp 90d ⊘")
 
 

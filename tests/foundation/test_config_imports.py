@@ -21,7 +21,10 @@ def settings(tmp_path: Path, *imports: Path) -> Settings:
     return Settings.model_validate(
         {
             "store": {"path": str(tmp_path / "c.db")},
-            "portfolio": {"imports": [str(p) for p in imports]},
+            "portfolio": {
+                "imports": [str(p) for p in imports],
+                "imports_allow_negative": True,  # the real export's negative dust
+            },
         }
     )
 
