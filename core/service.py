@@ -414,8 +414,11 @@ class Core:
                 balances = [b for b in self.balances.values() if b.source == account.venue]
             for b in balances:
                 fresh[(b.location_id, b.asset)] = b
+        real = await self._poll_real()
+        # No await from here on: whoever polled (an order's fill) sees balances and holdings
+        # change together, before it logs what happened.
         self.balances = fresh
-        self.real_balances = await self._poll_real()
+        self.real_balances = real
         await self.analytics.revalue()
 
     async def _poll_real(self) -> dict[tuple[str, str], Balance]:
