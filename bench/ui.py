@@ -1,7 +1,7 @@
 """Benchmark: the TUI headless on the sim at its default rate and at 10x, with keys pressed.
 
     /work/venv/bin/python bench/ui.py [--seconds 10] [--interval 0.1] [--rates 10,100]
-                                      [--keys nav|holdings] [--cores process,thread]
+                                      [--keys nav|holdings|terminal] [--cores process,thread]
 
 For each sim rate (``sim.tick_hz``) and each way of running the core, the real app is built
 through ``make_app`` on the sim (database in a temporary dir) and run with ``App.run_test``.
@@ -9,8 +9,9 @@ The core runs as plain ``cockpit`` runs it: ``process``, an ``EmbeddedCore`` chi
 reached over its private socket (the default); and, as the peer it replaced, ``thread``, a
 ``ThreadedCore`` in the UI's own process (``cockpit --in-process``). Keys
 (``nav``: 1-5, j/k, Tab; ``holdings``: the holdings pane's own keys l, s, b, and ``/`` typing
-a filter then Esc) are pressed every ``--interval`` seconds the way the terminal driver delivers
-them (a ``Key`` event posted to the app). Figures:
+a filter then Esc; ``terminal``: ``:`` typing then Esc, the ``o`` ticket, ``O`` open orders and
+``?``, each closed with Esc) are pressed every ``--interval`` seconds the way the terminal driver
+delivers them (a ``Key`` event posted to the app). Figures:
 
 - keystroke latency: from posting the key to the first screen frame composed after the key's
   effect (active pane, focus, cursor or scroll) is visible; p50 / p99 / max;
@@ -50,9 +51,22 @@ from core.daemon.embedded import EmbeddedCore
 KEY_SETS = {
     "nav": ("2", "3", "j", "k", "4", "5", "j", "k", "tab", "j", "k"),
     "holdings": ("l", "l", "s", "s", "s", "b", "b", "slash", "b", "t", "c", "escape"),
+    # The trader's terminal: the : line (open, type, close), the order ticket, open orders, ?.
+    "terminal": (
+        "colon",
+        "t",
+        "h",
+        "escape",
+        "o",
+        "escape",
+        "O",
+        "escape",
+        "question_mark",
+        "escape",
+    ),
 }
 """Each round starts and ends on Holdings; every key changes what the screen shows."""
-CHARS = {"tab": "\t", "slash": "/", "escape": "\x1b"}
+CHARS = {"tab": "\t", "slash": "/", "escape": "\x1b", "colon": ":", "question_mark": "?"}
 KEY_TIMEOUT_S = 2.0
 
 
@@ -62,6 +76,7 @@ class Run:
     core: str
     first_frame_s: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
+    per_key_ms: dict[str, list[float]] = field(default_factory=dict)
     missed: int = 0
     frames: int = 0
     states: int = 0
@@ -138,10 +153,13 @@ async def measure(
             screen = app.main
 
             def signature() -> tuple[Any, ...]:
-                focused = screen.focused
+                top = app.screen  # a modal or screen a key opened (ticket, orders, help)
+                focused = top.focused
                 return (
                     screen.active,
+                    id(top),
                     id(focused),
+                    getattr(focused, "value", None),  # the : line's text
                     getattr(focused, "cursor", None),
                     getattr(focused, "scroll_y", None),
                     str(getattr(focused, "border_subtitle", "")),
@@ -164,6 +182,7 @@ async def measure(
                     await asyncio.wait_for(key_shown.wait(), KEY_TIMEOUT_S)
                 if "at" in pending:
                     run.latencies_ms.append((pending["at"] - pressed) * 1000)
+                    run.per_key_ms.setdefault(key, []).append(run.latencies_ms[-1])
                 else:
                     run.missed += 1
                 pending.clear()
@@ -187,6 +206,10 @@ def report(run: Run) -> None:
         f"states/s {run.states / run.wall_s:5.1f} | CPU UI {100 * run.cpu_s / run.wall_s:5.1f} % "
         f"core {100 * run.core_cpu_s / run.wall_s:5.1f} % | "
         f"first frame {run.first_frame_s:5.2f} s"
+    )
+    print(
+        "    per key p50 ms: "
+        + "  ".join(f"{k} {pct(v, 0.5):.0f}" for k, v in sorted(run.per_key_ms.items()))
     )
 
 

@@ -329,6 +329,11 @@ class UIConfig(Section):
         default=Decimal(2_000), ge=0, description="Public prints this large show in the log."
     )
     log_lines: int = Field(default=500, ge=10, le=100_000, description="Events kept in the log.")
+    keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Key remaps: binding id to keys, comma-separated ('app.kill_switch: ctrl+q');"
+        " '?' lists every id with its key; unknown ids and clashes stop the start.",
+    )
 
 
 class StoreConfig(Section):

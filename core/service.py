@@ -215,19 +215,25 @@ class Core:
         self.spawn("publisher", self._publish_loop())
         self.started.set()
 
-    async def stop(self) -> None:
-        """Cancel every task, close venues, flush and close the store. Stopping runs once; a
-        second call waits for the first to finish."""
+    async def stop(self, timeout_s: float = 6.0) -> None:
+        """Cancel every task, close venues, end the session, flush and close the store.
+
+        Bounded: a task that ignores its cancellation or a venue that hangs on close is
+        logged and left behind (the process is exiting), so the session's end is still
+        recorded within ``timeout_s``. Stopping runs once (a start that fails stops too); a
+        second call waits for the first to finish.
+        """
         if self._stopped is None:
-            self._stopped = asyncio.ensure_future(self._stop())
+            self._stopped = asyncio.ensure_future(self._stop(timeout_s))
         await asyncio.shield(self._stopped)
 
-    async def _stop(self) -> None:
+    async def _stop(self, timeout_s: float) -> None:
         self._stopping = True
-        await cancel_all(list(self._tasks))
+        await cancel_all(list(self._tasks), deadline_s=min(STOP_TASKS_S, timeout_s / 3))
         for venue in self.venues.values():
             with contextlib.suppress(Exception):
-                await venue.close()
+                async with asyncio.timeout(timeout_s / 6):
+                    await venue.close()
         if self.store is not None:
             await self._save_last_valuation()
             self.log_event(EventKind.SYSTEM, "cockpit stopped")
@@ -523,11 +529,19 @@ class Core:
             trading_enabled=self.execution is not None and self.execution.trading_enabled,
             trading_reason=self.execution.disabled_reason if self.execution else None,
             kill_level=int(self.execution.kill.level) if self.execution else 0,
+            orders=self._open_orders(previous),
+            instrument=self.instruments.get(self.market.key) if self.market else None,
         )
         self._state = state
         for listener in list(self._listeners):
             listener(state)
         return state
+
+    def _open_orders(self, previous: CockpitState | None) -> tuple[Order, ...]:
+        """Open orders, oldest first; the previous tuple while unchanged (cheap to compare)."""
+        manager = self.execution.manager if self.execution else None
+        orders = tuple(sorted(manager.open_orders(), key=lambda o: o.created_ts)) if manager else ()
+        return previous.orders if previous is not None and previous.orders == orders else orders
 
     def _selected_book(self) -> BookSnapshot | None:
         if self.market is None:

@@ -15,8 +15,10 @@ from pydantic import Field
 from core.models import (
     BookSnapshot,
     FeedHealth,
+    Instrument,
     LogEvent,
     Model,
+    Order,
     OrderRequest,
     Price,
     TradingMode,
@@ -169,6 +171,10 @@ class CockpitState(Model):
     kill_level: int = 0
     """0 armed, 1 paused, 2 open orders cancelled, 3 flattened (core.execution.safety)."""
     replay: bool = False
+    orders: tuple[Order, ...] = ()
+    """Open orders (not final) on every trading venue, oldest first: the open-orders view."""
+    instrument: Instrument | None = None
+    """The selected market's tick, step, minimums and fees: the order ticket rounds to them."""
 
 
 # --------------------------------------------------------------------------- commands
@@ -182,7 +188,7 @@ class SelectMarket(Model):
 
 class CycleMarket(Model):
     kind: Literal["cycle_market"] = "cycle_market"
-    step: int = 1
+    step: int = Field(default=1, ge=-1000, le=1000)
 
 
 class RefreshRisk(Model):
@@ -214,8 +220,8 @@ class KillSwitch(Model):
 
     kind: Literal["kill_switch"] = "kill_switch"
     engage: bool = True
-    reason: str = ""
-    level: int | None = None
+    reason: str = Field(default="", max_length=200)
+    level: int | None = Field(default=None, ge=1, le=3)
     """Escalate to this level (1 pause, 2 cancel all, 3 flatten); one step when None."""
 
 
@@ -264,7 +270,7 @@ class ExecutionHistory(Model):
     the core; the answer's ``data`` is a ``core.execution.history.ExecutionHistoryView``)."""
 
     kind: Literal["execution_history"] = "execution_history"
-    limit: int = 2000
+    limit: int = Field(default=2000, ge=1, le=100_000)
     """The newest fills to include."""
 
 

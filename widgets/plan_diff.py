@@ -38,9 +38,9 @@ class PlanDiff(LinePane):
     """The plan diff: drift per group against its band, the orders, costs and residual drift."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "regenerate", "Regenerate", id="plan.regenerate"),
-        Binding("P", "next_preset", "Preset", id="plan.preset"),
-        Binding("x", "send", "Send plan", id="plan.send"),
+        Binding("r", "regenerate", "Regenerate", id="plan.regenerate", tooltip="build a new plan"),
+        Binding("P", "next_preset", "Preset", id="plan.preset", tooltip="next target preset"),
+        Binding("x", "send", "Send plan", id="plan.send", tooltip="send (refused when stale)"),
     ]
     header_lines = 1
 

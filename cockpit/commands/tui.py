@@ -136,24 +136,23 @@ def run_app(settings: Settings, client: CoreClient, args: argparse.Namespace) ->
 
 
 def run_built_app(app: CockpitApp, client: CoreClient, args: argparse.Namespace) -> int:
-    writer = None
+    from cockpit.recording import recording_driver, terminal_size
+
     if getattr(args, "low_bandwidth", False):
         app.animation_level = "none"
     record = getattr(args, "record", None)
     if record is not None:
-        from cockpit.recording import AsciicastWriter, recording_driver, terminal_size
-
         width, height = terminal_size()
-        writer = AsciicastWriter(record, width, height)
-        app.driver_class = recording_driver(app.driver_class, writer)
+        app.recorder.start(record, width, height)
+    # Always teed (an attribute check a write while off), so Ctrl+R can start a recording.
+    app.driver_class = recording_driver(app.driver_class, app.recorder)
     try:
         code = app.run()
     finally:
         import asyncio
 
         asyncio.run(client.stop())
-        if writer is not None:
-            writer.close()
+        app.recorder.stop()
     if app.start_error is not None:
         return 1
     return (

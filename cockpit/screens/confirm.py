@@ -24,6 +24,9 @@ MAX_ROWS = 40
 class ConfirmModal(ModalScreen[bool]):
     """Ask before doing something that cannot be undone."""
 
+    AUTO_FOCUS = "#cancel"
+    """Focus starts on Cancel (also when the screen resumes), never on the scrolling body."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "answer(False)", "Cancel", id="confirm.cancel"),
         Binding("y", "answer(True)", "Confirm", show=False, id="confirm.yes"),

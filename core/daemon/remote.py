@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -18,15 +19,15 @@ from typing import Any
 
 from core import __version__
 from core.client import paced_states
+from core.daemon.confirm import may_need_confirm
 from core.daemon.protocol import (
     MAX_LINE,
-    ProtocolError,
     Role,
     command_message,
     decode,
     encode,
 )
-from core.errors import DaemonError
+from core.errors import DaemonError, ProtocolError
 from core.statecodec import StateDecoder
 from core.views import CockpitState, Command, CommandResult
 
@@ -52,7 +53,8 @@ class RemoteCore:
         self.path = path
         self.role = role
         self.client = client
-        self.max_hz = max_hz
+        self.max_hz = min(max(max_hz, 0.1), 60.0) if math.isfinite(max_hz) else 15.0
+        """What ``subscribe`` asks; the daemon refuses a rate outside 0.1–60."""
         self.timeout = timeout
         self.welcome: dict[str, Any] = {}
         self.started_at: float | None = None
@@ -160,7 +162,7 @@ class RemoteCore:
             self._latest = self._decoder.apply(msg["frame"])
             self._changed.set()
             self._first.set()
-        elif kind in ("result", "pong", "status"):
+        elif kind in ("result", "pong", "status", "confirm"):
             future = self._pending.pop(msg.get("id", -1), None)
             if future is not None and not future.done():
                 future.set_result(msg)
@@ -218,8 +220,22 @@ class RemoteCore:
         return await asyncio.wait_for(future, self.timeout)
 
     async def send(self, command: Command) -> CommandResult:
+        """Send ``command`` and wait for its result.
+
+        A re-arm or a flatten takes two steps on the wire (``docs/protocol.md``): a
+        ``confirm_request`` answered with a token, then the command carrying it. The TUI has
+        already asked the person (its confirm modal); this is the protocol's own step.
+        """
         try:
-            reply = await self.request(command_message(0, command))
+            confirm: str | None = None
+            if may_need_confirm(command):
+                ticket = await self.request(
+                    {"type": "confirm_request", "command": command.model_dump(mode="json")}
+                )
+                if not ticket.get("ok"):
+                    return CommandResult(ok=False, message=str(ticket.get("message", "")))
+                confirm = str(ticket.get("token", ""))
+            reply = await self.request(command_message(0, command, confirm=confirm))
         except (DaemonUnavailable, TimeoutError) as exc:
             return CommandResult(ok=False, message=f"daemon: {exc or 'timed out'}")
         data = reply.get("data")

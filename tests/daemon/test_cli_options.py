@@ -71,11 +71,12 @@ async def test_sessions_lists_recorded_sessions_and_replay_errors_are_one_line(
     assert main(["sessions", "--db", str(db), "--json"]) == 0
     assert '"clean_exit": true' in capsys.readouterr().out
 
-    assert main(["replay", "--db", str(db), "--speed", "0"]) == 2
-    assert (
-        capsys.readouterr().err.strip()
-        == "cockpit: config error: command line: --speed: must be positive"
-    )
+    for speed in ("0", "nan", "inf", "-1"):  # a NaN speed would become a NaN timer
+        assert main(["replay", "--db", str(db), "--speed", speed]) == 2
+        assert (
+            capsys.readouterr().err.strip()
+            == "cockpit: config error: command line: --speed: must be a positive finite number"
+        )
     assert main(["sessions", "--db", str(tmp_path / "missing.db")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "missing.db: no such database" in err[0]

@@ -211,3 +211,50 @@ def test_the_core_removes_only_a_private_tui_directory(tmp_path: Path) -> None:
         assert elsewhere.exists() and other.exists()
     finally:
         other.rmdir()
+
+
+async def test_the_tuis_kill_switch_and_rearm_take_the_confirm_step_over_the_socket(
+    tmp_path: Path,
+) -> None:
+    """Ctrl+K up to flatten and ``R`` re-arm from the default TUI (its core a child process):
+    each passes the confirm modal, and the client then takes the protocol's confirm-token
+    step for the flatten and the re-arm (the daemon refuses them without one)."""
+    from cockpit.app import make_app
+    from cockpit.screens.confirm import ConfirmModal
+    from core.config import Settings
+    from tests.app.conftest import press, wait_until
+
+    db = tmp_path / "c.db"
+    settings = Settings.model_validate({"store": {"path": str(db)}})
+    client = EmbeddedCore(["--db", str(db), "--seed", "7"], max_hz=10)
+    app = make_app(settings, client)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: app.states_seen >= 1, "the first state")
+            for level in (1, 2, 3):
+                await press(pilot, "ctrl+k")
+                await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "modal")
+                await press(pilot, "y")
+                await wait_until(
+                    pilot,
+                    lambda level=level: (
+                        (s := client.latest()) is not None and s.kill_level == level
+                    ),
+                    f"kill level {level}",
+                )
+            await press(pilot, "R")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "re-arm modal")
+            await press(pilot, "y")
+            await wait_until(
+                pilot,
+                lambda: (s := client.latest()) is not None and s.kill_level == 0,
+                "re-armed",
+            )
+            state = client.latest()
+            assert state is not None and state.trading_enabled
+            logged = [e.message for e in state.events]
+            assert "kill switch → flattened (operator (Ctrl+K))" in logged
+            assert not any("refused unconfirmed" in m for m in logged)
+            await app.action_quit()
+    finally:
+        await client.stop()
