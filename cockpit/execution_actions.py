@@ -12,6 +12,7 @@ from textual.app import App
 
 from cockpit.messages import ExecutePlanRequested
 from cockpit.screens.confirm import ConfirmModal
+from core.answers import PlanPreview
 from core.client import CoreClient
 from core.config import Settings
 from core.views import AbortPlan, ExecutePlan, KillSwitch, PreviewPlan
@@ -63,16 +64,17 @@ class ExecutionActions:
         if not self._may_trade() or self.refuse_if_paused():
             return
         preview = await self.client.send(PreviewPlan(plan_id=plan_id or None))
-        if not preview.ok or preview.data is None:
+        answer = preview.data
+        if not preview.ok or not isinstance(answer, PlanPreview):
             app.notify(f"plan: {preview.message}", severity="error")
             return
-        if not preview.data["orders"]:
+        if not answer.orders:
             app.notify("plan: nothing to do", timeout=3)
             return
-        if not await app.push_screen_wait(ConfirmModal.for_plan(preview.data)):
+        if not await app.push_screen_wait(ConfirmModal.for_plan(answer)):
             app.notify("plan not executed", timeout=2)
             return
-        result = await self.client.send(ExecutePlan(plan_id=preview.data["plan_id"]))
+        result = await self.client.send(ExecutePlan(plan_id=answer.plan_id))
         app.notify(result.message, severity="information" if result.ok else "error")
 
     def on_execution_log_history_requested(self) -> None:

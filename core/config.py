@@ -38,6 +38,7 @@ from core.execution.settings import ExecutionConfig
 from core.models import Location, TradingMode
 from core.plan.spec import (
     BandSpec,
+    IndicativeSettings,
     StrategyPreset,
     asset_split_problems,
     band_problems,
@@ -290,6 +291,10 @@ class TargetsConfig(Section):
     expiry_min: float = Field(default=30.0, gt=0, description="Minutes before a plan expires.")
     stale_move_pct: Decimal = Field(
         default=Decimal(1), gt=0, description="A plan whose prices moved more is stale."
+    )
+    indicative: IndicativeSettings = Field(
+        default_factory=IndicativeSettings,
+        description="Pricing at venues without a live book (indicative orders, never sent).",
     )
     strategy: str = Field(default="fixed", description="Preset used when none is named.")
     presets: dict[str, StrategyPreset] = Field(

@@ -20,6 +20,7 @@ from typing import Any
 
 from core import __version__
 from core.analytics import Analytics
+from core.answers import BookAnswer
 from core.config import Settings
 from core.errors import CockpitError, ExchangeError
 from core.execution.service import ExecutionService
@@ -43,11 +44,13 @@ from core.models import (
 from core.ports import AccountPort, BookChanged, Venue
 from core.store import Store
 from core.store.db import to_ns
+from core.store.markets import save_markets
 from core.views import (
     CockpitState,
     Command,
     CommandResult,
     CycleMarket,
+    GetBook,
     MarketRef,
     RefreshRisk,
     RegeneratePlan,
@@ -163,8 +166,11 @@ class Core:
             )
         await self.store.begin_session(self.settings.mode.value, list(self.venues), __version__)
         for venue in self.venues.values():
-            for inst in await venue.load_instruments():
+            loaded = await venue.load_instruments()
+            for inst in loaded:
                 self.instruments[inst.key] = inst
+            # Plans made later without reaching the venue know its markets (issue 11).
+            await save_markets(self.store, venue.venue, loaded, utcnow())
         for account in self.accounts:
             for loc in account.locations():
                 self.locations[loc.id] = loc
@@ -583,13 +589,20 @@ class Core:
                 return CommandResult(ok=False, message="no markets")
             index = self.markets.index(self.market) if self.market in self.markets else -1
             self.market = self.markets[(index + command.step) % len(self.markets)]
+        elif isinstance(command, GetBook):
+            venue = self.venues.get(command.venue)
+            if venue is None:
+                return CommandResult(ok=False, message=f"unknown venue {command.venue}")
+            book = venue.book(command.symbol, command.depth)
+            answer = BookAnswer(venue=command.venue, symbol=command.symbol, book=book)
+            return CommandResult(ok=True, data=answer)
         elif isinstance(command, RefreshRisk):
             await self.analytics.recompute_risk()
         elif isinstance(command, RegeneratePlan):
             try:
                 return await self.analytics.regenerate_plan(command.preset)
             except CockpitError as exc:
-                return CommandResult(ok=False, message=str(exc))
+                return CommandResult.failure(exc)
         else:
             return CommandResult(ok=False, message=f"{command.kind}: not available yet")
         self._book_dirty = True

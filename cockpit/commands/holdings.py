@@ -86,7 +86,12 @@ def _holdings(args: argparse.Namespace) -> int:
         )
         holdings = merge_stored(settings, imported, [], {}, now).holdings
     else:
-        holdings = stored_holdings(args.db or settings.db_path(), settings, now)
+        # One writer per database: a running cockpit's holdings are the ones its pane shows.
+        running = _from_running_core(settings, args)
+        if running is not None:
+            holdings = running[0]
+        else:
+            holdings = stored_holdings(args.db or settings.db_path(), settings, now)
     dust = Decimal(0) if args.all else settings.portfolio.dust_usd
     view = breakdown(holdings, args.by, dust)
     masked = settings.ui.privacy
@@ -101,6 +106,50 @@ def _holdings(args: argparse.Namespace) -> int:
     return 0
 
 
+def _from_running_core(
+    settings: Settings, args: argparse.Namespace
+) -> tuple[list[Holding], dict[str, Price]] | None:
+    """The holdings the running cockpit shows (its holdings pane), when one holds the database.
+
+    One writer per database: a running core's holdings are what trades and what the TUI shows,
+    so the CLI reports those rather than re-deriving a different answer from the tables.
+    """
+    import asyncio
+
+    from cockpit.commands.headless import CLI_CLIENT
+    from core.access import reader_client
+    from core.models import Holding
+
+    if args.db is not None:
+        settings = settings.model_copy(
+            update={"store": settings.store.model_copy(update={"path": args.db})}
+        )
+
+    async def read() -> tuple[list[Holding], dict[str, Price]] | None:
+        async with reader_client(settings, client=CLI_CLIENT) as remote:
+            if remote is None:
+                return None
+            state = remote.latest()
+            view = state.holdings if state is not None else None
+            if view is None:
+                return [], {}
+            rows = [
+                Holding(
+                    asset=r.asset,
+                    location_id=r.location_id,
+                    qty=r.qty,
+                    price=r.price,
+                    group=r.group,
+                    source=r.source,
+                    as_of=r.as_of,
+                )
+                for r in view.rows
+            ]
+            return rows, {r.asset: r.price for r in view.rows if r.price.value is not None}
+
+    return asyncio.run(read())
+
+
 def _open_stored(db_path: Path, settings: Settings, now: datetime) -> StoredPortfolio:
     """The database's merged portfolio (the holdings pane's), read-only."""
     import asyncio
@@ -113,7 +162,7 @@ def _open_stored(db_path: Path, settings: Settings, now: datetime) -> StoredPort
         raise StoreError(f"{db_path}: no database yet; run `cockpit import cointracking` first")
 
     async def run() -> StoredPortfolio:
-        store = await Store.open(db_path)
+        store = await Store.open_readonly(db_path)
         try:
             return await stored_portfolio(store, settings, now)
         finally:

@@ -91,8 +91,11 @@ def run_tui(args: argparse.Namespace) -> int:
         configure_logging(settings)
         from core.bootstrap import build_core
         from core.client import ThreadedCore
+        from core.daemon.lock import InstanceLock, lock_path
 
-        return run_app(settings, ThreadedCore(lambda: build_core(settings)), args)
+        # One writer per database: the core in this process holds the lock like any other.
+        with InstanceLock(lock_path(settings.db_path())):
+            return run_app(settings, ThreadedCore(lambda: build_core(settings)), args)
 
     from core.daemon.embedded import EmbeddedCore
 

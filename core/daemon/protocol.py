@@ -50,6 +50,11 @@ COMMAND_RULES: dict[str, CommandRule] = {
     # With no plan id it builds and saves a fresh current plan: shared state.
     "preview_plan": CommandRule(Role.OPERATOR, logged=False),
     "execution_history": CommandRule(Role.OBSERVER, logged=False),
+    # Reads of what the core knows, for CLI clients (`cockpit order list`, `book`, the
+    # progress of `execute-plan`): they change nothing.
+    "list_orders": CommandRule(Role.OBSERVER, logged=False),
+    "get_book": CommandRule(Role.OBSERVER, logged=False),
+    "plan_status": CommandRule(Role.OBSERVER, logged=False),
     "place_order": _OPERATOR,
     "place_emulated": _OPERATOR,
     "cancel_order": _OPERATOR,
@@ -117,17 +122,33 @@ def command_message(request_id: int, command: Command, *, confirm: str | None = 
 
 
 def result_message(request_id: Any, result: CommandResult) -> bytes:
-    """A command's result; ``data`` (JSON-able: a plan preview, the execution history) only
-    when the command has a structured answer."""
+    """A command's result; a failure's ``title`` and ``retryable``; ``data`` (a typed answer of
+    :mod:`core.answers`, tagged by its ``kind``) only when the command has one."""
     message: dict[str, Any] = {
         "type": "result",
         "id": request_id,
         "ok": result.ok,
         "message": result.message,
     }
+    if not result.ok:
+        message["title"] = result.title or "Refused"
+        message["retryable"] = result.retryable
     if result.data is not None:
-        message["data"] = result.data
+        message["data"] = result.data.model_dump(mode="json")
     return encode(message)
+
+
+def parse_result(message: dict[str, Any]) -> CommandResult:
+    """A ``result`` message back into a :class:`CommandResult` with its typed answer."""
+    fields = {
+        k: message[k] for k in ("ok", "message", "title", "retryable", "data") if k in message
+    }
+    try:
+        return CommandResult.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "result"
+        raise ProtocolError(f"bad result at {where}: {first['msg']}") from exc
 
 
 def state_message(frame: bytes) -> bytes:

@@ -27,7 +27,7 @@ from pathlib import Path
 from core.config import Settings, load_settings
 from core.daemon.alerts import AlertDispatcher
 from core.daemon.embedded import PRIVATE_DIR_PREFIX, READY
-from core.daemon.lock import InstanceLock
+from core.daemon.lock import InstanceLock, lock_path
 from core.daemon.logs import configure_file_logging, configure_json_logging
 from core.daemon.schedule import Clock, Scheduler
 from core.daemon.server import ControlServer
@@ -266,7 +266,8 @@ def run_daemon(
         configure_json_logging(settings)
     from core.bootstrap import build_core
 
-    with InstanceLock(settings.db_path().with_name(settings.db_path().name + ".lock")):
+    socket = socket or settings.socket_path()
+    with InstanceLock(lock_path(settings.db_path()), socket=socket):
         core = build_core(settings)
         daemon = Daemon(
             settings, config_path, core, socket=socket, embedded=embedded, hard_deadline=True

@@ -150,7 +150,7 @@ class ControlServer:
         try:
             result = await self.core.execute(command, actor=client.actor)
         except CockpitError as exc:
-            result = CommandResult(ok=False, message=str(exc))
+            result = CommandResult.failure(exc)
         if rule_for(command.kind).logged:
             outcome = "ok" if result.ok else f"failed: {result.message}"
             self.core.log_event(

@@ -47,6 +47,12 @@ def plan() -> Widget:
     return widget
 
 
+def plan_outcome() -> Widget:
+    widget = PlanDiff(id="subject")
+    widget.call_after_refresh(widget.update_view, samples.executed_plan())
+    return widget
+
+
 def log() -> Widget:
     widget = ExecutionLog(id="subject")
     widget.call_after_refresh(widget.update_events, samples.events())
@@ -57,6 +63,7 @@ WIDGETS: dict[str, Callable[[], Widget]] = {
     "holdings": holdings,
     "book": book,
     "plan": plan,
+    "plan_outcome": plan_outcome,
     "log": log,
 }
 

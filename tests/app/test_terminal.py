@@ -69,6 +69,10 @@ async def test_status_line_shows_paused_after_kill_step_one_until_rearm(
         toasts = capture_toasts(app)
         await press(pilot, "ctrl+e")
         await wait_until(pilot, lambda: len(toasts) == 1, "a toast for Ctrl+E")
+        # `o` is the ticket from every pane but the log (where it shows order lifecycles).
+        await press(pilot, "1")
+        holdings = app.main.pane("holdings")
+        await wait_until(pilot, lambda: app.focused is holdings, "the holdings pane focused")
         await press(pilot, "o")
         await wait_until(pilot, lambda: len(toasts) == 2, "a toast for o (the ticket)")
         app.run_line("buy sim-a BTC/USDT 0.01")

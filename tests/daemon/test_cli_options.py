@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -69,7 +70,8 @@ async def test_sessions_lists_recorded_sessions_and_replay_errors_are_one_line(
     row = out[1].split()
     assert row[0] == str(live[-1].session_id) and "clean" in row and "paper" in row
     assert main(["sessions", "--db", str(db), "--json"]) == 0
-    assert '"clean_exit": true' in capsys.readouterr().out
+    listed = json.loads(capsys.readouterr().out)  # one document, venues a real list
+    assert listed[0]["clean_exit"] is True and listed[0]["venues"] == ["sim-a", "sim-b"]
 
     for speed in ("0", "nan", "inf", "-1"):  # a NaN speed would become a NaN timer
         assert main(["replay", "--db", str(db), "--speed", speed]) == 2

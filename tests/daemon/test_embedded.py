@@ -19,10 +19,12 @@ from pathlib import Path
 import pytest
 
 from cockpit.cli import build_parser
+from core.answers import PlanPreview
 from core.daemon.embedded import PRIVATE_DIR_PREFIX, EmbeddedCore
 from core.daemon.lock import InstanceLock
 from core.errors import CockpitError
-from core.models import OrderRequest, OrderType, Side
+from core.execution.history import ExecutionHistoryView
+from core.models import OrderRequest, OrderType, Side, TradingMode
 from core.views import ExecutionHistory, PlaceOrder, PreviewPlan, SelectMarket
 from tests.app.conftest import WAIT_S
 from tests.daemon.conftest import PROJECT_ROOT, running_daemon
@@ -69,12 +71,14 @@ async def test_the_core_runs_in_a_child_that_trades_and_stops_with_the_tui(tmp_p
         assert placed.ok, placed.message
         # Structured answers cross the socket too: the plan preview the TUI confirms, and
         # the execution history with the fill just made.
+        # Typed: the answers come back as their models, not as dicts.
         preview = await client.send(PreviewPlan())
-        assert preview.ok and preview.data is not None, preview.message
-        assert preview.data["plan_id"] == preview.message and preview.data["orders"]
-        assert preview.data["mode"] == "paper"
+        assert preview.ok and isinstance(preview.data, PlanPreview), preview.message
+        assert preview.data.plan_id == preview.message and preview.data.orders
+        assert preview.data.mode is TradingMode.PAPER
         history = await client.send(ExecutionHistory())
-        assert history.ok and history.data is not None and history.data["fills"] >= 1
+        assert history.ok and isinstance(history.data, ExecutionHistoryView)
+        assert history.data.fills >= 1
     finally:
         await client.stop()
     assert client.process.returncode == 0
@@ -94,6 +98,7 @@ async def test_the_core_runs_in_a_child_that_trades_and_stops_with_the_tui(tmp_p
 
 PARENT = """
 import sys, time
+from core.answers import PlanPreview
 from core.daemon.embedded import PRIVATE_DIR_PREFIX, EmbeddedCore
 client = EmbeddedCore(["--db", sys.argv[1]])
 client.wait_ready()

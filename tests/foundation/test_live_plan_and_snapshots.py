@@ -74,12 +74,14 @@ async def test_portfolio_snapshot_and_price_cache_are_written(tmp_path: Path) ->
     await core.start()
     try:
         await wait_for_state(core, lambda s: s.holdings is not None and s.holdings.total > 0)
+        # The first plan saves a snapshot of its own when it is done: not after ours.
+        await wait_for_state(core, lambda s: "plan" not in core.task_names)
         assert core.store is not None
-        # The snapshot is taken from the holdings of the moment save_snapshot is called (the
-        # valuation task replaces them four times a second while the write is awaited).
+        # Read before saving: the snapshot is taken before save_snapshot's first await, and
+        # the valuation task may revalue while the store writes.
         held = core.analytics.portfolio.holdings
-        await core.analytics.save_snapshot()
         total = sum((h.value for h in held), Decimal(0))
+        await core.analytics.save_snapshot()
         snaps = await snapshots(core.store, source="live")
         assert snaps, "no live snapshot"
         last = snaps[-1]
