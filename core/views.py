@@ -55,6 +55,21 @@ class HoldingRow(Model):
     """The part of ``qty`` the fills cover (the P&L is on this quantity only)."""
     pnl_complete: bool = True
     """False when the fills cover only part of the holding or of its history (partial P&L)."""
+    custody: str | None = None
+    """The location's custody (``core.models.Custody``): cold wallets are marked in the pane."""
+    imported: bool = False
+    """The quantity comes from an import (a snapshot of the past, with its as-of time)."""
+
+
+class SourceTotal(Model):
+    """What one holdings source contributes: a venue, an import, manual positions."""
+
+    source: str
+    value: Decimal
+    rows: int
+    as_of: UtcDatetime | None = None
+    """The oldest as-of time among its rows (how old the source's figures are)."""
+    imported: bool = False
 
 
 class GroupTotal(Model):
@@ -73,6 +88,11 @@ class HoldingsView(Model):
     stale_prices: int = 0
     history: tuple[float, ...] = ()
     """Total value (USD) sampled over the session, oldest first, for the sparkline."""
+    sources: tuple[SourceTotal, ...] = ()
+    """Value per holdings source (venues, the import, manual), largest first."""
+    real: tuple[SourceTotal, ...] = ()
+    """Paper mode: the real balances of the venues whose paper account the rows show,
+    valued by the same prices; they are not traded and not in ``total``."""
 
 
 class RiskView(Model):

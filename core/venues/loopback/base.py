@@ -25,6 +25,21 @@ from aiohttp import web
 FAULTS = ("timeout_after_accept", "5xx", "429", "malformed")
 
 
+@dataclass(frozen=True, slots=True)
+class Candle:
+    """One daily candle to serve: UTC open time (epoch seconds) and its prices and volume."""
+
+    open_time: int
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+
+
+DAY_S = 86_400
+
+
 @dataclass
 class LoopOrder:
     """One order the loopback venue accepted."""
@@ -84,6 +99,9 @@ class LoopbackVenue:
     ) -> None:
         self.api_key = api_key
         self.balances: dict[str, Decimal] = dict(balances or {})
+        self.candles: dict[str, list[Candle]] = {}
+        """Venue market id -> daily candles (oldest first) the OHLC endpoint serves in the
+        venue's documented shape (recorded real candles, e.g. the shared FTX daily files)."""
         self.marks: dict[str, Decimal] = {}
         """Venue market id -> the price market orders fill at and limit orders are checked
         against (post-only, IOC)."""
