@@ -28,6 +28,7 @@ from core.daemon.lock import AlreadyRunning, InstanceLock, database_owner, lock_
 from core.daemon.protocol import Role
 from core.daemon.remote import DaemonUnavailable, RemoteCore
 from core.daemon.runner import Daemon
+from core.execution.anchor import anchor_path, key_path
 from core.execution.safety import KillLevel
 from core.service import Core
 from core.views import KillSwitch
@@ -83,6 +84,10 @@ def copy(populated: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
     config, db = populated
     target = tmp_path / "c.db"
     shutil.copy(db, target)
+    # The audit trail's anchor and key travel with the database (a copy without them is a
+    # trail whose anchor is gone: `audit verify` says so).
+    shutil.copy(anchor_path(db), anchor_path(target))
+    shutil.copy(key_path(db), key_path(target))
     return config, target
 
 
