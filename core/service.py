@@ -20,6 +20,7 @@ from typing import Any
 
 from core import __version__
 from core.analytics import Analytics
+from core.candles import LiveCandles
 from core.config import Settings
 from core.errors import CockpitError, ExchangeError
 from core.execution.service import ExecutionService
@@ -43,6 +44,7 @@ from core.ports import AccountPort, BookChanged, Venue
 from core.store import Store
 from core.store.db import to_ns
 from core.views import (
+    ChartHistory,
     CockpitState,
     Command,
     CommandResult,
@@ -103,6 +105,8 @@ class Core:
         self._stopping = False
         self.started = asyncio.Event()
         self.execution: ExecutionService | None = None
+        self.candles = LiveCandles()
+        """The newest 1-minute candles of every streamed market (the chart's live end)."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -258,6 +262,7 @@ class Core:
 
     def _on_print(self, trade: Trade) -> None:
         self.analytics.portfolio.on_trade(trade)
+        self.candles.on_trade(trade)
         inst = self.instruments.get(f"{trade.venue}:{trade.symbol}")
         holdings = self.analytics.holdings
         if inst is None or holdings is None:
@@ -424,6 +429,7 @@ class Core:
             trading_enabled=self.execution is not None and self.execution.trading_enabled,
             trading_reason=self.execution.disabled_reason if self.execution else None,
             kill_level=int(self.execution.kill.level) if self.execution else 0,
+            chart=self.candles.tail(self.market.venue, self.market.symbol) if self.market else None,
         )
         self._state = state
         for listener in list(self._listeners):
@@ -472,6 +478,10 @@ class Core:
             self.market = self.markets[(index + command.step) % len(self.markets)]
         elif isinstance(command, RefreshRisk):
             await self.analytics.recompute_risk()
+        elif isinstance(command, ChartHistory):
+            from core.chart_history import answer
+
+            return await answer(command, self.store, self.instruments, self.closes)
         elif isinstance(command, RegeneratePlan):
             try:
                 return await self.analytics.regenerate_plan(command.preset)

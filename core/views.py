@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from core.candles import CandleTail, Timeframe
 from core.models import (
     BookSnapshot,
     FeedHealth,
@@ -149,6 +150,8 @@ class CockpitState(Model):
     kill_level: int = 0
     """0 armed, 1 paused, 2 open orders cancelled, 3 flattened (core.execution.safety)."""
     replay: bool = False
+    chart: CandleTail | None = None
+    """The selected market's newest 1-minute candles (the chart's live end)."""
 
 
 # --------------------------------------------------------------------------- commands
@@ -248,6 +251,17 @@ class ExecutionHistory(Model):
     """The newest fills to include."""
 
 
+class ChartHistory(Model):
+    """Candles of one market before the current minute (the answer's ``data`` is a
+    ``core.candles.ChartView``); the live minutes follow in each state's ``chart``."""
+
+    kind: Literal["chart_history"] = "chart_history"
+    venue: str
+    symbol: str
+    timeframe: Timeframe = Timeframe.M1
+    limit: int = Field(default=400, ge=1, le=5000)
+
+
 Command = Annotated[
     SelectMarket
     | CycleMarket
@@ -261,6 +275,7 @@ Command = Annotated[
     | PreviewPlan
     | AbortPlan
     | ExecutionHistory
+    | ChartHistory
     | PlaceEmulated,
     Field(discriminator="kind"),
 ]

@@ -41,7 +41,7 @@ TRADING_KINDS: frozenset[str] = frozenset(
 )
 """Commands an observer is refused: every one that trades or stops trading."""
 VIEW_KINDS: frozenset[str] = frozenset(
-    {"select_market", "cycle_market", "preview_plan", "execution_history"}
+    {"select_market", "cycle_market", "preview_plan", "execution_history", "chart_history"}
 )
 """Commands that only change or read what is shown: not logged as operator commands (they
 follow key presses; a TUI's own core would fill its log with them)."""
