@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 
 from cockpit.alert_bell import AlertBell
 from cockpit.execution_actions import ExecutionActions
+from cockpit.screens.chart import ChartScreen
 from cockpit.screens.help import HelpModal
 from cockpit.screens.main import MainScreen
 from cockpit.themes import ORDER, THEMES
@@ -141,6 +142,8 @@ class CockpitApp(ExecutionActions, App[int]):
         self.main.apply_state(
             state, privacy=self.privacy, force=force, observer=self.client.read_only
         )
+        if isinstance(self.screen, ChartScreen):
+            self.screen.apply_state(state)
         if self.states_seen == 1:
             self.call_after_refresh(settle_heap)
         for alert in self.alert_bell.new_alerts(state.events, state.ts):

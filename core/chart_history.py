@@ -34,8 +34,8 @@ async def load_chart(
     """Up to ``limit`` candles ending before the current minute.
 
     Daily charts reach further back with the base asset's stored daily closes (``closes``),
-    for the days no stored print covers; such a chart is marked ``close_only`` when it has
-    no candle from prints at all.
+    for the days no stored print covers; such a chart is marked ``close_only`` (drawn as a
+    line of closes: a close has no open, high, low or volume).
     """
     until = Timeframe.M1.start(now)
     since = max(
@@ -57,7 +57,7 @@ async def load_chart(
         timeframe=timeframe,
         candles=candles,
         until=until,
-        close_only=source == "closes",
+        close_only=source != "trades",
         source=source,
     )
 

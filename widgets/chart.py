@@ -285,7 +285,7 @@ class Chart(Widget, can_focus=True):
             canvas.line(top, scale, points, "accent")
         self._price_axis(canvas, scale, top, rows, window[-1].close)
         self._time_axis(canvas, window, slot)
-        self._candle_cursor(canvas, window, start, slot, body, scale, top, rows)
+        self._candle_cursor(canvas, window, start, slot, body, scale, top)
 
     def _price_axis(
         self, canvas: Canvas, scale: Scale, top: int, rows: int, last: Decimal | None
@@ -316,12 +316,13 @@ class Chart(Widget, can_focus=True):
         body: int,
         scale: Scale,
         top: int,
-        rows: int,
     ) -> None:
         tf = self.view.timeframe.value if self.view is not None else ""
         last = window[-1]
         if self.cursor is None or not start <= self.cursor < start + len(window):
-            self.readout = f"{self.chart_title} · {tf} · {self.mode.value}  last {fmt.price(last.close)}"
+            self.readout = (
+                f"{self.chart_title} · {tf} · {self.mode.value}  last {fmt.price(last.close)}"
+            )
             return
         candle = window[self.cursor - start]
         x = (self.cursor - start) * slot + body // 2
@@ -334,13 +335,12 @@ class Chart(Widget, can_focus=True):
                 canvas.put(column, row, "┈", "dim")
         canvas.text(canvas.width - AXIS_W, row, " " + fmt.price(candle.close), "cursor")
         change = (candle.close - candle.open) / candle.open if candle.open else Decimal(0)
-        stamp = candle.ts.strftime("%Y-%m-%d %H:%M")
+        stamp = candle.ts.strftime("%Y-%m-%d" if tf == "1d" else "%m-%d %H:%M")
         self.readout = (
-            f"{self.chart_title} · {tf}  {stamp}  O {fmt.price(candle.open)}  H {fmt.price(candle.high)}"
-            f"  L {fmt.price(candle.low)}  C {fmt.price(candle.close)}"
-            f"  V {fmt.qty(candle.volume)}  {fmt.signed_pct(float(change), digits=2)}"
+            f"{stamp} O{fmt.price(candle.open)} H{fmt.price(candle.high)}"
+            f" L{fmt.price(candle.low)} C{fmt.price(candle.close)}"
+            f" V{fmt.qty(candle.volume)} {fmt.signed_pct(float(change), digits=2)}"
         )
-        del rows
 
     def _draw_depth(self, canvas: Canvas) -> None:
         width, height = canvas.width, canvas.height

@@ -75,7 +75,7 @@ async def test_daily_chart_reaches_back_with_the_stored_closes(store: Store) -> 
     days = [c.ts.date() for c in view.candles]
     assert days == sorted(days) and len(days) == len(set(days))
     assert days[0] == date(2026, 11, 28) and days[-1] == date(2026, 12, 3)
-    assert view.source == "closes+trades" and not view.close_only
+    assert view.source == "closes+trades" and view.close_only
     assert view.candles[-1].trades > 0  # today from the prints, not from a close
     only_closes = await load_chart(store, "sim-a", "ETH/USDT", Timeframe.D1, 100, NOW, closes)
     assert only_closes.close_only and only_closes.source == "closes"
