@@ -163,7 +163,9 @@ class CockpitApp(ExecutionActions, App[int]):
         self.theme_name = ORDER[(ORDER.index(self.theme_name) + 1) % len(ORDER)]
         self.theme = THEMES[self.theme_name].name
         self.notify(f"theme: {self.theme_name}", timeout=2)
-        self._rerender()
+        # After the stylesheet has the new theme's colours (Textual refreshes the CSS on the
+        # next message); repainting now would cache the old theme's colours in every pane.
+        self.call_next(self._rerender)
 
     def action_toggle_privacy(self) -> None:
         self.privacy = not self.privacy

@@ -52,7 +52,7 @@ class Chart(Widget, can_focus=True):
         Binding("plus,equals_sign", "zoom(1)", "Zoom in", id="chart.zoom_in"),
         Binding("minus", "zoom(-1)", "Zoom out", show=False, id="chart.zoom_out"),
         Binding("m", "cycle_mode", "Mode", id="chart.mode"),
-        Binding("escape,0", "follow", "Follow live", show=False, id="chart.follow"),
+        Binding("0,end", "follow", "Follow live", show=False, id="chart.follow"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -200,10 +200,11 @@ class Chart(Widget, can_focus=True):
     # ------------------------------------------------------------------ rendering
 
     def _styles(self) -> dict[str, Style]:
-        base = self.rich_style
-        styles = {"": base}
+        # Whole component styles: a partial one drops a background's alpha and cannot resolve
+        # an ``auto`` text colour, which drew the crosshair's label white on full blue.
+        styles = {"": self.rich_style}
         for name in ("gain", "loss", "dim", "axis", "title", "cursor", "accent"):
-            styles[name] = base + self.get_component_rich_style(f"chart--{name}", partial=True)
+            styles[name] = self.get_component_rich_style(f"chart--{name}")
         return styles
 
     def notify_style_update(self) -> None:

@@ -43,7 +43,7 @@ class ChartScreen(Screen[None]):
     DEFAULT_CSS = """
     ChartScreen { layout: vertical; }
     ChartScreen #chart-panes { height: 1fr; }
-    ChartScreen Chart { border: round $panel-lighten-2; border-title-color: $text-muted; }
+    ChartScreen Chart { border: round $foreground 30%; border-title-color: $text-muted; }
     ChartScreen Chart:focus { border: round $primary; border-title-color: $primary; }
     ChartScreen #price { width: 2fr; }
     ChartScreen #depth { width: 1fr; }
@@ -64,15 +64,17 @@ class ChartScreen(Screen[None]):
         self.loads = 0
         """Histories received (for tests)."""
         self._book_ts: datetime | None = None
+        self.price = Chart(id="price")
+        self.depth = Chart(id="depth", depth=True)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="chart-panes"):
-            yield Chart(id="price")
-            yield Chart(id="depth", depth=True)
+            yield self.price
+            yield self.depth
         yield KeyHints(id="chart-help")
 
     def on_mount(self) -> None:
-        self.query_one("#price", Chart).focus()
+        self.price.focus()
         state = self.client.latest()
         if state is not None:
             self.apply_state(state)
@@ -81,6 +83,8 @@ class ChartScreen(Screen[None]):
 
     def apply_state(self, state: CockpitState) -> None:
         """Follow the selected market: reload history when it changes, extend the live end."""
+        if not self.is_mounted:
+            return  # on_mount applies the latest state
         if state.market != self.market:
             self.market = state.market
             self.live = {}
@@ -104,13 +108,13 @@ class ChartScreen(Screen[None]):
             self._book_ts = book.ts
             bids, asks = depth_curve(book)
             badge = "" if book.integrity is BookIntegrity.VERIFIED else f" ({book.integrity})"
-            depth = self.query_one("#depth", Chart)
+            depth = self.depth
             depth.border_title = f"Depth · {book.symbol}@{book.venue}{badge}"
             depth.show_depth(bids, asks, title="cum size")
 
     def _show_price(self) -> None:
         market = self.market
-        chart = self.query_one("#price", Chart)
+        chart = self.price
         if market is None:
             chart.show_candles(None, title="no market")
             return
@@ -162,8 +166,7 @@ class ChartScreen(Screen[None]):
         self.reload()
 
     def action_switch(self) -> None:
-        target = "#depth" if self.focused is self.query_one("#price") else "#price"
-        self.query_one(target, Chart).focus()
+        (self.depth if self.focused is self.price else self.price).focus()
 
     async def action_market(self, step: int) -> None:
         from core.views import CycleMarket
