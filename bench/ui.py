@@ -30,11 +30,14 @@ import argparse
 import asyncio
 import contextlib
 import os
+import random
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,8 @@ from core.bootstrap import build_core
 from core.client import CoreClient, ThreadedCore
 from core.config import load_settings
 from core.daemon.embedded import EmbeddedCore
+from core.models import Side, Trade
+from core.store import Store
 from widgets.chart import Chart
 
 KEY_SETS = {
@@ -80,6 +85,30 @@ class Run:
     """Time to draw the chart's picture, per picture drawn (``--keys chart``)."""
 
 
+async def seed_prints(db: Path, hours: float = 6.0) -> None:
+    """Six hours of BTC/USDT prints on sim-a before now, so the chart has history to draw."""
+    store = await Store.open(db)
+    rnd = random.Random(3)
+    now = datetime.now(UTC)
+    price = 42_000.0
+    trades = []
+    for step in range(int(hours * 3600 / 5), 0, -1):
+        price *= 1 + rnd.gauss(0, 0.0005)
+        trades.append(
+            Trade(
+                venue="sim-a",
+                symbol="BTC/USDT",
+                price=Decimal(f"{price:.1f}"),
+                qty=Decimal(f"{rnd.expovariate(5):.4f}"),
+                side=Side.BUY if rnd.random() < 0.5 else Side.SELL,
+                ts=now - timedelta(seconds=step * 5),
+            )
+        )
+    store.record_trades(trades)
+    await store.flush()
+    await store.close()
+
+
 def child_cpu_s(client: CoreClient) -> float:
     """CPU seconds (user + system) used so far by an embedded core's child process."""
     process = getattr(client, "process", None)
@@ -107,6 +136,8 @@ async def measure(
     db = db_dir / f"ui-{rate:g}-{core}.db"
     config.write_text(f"sim:\n  tick_hz: {rate}\nstore:\n  path: {db}\n", encoding="utf-8")
     settings = load_settings(config)
+    if "m" in keys:  # the chart set: give the chart hours of candles
+        await seed_prints(db)
     start = time.perf_counter()
     client: CoreClient
     if core == "process":

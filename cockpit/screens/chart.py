@@ -125,7 +125,9 @@ class ChartScreen(Screen[None]):
                 del self.live[ts]  # already in the history
         live = [self.live[ts] for ts in sorted(self.live)]
         base = history.candles if history is not None else ()
-        self.view = ChartView(
+        # Built per state: model_construct skips re-validating hundreds of candles that are
+        # validated models already.
+        self.view = ChartView.model_construct(
             venue=market.venue,
             symbol=market.symbol,
             timeframe=self.timeframe,
