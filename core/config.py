@@ -20,7 +20,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
 from platformdirs import user_config_path, user_data_path
 from pydantic import (
     Field,
@@ -32,6 +31,7 @@ from pydantic import (
 
 from core.config_base import GROUPS as GROUPS  # the groups are configuration vocabulary
 from core.config_base import Section
+from core.config_yaml import parse_env_value, read_config_file
 from core.daemon.settings import AlertsConfig, DaemonConfig, JournalConfig
 from core.errors import ConfigError, ConfigProblem
 from core.execution.settings import ExecutionConfig
@@ -71,7 +71,10 @@ class VenueConfig(Section):
     secret_file: Path | None = Field(
         default=None, description="File with 'key' and 'secret' lines; must be mode 0600."
     )
-    api_key: SecretStr | None = Field(default=None, description="Never put keys here in git.")
+    api_key: SecretStr | None = Field(
+        default=None,
+        description="Refused: keys belong in api_key_env/api_secret_env or a 0600 secret_file.",
+    )
     ws_url: str | None = Field(
         default=None, description="Override the venue's WebSocket URL (tests, proxies)."
     )
@@ -85,6 +88,20 @@ class VenueConfig(Section):
     poll_s: float = Field(
         default=5.0, gt=0, description="How often open orders and balances are re-read by REST."
     )
+
+    @field_validator("api_key")
+    @classmethod
+    def _no_inline_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            raise ValueError(CREDENTIALS_REFUSED)
+        return value
+
+
+CREDENTIALS_REFUSED = (
+    "credentials in the config file are refused; name environment variables with "
+    "api_key_env/api_secret_env or use a 0600 secret_file"
+)
+_CREDENTIAL_WORDS = ("key", "secret", "password", "passphrase", "token", "private")
 
 
 class SimConfig(Section):
@@ -392,34 +409,18 @@ def resolve_config_path(explicit: Path | None, env: Mapping[str, str]) -> Path |
     return candidate if candidate.exists() else None
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(source, [ConfigProblem("file", exc.strerror or str(exc))]) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "yaml"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(source, [ConfigProblem(where, str(problem))]) from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(source, [ConfigProblem("(top)", "must be a mapping of sections")])
-    return data
-
-
-def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> list[str]:
-    """Overlay ``COCKPIT_A__B=value`` variables; return the names applied."""
-    applied = []
+def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> list[ConfigProblem]:
+    """Overlay ``COCKPIT_A__B=value`` variables (values read as strict YAML); their problems."""
+    problems: list[ConfigProblem] = []
     for name, raw in sorted(env.items()):
         if not name.startswith(ENV_PREFIX) or name == "COCKPIT_CONFIG":
             continue
         path = [p.lower() for p in name[len(ENV_PREFIX) :].split("__") if p]
         if not path:
+            continue
+        value, found = parse_env_value(name, raw)
+        if found:
+            problems += found
             continue
         node = data
         for key in path[:-1]:
@@ -428,9 +429,8 @@ def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> list[str]:
                 child = {}
                 node[key] = child
             node = child
-        node[path[-1]] = yaml.safe_load(raw) if raw != "" else None
-        applied.append(name)
-    return applied
+        node[path[-1]] = value
+    return problems
 
 
 def _problems(exc: ValidationError) -> list[ConfigProblem]:
@@ -440,6 +440,9 @@ def _problems(exc: ValidationError) -> list[ConfigProblem]:
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key (typo?)"
+            name = str(err["loc"][-1]).casefold()
+            if err["loc"][0] == "venues" and any(w in name for w in _CREDENTIAL_WORDS):
+                msg = CREDENTIALS_REFUSED
         problems.append(ConfigProblem(loc, msg.removeprefix("Value error, ")))
     return problems
 
@@ -456,9 +459,12 @@ def load_settings(
     """
     env = os.environ if env is None else env
     resolved = resolve_config_path(path, env) if search else path
-    data = _read_yaml(resolved) if resolved is not None else {}
-    _apply_env(data, env)
+    data, problems = read_config_file(resolved) if resolved is not None else ({}, [])
+    problems += _apply_env(data, env)
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(str(resolved or "defaults"), _problems(exc)) from exc
+        problems += _problems(exc)
+    if problems:
+        raise ConfigError(str(resolved or "defaults"), problems)
+    return settings

@@ -163,6 +163,7 @@ class ReplayClient:
                 continue
             gap = (self.frames[self.index + 1].ts_ns - self.frames[self.index].ts_ns) / 1e9
             try:
-                await asyncio.wait_for(self._control.wait(), max(gap, 0.0) / self.speed)
+                async with asyncio.timeout(max(gap, 0.0) / self.speed):
+                    await self._control.wait()
             except TimeoutError:
                 self._goto(self.index + 1)

@@ -68,6 +68,37 @@ class HistorySource:
     series: Callable[[], dict[str, list[tuple[datetime, float]]]]
 
 
+STOP_TASKS_S = 5.0
+"""How long stop() waits for its cancelled tasks before it goes on without them."""
+
+
+async def cancel_all(tasks: Sequence[asyncio.Task[Any]], deadline_s: float = STOP_TASKS_S) -> None:
+    """Cancel ``tasks`` and wait for them, never for ever.
+
+    A task that swallows its cancel (on 3.11, ``asyncio.wait_for`` does when the awaited thing
+    finishes as the cancel lands) is cancelled again each round; one still running at the
+    deadline is named in the log and left behind, so a stop always ends.
+    """
+    pending = {t for t in tasks if not t.done()}
+    loop = asyncio.get_running_loop()
+    end = loop.time() + deadline_s
+    while pending:
+        for task in pending:
+            task.cancel()
+        left = end - loop.time()
+        if left <= 0:
+            log.error(
+                "stop: tasks still running after %.1f s: %s",
+                deadline_s,
+                ", ".join(sorted(t.get_name() for t in pending)),
+            )
+            break
+        _, pending = await asyncio.wait(pending, timeout=min(left, 0.5))
+    for task in tasks:  # a failure while stopping is not news; retrieve it so none is reported
+        if task.done() and not task.cancelled():
+            task.exception()
+
+
 class Core:
     """The running cockpit core. ``await start()``, then ``await stop()``."""
 
@@ -166,12 +197,7 @@ class Core:
     async def stop(self) -> None:
         """Cancel every task, close venues, flush and close the store."""
         self._stopping = True
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_all(list(self._tasks))
         for venue in self.venues.values():
             with contextlib.suppress(Exception):
                 await venue.close()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import signal
+import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -60,3 +64,50 @@ def _no_leaked_threads() -> Iterator[None]:
         thread.join(timeout=2.0)
     alive = [t.name for t in leaked if t.is_alive()]
     assert not alive, f"test left non-daemon threads running: {alive}"
+
+
+HANG_S = float(os.environ.get("COCKPIT_TEST_HANG_S", "240"))
+"""A test still running after this long is reported with the stack of every asyncio task."""
+
+
+_config: pytest.Config | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _config
+    _config = config
+
+
+def _dump_tasks(signum: int, frame: object) -> None:
+    """Runs in the main thread (a signal handler), so the running loop is the test's own.
+
+    Written past pytest's capture: a run that never ends would otherwise lose it.
+    """
+    capman = _config.pluginmanager.getplugin("capturemanager") if _config else None
+    with capman.global_and_fixture_disabled() if capman else contextlib.nullcontext():
+        loop = asyncio._get_running_loop()
+        print(f"\n=== test still running after {HANG_S:.0f}s: asyncio tasks ===", file=sys.stderr)
+        if loop is None:
+            print("(no event loop running in the main thread)", file=sys.stderr)
+            return
+        for task in asyncio.all_tasks(loop):
+            task.print_stack(file=sys.stderr)
+
+
+@pytest.fixture(autouse=True)
+def _report_hangs() -> Iterator[None]:
+    """On a hang, dump where every task waits: a hung CI run then names its cause.
+
+    The test goes on (the suite's own time limit ends it); the dump is only evidence.
+    """
+    previous = signal.signal(signal.SIGUSR1, _dump_tasks)
+    main = threading.main_thread().ident
+    assert main is not None
+    timer = threading.Timer(HANG_S, signal.pthread_kill, (main, signal.SIGUSR1))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGUSR1, previous)

@@ -13,7 +13,6 @@ are masked in every format.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from collections.abc import Sequence
@@ -21,6 +20,8 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from core.csvsafe import csv_writer
 
 if TYPE_CHECKING:
     from core.config import Settings
@@ -54,6 +55,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="read CoinTracking exports instead of the database",
     )
     parser.add_argument(
+        "--allow-negative",
+        action="store_true",
+        help="with --file: keep negative amounts outside margin/futures/loan accounts",
+    )
+    parser.add_argument(
         "--live",
         action="store_true",
         help="also count the newest venue balances stored by the cockpit (sim or live)",
@@ -71,7 +77,9 @@ def _holdings(args: argparse.Namespace) -> int:
     if args.files:
         from cockpit.commands.imports import load_cointracking
 
-        holdings: Sequence[Holding] = load_cointracking(args.files, settings).holdings
+        holdings: Sequence[Holding] = load_cointracking(
+            args.files, settings, allow_negative=args.allow_negative
+        ).holdings
     else:
         holdings, cached = _from_db(args.db or settings.db_path(), settings, with_live=args.live)
     view = value_holdings(
@@ -226,7 +234,7 @@ def _print_table(view: Breakdown, masked: bool, registry: LocationRegistry) -> N
 
 def _write_csv(view: Breakdown, masked: bool, registry: LocationRegistry) -> None:
     header, rows, _ = _cells(view, masked, registry, pretty=False)
-    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer = csv_writer(sys.stdout, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
 

@@ -1,8 +1,10 @@
 """``cockpit import cointracking FILE... [--db PATH]``: import CoinTracking CSV exports.
 
 Every file is read and checked before anything is written: a malformed file (wrong columns, a
-bad number, a truncated row) stops the command with ``file:line:column`` and exit code 1, and
-the database is left exactly as it was. The files given together form one snapshot (see
+bad number, a truncated row, a negative amount outside a margin/futures/loan account, a
+control or bidirectional character in a name) stops the command with ``file:line:column`` and
+exit code 1, and the database is left exactly as it was. Files are streamed, so memory stays
+bounded; a file over 128 MiB is refused. The files given together form one snapshot (see
 :mod:`core.portfolio.ctimport` for how a per-exchange export and "Current Balance" combine).
 """
 
@@ -39,6 +41,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="snapshot time (ISO 8601); default: the date in the file name, else its mtime",
     )
     ct.add_argument("--dry-run", action="store_true", help="check and summarise, write nothing")
+    ct.add_argument(
+        "--allow-negative",
+        action="store_true",
+        help="keep negative amounts outside margin/futures/loan accounts (CoinTracking's "
+        "negative balances from incomplete history); refused by default",
+    )
     ct.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_common_options(ct)
     ct.set_defaults(func=_import_cointracking)
@@ -53,23 +61,31 @@ def _aware_datetime(text: str) -> datetime:
 
 
 def load_cointracking(
-    paths: Sequence[Path], settings: Settings, as_of: datetime | None = None
+    paths: Sequence[Path],
+    settings: Settings,
+    as_of: datetime | None = None,
+    *,
+    allow_negative: bool = False,
 ) -> CtImport:
-    """Read, parse and combine CoinTracking exports (no database involved)."""
+    """Read, parse and combine CoinTracking exports (no database involved).
+
+    Files are streamed (memory stays bounded); ``allow_negative`` keeps negative amounts
+    outside short/borrow/loan accounts instead of refusing them (see
+    :mod:`core.portfolio.ctparse`).
+    """
     from core.errors import DataError
     from core.portfolio.ctimport import build_import, date_in_name
-    from core.portfolio.ctparse import parse_export
+    from core.portfolio.ctparse import read_export
     from core.portfolio.taxonomy import load_taxonomy
 
     exports = []
     mtimes = []
     for path in paths:
         try:
-            data = path.read_bytes()
             mtimes.append(datetime.fromtimestamp(path.stat().st_mtime, UTC))
         except OSError as exc:
             raise DataError(exc.strerror or str(exc), path=str(path)) from exc
-        exports.append(parse_export(data, str(path)))
+        exports.append(read_export(path, allow_negative=allow_negative))
     if as_of is None:
         dated = [d for p in paths if (d := date_in_name(p.name)) is not None]
         as_of = max(dated) if dated else max(mtimes)
@@ -85,7 +101,9 @@ def _import_cointracking(args: argparse.Namespace) -> int:
     from core.config import load_settings
 
     settings = load_settings(args.config)
-    imported = load_cointracking(args.files, settings, args.as_of)
+    imported = load_cointracking(
+        args.files, settings, args.as_of, allow_negative=args.allow_negative
+    )
     summary = summarise(imported, settings)
     if not args.dry_run:
         db_path = args.db or settings.db_path()
@@ -140,6 +158,7 @@ def summarise(imported: CtImport, settings: Settings) -> dict[str, object]:
                 "kind": f.kind.value,
                 "rows": f.rows,
                 "zero_rows_dropped": f.zero_rows,
+                "negative_rows_kept": f.negative_rows,
                 "file_total_usd": str(f.total_usd),
             }
             for f in imported.files
@@ -163,7 +182,8 @@ def _print_summary(summary: dict[str, object], *, dry_run: bool) -> None:
     for f in files:
         print(
             f"{f['path']}: {f['kind']}, {f['rows']} rows ({f['zero_rows_dropped']} with zero "
-            f"amount dropped), file total ${f['file_total_usd']}"
+            f"amount dropped, {f['negative_rows_kept']} negative kept), "
+            f"file total ${f['file_total_usd']}"
         )
     print(
         f"{summary['holdings']} holdings in {summary['assets']} assets, total "

@@ -18,13 +18,14 @@ holdings and prices (see :mod:`cockpit.commands.plan_recorded`).
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from core.csvsafe import csv_writer
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -141,7 +142,7 @@ def _saved(args: argparse.Namespace, db: Path) -> int:
         print(json.dumps([p.model_dump(mode="json") for p in found], indent=2))
     elif args.csv:
         buf = io.StringIO()
-        writer = csv.writer(buf)
+        writer = csv_writer(buf)
         writer.writerow(
             ["id", "created_at", "as_of", "expires_at", "strategy", "total_usd", "orders"]
         )
@@ -175,6 +176,10 @@ def _load_inputs(path: Path) -> dict[str, Any]:
         raise DataError(exc.strerror or str(exc), path=str(path)) from exc
     except json.JSONDecodeError as exc:
         raise DataError(exc.msg, path=str(path), line=exc.lineno, column=exc.colno) from exc
+    except RecursionError:
+        raise DataError("nested too deep", path=str(path)) from None
+    except ValueError as exc:  # not UTF-8, or an integer beyond Python's digit limit
+        raise DataError(str(exc)[:120], path=str(path)) from None
     if not isinstance(data, dict):
         raise DataError("must be a JSON object", path=str(path))
     fields: dict[str, Any] = {
@@ -220,7 +225,7 @@ def _group_weights(holdings: list[Any]) -> dict[str, Decimal]:
 
 def _csv(plan: Any) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf)
+    writer = csv_writer(buf)
     writer.writerow(
         [
             "seq",

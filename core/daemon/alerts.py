@@ -82,7 +82,8 @@ class AlertDispatcher:
             stderr=asyncio.subprocess.DEVNULL,
         )
         try:
-            await asyncio.wait_for(proc.communicate(body), COMMAND_TIMEOUT_S)
+            async with asyncio.timeout(COMMAND_TIMEOUT_S):
+                await proc.communicate(body)
         except TimeoutError:
             proc.kill()
             await proc.wait()

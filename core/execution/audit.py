@@ -10,7 +10,6 @@ is carried out: an order's audit row exists before the exchange hears of it.
 from __future__ import annotations
 
 import asyncio
-import csv
 import hashlib
 import io
 import json
@@ -18,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.csvsafe import csv_writer
 from core.errors import AuditBroken
 from core.models import utcnow
 from core.store import Store
@@ -71,7 +71,7 @@ def verify_rows(rows: Iterable[AuditRow]) -> int:
 
 def export_csv(rows: Sequence[AuditRow]) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv_writer(buf, lineterminator="\n")
     writer.writerow(["id", "ts_ns", "kind", "actor", "payload", "prev_hash", "hash"])
     for r in rows:
         writer.writerow([r.id, r.ts_ns, r.kind, r.actor, r.payload, r.prev_hash, r.hash])

@@ -1,7 +1,9 @@
 """Readers for recorded feeds: cryptofeed's raw-capture text and our JSON Lines framing.
 
 Both yield :class:`Record` values in file order. A malformed line raises
-:class:`~core.errors.DataError` naming the file and line.
+:class:`~core.errors.DataError` naming the file and line, or, when the caller passes
+``on_bad`` (``feed verify`` does), is handed to it and skipped, so one bad line does not hide
+the rest of the recording.
 
 cryptofeed text (``*.ws.N.0`` / ``*.http.N.0`` / ``EXCHANGE.0``)::
 
@@ -53,7 +55,10 @@ class Record:
     line: int
 
 
-def read_capture(path: Path) -> Iterator[Record]:
+OnBad = Callable[[DataError], None]
+
+
+def read_capture(path: Path, on_bad: OnBad | None = None) -> Iterator[Record]:
     """Records of one file, choosing the reader by content.
 
     JSON Lines, cryptofeed text, or one (pretty-printed) JSON document: a frame, a list of
@@ -66,12 +71,12 @@ def read_capture(path: Path) -> Iterator[Record]:
             if first.strip():
                 break
     if first.lstrip()[:1] not in ("{", "["):
-        return read_cryptofeed(path)
+        return read_cryptofeed(path, on_bad)
     try:
         orjson.loads(first)
     except orjson.JSONDecodeError:
         return read_json_document(path)
-    return read_jsonl(path)
+    return read_jsonl(path, on_bad)
 
 
 def read_json_document(path: Path) -> Iterator[Record]:
@@ -99,7 +104,7 @@ def read_json_document(path: Path) -> Iterator[Record]:
         yield Record("recv", None, json.dumps(frame, separators=(",", ":")), None, name, number)
 
 
-def read_cryptofeed(path: Path) -> Iterator[Record]:
+def read_cryptofeed(path: Path, on_bad: OnBad | None = None) -> Iterator[Record]:
     """Records of one cryptofeed raw-capture text file."""
     name = str(path)
     with path.open(encoding="utf-8") as fh:
@@ -107,7 +112,12 @@ def read_cryptofeed(path: Path) -> Iterator[Record]:
             line = text.rstrip("\r\n")
             if not line.strip() or line.startswith("configuration: "):
                 continue
-            yield _cryptofeed_line(line, name, number)
+            try:
+                yield _cryptofeed_line(line, name, number)
+            except DataError as exc:
+                if on_bad is None:
+                    raise
+                on_bad(exc)
 
 
 def _cryptofeed_line(line: str, name: str, number: int) -> Record:
@@ -119,6 +129,8 @@ def _cryptofeed_line(line: str, name: str, number: int) -> Record:
         if not sep:
             raise bad("expected 'TS: FRAME'")
         return Record("recv", _ts(ts_text, bad), payload, None, name, number)
+    if line.lstrip()[:1] in ("{", "[", ":"):
+        raise bad("a frame without a timestamp (expected 'TS: FRAME')")
     url, _, rest = line.partition(" ")
     arrow, _, rest = rest.partition(" ")
     if arrow == "<->":
@@ -139,17 +151,24 @@ def _ts(text: str, bad: Callable[[str], DataError]) -> float:
         raise bad(f"timestamp {text.strip()!r} is not a number") from None
 
 
-def read_jsonl(path: Path) -> Iterator[Record]:
+def read_jsonl(path: Path, on_bad: OnBad | None = None) -> Iterator[Record]:
     """Records of one JSON Lines recording (see the module docstring for the framing)."""
     name = str(path)
     with path.open(encoding="utf-8") as fh:
         for number, text in enumerate(fh, 1):
             line = text.strip()
-            if line:
+            if not line:
+                continue
+            try:
                 yield _jsonl_line(line, name, number)
+            except DataError as exc:
+                if on_bad is None:
+                    raise
+                on_bad(exc)
 
 
 _WRAPPERS = ({"ts", "frame"}, {"ts", "url", "body"}, {"ts", "sent"})
+_WRAPPER_KEYS = {"frame", "body", "sent"}
 
 
 def _jsonl_line(line: str, name: str, number: int) -> Record:
@@ -157,6 +176,11 @@ def _jsonl_line(line: str, name: str, number: int) -> Record:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
         raise DataError(f"not JSON: {exc}", path=name, line=number) from None
+    if isinstance(obj, dict) and obj.keys() & _WRAPPER_KEYS and set(obj) not in _WRAPPERS:
+        if "ts" not in obj:
+            raise DataError("a record without 'ts' (unix seconds)", path=name, line=number)
+        extra = sorted(set(obj) - set().union(*_WRAPPERS))[:3]
+        raise DataError(f"a record with unexpected keys {extra}", path=name, line=number)
     if not isinstance(obj, dict) or set(obj) not in _WRAPPERS:
         if not isinstance(obj, dict | list):
             raise DataError("a frame must be a JSON object or array", path=name, line=number)
@@ -192,9 +216,9 @@ def _member_text(line: str, obj: dict[str, object], key: str) -> str:
 _DECODER = json.JSONDecoder()
 
 
-def read_all(paths: Iterable[Path]) -> list[Record]:
+def read_all(paths: Iterable[Path], on_bad: OnBad | None = None) -> list[Record]:
     """Every record of several files, merged by timestamp when every record has one."""
-    records = list(chain.from_iterable(read_capture(Path(p)) for p in paths))
+    records = list(chain.from_iterable(read_capture(Path(p), on_bad) for p in paths))
     if records and all(r.ts is not None for r in records):
         records.sort(key=lambda r: r.ts or 0.0)
     return records

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
+from core.errors import DataError
 from core.feeds.binance import BinanceHandler
 from core.feeds.capture import Record, read_all
+from core.feeds.channels import ChannelKind, classify
 from core.feeds.events import BookStats, Malformed, SymbolBook, SyncState
 from core.feeds.kraken_v1 import KrakenV1Handler
 from core.feeds.kraken_v2 import KrakenV2Handler
@@ -47,6 +49,10 @@ class VerifyReport:
     totals: BookStats = field(default_factory=BookStats)
     symbols: list[SymbolReport] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    unchecked: dict[str, int] = field(default_factory=dict)
+    """Frames per real channel that verify does not check (see :mod:`core.feeds.channels`)."""
+    unknown: dict[str, tuple[int, str]] = field(default_factory=dict)
+    """Frames per channel the venue does not publish, with the first one's file:line."""
 
     @property
     def ok(self) -> bool:
@@ -63,6 +69,8 @@ class VerifyReport:
             "malformed": self.malformed,
             "totals": self.totals.as_dict(),
             "symbols": [s.as_dict() for s in self.symbols],
+            "unchecked_channels": self.unchecked,
+            "unknown_channels": {k: n for k, (n, _) in self.unknown.items()},
             "problems": self.problems,
         }
 
@@ -85,6 +93,9 @@ class VerifyReport:
                 f"{st.checksum_failures:>7} {st.gaps:>5} {st.resyncs:>8} {st.crossed:>8} "
                 f"{st.stale_events:>9}"
             )
+        if self.unchecked:
+            counts = ", ".join(f"{k} {n}" for k, n in sorted(self.unchecked.items()))
+            lines.append(f"frames on channels not checked: {counts}")
         lines.extend(f"problem: {p}" for p in self.problems)
         lines.append("books consistent" if self.ok else "BOOKS NOT CONSISTENT")
         return "\n".join(lines)
@@ -111,6 +122,7 @@ class _Replayer:
                 self._snapshot(record)
             return
         report.frames += 1
+        self._channel(record)
         if self.exchange == "binance":
             events = self.binance.on_message(record.payload)
         elif _is_v1(record.payload):
@@ -120,6 +132,26 @@ class _Replayer:
         for event in events:
             if isinstance(event, Malformed):
                 self._problem(record, event.reason, malformed=not event.reason.startswith("book "))
+
+    def _channel(self, record: Record) -> None:
+        found = classify(self.exchange, record.payload)
+        if found is None:
+            return
+        name, kind = found
+        if kind is ChannelKind.UNCHECKED:
+            self.report.unchecked[name] = self.report.unchecked.get(name, 0) + 1
+        elif kind is ChannelKind.UNKNOWN:
+            count, first = self.report.unknown.get(name, (0, f"{record.path}:{record.line}"))
+            if count == 0 and len(self.report.unknown) >= MAX_PROBLEMS:
+                name = "(other)"
+                count, first = self.report.unknown.get(name, (0, first))
+            self.report.unknown[name] = (count + 1, first)
+
+    def bad_line(self, error: DataError) -> None:
+        """A line the capture reader could not read: a problem, and the replay goes on."""
+        self.report.malformed += 1
+        if len(self.report.problems) < MAX_PROBLEMS:
+            self.report.problems.append(str(error))
 
     def _snapshot(self, record: Record) -> None:
         url = record.url or ""
@@ -149,6 +181,10 @@ class _Replayer:
         else:
             books.update(self.v1.books)
             books.update(self.v2.books)
+        for name, (count, first) in self.report.unknown.items():
+            report.problems.append(
+                f"{count} frame(s) on unknown channel {name!r} (first at {first})"
+            )
         for symbol in sorted(books):
             sb = books[symbol]
             report.totals.add(sb.stats)
@@ -179,7 +215,7 @@ def verify_files(
         files = _with_snapshots(files)
     report = VerifyReport(exchange, [str(p) for p in files])
     replayer = _Replayer(exchange, report, kraken_depth)
-    for record in read_all(files):
+    for record in read_all(files, on_bad=replayer.bad_line):
         replayer.feed(record)
     replayer.finish()
     return report

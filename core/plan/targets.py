@@ -17,10 +17,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from core.config import GROUPS, TargetsConfig
+from core.config_yaml import read_config_file
 from core.errors import ConfigError, ConfigProblem
 from core.models import Model
 from core.plan.spec import BandSpec, asset_split_problems, group_weight_problems
@@ -130,20 +130,21 @@ def load_targets_file(path: Path, base: TargetsConfig | None = None) -> TargetsC
     Raises :class:`ConfigError` naming the file and every problem.
     """
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(source, [ConfigProblem("file", exc.strerror or str(exc))]) from exc
-    try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise ConfigError(source, [ConfigProblem(where, exc.msg)]) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "yaml"
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise ConfigError(source, [ConfigProblem(where, str(problem))]) from exc
+    if path.suffix != ".json":
+        data, duplicates = read_config_file(path)  # strict YAML: no tags, duplicates, depth
+        if duplicates:
+            raise ConfigError(source, duplicates)
+    else:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(source, [ConfigProblem("file", exc.strerror or str(exc))]) from exc
+        except json.JSONDecodeError as exc:
+            where = f"line {exc.lineno}, column {exc.colno}"
+            raise ConfigError(source, [ConfigProblem(where, exc.msg)]) from exc
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            problem = "nested too deep" if isinstance(exc, RecursionError) else str(exc)[:80]
+            raise ConfigError(source, [ConfigProblem("file", problem)]) from None
     if not data:
         raise ConfigError(source, [ConfigProblem("(top)", "the targets file is empty")])
     if not isinstance(data, dict):

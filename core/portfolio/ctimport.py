@@ -10,8 +10,10 @@ Decisions made here, deliberately:
   ``unmapped:`` location and is reported. "Current Balance" has no locations: its rows go to
   ``cointracking:unassigned``.
 * **Zero-amount rows** (hundreds of them: closed positions) are dropped and counted.
-  Worthless tokens with a non-zero amount, dead coins and negative dust are *kept*: they are
-  part of the portfolio, and the dust threshold hides them from views, not from the data.
+  Worthless tokens with a non-zero amount and dead coins are *kept*: they are part of the
+  portfolio, and the dust threshold hides them from views, not from the data. Negative
+  amounts reach this module only when the parser accepted them (short, borrow and loan
+  positions, or ``allow_negative``: see :mod:`core.portfolio.ctparse`).
 * **Prices** are the file's own: per asset, the sum of its values over the sum of its amounts,
   so that importing a file reproduces that file's total. The "Price in USD" column is not
   used: it is rounded to 8 decimals (off by up to 0.4 % for micro-priced coins such as PEPE).
@@ -29,17 +31,21 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 
 from pydantic import Field
 
 from core.errors import DataError
 from core.models import ZERO, Holding, Model, Price, PriceSource, UtcDatetime
-from core.portfolio.ctparse import CtExport, CtRow, ExportKind
+from core.portfolio.ctparse import CtAsset, CtExport, ExportKind
 from core.portfolio.locations import UNASSIGNED_ID, LocationRegistry
 from core.portfolio.taxonomy import Taxonomy
 
 SOURCE = "cointracking"
+_SUM_PRECISION = 120
+MAX_HOLDING_USD = Decimal(10**15)
+"""Largest value one holding may reach (amount x the files' price); more is corrupt input."""
+_PRICE_CONTEXT = Context(prec=28)  # a price to 28 significant digits, as before
 
 
 class FileSummary(Model):
@@ -49,6 +55,7 @@ class FileSummary(Model):
     kind: ExportKind
     rows: int
     zero_rows: int = Field(description="Rows with a zero amount, dropped.")
+    negative_rows: int = Field(default=0, description="Rows with a negative amount, kept.")
     total_usd: Decimal = Field(description="The file's own total (sum of its USD values).")
 
 
@@ -75,7 +82,22 @@ def build_import(
     taxonomy: Taxonomy,
     as_of: UtcDatetime,
 ) -> CtImport:
-    """Combine parsed exports into one snapshot of holdings (see the module docs)."""
+    """Combine parsed exports into one snapshot of holdings (see the module docs).
+
+    Sums run in a wide decimal context, so amounts of up to 40 significant digits (what the
+    parser lets through) add up exactly.
+    """
+    with localcontext(prec=_SUM_PRECISION):
+        return _build(exports, registry=registry, taxonomy=taxonomy, as_of=as_of)
+
+
+def _build(
+    exports: Sequence[CtExport],
+    *,
+    registry: LocationRegistry,
+    taxonomy: Taxonomy,
+    as_of: UtcDatetime,
+) -> CtImport:
     balance, located = _pick(exports)
     pricing = balance or located
     assert pricing is not None  # _pick refuses an empty list
@@ -83,27 +105,27 @@ def build_import(
     symbol_of = taxonomy.cointracking_symbol
     names: dict[str, str] = {}
     for export in exports:
-        for row in export.rows:
-            if row.name:
-                names.setdefault(symbol_of(row.ticker), row.name)
-    prices = _prices(pricing.rows, symbol_of)
+        for asset in export.assets:
+            if asset.name:
+                names.setdefault(symbol_of(asset.ticker), asset.name)
+    prices = _prices(pricing.assets, symbol_of)
 
     positions: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     unmapped: set[str] = set()
     if located is not None:
-        for row in _nonzero(located.rows):
-            assert row.label is not None  # per-exchange layouts require the column
-            location = registry.resolve(row.label)
-            if registry.lookup(row.label) is None:
-                unmapped.add(location.label or row.label)
-            positions[(symbol_of(row.ticker), location.id)] += row.amount
+        for position in located.positions:
+            assert position.label is not None  # per-exchange layouts require the column
+            location = registry.resolve(position.label)
+            if registry.lookup(position.label) is None:
+                unmapped.add(location.label or position.label)
+            positions[(symbol_of(position.ticker), location.id)] += position.amount
     if balance is not None:
         located_sum: dict[str, Decimal] = defaultdict(Decimal)
         for (symbol, _), amount in positions.items():
             located_sum[symbol] += amount
         held: dict[str, Decimal] = defaultdict(Decimal)
-        for row in _nonzero(balance.rows):
-            held[symbol_of(row.ticker)] += row.amount
+        for asset in balance.assets:
+            held[symbol_of(asset.ticker)] += asset.amount
         for symbol, amount in held.items():
             remainder = amount - located_sum.get(symbol, ZERO)
             if remainder:
@@ -118,6 +140,12 @@ def build_import(
         if result.is_guess:
             guessed.add(symbol)
         value = prices.get(symbol)
+        if value is not None and abs(qty * value) > MAX_HOLDING_USD:
+            raise DataError(
+                f"{qty:f} {symbol} at {location_id} is worth ${qty * value:.3E} at the file's "
+                f"price of ${value:.6G}, beyond ${MAX_HOLDING_USD:.0E}; check the amounts",
+                path=(located or pricing).path,
+            )
         source = PriceSource.IMPORT if value is not None else PriceSource.NONE
         price = Price(asset=symbol, value=value, source=source, ts=as_of)
         holdings.append(
@@ -131,7 +159,7 @@ def build_import(
                 as_of=as_of,
             )
         )
-    dead = {symbol_of(r.ticker) for e in exports for r in e.rows if r.dead and r.amount}
+    dead = {symbol_of(a.ticker) for e in exports for a in e.assets if a.dead}
     return CtImport(
         holdings=tuple(holdings),
         files=tuple(_summary(e) for e in exports),
@@ -161,19 +189,18 @@ def _pick(exports: Sequence[CtExport]) -> tuple[CtExport | None, CtExport | None
     return (balances[0] if balances else None), (located[0] if located else None)
 
 
-def _nonzero(rows: Iterable[CtRow]) -> Iterable[CtRow]:
-    return (r for r in rows if r.amount)
-
-
-def _prices(rows: Iterable[CtRow], symbol_of: Callable[[str], str]) -> dict[str, Decimal | None]:
+def _prices(
+    assets: Iterable[CtAsset], symbol_of: Callable[[str], str]
+) -> dict[str, Decimal | None]:
     """Per asset: total value / total amount, so the holdings add up to the file's total."""
-    grouped: dict[str, list[CtRow]] = defaultdict(list)
-    for row in _nonzero(rows):
-        grouped[symbol_of(row.ticker)].append(row)
+    grouped: dict[str, list[CtAsset]] = defaultdict(list)
+    for asset in assets:
+        if asset.gross_amount:
+            grouped[symbol_of(asset.ticker)].append(asset)
     return {symbol: import_price(group) for symbol, group in grouped.items()}
 
 
-def import_price(rows: Sequence[CtRow]) -> Decimal | None:
+def import_price(assets: Sequence[CtAsset]) -> Decimal | None:
     """The USD price a file implies for one asset, from all its rows; None if it implies none.
 
     ``sum(value) / sum(amount)`` whenever both agree in sign, which makes the asset's holdings
@@ -183,22 +210,24 @@ def import_price(rows: Sequence[CtRow]) -> Decimal | None:
     each, and over the ~50 such rows of a real export that drifts more than a cent from the
     file's own total.
     """
-    amount = sum((r.amount for r in rows), ZERO)
-    value = sum((r.value_usd for r in rows), ZERO)
+    amount = sum((a.amount for a in assets), ZERO)
+    value = sum((a.value_usd for a in assets), ZERO)
     if not value:
         return None
     if amount and (amount > 0) == (value > 0):
-        return value / amount
-    gross = sum((abs(r.amount) for r in rows), ZERO)
-    return sum((abs(r.value_usd) for r in rows), ZERO) / gross if gross else None
+        return _PRICE_CONTEXT.divide(value, amount)
+    gross = sum((a.gross_amount for a in assets), ZERO)
+    gross_value = sum((a.gross_value_usd for a in assets), ZERO)
+    return _PRICE_CONTEXT.divide(gross_value, gross) if gross else None
 
 
 def _summary(export: CtExport) -> FileSummary:
     return FileSummary(
         path=export.path,
         kind=export.kind,
-        rows=len(export.rows),
-        zero_rows=sum(1 for r in export.rows if not r.amount),
+        rows=export.row_count,
+        zero_rows=export.zero_rows,
+        negative_rows=export.negative_rows,
         total_usd=export.total_usd,
     )
 

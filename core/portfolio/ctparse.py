@@ -1,4 +1,4 @@
-"""Parse CoinTracking CSV exports into typed rows, strictly, with file:line:column errors.
+"""Parse CoinTracking CSV exports, streaming, strictly, with file:line:column errors.
 
 Three export types describe a portfolio; the header says which one a file is:
 
@@ -11,12 +11,21 @@ Three export types describe a portfolio; the header says which one a file is:
 
 Whatever the delimiter (``;``, ``,``, tab, ``|``), byte-order mark and line endings. Columns
 are found by name, so their order does not matter, but a missing required column or an unknown
-one is refused. Numbers use a dot decimal and may carry comma thousands separators, which one
-real export misplaces (``"3843,208.00000000"`` is 3 843 208); anything else (``"0,5"``,
-``"1e5"``, ``"12x"``) is refused rather than guessed. Non-breaking spaces are normalised
-(``"Coin\u00a0(dead)"``). Negative amounts and values are real (negative dust, loans) and kept.
+one is refused. Cells are checked by :mod:`core.portfolio.ctcells` (numbers of sane precision,
+no control or bidirectional characters in names).
 
-Parsing is pure: it takes the file's bytes and its name, and returns values or raises
+**Negative amounts** are refused unless the row is a short, borrow or loan position: its
+location label or its type names one of :data:`SHORT_KINDS` (``Bitget Margin``,
+``Bitget Futures``, ``Aave Loan``...). CoinTracking also shows negative balances where the
+recorded history is incomplete (negative dust and missing deposits: the real 2025 export has
+25 such rows, BUSD -1,683 at Binance among them); those are kept only when the caller says so
+(``allow_negative``, the CLI's ``--allow-negative``), and counted.
+
+**Memory is bounded**: the file is read line by line and folded into per-coin and
+per-(coin, location) sums as it goes, never held whole. A file larger than
+:data:`MAX_EXPORT_BYTES` or with more than :data:`MAX_POSITIONS` distinct positions is refused.
+
+Parsing is pure apart from reading the bytes it is given: it raises
 :class:`~core.errors.DataError` naming the file, the line, the field number and the column.
 """
 
@@ -24,257 +33,180 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-from collections.abc import Iterator, Sequence
-from decimal import Decimal
-from enum import StrEnum
-
-from pydantic import Field
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from decimal import Decimal, localcontext
+from pathlib import Path
+from typing import IO
 
 from core.errors import DataError
-from core.models import ZERO, Model
+from core.portfolio.ctcells import clean_text, parse_number
+from core.portfolio.ctlayout import (
+    SHORT_KINDS,
+    CtAsset,
+    CtExport,
+    CtPosition,
+    CtRow,
+    ExportKind,
+    RowValues,
+    detect_layout,
+    row_from_record,
+)
 
-DELIMITERS = (";", ",", "\t", "|")
-_NUMBER_RE = re.compile(r"(?P<sign>[+-]?)(?P<int>\d+(?:,\d{3})*)(?:\.(?P<frac>\d+))?")
-_COIN_CELL_RE = re.compile(r"(?P<sym>\S+)(?: \((?P<name>.*)\))? by Exchange")
+__all__ = [
+    "MAX_EXPORT_BYTES",
+    "MAX_POSITIONS",
+    "SHORT_KINDS",
+    "CtAsset",
+    "CtExport",
+    "CtPosition",
+    "CtRow",
+    "ExportKind",
+    "clean_text",
+    "iter_rows",
+    "parse_export",
+    "parse_number",
+    "parse_rows",
+    "read_export",
+]
 
+MAX_EXPORT_BYTES = 128 * 1024 * 1024
+"""Largest export accepted (128 MiB; a real export of ~1,000 coins is ~0.1 MiB)."""
+MAX_POSITIONS = 100_000
+"""Most distinct (coin, location) positions one export may hold."""
+MAX_LINE_CHARS = 64 * 1024
+"""Longest physical line (a real row is ~100 characters)."""
+_MAX_HEADER_CHARS = 4096
 
-class ExportKind(StrEnum):
-    CURRENT_BALANCE = "current_balance"
-    BALANCE_BY_EXCHANGE = "balance_by_exchange"
-    COINS_BY_EXCHANGE = "coins_by_exchange"
-
-    @property
-    def has_locations(self) -> bool:
-        return self is not ExportKind.CURRENT_BALANCE
-
-    @property
-    def label(self) -> str:
-        """The export's name in CoinTracking, e.g. 'Balance by Exchange'."""
-        return _KIND_LABELS[self]
-
-
-_KIND_LABELS = {
-    ExportKind.CURRENT_BALANCE: "Current Balance",
-    ExportKind.BALANCE_BY_EXCHANGE: "Balance by Exchange",
-    ExportKind.COINS_BY_EXCHANGE: "Coins by Exchange",
-}
-# Column name as CoinTracking writes it -> field of CtRow ("" = read but not kept).
-_COLUMNS: dict[ExportKind, tuple[dict[str, str], dict[str, str]]] = {
-    ExportKind.CURRENT_BALANCE: (
-        {"Ticker": "ticker", "Amount": "amount", "Value in USD": "value_usd"},
-        {
-            "Name": "name",
-            "Type": "coin_type",
-            "Value in BTC": "value_btc",
-            "Price in USD": "price_usd",
-            "% of total": "",
-            "Price in BTC": "",
-            "Trend 1h in %": "",
-            "Trend 24h in %": "",
-            "Trend 7d in %": "",
-            "Trend 30d in %": "",
-        },
-    ),
-    ExportKind.BALANCE_BY_EXCHANGE: (
-        {
-            "Amount": "amount",
-            "Currency": "ticker",
-            "Current value in USD": "value_usd",
-            "Exchange": "label",
-        },
-        {"Current value in BTC": "value_btc"},
-    ),
-    ExportKind.COINS_BY_EXCHANGE: (
-        {
-            "Amount": "amount",
-            "Exchange": "label",
-            "Current value in USD": "value_usd",
-            "Coin": "coin",
-        },
-        {"Current value in BTC": "value_btc"},
-    ),
-}
-_DISPLAY = {name.casefold(): name for req, opt in _COLUMNS.values() for name in (*req, *opt)}
-# The same, keyed by normalised (case-folded) column name, for matching headers.
-_LAYOUTS = {
-    kind: (
-        {k.casefold(): v for k, v in required.items()},
-        {k.casefold(): v for k, v in optional.items()},
-    )
-    for kind, (required, optional) in _COLUMNS.items()
-}
-_NUMERIC = {"amount", "value_usd", "value_btc", "price_usd"}
+Opener = Callable[[], AbstractContextManager[IO[bytes]]]
 
 
-class CtRow(Model):
-    """One data row of a CoinTracking export."""
-
-    line: int = Field(description="Physical line the row starts on (1-based, header is 1).")
-    ticker: str = Field(description="CoinTracking's ticker as written, e.g. 'SOL2'.")
-    name: str | None = None
-    coin_type: str | None = Field(default=None, description="'Coin', 'Coin (dead)', 'Other'...")
-    amount: Decimal
-    value_usd: Decimal
-    value_btc: Decimal | None = None
-    price_usd: Decimal | None = None
-    label: str | None = Field(default=None, description="Exchange/wallet label, if any.")
-
-    @property
-    def dead(self) -> bool:
-        """CoinTracking marks coins that no longer trade as ``Coin (dead)``."""
-        return self.coin_type is not None and "dead" in self.coin_type.casefold()
+def parse_export(data: bytes | str, path: str, *, allow_negative: bool = False) -> CtExport:
+    """Parse one export held in memory (tests, small files); see :func:`read_export`."""
+    raw = data.encode() if isinstance(data, str) else data
+    return _fold(lambda: io.BytesIO(raw), path, allow_negative, len(raw))
 
 
-class CtExport(Model):
-    """A parsed export: its kind, how it was written, and its rows."""
-
-    path: str
-    kind: ExportKind
-    delimiter: str
-    rows: tuple[CtRow, ...]
-
-    @property
-    def total_usd(self) -> Decimal:
-        """The file's own total: the sum of its USD value column."""
-        return sum((r.value_usd for r in self.rows), ZERO)
-
-
-def clean_text(value: str) -> str:
-    """Non-breaking spaces to spaces, runs of whitespace collapsed, ends stripped."""
-    return " ".join(value.replace("\u00a0", " ").split())
-
-
-def parse_number(text: str) -> Decimal:
-    """A CoinTracking number: dot decimal, optional comma thousands groups; ValueError else."""
-    match = _NUMBER_RE.fullmatch(text.replace("\u00a0", " ").strip())
-    if match is None:
-        raise ValueError(f"bad number {text!r}")
-    digits = match["int"].replace(",", "")
-    frac = match["frac"]
-    return Decimal(f"{match['sign']}{digits}.{frac}" if frac else f"{match['sign']}{digits}")
-
-
-def parse_coin_cell(text: str) -> tuple[str, str | None]:
-    """``"SOL2 (Solana) by Exchange"`` → ``("SOL2", "Solana")``; ``"4BELT by Exchange"`` too."""
-    match = _COIN_CELL_RE.fullmatch(clean_text(text))
-    if match is None:
-        raise ValueError(f"expected 'SYMBOL (Name) by Exchange', found {text!r}")
-    name = match["name"]
-    return match["sym"], (name or None)
-
-
-def decode(data: bytes, path: str) -> str:
-    """UTF-8 text without its byte-order mark; DataError at the line of a bad byte."""
+def read_export(path: Path, *, allow_negative: bool = False) -> CtExport:
+    """Parse one export file, streaming: memory stays bounded whatever the file's size."""
+    name = str(path)
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise DataError(f"not UTF-8 text ({exc.reason})", path=path, line=line) from exc
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DataError(exc.strerror or str(exc), path=name) from exc
+    return _fold(lambda: path.open("rb"), name, allow_negative, size)
 
 
-def parse_export(data: bytes | str, path: str) -> CtExport:
-    """Parse one CoinTracking export (any of the three kinds) from its bytes or text."""
-    text = decode(data, path) if isinstance(data, bytes) else data.removeprefix("\ufeff")
-    if not text.strip():
+def parse_rows(data: bytes | str, path: str, *, allow_negative: bool = True) -> list[CtRow]:
+    """Every data row of a small export held in memory, for inspection and tests."""
+    raw = data.encode() if isinstance(data, str) else data
+    _, rows = iter_rows(lambda: io.BytesIO(raw), path, allow_negative=allow_negative)
+    return [CtRow(**row._asdict()) for row in rows]
+
+
+def iter_rows(
+    opener: Opener, path: str, *, allow_negative: bool = False
+) -> tuple[tuple[ExportKind, str], Iterator[RowValues]]:
+    """The export's (kind, delimiter), and an iterator over its rows, read line by line."""
+    layout = _read_header(opener, path)
+    return (layout.kind, layout.delimiter), _rows(opener, path, layout, allow_negative)
+
+
+def _read_header(opener: Opener, path: str) -> _Layout:
+    with opener() as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+        try:
+            header = text.readline(_MAX_HEADER_CHARS).rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            line = _bad_utf8_line(opener)
+            raise DataError(f"not UTF-8 text ({exc.reason})", path=path, line=line) from exc
+    if not header.strip():
         raise DataError("empty file", path=path, line=1)
-    delimiter, kind, header, names = _detect(text, path)
-    required, optional = _LAYOUTS[kind]
-    fields = [required.get(h, optional.get(h, "")) for h in header]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows: list[CtRow] = []
-    for line, record in _records(reader, text, delimiter, path):
-        if line == 1:
-            continue
-        if not record or record == [""]:
-            continue  # a blank line: nothing there
-        if len(record) != len(header):
-            column = min(len(record), len(header)) + 1
-            raise DataError(
-                f"expected {len(header)} fields, found {len(record)} (truncated or shifted row?)",
-                path=path,
-                line=line,
-                column=column,
-            )
-        rows.append(_row(record, names, fields, line, path))
-    if not rows:
-        raise DataError("no data rows after the header", path=path, line=2)
-    return CtExport(path=path, kind=kind, delimiter=delimiter, rows=tuple(rows))
+    return _Layout(*detect_layout(header, path))
 
 
-def _detect(text: str, path: str) -> tuple[str, ExportKind, list[str], list[str]]:
-    """Find the delimiter and layout whose columns best match the header line.
+class _Layout:
+    def __init__(
+        self, delimiter: str, kind: ExportKind, fields: list[str], names: list[str]
+    ) -> None:
+        self.delimiter, self.kind, self.fields, self.names = delimiter, kind, fields, names
 
-    Returns the delimiter, the layout, the normalised and the raw column names.
+
+class _Lines:
+    """The text lines of a binary stream, keeping the first line of the current record.
+
+    A line longer than :data:`MAX_LINE_CHARS` is refused before it is read whole, so one
+    newline-free 100 MB "line" cannot take memory the folding never needs.
     """
-    first = text.splitlines()[0]
-    best: tuple[int, str, ExportKind, list[str]] | None = None
-    for delimiter in DELIMITERS:
-        try:
-            header = [_norm_header(h) for h in next(csv.reader([first], delimiter=delimiter))]
-        except csv.Error:
-            continue
-        if len(header) < 2:
-            continue
-        for kind, (required, optional) in _LAYOUTS.items():
-            matched = sum(1 for h in header if h in required or h in optional)
-            if best is None or matched > best[0]:
-                best = (matched, delimiter, kind, header)
-    if best is None or best[0] < 2:
-        layouts = "; ".join(
-            f"{kind.label}: {', '.join(required)}" for kind, (required, _) in _COLUMNS.items()
-        )
-        raise DataError(
-            f"not a CoinTracking export: header {first[:60]!r} matches no known layout ({layouts})",
-            path=path,
-            line=1,
-            column=1,
-        )
-    _, delimiter, kind, header = best
-    raw = [
-        clean_text(h.removeprefix("\ufeff")) for h in next(csv.reader([first], delimiter=delimiter))
-    ]
-    required, optional = _LAYOUTS[kind]
-    unknown = [i for i, h in enumerate(header) if h not in required and h not in optional]
-    missing = [r for r in required if r not in header]
-    dupes = [i for i, h in enumerate(header) if h in header[:i]]
-    if unknown or missing or dupes:
-        problems = [f"unexpected column {raw[i]!r}" for i in unknown]
-        problems += [f"duplicate column {raw[i]!r}" for i in dupes]
-        problems += [f"missing column {_DISPLAY[m]!r}" for m in missing]
-        column = (unknown or dupes or [len(header)])[0] + 1
-        raise DataError(
-            f"{kind.label} header: {'; '.join(problems)}", path=path, line=1, column=column
-        )
-    return delimiter, kind, header, raw
+
+    def __init__(self, handle: IO[bytes], path: str) -> None:
+        self._text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+        self._path = path
+        self.first = ""
+        self.fresh = True
+        self.count = 0
+
+    def __iter__(self) -> Iterator[str]:
+        while line := self._text.readline(MAX_LINE_CHARS):
+            self.count += 1
+            if len(line) >= MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+                raise DataError(
+                    f"line longer than {MAX_LINE_CHARS:,} characters",
+                    path=self._path,
+                    line=self.count,
+                )
+            if self.fresh:
+                self.first, self.fresh = line, False
+            yield line
 
 
-def _norm_header(cell: str) -> str:
-    return clean_text(cell.removeprefix("\ufeff")).casefold()
+def _rows(opener: Opener, path: str, layout: _Layout, allow_negative: bool) -> Iterator[RowValues]:
+    with opener() as handle:
+        lines = _Lines(handle, path)
+        reader = csv.reader(lines, delimiter=layout.delimiter, strict=True)
+        width = len(layout.fields)
+        line_num = 0
+        while True:
+            start = line_num + 1
+            lines.fresh = True
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as exc:
+                line = _bad_utf8_line(opener)
+                raise DataError(f"not UTF-8 text ({exc.reason})", path=path, line=line) from exc
+            except csv.Error as exc:
+                column = _field_at_error(lines.first, layout.delimiter)
+                raise DataError(
+                    f"malformed CSV: {exc}", path=path, line=start, column=column
+                ) from exc
+            line_num = reader.line_num
+            if start == 1 or not record or record == [""]:
+                continue  # the header, or a blank line
+            if len(record) != width:
+                raise DataError(
+                    f"expected {width} fields, found {len(record)} (truncated or shifted row?)",
+                    path=path,
+                    line=start,
+                    column=min(len(record), width) + 1,
+                )
+            yield row_from_record(record, layout.names, layout.fields, start, path, allow_negative)
 
 
-def _records(
-    reader: Iterator[list[str]], text: str, delimiter: str, path: str
-) -> Iterator[tuple[int, list[str]]]:
-    """Yield (start line, record); a CSV syntax error becomes a DataError at its field."""
-    line_num = 0
-    while True:
-        start = line_num + 1
-        try:
-            record = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            column = _field_at_error(text, start, delimiter)
-            raise DataError(f"malformed CSV: {exc}", path=path, line=start, column=column) from exc
-        line_num = reader.line_num  # type: ignore[attr-defined]  # csv reader objects have it
-        yield start, record
+def _bad_utf8_line(opener: Opener) -> int:
+    """The line (counting line feeds) that holds the first byte that is not UTF-8."""
+    with opener() as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 1
 
 
-def _field_at_error(text: str, line: int, delimiter: str) -> int:
-    """The field (1-based) where an unbalanced quote opens on ``line``."""
-    lines = text.splitlines()
-    source = lines[line - 1] if 0 < line <= len(lines) else ""
+def _field_at_error(source: str, delimiter: str) -> int:
+    """The field (1-based) where an unbalanced quote opens on ``source``."""
     field, quoted = 1, False
     for char in source:
         if char == '"':
@@ -284,37 +216,83 @@ def _field_at_error(text: str, line: int, delimiter: str) -> int:
     return field
 
 
-def _row(
-    record: Sequence[str], header: Sequence[str], fields: Sequence[str], line: int, path: str
-) -> CtRow:
-    values: dict[str, object] = {"line": line}
-    for index, (raw, field) in enumerate(zip(record, fields, strict=True)):
-        if not field:
-            continue
+def _fold(opener: Opener, path: str, allow_negative: bool, size: int) -> CtExport:
+    """Read an export and fold its rows into per-coin and per-position sums."""
+    if size > MAX_EXPORT_BYTES:
+        raise DataError(
+            f"file too large ({size / 2**20:.0f} MiB; an export may be at most "
+            f"{MAX_EXPORT_BYTES // 2**20} MiB)",
+            path=path,
+        )
+    (kind, delimiter), rows = iter_rows(opener, path, allow_negative=allow_negative)
+    assets: dict[str, _Sums] = {}
+    positions: dict[tuple[str, str | None], Decimal] = {}
+    count = zero = negative = 0
+    total = Decimal(0)
+    with localcontext(prec=120):  # exact: cells have at most 60 digit positions
+        for row in rows:
+            count += 1
+            total += row.value_usd
+            sums = assets.get(row.ticker)
+            if sums is None:
+                sums = assets[row.ticker] = _Sums(row.name)
+            elif sums.name is None and row.name:
+                sums.name = row.name
+            if not row.amount:
+                zero += 1
+                continue
+            negative += row.amount < 0
+            sums.add(row)
+            key = (row.ticker, row.label)
+            positions[key] = positions.get(key, Decimal(0)) + row.amount
+            if len(positions) > MAX_POSITIONS:
+                raise DataError(
+                    f"more than {MAX_POSITIONS:,} distinct (coin, location) positions",
+                    path=path,
+                    line=row.line,
+                )
+    if not count:
+        raise DataError("no data rows after the header", path=path, line=2)
+    return CtExport(
+        path=path,
+        kind=kind,
+        delimiter=delimiter,
+        row_count=count,
+        zero_rows=zero,
+        negative_rows=negative,
+        total_usd=total,
+        assets=tuple(sums.asset(ticker) for ticker, sums in assets.items()),
+        positions=tuple(
+            CtPosition.model_construct(ticker=t, label=label, amount=amount)
+            for (t, label), amount in positions.items()
+        ),
+    )
 
-        def fail(problem: str, index: int = index) -> DataError:
-            return DataError(
-                f"{problem} in column {header[index]!r}", path=path, line=line, column=index + 1
-            )
 
-        cell = raw.replace("\u00a0", " ").strip()
-        if field in _NUMERIC:
-            if not cell:
-                if field in ("value_btc", "price_usd"):
-                    continue
-                raise fail("missing number")
-            try:
-                values[field] = parse_number(cell)
-            except ValueError as exc:
-                raise fail(str(exc)) from exc
-        elif field == "coin":
-            try:
-                values["ticker"], values["name"] = parse_coin_cell(cell)
-            except ValueError as exc:
-                raise fail(str(exc)) from exc
-        else:
-            text = clean_text(cell)
-            if field in ("ticker", "label") and not text:
-                raise fail("empty value")
-            values[field] = text or None
-    return CtRow.model_validate(values)
+class _Sums:
+    """One ticker's running sums while a file is read."""
+
+    __slots__ = ("amount", "dead", "gross_amount", "gross_value", "name", "value")
+
+    def __init__(self, name: str | None) -> None:
+        self.name = name
+        self.dead = False
+        self.amount = self.value = self.gross_amount = self.gross_value = Decimal(0)
+
+    def add(self, row: RowValues) -> None:
+        self.dead = self.dead or row.dead
+        self.amount += row.amount
+        self.value += row.value_usd
+        self.gross_amount += abs(row.amount)
+        self.gross_value += abs(row.value_usd)
+
+    def asset(self, ticker: str) -> CtAsset:
+        return CtAsset(
+            ticker=ticker,
+            name=self.name,
+            dead=self.dead,
+            amount=self.amount,
+            value_usd=self.value,
+            gross_amount=self.gross_amount,
+            gross_value_usd=self.gross_value,
+        )

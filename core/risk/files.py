@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -119,19 +120,83 @@ def read_prices_csv(path: Path) -> PriceHistory:
     return PriceHistory(tuple(symbols), grid, closes, bar)
 
 
+MAX_JSON_BYTES = 16 * 1024 * 1024
+"""Largest weights/groups file read."""
+MAX_WEIGHT = 1e15
+"""Largest weight: weights are fractions, percentages or USD amounts, rescaled to sum to 1;
+anything larger (1e308 summed to infinity and left every figure n/a) is a mistake."""
+_MAX_NUMBER_CHARS = 64
+"""Longest number literal accepted in a weights file (a weight needs ~17 digits)."""
+
+
+def _bounded_number(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    def parse(text: str) -> int | float:
+        if len(text) > _MAX_NUMBER_CHARS:
+            raise _NumberTooLong(text)
+        return kind(text)
+
+    return parse
+
+
+class _NumberTooLong(ValueError):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def _read_json_object(path: Path) -> tuple[dict[str, object], str]:
+    """A flat JSON object, with bounded size, numbers and depth; DataError otherwise."""
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_JSON_BYTES + 1)
     except OSError as exc:
         raise DataError(exc.strerror or str(exc), path=name) from exc
+    if len(raw) > MAX_JSON_BYTES:
+        raise DataError(f"larger than {MAX_JSON_BYTES // 2**20} MiB", path=name)
     try:
-        data = json.loads(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(f"not UTF-8 text ({exc.reason})", path=name, line=line) from None
+    try:
+        data = json.loads(
+            text,
+            parse_int=_bounded_number(int),
+            parse_float=_bounded_number(float),
+            parse_constant=_refuse_constant,
+        )
     except json.JSONDecodeError as exc:
         raise DataError(exc.msg, path=name, line=exc.lineno, column=exc.colno) from exc
+    except _NumberTooLong as exc:
+        at = text.find(exc.text)
+        raise DataError(
+            f"number too long ({len(exc.text)} digits; at most {_MAX_NUMBER_CHARS})",
+            path=name,
+            line=text.count("\n", 0, at) + 1,
+            column=at - text.rfind("\n", 0, at),
+        ) from None
+    except ValueError as exc:
+        raise DataError(str(exc), path=name) from None
+    except RecursionError:
+        raise DataError("nested too deep: expected a flat JSON object", path=name) from None
     if not isinstance(data, dict):
         raise DataError("must be a JSON object mapping symbol to value", path=name, line=1)
     return data, text
+
+
+def _shown(value: object) -> str:
+    """A short JSON rendering of a bad value (never the whole of a nested one)."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _line_of(text: str, key: str) -> int | None:
@@ -140,7 +205,8 @@ def _line_of(text: str, key: str) -> int | None:
 
 
 def read_weights_json(path: Path) -> dict[str, float]:
-    """``{"BTC": 0.6, "ETH": 0.4}``: non-negative numbers, rescaled later to sum to 1."""
+    """``{"BTC": 0.6, "ETH": 0.4}``: numbers from 0 to :data:`MAX_WEIGHT`, rescaled later to
+    sum to 1; the sum must be positive."""
     data, text = _read_json_object(path)
     weights: dict[str, float] = {}
     for symbol, value in data.items():
@@ -148,13 +214,13 @@ def read_weights_json(path: Path) -> dict[str, float]:
             isinstance(value, bool)
             or not isinstance(value, int | float)
             or not math.isfinite(value)
-            or value < 0
+            or not 0 <= value <= MAX_WEIGHT
         ):
             raise DataError(
-                f"weight must be a number >= 0, not {json.dumps(value)}",
+                f"weight must be a number from 0 to {MAX_WEIGHT:g}, not {_shown(value)}",
                 path=str(path),
                 line=_line_of(text, symbol),
-                column=symbol,
+                column=symbol[:40],
             )
         weights[symbol] = float(value)
     if not weights or sum(weights.values()) <= 0:
@@ -169,10 +235,10 @@ def read_groups_json(path: Path) -> dict[str, str]:
     for symbol, value in data.items():
         if not isinstance(value, str) or value not in GROUPS:
             raise DataError(
-                f"unknown group {json.dumps(value)}; groups are {', '.join(GROUPS)}",
+                f"unknown group {_shown(value)}; groups are {', '.join(GROUPS)}",
                 path=str(path),
                 line=_line_of(text, symbol),
-                column=symbol,
+                column=symbol[:40],
             )
         groups[symbol] = value
     return groups

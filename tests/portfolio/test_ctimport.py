@@ -13,7 +13,7 @@ import pytest
 from core.errors import DataError
 from core.models import PriceSource
 from core.portfolio.ctimport import CtImport, build_import, date_in_name
-from core.portfolio.ctparse import CtExport, parse_export
+from core.portfolio.ctparse import CtExport, parse_export, parse_rows
 from core.portfolio.locations import MANUAL_ID, UNASSIGNED_ID, LocationRegistry
 from core.portfolio.taxonomy import default_taxonomy
 from tests.portfolio.ctfiles import (
@@ -28,7 +28,7 @@ CENT = Decimal("0.01")
 
 
 def _parse(ct_dir: Path, name: str) -> CtExport:
-    return parse_export((ct_dir / name).read_bytes(), name)
+    return parse_export((ct_dir / name).read_bytes(), name, allow_negative=True)
 
 
 def _import(*exports: CtExport) -> CtImport:
@@ -83,10 +83,11 @@ def test_the_three_files_hold_the_same_coins_worth_a_dollar(ct_dir: Path) -> Non
 def test_current_balance_keeps_worthless_tokens_out_of_the_way(ct_dir: Path) -> None:
     export = _parse(ct_dir, CURRENT_BALANCE)
     imp = _import(export)
-    zero_rows = sum(1 for r in export.rows if not r.amount)
+    rows = parse_rows((ct_dir / CURRENT_BALANCE).read_bytes(), CURRENT_BALANCE)
+    zero_rows = sum(1 for r in rows if not r.amount)
     assert imp.files[0].zero_rows == zero_rows > 100
     # every non-zero row is kept (rows sharing a market symbol merge: LUNA2 + LUNC, ...)
-    symbols = {default_taxonomy().cointracking_symbol(r.ticker) for r in export.rows if r.amount}
+    symbols = {default_taxonomy().cointracking_symbol(r.ticker) for r in rows if r.amount}
     assert {h.asset for h in imp.holdings} == symbols
     assert all(h.location_id == UNASSIGNED_ID for h in imp.holdings)
     tiny = [h for h in imp.holdings if abs(h.value) < 1]
@@ -100,7 +101,7 @@ def test_suffixes_and_shadowed_tickers_in_the_import(ct_dir: Path) -> None:
     export = _parse(ct_dir, CURRENT_BALANCE)
     assets = _per_asset(_import(export))
     # LUNA2 (Terra Classic, +) and LUNC (Terra Classic, -) are one asset
-    terra_classic = [r.amount for r in export.rows if r.ticker in ("LUNA2", "LUNC")]
+    terra_classic = [a.amount for a in export.assets if a.ticker in ("LUNA2", "LUNC")]
     assert len(terra_classic) == 2 and min(terra_classic) < 0 < max(terra_classic)
     assert assets["LUNC"][0] == sum(terra_classic)
     assert assets["LUNA"][0] > 0  # LUNA3, Terra v2
@@ -139,7 +140,7 @@ def test_two_per_exchange_files_are_refused(ct_dir: Path) -> None:
 
 def test_unknown_labels_are_reported(ct_dir: Path) -> None:
     text = (ct_dir / BALANCE_BY_EXCHANGE).read_bytes().replace(b'"Vsync"', b'"My Vault"')
-    imp = _import(parse_export(text, "x.csv"))
+    imp = _import(parse_export(text, "x.csv", allow_negative=True))
     assert imp.unmapped_labels == ("My Vault",)
     assert any(h.location_id == "unmapped:my-vault" for h in imp.holdings)
 

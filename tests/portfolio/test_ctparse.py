@@ -11,12 +11,8 @@ from typing import Literal
 import pytest
 
 from core.errors import DataError
-from core.portfolio.ctparse import (
-    ExportKind,
-    parse_coin_cell,
-    parse_export,
-    parse_number,
-)
+from core.portfolio.ctcells import parse_coin_cell, parse_number
+from core.portfolio.ctparse import ExportKind, parse_export, parse_rows
 from tests.portfolio.ctfiles import (
     ALL_EXPORTS,
     BALANCE_BY_EXCHANGE,
@@ -33,9 +29,9 @@ KINDS = {
 
 @pytest.mark.parametrize("name", ALL_EXPORTS)
 def test_real_exports_are_detected_and_parsed(ct_dir: Path, name: str) -> None:
-    export = parse_export((ct_dir / name).read_bytes(), name)
+    export = parse_export((ct_dir / name).read_bytes(), name, allow_negative=True)
     kind, delimiter, rows = KINDS[name]
-    assert (export.kind, export.delimiter, len(export.rows)) == (kind, delimiter, rows)
+    assert (export.kind, export.delimiter, export.row_count) == (kind, delimiter, rows)
     # the file's own total equals the sum of its value column, read independently
     with (ct_dir / name).open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter)
@@ -43,32 +39,33 @@ def test_real_exports_are_detected_and_parsed(ct_dir: Path, name: str) -> None:
         col = next(i for i, h in enumerate(header) if "USD" in h and "alue" in h)
         expected = sum((Decimal(r[col]) for r in reader), Decimal(0))
     assert export.total_usd == expected
-    assert export.rows[0].line == 2 and export.rows[-1].line == rows + 1
+    parsed = parse_rows((ct_dir / name).read_bytes(), name)
+    assert parsed[0].line == 2 and parsed[-1].line == rows + 1 and len(parsed) == rows
 
 
 def test_current_balance_details(ct_dir: Path) -> None:
-    export = parse_export((ct_dir / CURRENT_BALANCE).read_bytes(), CURRENT_BALANCE)
-    by_ticker = {r.ticker: r for r in export.rows}
+    rows = parse_rows((ct_dir / CURRENT_BALANCE).read_bytes(), CURRENT_BALANCE)
+    by_ticker = {r.ticker: r for r in rows}
     assert by_ticker["BTC"].amount == Decimal("1.52191480")
     assert by_ticker["BUSD"].amount < 0 and by_ticker["BUSD"].value_usd == Decimal("-1684.67")
-    dead = [r for r in export.rows if r.dead]
+    dead = [r for r in rows if r.dead]
     assert len(dead) == 10
     assert {r.coin_type for r in dead} == {"Coin (dead)"}  # the NBSP is normalised
     assert by_ticker["LUNA2"].name == "Terra Classic"
 
 
 def test_coins_by_exchange_cells_and_thousands_separators(ct_dir: Path) -> None:
-    export = parse_export((ct_dir / COINS_BY_EXCHANGE).read_bytes(), COINS_BY_EXCHANGE)
-    air = next(r for r in export.rows if r.ticker == "AIR")
+    rows = parse_rows((ct_dir / COINS_BY_EXCHANGE).read_bytes(), COINS_BY_EXCHANGE)
+    air = next(r for r in rows if r.ticker == "AIR")
     assert (air.name, air.amount, air.label) == (
         "AirCoin",
         Decimal(3843208),
         "Metamask - BSC - Std",
     )
-    elongate = sorted(r.amount for r in export.rows if r.ticker == "ELONGATE")
+    elongate = sorted(r.amount for r in rows if r.ticker == "ELONGATE")
     assert elongate == [Decimal("193708596.04610300"), Decimal("1508213014.60514045")]
-    assert {r.label for r in export.rows if r.label == "No Exchange"} == {"No Exchange"}
-    nameless = [r for r in export.rows if r.name is None]
+    assert {r.label for r in rows if r.label == "No Exchange"} == {"No Exchange"}
+    nameless = [r for r in rows if r.name is None]
     assert nameless and all(r.ticker for r in nameless)
 
 
@@ -119,12 +116,15 @@ def _rewrite(text: str, delimiter: str, newline: str, quoting: Literal[0, 1, 2, 
 def test_any_delimiter_bom_and_line_ending(
     ct_dir: Path, delimiter: str, newline: str, quoting: Literal[0, 1, 2, 3], bom: bool
 ) -> None:
-    original = parse_export((ct_dir / BALANCE_BY_EXCHANGE).read_bytes(), "a.csv")
+    original = parse_export(
+        (ct_dir / BALANCE_BY_EXCHANGE).read_bytes(), "a.csv", allow_negative=True
+    )
     text = (ct_dir / BALANCE_BY_EXCHANGE).read_text("utf-8-sig")
     variant = ("\ufeff" if bom else "") + _rewrite(text, delimiter, newline, quoting) + "\n\n"
-    parsed = parse_export(variant.encode(), "b.csv")
+    parsed = parse_export(variant.encode(), "b.csv", allow_negative=True)
     assert parsed.delimiter == delimiter
-    assert parsed.rows == original.rows
+    assert parsed.model_copy(update={"path": "a.csv", "delimiter": ","}) == original
+    assert parse_rows(variant, "b.csv") == parse_rows(text, "a.csv")
 
 
 # ----------------------------------------------------------------------------- corrupted copies
@@ -143,7 +143,7 @@ def _corrupt(tmp_path: Path, name: str, lines: list[str], sep: str) -> Path:
 
 def _refused(path: Path) -> str:
     with pytest.raises(DataError) as info:
-        parse_export(path.read_bytes(), str(path))
+        parse_export(path.read_bytes(), str(path), allow_negative=True)
     return str(info.value)
 
 

@@ -27,7 +27,7 @@ NOW = datetime(2025, 8, 27, 9, 30, tzinfo=UTC)
 
 def test_live_balances_replace_the_import_at_their_location(ct_dir: Path) -> None:
     tax = default_taxonomy()
-    export = parse_export((ct_dir / BALANCE_BY_EXCHANGE).read_bytes(), "x.csv")
+    export = parse_export((ct_dir / BALANCE_BY_EXCHANGE).read_bytes(), "x.csv", allow_negative=True)
     imported = build_import([export], registry=LocationRegistry(), taxonomy=tax, as_of=AS_OF)
     kraken_before = [h for h in imported.holdings if h.location_id == "kraken:spot"]
     assert len(kraken_before) > 20
@@ -69,7 +69,7 @@ def test_live_balances_replace_the_import_at_their_location(ct_dir: Path) -> Non
 
 
 def test_snapshot_totals_add_up(ct_dir: Path) -> None:
-    export = parse_export((ct_dir / BALANCE_BY_EXCHANGE).read_bytes(), "x.csv")
+    export = parse_export((ct_dir / BALANCE_BY_EXCHANGE).read_bytes(), "x.csv", allow_negative=True)
     tax = default_taxonomy()
     imported = build_import([export], registry=LocationRegistry(), taxonomy=tax, as_of=AS_OF)
     snap = snapshot(imported.holdings, AS_OF, tax.version)

@@ -109,15 +109,15 @@ def test_non_usd_markets_convert_through_the_quote_assets_price(
     shared_data: Path, ct_dir: Path
 ) -> None:
     """KSM/XBT × XBT/CHF × CHF (priced by the CoinTracking import): real numbers, three legs."""
-    from core.portfolio.ctparse import parse_export
+    from core.portfolio.ctparse import parse_rows
 
     tickers = _kraken_tickers(shared_data)
     quotes = tuple(
         quote_from_ticker("kraken", pair, last, ts) for pair, (last, ts) in tickers.items()
     )
     now = max(ts for _, ts in tickers.values())
-    export = parse_export((ct_dir / "CoinTracking - Current Balance.csv").read_bytes(), "cb")
-    chf_row = next(r for r in export.rows if r.ticker == "CHF")
+    rows = parse_rows((ct_dir / "CoinTracking - Current Balance.csv").read_bytes(), "cb")
+    chf_row = next(r for r in rows if r.ticker == "CHF")
     assert chf_row.price_usd is not None
     chf = Price(asset="CHF", value=chf_row.price_usd, source=PriceSource.IMPORT, ts=now)
     prices = resolve_prices(

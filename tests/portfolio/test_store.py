@@ -37,7 +37,7 @@ NOW = datetime(2025, 8, 27, 8, tzinfo=UTC)
 
 
 def _import(ct_dir: Path, *names: str) -> CtImport:
-    exports = [parse_export((ct_dir / n).read_bytes(), n) for n in names]
+    exports = [parse_export((ct_dir / n).read_bytes(), n, allow_negative=True) for n in names]
     return build_import(
         exports, registry=LocationRegistry(), taxonomy=default_taxonomy(), as_of=AS_OF
     )
@@ -115,12 +115,27 @@ def test_cli_refuses_each_corrupted_copy_and_leaves_the_db_alone(
 ) -> None:
     db = tmp_path / "db" / "c.db"
     if existing:
-        assert main(["import", "cointracking", str(ct_dir / CURRENT_BALANCE), "--db", str(db)]) == 0
+        assert (
+            main(
+                [
+                    "import",
+                    "cointracking",
+                    str(ct_dir / CURRENT_BALANCE),
+                    "--allow-negative",
+                    "--db",
+                    str(db),
+                ]
+            )
+            == 0
+        )
         before = _fingerprint(db)
     capsys.readouterr()
     good = str(ct_dir / BALANCE_BY_EXCHANGE)
     for bad in _corrupt_copies(ct_dir, tmp_path):
-        assert main(["import", "cointracking", good, str(bad), "--db", str(db)]) == 1
+        assert (
+            main(["import", "cointracking", good, str(bad), "--allow-negative", "--db", str(db)])
+            == 1
+        )
         err = capsys.readouterr().err
         assert err.startswith(f"cockpit: bad input: {bad}:") and err.count("\n") == 1
         parts = err.removeprefix(f"cockpit: bad input: {bad}:").split(":")
@@ -135,7 +150,15 @@ def test_cli_import_then_holdings_from_the_db(
     ct_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "c.db"
-    args = ["import", "cointracking", str(ct_dir / BALANCE_BY_EXCHANGE), "--db", str(db), "--json"]
+    args = [
+        "import",
+        "cointracking",
+        str(ct_dir / BALANCE_BY_EXCHANGE),
+        "--allow-negative",
+        "--db",
+        str(db),
+        "--json",
+    ]
     assert main(args) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["import_id"] == 1 and summary["db"] == str(db)
@@ -143,7 +166,15 @@ def test_cli_import_then_holdings_from_the_db(
     from_db = json.loads(capsys.readouterr().out)
     assert (
         main(
-            ["holdings", "--file", str(ct_dir / BALANCE_BY_EXCHANGE), "--json", "--by", "location"]
+            [
+                "holdings",
+                "--file",
+                str(ct_dir / BALANCE_BY_EXCHANGE),
+                "--allow-negative",
+                "--json",
+                "--by",
+                "location",
+            ]
         )
         == 0
     )

@@ -30,7 +30,7 @@ AS_OF = datetime(2025, 8, 26, tzinfo=UTC)
 
 
 def _import(ct_dir: Path, *names: str) -> CtImport:
-    exports = [parse_export((ct_dir / n).read_bytes(), n) for n in names]
+    exports = [parse_export((ct_dir / n).read_bytes(), n, allow_negative=True) for n in names]
     return build_import(
         exports, registry=LocationRegistry(), taxonomy=default_taxonomy(), as_of=AS_OF
     )
@@ -57,8 +57,10 @@ def test_group_breakdown_follows_the_taxonomy_order(ct_dir: Path) -> None:
     values = {r.key: r.value for r in result.rows}
     assert values["BTC"] > values["ETH"] > values["SOL"] > 0
     # BTC group = BTC + tBTC (+ WBTC), from the same file
-    export = parse_export((ct_dir / CURRENT_BALANCE).read_bytes(), CURRENT_BALANCE)
-    btc_rows = [r.value_usd for r in export.rows if r.ticker in ("BTC", "TBTC", "WBTC")]
+    export = parse_export(
+        (ct_dir / CURRENT_BALANCE).read_bytes(), CURRENT_BALANCE, allow_negative=True
+    )
+    btc_rows = [r.value_usd for r in export.assets if r.ticker in ("BTC", "TBTC", "WBTC")]
     # equal up to the 28-digit precision of the per-asset import prices
     assert abs(values["BTC"] - exact_sum(v for v in btc_rows if abs(v) >= 1)) < Decimal("1e-20")
 

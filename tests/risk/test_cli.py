@@ -102,8 +102,14 @@ def test_bad_prices_give_one_line(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"BTC": 0.5,\n "ETH": "x"}', 'w.json:2:ETH: weight must be a number >= 0, not "x"'),
-        ('{"BTC": 0.5,\n "ETH": -1}', "w.json:2:ETH: weight must be a number >= 0, not -1"),
+        (
+            '{"BTC": 0.5,\n "ETH": "x"}',
+            'w.json:2:ETH: weight must be a number from 0 to 1e+15, not "x"',
+        ),
+        (
+            '{"BTC": 0.5,\n "ETH": -1}',
+            "w.json:2:ETH: weight must be a number from 0 to 1e+15, not -1",
+        ),
         ('{"BTC": 0.5,\n "ETH": }', "w.json:2:9: Expecting value"),
         ("[1, 2]", "w.json:1: must be a JSON object mapping symbol to value"),
         ('{"BTC": 0}', "w.json: weights sum to zero: nothing to measure"),

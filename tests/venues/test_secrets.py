@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.bootstrap import build_core
-from core.config import Settings
+from core.config import Settings, load_settings
 from core.errors import ConfigError
 from core.venues.secrets import load_credentials
 
@@ -103,9 +103,8 @@ def test_bad_secret_file_is_a_clean_config_error_from_build_core(tmp_path: Path)
     with pytest.raises(ConfigError) as info:
         build_core(settings)
     assert "chmod 600" in str(info.value) and KEY not in str(info.value)
-    inline = Settings.model_validate(
-        {"venues": [{"name": "kraken", "kind": "kraken", "api_key": KEY}]}
-    )
-    with pytest.raises(ConfigError, match="keys in the config file are refused") as info2:
-        build_core(inline)
+    inline = tmp_path / "inline.yaml"
+    inline.write_text(f"venues:\n  - {{name: kraken, kind: kraken, api_key: {KEY}}}\n")
+    with pytest.raises(ConfigError, match="credentials in the config file are refused") as info2:
+        load_settings(inline, env={})
     assert KEY not in str(info2.value)
