@@ -18,6 +18,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Tab / Shift+Tab", "next / previous pane"),
     ("j k ↑ ↓", "move in the focused pane; g/G top/bottom; PgUp/PgDn"),
     ("[ ]", "previous / next market in the order book"),
+    ("c", "price and depth charts of the book's market (← → crosshair, + - zoom, H L pan,"),
+    ("", "  m mode, f timeframe 1m 5m 1h 1d, Tab price/depth, 0 follow live, Esc close)"),
     ("b", "holdings: group by asset group / by location"),
     ("l", "holdings: a row per asset / per asset and location"),
     ("/ Esc", "holdings: filter (asset, group, location; Enter keeps it) / clear"),
