@@ -109,7 +109,14 @@ class Chart(Widget, can_focus=True):
 
     def show_candles(self, view: ChartView | None, *, title: str = "") -> None:
         """Draw ``view``; zoom, pan and crosshair stay where the user put them."""
-        if view is not None and self.view is not None and view.timeframe != self.view.timeframe:
+        old = self.view
+        if (
+            view is not None
+            and old is not None
+            and (
+                (view.venue, view.symbol, view.timeframe) != (old.venue, old.symbol, old.timeframe)
+            )
+        ):  # another series: its candles are not the ones the view was on
             self.pan_offset = 0
             self.cursor = None
         if view is not None and view.close_only and self.mode is ChartMode.CANDLES:
