@@ -1,8 +1,8 @@
 """Benchmark: the TUI headless on the sim at its default rate and at 10x, with keys pressed.
 
     /work/venv/bin/python bench/ui.py [--seconds 10] [--interval 0.1] [--rates 10,100]
-                                      [--keys nav|holdings|chart] [--cores process,thread]
-                                      [--size 160x48]
+                                      [--keys nav|holdings|chart|terminal]
+                                      [--cores process,thread] [--size 160x48]
 
 For each sim rate (``sim.tick_hz``) and each way of running the core, the real app is built
 through ``make_app`` on the sim (database in a temporary dir) and run with ``App.run_test``.
@@ -11,8 +11,9 @@ reached over its private socket (the default); and, as the peer it replaced, ``t
 ``ThreadedCore`` in the UI's own process (``cockpit --in-process``). Keys
 (``nav``: 1-5, j/k, Tab; ``holdings``: the holdings pane's own keys l, s, b, and ``/`` typing
 a filter then Esc; ``chart``: ``c`` once, then the chart's crosshair, zoom, mode and pan keys
-with the chart visible) are pressed every ``--interval`` seconds the way the terminal driver
-delivers them (a ``Key`` event posted to the app). Figures:
+with the chart visible; ``terminal``: ``:`` typing then Esc, the ``o`` ticket, ``O`` open orders
+and ``?``, each closed with Esc) are pressed every ``--interval`` seconds the way the terminal
+driver delivers them (a ``Key`` event posted to the app). Figures:
 
 - keystroke latency: from posting the key to the first screen frame composed after the key's
   effect (active pane, focus, cursor or scroll) is visible; p50 / p99 / max;
@@ -61,11 +62,24 @@ KEY_SETS = {
     "nav": ("2", "3", "j", "k", "4", "5", "j", "k", "tab", "j", "k"),
     "holdings": ("l", "l", "s", "s", "s", "b", "b", "slash", "b", "t", "c", "escape"),
     "chart": ("left", "left", "left", "plus", "minus", "m", "m", "m", "m", "H", "L", "0"),
+    # The trader's terminal: the : line (open, type, close), the order ticket, open orders, ?.
+    "terminal": (
+        "colon",
+        "t",
+        "h",
+        "escape",
+        "o",
+        "escape",
+        "O",
+        "escape",
+        "question_mark",
+        "escape",
+    ),
 }
 """``chart`` opens the price chart (``c``) first and presses its keys with the chart visible:
 crosshair, zoom, the four series modes, pan, follow live."""
 """Each round starts and ends on Holdings; every key changes what the screen shows."""
-CHARS = {"tab": "\t", "slash": "/", "escape": "\x1b"}
+CHARS = {"tab": "\t", "slash": "/", "escape": "\x1b", "colon": ":", "question_mark": "?"}
 KEY_TIMEOUT_S = 2.0
 
 
@@ -75,6 +89,7 @@ class Run:
     core: str
     first_frame_s: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
+    per_key_ms: dict[str, list[float]] = field(default_factory=dict)
     missed: int = 0
     frames: int = 0
     states: int = 0
@@ -203,10 +218,13 @@ async def measure(
                 if isinstance(chart_screen, ChartScreen):
                     chart = chart_screen.query_one("#price", Chart)
                     return (chart.cursor, chart.pan_offset, chart.zoom, chart.mode, chart.frames)
-                focused = screen.focused
+                top = app.screen  # a modal or screen a key opened (ticket, orders, help)
+                focused = top.focused
                 return (
                     screen.active,
+                    id(top),
                     id(focused),
+                    getattr(focused, "value", None),  # the : line's text
                     getattr(focused, "cursor", None),
                     getattr(focused, "scroll_y", None),
                     str(getattr(focused, "border_subtitle", "")),
@@ -236,6 +254,7 @@ async def measure(
                     await asyncio.wait_for(key_shown.wait(), KEY_TIMEOUT_S)
                 if "at" in pending:
                     run.latencies_ms.append((pending["at"] - pressed) * 1000)
+                    run.per_key_ms.setdefault(key, []).append(run.latencies_ms[-1])
                 else:
                     run.missed += 1
                 pending.clear()
@@ -267,6 +286,10 @@ def report(run: Run) -> None:
             f"        chart pictures {len(ms)}: draw p50 {pct(ms, 0.5):5.2f} ms  "
             f"p99 {pct(ms, 0.99):5.2f} ms  max {max(ms):5.2f} ms"
         )
+    print(
+        "    per key p50 ms: "
+        + "  ".join(f"{k} {pct(v, 0.5):.0f}" for k, v in sorted(run.per_key_ms.items()))
+    )
 
 
 async def main() -> None:

@@ -19,7 +19,11 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from cockpit.alert_bell import AlertBell
+from cockpit.command_actions import CommandActions
 from cockpit.execution_actions import ExecutionActions
+from cockpit.keymap import checked
+from cockpit.palette import CockpitCommands
+from cockpit.recording import Recorder
 from cockpit.screens.chart import ChartScreen
 from cockpit.screens.help import HelpModal
 from cockpit.screens.main import MainScreen
@@ -28,6 +32,7 @@ from core.client import CoreClient
 from core.config import Settings
 from core.views import CockpitState
 from widgets.line_pane import LinePane
+from widgets.status import trading_status
 
 
 def settle_heap() -> None:
@@ -41,27 +46,93 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+PRIVACY = "privacy mode: mask amounts and values"
 KEY_PRIORITY_S = 0.04
 """How long new data waits after a key press, so the key's own frame is drawn first."""
 
 
-class CockpitApp(ExecutionActions, App[int]):
+class CockpitApp(CommandActions, ExecutionActions, App[int]):
     """The cockpit TUI."""
 
     CSS_PATH = "cockpit.tcss"
     TITLE = "cockpit"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {CockpitCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="app.quit_ctrl_c"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("t", "cycle_theme", "Theme", id="app.theme"),
-        Binding("p", "toggle_privacy", "Privacy", id="app.privacy"),
-        Binding("ctrl+k", "kill_switch", "Kill switch", priority=True, id="app.kill_switch"),
-        Binding("R", "rearm", "Re-arm trading", show=False, id="app.rearm"),
-        Binding("ctrl+e", "execute_plan", "Execute plan", show=False, id="app.execute_plan"),
-        Binding("ctrl+x", "abort_plan", "Abort plan", show=False, id="app.abort_plan"),
-        Binding("ctrl+s", "save_svg", "Screenshot", show=False, id="app.screenshot"),
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="this help"),
+        Binding("t", "cycle_theme", "Theme", id="app.theme", tooltip="cycle the colour theme"),
+        Binding("p", "toggle_privacy", "Privacy", id="app.privacy", tooltip=PRIVACY),
+        Binding(
+            "ctrl+k",
+            "kill_switch",
+            "Kill switch",
+            priority=True,
+            id="app.kill_switch",
+            tooltip="kill switch, one confirmed step a press: pause → cancel all → flatten",
+        ),
+        Binding(
+            "R",
+            "rearm",
+            "Re-arm trading",
+            show=False,
+            id="app.rearm",
+            tooltip="re-arm trading after the kill switch or a breaker (confirmed)",
+        ),
+        Binding(
+            "ctrl+e",
+            "execute_plan",
+            "Execute plan",
+            show=False,
+            id="app.execute_plan",
+            tooltip="execute the current plan (confirm modal, focus on Cancel)",
+        ),
+        Binding(
+            "ctrl+x",
+            "abort_plan",
+            "Abort plan",
+            show=False,
+            id="app.abort_plan",
+            tooltip="abort running plans: no further plan orders are sent",
+        ),
+        Binding(
+            "ctrl+s",
+            "save_svg",
+            "Screenshot",
+            show=False,
+            id="app.screenshot",
+            tooltip="save an SVG screenshot (masked in privacy mode)",
+        ),
+        Binding(
+            "colon",
+            "command_line",
+            "Command",
+            id="app.command_line",
+            tooltip="command line: :plan hrp, :buy VENUE SYMBOL QTY @ PRICE, :theme light…",
+        ),
+        Binding(
+            "o",
+            "order_ticket",
+            "Ticket",
+            id="app.order_ticket",
+            tooltip="order ticket: any type, cost and fee from the book, confirmed",
+        ),
+        Binding(
+            "O",
+            "open_orders",
+            "Orders",
+            id="app.open_orders",
+            tooltip="open orders; d cancels the selected one (confirmed)",
+        ),
+        Binding(
+            "ctrl+r",
+            "toggle_record",
+            "Record",
+            show=False,
+            id="app.record",
+            tooltip="start / stop an asciicast recording of the screen",
+        ),
     ]
 
     def __init__(self, settings: Settings, client: CoreClient) -> None:
@@ -81,6 +152,10 @@ class CockpitApp(ExecutionActions, App[int]):
         for theme in THEMES.values():
             self.register_theme(theme)
         self.theme = THEMES[self.theme_name].name
+        self.set_keymap(checked(settings.ui.keys, "config"))
+        self._key_names: dict[str, str] | None = None
+        self.recorder = Recorder()
+        """Records the terminal while on: ``cockpit --record FILE``, Ctrl+R or ``:record``."""
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen())
@@ -157,12 +232,21 @@ class CockpitApp(ExecutionActions, App[int]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpModal):
-            self.push_screen(HelpModal())
+            # Built once and kept (the keys are fixed for the session): the help's tables are
+            # the biggest thing a key opens, and rebuilding them cost most of a second on a
+            # loaded machine.
+            if not self.is_screen_installed("help"):
+                self.install_screen(HelpModal(), "help")
+            self.push_screen("help")
 
     def action_cycle_theme(self) -> None:
-        self.theme_name = ORDER[(ORDER.index(self.theme_name) + 1) % len(ORDER)]
-        self.theme = THEMES[self.theme_name].name
-        self.notify(f"theme: {self.theme_name}", timeout=2)
+        self.set_theme(ORDER[(ORDER.index(self.theme_name) + 1) % len(ORDER)])
+
+    def set_theme(self, name: str) -> None:
+        """Switch to the cockpit theme ``name`` (dark, light, colorblind) and repaint."""
+        self.theme_name = name
+        self.theme = THEMES[name].name
+        self.notify(f"theme: {name}", timeout=2)
         # After the stylesheet has the new theme's colours (Textual refreshes the CSS on the
         # next message); repainting now would cache the old theme's colours in every pane.
         self.call_next(self._rerender)
@@ -179,6 +263,38 @@ class CockpitApp(ExecutionActions, App[int]):
         saved = self.save_screenshot(path=str(self.screenshot_dir or Path.cwd()))
         self.last_screenshot = saved
         self.notify(f"screenshot saved: {saved}", timeout=3)
+
+    def action_toggle_record(self) -> None:
+        """Start an asciicast recording beside the screenshots, or stop the one running."""
+        from datetime import UTC, datetime
+        from pathlib import Path
+
+        stopped = self.recorder.stop()
+        if stopped is not None:
+            self.notify(f"recording saved: {stopped}", timeout=4)
+            return
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        path = Path(self.screenshot_dir or Path.cwd()) / f"cockpit-{stamp}.cast"
+        self.recorder.start(path, self.size.width, self.size.height)
+        self.screen.refresh(layout=True)  # the recording opens on a whole frame
+        self.notify(f"recording to {path} (Ctrl+R stops)", timeout=4)
+
+    def refuse_if_paused(self) -> bool:
+        """True (and a toast saying why and how to re-arm) while trading is not active: a
+        trading action then opens no confirmation it would only refuse after."""
+        state = self.client.latest()
+        if state is None:
+            return False
+        status = trading_status(
+            state.trading_enabled,
+            state.trading_reason,
+            state.kill_level,
+            rearm_key=self.main.key_of("app.rearm"),
+        )
+        if status.active:
+            return False
+        self.notify(f"{status.describe()}: no order sent", severity="warning", timeout=5)
+        return True
 
     def _rerender(self) -> None:
         for pane in self.main.query(LinePane):

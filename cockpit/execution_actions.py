@@ -12,9 +12,11 @@ from textual.app import App
 
 from cockpit.messages import ExecutePlanRequested
 from cockpit.screens.confirm import ConfirmModal
+from core.answers import PlanPreview
 from core.client import CoreClient
 from core.config import Settings
 from core.views import AbortPlan, ExecutePlan, KillSwitch, PreviewPlan
+from widgets.execution_log import ExecutionLog
 
 KILL_STEPS = {
     1: ("pause new orders", "No new order will be placed; open orders keep working."),
@@ -33,6 +35,10 @@ class ExecutionActions:
     settings: Settings
     client: CoreClient
     privacy: bool
+
+    def refuse_if_paused(self) -> bool:
+        """Overridden by the app (``CockpitApp.refuse_if_paused``)."""
+        return False
 
     def _may_trade(self) -> bool:
         """False (and say why) for a read-only client: no modal is offered for an action the
@@ -55,19 +61,20 @@ class ExecutionActions:
     @work(group="execution", exclusive=True, exit_on_error=False, description="confirm a plan")
     async def confirm_plan(self, plan_id: str) -> None:
         app: App[int] = self  # type: ignore[assignment]
-        if not self._may_trade():
+        if not self._may_trade() or self.refuse_if_paused():
             return
         preview = await self.client.send(PreviewPlan(plan_id=plan_id or None))
-        if not preview.ok or preview.data is None:
+        answer = preview.data
+        if not preview.ok or not isinstance(answer, PlanPreview):
             app.notify(f"plan: {preview.message}", severity="error")
             return
-        if not preview.data["orders"]:
+        if not answer.orders:
             app.notify("plan: nothing to do", timeout=3)
             return
-        if not await app.push_screen_wait(ConfirmModal.for_plan(preview.data)):
+        if not await app.push_screen_wait(ConfirmModal.for_plan(answer)):
             app.notify("plan not executed", timeout=2)
             return
-        result = await self.client.send(ExecutePlan(plan_id=preview.data["plan_id"]))
+        result = await self.client.send(ExecutePlan(plan_id=answer.plan_id))
         app.notify(result.message, severity="information" if result.ok else "error")
 
     def on_execution_log_history_requested(self) -> None:
@@ -77,6 +84,13 @@ class ExecutionActions:
         app: App[int] = self  # type: ignore[assignment]
         if not isinstance(app.screen, ExecutionHistoryScreen):
             app.push_screen(ExecutionHistoryScreen(self.client, privacy=self.privacy))
+
+    def on_execution_log_event_opened(self, message: ExecutionLog.EventOpened) -> None:
+        """Enter in the execution log: the whole event in a modal."""
+        from cockpit.screens.event import EventModal
+
+        app: App[int] = self  # type: ignore[assignment]
+        app.push_screen(EventModal(message.event, privacy=self.privacy))
 
     def action_abort_plan(self) -> None:
         self.abort_plan()

@@ -60,7 +60,45 @@ class AsciicastWriter:
                 self._file.close()
 
 
-def recording_driver(base: type[Driver], writer: AsciicastWriter) -> type[Driver]:
+class Recorder:
+    """The app's recording switch: ``cockpit --record FILE`` starts it, Ctrl+R (or ``:record``)
+    starts and stops it. The driver sends every write here; nothing is kept while it is off."""
+
+    def __init__(self) -> None:
+        self.writer: AsciicastWriter | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.writer is not None
+
+    @property
+    def path(self) -> Path | None:
+        return self.writer.path if self.writer is not None else None
+
+    def start(self, path: Path, width: int, height: int) -> None:
+        self.stop()
+        self.writer = AsciicastWriter(path, width, height)
+
+    def stop(self) -> Path | None:
+        """Close the file; returns its path (None when not recording)."""
+        writer, self.writer = self.writer, None
+        if writer is None:
+            return None
+        writer.close()
+        return writer.path
+
+    def output(self, data: str) -> None:
+        writer = self.writer
+        if writer is not None:
+            writer.output(data)
+
+    def resize(self, width: int, height: int) -> None:
+        writer = self.writer
+        if writer is not None:
+            writer.resize(width, height)
+
+
+def recording_driver(base: type[Driver], writer: AsciicastWriter | Recorder) -> type[Driver]:
     """A subclass of the app's driver class that also sends its output to ``writer``."""
 
     class RecordingDriver(base):  # type: ignore[valid-type,misc]  # dynamic base by design

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from core.models import BookSnapshot, utcnow
+from core.models import BookSnapshot, Holding, Instrument, Location, Order, utcnow
+from core.plan.indicative import IndicativeMarkets, indicative_markets
 from core.plan.live import PLAN_BOOK_DEPTH, LivePlanner
+from core.plan.outcome import PlanOutcome, group_weights, plan_outcome
 from core.portfolio.live import LivePortfolio
 from core.risk import assess, breach_events
 from core.risk.inputs import risk_inputs
@@ -38,6 +41,10 @@ class Analytics:
         self.risk: RiskView | None = None
         self.taxonomy_version = "unknown"
         self._plan_lock = asyncio.Lock()
+        self._snapshot_after: str | None = None
+        """The executed plan whose end the last snapshot recorded."""
+        self.stored_markets: dict[str, tuple[datetime, tuple[Instrument, ...]]] = {}
+        """Venue -> its last stored markets (for venues the core does not reach)."""
         self._alerted: set[str] = set()
 
     def books_for_pricing(self, depth: int = 1) -> list[BookSnapshot]:
@@ -81,12 +88,14 @@ class Analytics:
 
     async def load(self) -> None:
         from core.portfolio.taxonomy import load_taxonomy
+        from core.store.markets import stored_markets
         from core.store.portfolio import cached_prices, recorded_fills, snapshots
 
         self.taxonomy_version = load_taxonomy(
             self.core.settings.portfolio.taxonomy.overrides
         ).version
         if self.core.store is not None:
+            self.stored_markets = await stored_markets(self.core.store)
             self.portfolio.cached.update(await cached_prices(self.core.store))
             self.portfolio.load_fills(await recorded_fills(self.core.store))  # the cost basis
             # The sparkline starts from the last day's stored snapshots (issue 8, History).
@@ -125,14 +134,18 @@ class Analytics:
             await self.revalue()
             now = utcnow()
             books = self.books_for_pricing(PLAN_BOOK_DEPTH)
+            holdings = list(self.portfolio.holdings)
+            locations = list(self.core.locations.values())
             built = await asyncio.to_thread(
                 self.planner.build,
-                list(self.portfolio.holdings),
-                list(self.core.locations.values()),
+                holdings,
+                locations,
                 list(self.core.instruments.values()),
                 books,
                 dict(self.core.closes),
                 now,
+                indicative=self._indicative(holdings, locations, now),
+                pending=self._pending(),
             )
             if not isinstance(built, str) and self.core.store is not None:
                 await save_plan(self.core.store, built.plan, built.inputs, now)
@@ -142,9 +155,73 @@ class Analytics:
                 return CommandResult(ok=False, message=built)
             return CommandResult(ok=True, message=f"plan {built.plan.id}")
 
+    def _pending(self) -> list[Order]:
+        """Open orders: a new plan nets them out instead of proposing them again."""
+        execution = self.core.execution
+        manager = execution.manager if execution is not None else None
+        return manager.open_orders() if manager is not None else []
+
+    def _indicative(
+        self, holdings: list[Holding], locations: list[Location], now: datetime
+    ) -> IndicativeMarkets | None:
+        """Markets for tradable venues the core is not connected to (an import's exchanges)."""
+        prices = {
+            a: Decimal(str(series[-1][1])) for a, series in self.core.closes.items() if series
+        }
+        prices.update({h.asset: h.price.value for h in holdings if h.price.value is not None})
+        config = self.core.settings.targets
+        return indicative_markets(
+            config.indicative,
+            locations,
+            live_venues=self.core.venues,
+            stored=self.stored_markets,
+            prices=prices,
+            as_of=now,
+            read_only=config.read_only_venues,
+        )
+
     async def check_plan(self) -> None:
-        if self.planner.check(self.books_for_pricing(), utcnow()):
+        changed = self.planner.check(self.books_for_pricing(), utcnow())
+        outcome = self._outcome()
+        if outcome is not None:
+            changed = self.planner.record_outcome(outcome) or changed
+            if self._finished(outcome.plan_id) and self._snapshot_after != outcome.plan_id:
+                # What the run reached, on record: ``cockpit plan --show`` reads it back.
+                self._snapshot_after = outcome.plan_id
+                await self.save_snapshot()
+        if changed:
             self.core.mark_dirty()
+
+    def _finished(self, plan_id: str) -> bool:
+        execution = self.core.execution
+        run = execution.plan_executor.plan_runs.get(plan_id) if execution else None
+        return run is not None and run.progress("").finished
+
+    def _outcome(self) -> PlanOutcome | None:
+        """The last executed plan's promise against what its run and the market did."""
+        from core.execution.ids import venue_id
+
+        execution = self.core.execution
+        if execution is None or execution.manager is None:
+            return None
+        runs = execution.plan_executor.plan_runs
+        plan_id = next(reversed(runs), None) if runs else None
+        plan = execution.plan_executor.plans.get(plan_id) if plan_id else None
+        if plan is None or plan_id is None:
+            return None
+        refused = {c: r for c, r in runs[plan_id].results.items() if isinstance(r, str)}
+        orders = [o for o in execution.manager.orders.values() if o.plan_id == plan_id]
+        view = self.holdings
+        weights = group_weights({g.group: g.value for g in view.groups}) if view else None
+        return plan_outcome(
+            plan,
+            orders,
+            refused,
+            weights,
+            now=utcnow(),
+            valued_at=view.as_of if view is not None else None,
+            venue_id=venue_id,
+        )
 
     async def recompute_risk(self) -> None:
         holdings = self.holdings

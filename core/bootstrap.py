@@ -7,6 +7,7 @@ point runs the same wiring.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from core.config import Settings
 from core.errors import ConfigError, ConfigProblem
@@ -30,9 +31,18 @@ def taxonomy_group_of(settings: Settings) -> Callable[[str], str]:
     return group_of
 
 
-def build_core(settings: Settings, *, store: Store | None = None) -> Core:
-    """The core for ``settings``: sim venues share one simulated world; ``kraken`` and
-    ``binance`` venues are live (:mod:`core.venues`), public market data needing no keys."""
+@dataclass(frozen=True, slots=True)
+class VenueSet:
+    """The venues of a configuration, the extra accounts, and the simulator's history."""
+
+    venues: list[Venue]
+    accounts: list[AccountPort]
+    history: HistorySource | None
+
+
+def build_venues(settings: Settings) -> VenueSet:
+    """The enabled venues: sim venues share one simulated world; ``kraken`` and ``binance``
+    venues are live (:mod:`core.venues`), public market data needing no keys."""
     enabled = [v for v in settings.venues if v.enabled]
     if not enabled:
         raise ConfigError("config", [ConfigProblem("venues", "no enabled venue")])
@@ -66,12 +76,18 @@ def build_core(settings: Settings, *, store: Store | None = None) -> Core:
                 for v in others
             ],
         )
+    return VenueSet(venues, accounts, history)
+
+
+def build_core(settings: Settings, *, store: Store | None = None) -> Core:
+    """The core for ``settings`` on the venues of :func:`build_venues`."""
+    built = build_venues(settings)
     core = Core(
         settings,
-        venues,
-        accounts=accounts,
+        built.venues,
+        accounts=built.accounts,
         group_of=taxonomy_group_of(settings),
-        history=history,
+        history=built.history,
         store=store,
     )
     from core.alerts import AlertMonitor

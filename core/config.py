@@ -38,6 +38,7 @@ from core.execution.settings import ExecutionConfig
 from core.models import Location, TradingMode
 from core.plan.spec import (
     BandSpec,
+    IndicativeSettings,
     StrategyPreset,
     asset_split_problems,
     band_problems,
@@ -281,6 +282,10 @@ class TargetsConfig(Section):
     stale_move_pct: Decimal = Field(
         default=Decimal(1), gt=0, description="A plan whose prices moved more is stale."
     )
+    indicative: IndicativeSettings = Field(
+        default_factory=IndicativeSettings,
+        description="Pricing at venues without a live book (indicative orders, never sent).",
+    )
     strategy: str = Field(default="fixed", description="Preset used when none is named.")
     presets: dict[str, StrategyPreset] = Field(
         default_factory=default_presets, description="Named strategies (see docs)."
@@ -319,6 +324,11 @@ class UIConfig(Section):
         default=Decimal(2_000), ge=0, description="Public prints this large show in the log."
     )
     log_lines: int = Field(default=500, ge=10, le=100_000, description="Events kept in the log.")
+    keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Key remaps: binding id to keys, comma-separated ('app.kill_switch: ctrl+q');"
+        " '?' lists every id with its key; unknown ids and clashes stop the start.",
+    )
 
 
 class StoreConfig(Section):

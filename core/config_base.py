@@ -26,6 +26,9 @@ GROUPS: tuple[str, ...] = (
 
 
 class Section(BaseModel):
-    """A configuration section: immutable once loaded, and an unknown key is an error."""
+    """A configuration section: immutable once loaded, and an unknown key is an error.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Numbers are finite: every interval, rate and timeout comes from here, and a NaN or an
+    infinite one would reach a sleep (a NaN sleep stops every timer of the event loop)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)

@@ -19,6 +19,7 @@ so the UI can choose between a toast (transient), a modal (the user must act) an
     ├── IllegalTransition      an order update the order state machine refuses
     ├── AuditBroken            the audit trail's hash chain does not verify
     └── DaemonError            the daemon cannot start (already running) or be reached
+        └── ProtocolError      a control-channel frame that is malformed, too big or too deep
 """
 
 from __future__ import annotations
@@ -170,6 +171,14 @@ class DaemonError(CockpitError):
     """The daemon is already running on this database, or no daemon answers on the socket."""
 
     title = "Daemon"
+
+
+class ProtocolError(DaemonError, ValueError):
+    """A control-channel frame the server refuses: not JSON, too long or too deep, a
+    non-finite number, a field of the wrong type, or a message out of order. The server
+    answers it with an ``error`` message; a ``ValueError`` too, for callers that parse."""
+
+    title = "Protocol error"
 
 
 def is_retryable(exc: BaseException) -> bool:

@@ -340,6 +340,8 @@ class OrderRequest(Model):
     price: Decimal | None = None
     plan_id: str | None = None
     reason: str | None = None
+    indicative: bool = False
+    """From a plan order priced without a live book: the gate refuses it."""
 
 
 class Order(Model):

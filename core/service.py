@@ -20,6 +20,7 @@ from typing import Any
 
 from core import __version__
 from core.analytics import Analytics
+from core.answers import BookAnswer
 from core.candles import LiveCandles
 from core.config import Settings
 from core.errors import CockpitError, ExchangeError
@@ -43,12 +44,14 @@ from core.models import (
 from core.ports import AccountPort, BookChanged, Venue
 from core.store import Store
 from core.store.db import to_ns
+from core.store.markets import save_markets
 from core.views import (
     ChartHistory,
     CockpitState,
     Command,
     CommandResult,
     CycleMarket,
+    GetBook,
     MarketRef,
     RefreshRisk,
     RegeneratePlan,
@@ -150,8 +153,11 @@ class Core:
             )
         await self.store.begin_session(self.settings.mode.value, list(self.venues), __version__)
         for venue in self.venues.values():
-            for inst in await venue.load_instruments():
+            loaded = await venue.load_instruments()
+            for inst in loaded:
                 self.instruments[inst.key] = inst
+            # Plans made later without reaching the venue know its markets (issue 11).
+            await save_markets(self.store, venue.venue, loaded, utcnow())
         for account in self.accounts:
             for loc in account.locations():
                 self.locations[loc.id] = loc
@@ -194,13 +200,19 @@ class Core:
         self.spawn("publisher", self._publish_loop())
         self.started.set()
 
-    async def stop(self) -> None:
-        """Cancel every task, close venues, flush and close the store."""
+    async def stop(self, timeout_s: float = 6.0) -> None:
+        """Cancel every task, close venues, end the session, flush and close the store.
+
+        Bounded: a task that ignores its cancellation or a venue that hangs on close is
+        logged and left behind (the process is exiting), so the session's end is still
+        recorded within ``timeout_s``.
+        """
         self._stopping = True
-        await cancel_all(list(self._tasks))
+        await cancel_all(list(self._tasks), deadline_s=min(STOP_TASKS_S, timeout_s / 3))
         for venue in self.venues.values():
             with contextlib.suppress(Exception):
-                await venue.close()
+                async with asyncio.timeout(timeout_s / 6):
+                    await venue.close()
         if self.store is not None:
             self.log_event(EventKind.SYSTEM, "cockpit stopped")
             await self.store.end_session()
@@ -456,11 +468,19 @@ class Core:
             trading_reason=self.execution.disabled_reason if self.execution else None,
             kill_level=int(self.execution.kill.level) if self.execution else 0,
             chart=self.candles.tail(self.market.venue, self.market.symbol) if self.market else None,
+            orders=self._open_orders(previous),
+            instrument=self.instruments.get(self.market.key) if self.market else None,
         )
         self._state = state
         for listener in list(self._listeners):
             listener(state)
         return state
+
+    def _open_orders(self, previous: CockpitState | None) -> tuple[Order, ...]:
+        """Open orders, oldest first; the previous tuple while unchanged (cheap to compare)."""
+        manager = self.execution.manager if self.execution else None
+        orders = tuple(sorted(manager.open_orders(), key=lambda o: o.created_ts)) if manager else ()
+        return previous.orders if previous is not None and previous.orders == orders else orders
 
     def _selected_book(self) -> BookSnapshot | None:
         if self.market is None:
@@ -502,17 +522,24 @@ class Core:
                 return CommandResult(ok=False, message="no markets")
             index = self.markets.index(self.market) if self.market in self.markets else -1
             self.market = self.markets[(index + command.step) % len(self.markets)]
+        elif isinstance(command, GetBook):
+            venue = self.venues.get(command.venue)
+            if venue is None:
+                return CommandResult(ok=False, message=f"unknown venue {command.venue}")
+            book = venue.book(command.symbol, command.depth)
+            answer = BookAnswer(venue=command.venue, symbol=command.symbol, book=book)
+            return CommandResult(ok=True, data=answer)
         elif isinstance(command, RefreshRisk):
             await self.analytics.recompute_risk()
         elif isinstance(command, ChartHistory):
-            from core.chart_history import answer
+            from core.chart_history import answer as chart_answer
 
-            return await answer(command, self.store, self.instruments, self.closes)
+            return await chart_answer(command, self.store, self.instruments, self.closes)
         elif isinstance(command, RegeneratePlan):
             try:
                 return await self.analytics.regenerate_plan(command.preset)
             except CockpitError as exc:
-                return CommandResult(ok=False, message=str(exc))
+                return CommandResult.failure(exc)
         else:
             return CommandResult(ok=False, message=f"{command.kind}: not available yet")
         self._book_dirty = True

@@ -8,22 +8,27 @@ value over the daemon channel). Everything serialises to JSON.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
+from core.answers import Answer
 from core.candles import CandleTail, Timeframe
+from core.errors import CockpitError
 from core.models import (
     BookSnapshot,
     FeedHealth,
+    Instrument,
     LogEvent,
     Model,
+    Order,
     OrderRequest,
     Price,
     TradingMode,
     UtcDatetime,
 )
-from core.plan.models import PlanOrder, PlanTotals, SkippedItem, TransferHint
+from core.plan.models import PendingOrder, PlanOrder, PlanTotals, SkippedItem, TransferHint
+from core.plan.outcome import PlanOutcome
 from core.risk.models import LimitsReport, RiskReport
 
 
@@ -119,6 +124,14 @@ class PlanView(Model):
     stale_reasons: tuple[str, ...] = ()
     error: str | None = None
     """Why no plan could be built (e.g. invalid targets), shown instead of orders."""
+    pending: tuple[PendingOrder, ...] = ()
+    """Open orders the plan netted out (never proposed again)."""
+    indicative: bool = False
+    """Some orders are priced without a live book: those are never sent."""
+    executed: bool = False
+    """This plan has been sent to execution already (it runs once)."""
+    outcome: PlanOutcome | None = None
+    """The last executed plan's promise against outcome (that plan may not be this one)."""
 
 
 class MarketRef(Model):
@@ -152,6 +165,10 @@ class CockpitState(Model):
     replay: bool = False
     chart: CandleTail | None = None
     """The selected market's newest 1-minute candles (the chart's live end)."""
+    orders: tuple[Order, ...] = ()
+    """Open orders (not final) on every trading venue, oldest first: the open-orders view."""
+    instrument: Instrument | None = None
+    """The selected market's tick, step, minimums and fees: the order ticket rounds to them."""
 
 
 # --------------------------------------------------------------------------- commands
@@ -165,7 +182,7 @@ class SelectMarket(Model):
 
 class CycleMarket(Model):
     kind: Literal["cycle_market"] = "cycle_market"
-    step: int = 1
+    step: int = Field(default=1, ge=-1000, le=1000)
 
 
 class RefreshRisk(Model):
@@ -197,8 +214,8 @@ class KillSwitch(Model):
 
     kind: Literal["kill_switch"] = "kill_switch"
     engage: bool = True
-    reason: str = ""
-    level: int | None = None
+    reason: str = Field(default="", max_length=200)
+    level: int | None = Field(default=None, ge=1, le=3)
     """Escalate to this level (1 pause, 2 cancel all, 3 flatten); one step when None."""
 
 
@@ -244,10 +261,10 @@ class PlaceEmulated(Model):
 
 class ExecutionHistory(Model):
     """Fills with fees and slippage against the arrival mid, per plan (read from the store by
-    the core; the answer's ``data`` is a ``core.execution.history.ExecutionHistoryView``)."""
+    the core; the answer's ``data`` is a :class:`~core.execution.history.ExecutionHistoryView`)."""
 
     kind: Literal["execution_history"] = "execution_history"
-    limit: int = 2000
+    limit: int = Field(default=2000, ge=1, le=100_000)
     """The newest fills to include."""
 
 
@@ -260,6 +277,30 @@ class ChartHistory(Model):
     symbol: str
     timeframe: Timeframe = Timeframe.M1
     limit: int = Field(default=400, ge=1, le=5000)
+
+
+class ListOrders(Model):
+    """The orders the core knows; answered with a :class:`~core.answers.OrderList`."""
+
+    kind: Literal["list_orders"] = "list_orders"
+    include_final: bool = False
+    """Also orders that are done (filled, cancelled, rejected, expired)."""
+
+
+class GetBook(Model):
+    """A venue's order book for one market; answered with a :class:`~core.answers.BookAnswer`."""
+
+    kind: Literal["get_book"] = "get_book"
+    venue: str
+    symbol: str
+    depth: int = Field(default=10, ge=1, le=1000)
+
+
+class PlanStatus(Model):
+    """How far a plan run has got; answered with a :class:`~core.answers.PlanProgress`."""
+
+    kind: Literal["plan_status"] = "plan_status"
+    plan_id: str
 
 
 Command = Annotated[
@@ -276,13 +317,29 @@ Command = Annotated[
     | AbortPlan
     | ExecutionHistory
     | ChartHistory
-    | PlaceEmulated,
+    | PlaceEmulated
+    | ListOrders
+    | GetBook
+    | PlanStatus,
     Field(discriminator="kind"),
 ]
 
 
 class CommandResult(Model):
+    """A command's outcome: ``ok`` and a message; a failure also carries its error's title and
+    whether retrying may succeed; ``data`` is the typed answer where a command has one."""
+
     ok: bool
     message: str = ""
-    data: dict[str, Any] | None = None
-    """Structured answer where a command has one (e.g. a plan preview)."""
+    title: str = ""
+    """A failure's short title (the :class:`~core.errors.CockpitError`'s), '' on success."""
+    retryable: bool = False
+    """Whether the same command may succeed if sent again (transient trouble)."""
+    data: Answer | None = None
+
+    @classmethod
+    def failure(cls, exc: Exception) -> CommandResult:
+        """The result of a command that raised ``exc`` (title and retryable kept)."""
+        if isinstance(exc, CockpitError):
+            return cls(ok=False, message=str(exc), title=exc.title, retryable=exc.retryable)
+        return cls(ok=False, message=str(exc), title="Refused")

@@ -3,8 +3,10 @@
 Two views of the same events (``o`` toggles): the event list, newest first, and the order
 lifecycle, one row per order with each step (submit → ack → fills → done) and the latency of
 that step. ``f`` cycles the kind filter, ``v`` the venue, ``s`` the symbol and ``l`` the
-minimum level; the border subtitle names every active filter. ``h`` asks for the execution
-history (the screen posts :class:`ExecutionLog.HistoryRequested`; the app opens it).
+minimum level, ``/`` searches the text; the border subtitle names every active filter. ``h``
+asks for the execution history (the screen posts :class:`ExecutionLog.HistoryRequested`; the
+app opens it); Enter posts :class:`ExecutionLog.EventOpened` with the event under the cursor
+(the app shows it whole, however long its line).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from core.models import EventKind, EventLevel, LogEvent
 from widgets import format as fmt
+from widgets.inline_filter import InlineFilter
 from widgets.line_pane import LinePane
 
 FILTERS = ("all", "no prints", "orders")
@@ -110,16 +114,32 @@ class ExecutionLog(LinePane):
     """Newest event first (or one lifecycle row per order); filters by kind/venue/symbol/level."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f", "cycle_filter", "Filter", id="log.filter"),
-        Binding("v", "cycle_venue", "Venue", id="log.venue"),
-        Binding("s", "cycle_symbol", "Symbol", id="log.symbol"),
-        Binding("l", "cycle_level", "Level", id="log.level"),
-        Binding("o", "toggle_lifecycle", "Lifecycle", id="log.lifecycle"),
-        Binding("h", "history", "History", id="log.history"),
+        Binding("enter", "open_event", "Open", id="log.open", tooltip="open the whole event"),
+        Binding("slash", "start_search", "Search", id="log.search", tooltip="search the text"),
+        Binding("escape", "clear_search", "Clear", show=False, id="log.clear"),
+        Binding("f", "cycle_filter", "Filter", id="log.filter", tooltip="all, no prints, orders"),
+        Binding("v", "cycle_venue", "Venue", id="log.venue", tooltip="filter by venue (cycle)"),
+        Binding("s", "cycle_symbol", "Symbol", id="log.symbol", tooltip="filter by symbol (cycle)"),
+        Binding("l", "cycle_level", "Level", id="log.level", tooltip="minimum level (cycle)"),
+        Binding(
+            "o",
+            "toggle_lifecycle",
+            "Lifecycle",
+            id="log.lifecycle",
+            tooltip="one row per order: submit → ack → fills, with latencies",
+        ),
+        Binding("h", "history", "History", id="log.history", tooltip="execution history screen"),
     ]
 
     class HistoryRequested(Message):
         """The user asked for the execution-history screen."""
+
+    class EventOpened(Message):
+        """Enter on a row: show ``event`` whole."""
+
+        def __init__(self, event: LogEvent) -> None:
+            super().__init__()
+            self.event = event
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -130,6 +150,9 @@ class ExecutionLog(LinePane):
         self.min_level = EventLevel.DEBUG
         self.lifecycle = False
         self.privacy = False
+        self.search = InlineFilter()
+        self.line_events: list[LogEvent] = []
+        """The event behind each body line, in display order (what Enter opens)."""
 
     def update_events(self, events: tuple[LogEvent, ...], *, privacy: bool = False) -> None:
         self.events = events
@@ -175,6 +198,23 @@ class ExecutionLog(LinePane):
     def action_history(self) -> None:
         self.post_message(self.HistoryRequested())
 
+    def action_open_event(self) -> None:
+        if 0 <= self.cursor < len(self.line_events):
+            self.post_message(self.EventOpened(self.line_events[self.cursor]))
+
+    def action_start_search(self) -> None:
+        self.search.start()
+        self._rebuild()
+
+    def action_clear_search(self) -> None:
+        self.search.clear()
+        self._rebuild()
+
+    def on_key(self, event: events.Key) -> None:
+        """While editing the search, keys type into it instead of reaching any binding."""
+        if self.search.on_key(event):
+            self._rebuild()
+
     # --------------------------------------------------------------- rendering
 
     def _visible(self, event: LogEvent) -> bool:
@@ -185,6 +225,10 @@ class ExecutionLog(LinePane):
         if self.venue is not None and event.venue != self.venue:
             return False
         if self.symbol is not None and event.symbol != self.symbol:
+            return False
+        if not self.search.matches(
+            event.message, event.venue or "", event.symbol or "", event.client_order_id or ""
+        ):
             return False
         return _RANK[event.level] >= _RANK[self.min_level]
 
@@ -211,15 +255,27 @@ class ExecutionLog(LinePane):
             parts.append(f"symbol: {self.symbol}")
         if self.min_level is not EventLevel.DEBUG:
             parts.append(f"level ≥ {self.min_level.value}")
+        label = self.search.label()
+        if label:
+            parts.append(label)
         parts.append(f"{len(self.events)} events")
         return " · ".join(parts)
 
     def _rebuild(self) -> None:
+        # The row the user moved to stays on its event while newer events arrive above it
+        # (on the top row the cursor follows the newest event, as a log should).
+        events = self.line_events
+        anchor = events[self.cursor] if 0 < self.cursor < len(events) else None
         self.border_subtitle = self.subtitle()
+        self.line_events = []
         lines = self._lifecycle_lines() if self.lifecycle else self._event_lines()
         if not lines:
             lines.append(Text("no events yet", style=self.style_of("dim")))
         self.set_lines(lines)
+        if anchor is not None:
+            at = next((i for i, e in enumerate(self.line_events) if e is anchor), None)
+            if at is not None and at != self.cursor:
+                self._move(at)
 
     def _event_lines(self) -> list[Text]:
         # Per-step latency for order events that follow another step of the same order.
@@ -261,6 +317,7 @@ class ExecutionLog(LinePane):
             if style:
                 line.stylize(self.style_of(style))
             lines.append(line)
+            self.line_events.append(event)
         return lines
 
     def _lifecycle_lines(self) -> list[Text]:
@@ -285,4 +342,5 @@ class ExecutionLog(LinePane):
             if style:
                 line.stylize(self.style_of(style), 0, len(stamp))
             lines.append(line)
+            self.line_events.append(life.last)
         return lines

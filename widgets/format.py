@@ -6,6 +6,7 @@ same for colour-blind users and on monochrome terminals.
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 
@@ -84,7 +85,9 @@ def price(value: Decimal | float | None, *, width: int = 0) -> str:
         elif abs(v) >= 1:
             text = f"{v:.4f}"
         else:
-            text = f"{v:.6g}" if abs(v) >= 1e-4 else f"{v:.3e}"
+            # Plain digits, never an exponent: a memecoin reads 0.00000124 here as in the
+            # fill log (3 significant digits below 1e-4 keep it within ten cells).
+            text = f"{v:.6g}" if abs(v) >= 1e-4 else f"{v:.{2 - math.floor(math.log10(abs(v)))}f}"
     return text.rjust(width) if width else text
 
 
@@ -118,9 +121,12 @@ def signed_pct(fraction: float | None, *, width: int = 0, digits: int = 1) -> st
     if fraction is None:
         text = "—"
     else:
-        pct = fraction * 100
-        arrow = "▲" if pct > 0 else "▼" if pct < 0 else " "
-        text = f"{arrow}{pct:+.{digits}f}%"
+        pct = round(fraction * 100, digits)
+        if pct == 0:  # what rounds to zero is shown as no change, never as ▼-0.0%
+            text = f" {0:.{digits}f}%"
+        else:
+            arrow = "▲" if pct > 0 else "▼"
+            text = f"{arrow}{pct:+.{digits}f}%"
     return text.rjust(width) if width else text
 
 

@@ -26,6 +26,7 @@ from core.config import GROUPS
 from core.models import Price, PriceSource
 from core.views import HoldingRow, HoldingsView
 from widgets import format as fmt
+from widgets.inline_filter import InlineFilter
 from widgets.line_pane import LinePane
 
 BADGES: dict[PriceSource, str] = {
@@ -139,10 +140,30 @@ class HoldingsTable(LinePane):
     """Holdings with group (or location) subtotals; prices carry provenance and age."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("b", "toggle_by", "Group/location", id="holdings.by"),
-        Binding("l", "toggle_locations", "Per location", id="holdings.locations"),
-        Binding("s", "cycle_sort", "Sort", id="holdings.sort"),
-        Binding("slash", "start_filter", "Filter", id="holdings.filter"),
+        Binding(
+            "b", "toggle_by", "Group/location", id="holdings.by", tooltip="by group / location"
+        ),
+        Binding(
+            "l",
+            "toggle_locations",
+            "Per location",
+            id="holdings.locations",
+            tooltip="a row per asset / per asset and location",
+        ),
+        Binding(
+            "s",
+            "cycle_sort",
+            "Sort",
+            id="holdings.sort",
+            tooltip="cycle sort: value, asset, 24h change",
+        ),
+        Binding(
+            "slash",
+            "start_filter",
+            "Filter",
+            id="holdings.filter",
+            tooltip="filter: asset, group, location (Enter keeps it, Esc clears)",
+        ),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="holdings.clear"),
     ]
     header_lines = 1
@@ -154,8 +175,7 @@ class HoldingsTable(LinePane):
         self.by = "group"
         self.per_location = False
         self.sort = "value"
-        self.filter = ""
-        self.editing = False
+        self.search = InlineFilter()
         self._styles: dict[str, Style] = {}
         self._weight_shown = True
 
@@ -178,40 +198,31 @@ class HoldingsTable(LinePane):
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         self._rebuild()
 
+    @property
+    def filter(self) -> str:
+        return self.search.text
+
+    @property
+    def editing(self) -> bool:
+        return self.search.editing
+
     def action_start_filter(self) -> None:
-        self.editing = True
+        self.search.start()
         self._rebuild()
 
     def action_clear_filter(self) -> None:
-        self.editing = False
-        self.filter = ""
+        self.search.clear()
         self._rebuild()
 
     def on_key(self, event: events.Key) -> None:
         """While editing the filter, keys type into it instead of reaching any binding."""
-        if event.key == "escape" and (self.editing or self.filter):
-            self.action_clear_filter()
-        elif not self.editing:
-            return
-        elif event.key == "enter":
-            self.editing = False
+        if self.search.on_key(event):
             self._rebuild()
-        elif event.key == "backspace":
-            self.filter = self.filter[:-1]
-            self._rebuild()
-        elif event.character and event.is_printable:
-            self.filter += event.character
-            self._rebuild()
-        else:
-            return
-        event.stop()
-        event.prevent_default()
 
     # --------------------------------------------------------------- rendering
 
     def _matches(self, *fields: str) -> bool:
-        needle = self.filter.strip().lower()
-        return not needle or any(needle in f.lower() for f in fields)
+        return self.search.matches(*fields)
 
     def _sorted(self, lines: list[Line]) -> list[Line]:
         if self.sort == "asset":
@@ -223,10 +234,9 @@ class HoldingsTable(LinePane):
     def _subtitle(self) -> str:
         rows = "asset@location" if self.per_location or self.by == "location" else "asset"
         parts = [f"by {self.by}", rows, f"sort {self.sort}"]
-        if self.editing:
-            parts.append(f"/{self.filter}▏")
-        elif self.filter:
-            parts.append(f"filter {self.filter!r} (esc clears)")
+        label = self.search.label()
+        if label:
+            parts.append(label)
         return " · ".join(parts)
 
     def _style(self, name: str) -> Style:

@@ -25,6 +25,7 @@ from core.plan.models import PlanOrder
 from core.views import PlanGroupRow, PlanView
 from widgets import format as fmt
 from widgets.line_pane import LinePane
+from widgets.plan_outcome import net_verdict, outcome_lines
 
 NUMBER = re.compile(r"\$?\d[\d,.]*")
 """Amounts inside free text, masked in privacy mode."""
@@ -38,9 +39,9 @@ class PlanDiff(LinePane):
     """The plan diff: drift per group against its band, the orders, costs and residual drift."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "regenerate", "Regenerate", id="plan.regenerate"),
-        Binding("P", "next_preset", "Preset", id="plan.preset"),
-        Binding("x", "send", "Send plan", id="plan.send"),
+        Binding("r", "regenerate", "Regenerate", id="plan.regenerate", tooltip="build a new plan"),
+        Binding("P", "next_preset", "Preset", id="plan.preset", tooltip="next target preset"),
+        Binding("x", "send", "Send plan", id="plan.send", tooltip="send (refused when stale)"),
     ]
     header_lines = 1
 
@@ -96,6 +97,11 @@ class PlanDiff(LinePane):
         view = self.view
         if view is None or view.plan_id is None:
             self.refusal = "no plan to send"
+        elif view.executed:
+            self.refusal = "plan already executed (it runs once): press r for a new plan"
+        elif view.orders and all(o.indicative for o in view.orders):
+            venues = ", ".join(sorted({o.venue for o in view.orders}))
+            self.refusal = f"indicative plan (no live book at {venues}): never sent"
         elif self.is_stale(view):
             why = "; ".join(view.stale_reasons) or "expired"
             self.refusal = f"stale plan cannot be sent ({why}): press r"
@@ -140,6 +146,10 @@ class PlanDiff(LinePane):
             lines.append(Text(f"✗ {self.refusal}", style=self.style_of("loss")))
         if view.error:
             lines.append(Text(f"no plan: {view.error}", style=self.style_of("loss")))
+        if view.outcome is not None:
+            lines.extend(outcome_lines(view.outcome, self.style_of, self._mask))
+            if view.plan_id is not None and view.plan_id != view.outcome.plan_id:
+                lines.append(Text(f"current plan {view.plan_id}:", style=self.style_of("header")))
         lines.extend(self._row(row) for row in view.groups)
         out = sum(1 for r in view.groups if r.out_of_band)
         lines.append(
@@ -176,12 +186,17 @@ class PlanDiff(LinePane):
         text = Text(f"{ident}  {view.as_of:%H:%M:%S}Z", style=self.style_of("dim"))
         if view.expires_at is not None:
             text.append(f" → {view.expires_at:%H:%M}Z", style=self.style_of("dim"))
-        if self.is_stale(view):
+        if view.executed:
+            text.append("  ✓ executed · r for a new plan", style=self.style_of("accent"))
+        elif self.is_stale(view):
             text.append("  ! STALE", style=self.style_of("stale"))
             if view.stale_reasons:
                 text.append(f" {view.stale_reasons[0]}", style=self.style_of("stale"))
         elif view.plan_id is not None:
             text.append("  ✓ fresh", style=self.style_of("gain"))
+        flagged = sum(1 for o in view.orders if o.indicative)
+        if flagged:
+            text.append(f"  ~ {flagged} indicative, never sent", style=self.style_of("stale"))
         return text
 
     def _row(self, row: PlanGroupRow) -> Text:
@@ -224,12 +239,32 @@ class PlanDiff(LinePane):
             ),
         ]
         lines.extend(self._order(o) for o in view.orders)
+        if view.pending:
+            worth = sum((p.usd for p in view.pending), Decimal(0))
+            lines.append(
+                Text(
+                    f"{len(view.pending)} open order(s) pending, netted out "
+                    f"({fmt.money(worth, privacy=self.privacy)}):",
+                    style=self.style_of("header"),
+                )
+            )
+            for p in view.pending:
+                arrow = "▲" if p.side is Side.BUY else "▼"
+                text = Text(f"  {p.venue[:6]:<6} {p.symbol[:10]:<10} ")
+                text.append(
+                    f"{arrow}{p.side.value:<4}",
+                    style=self.style_of("gain" if p.side is Side.BUY else "loss"),
+                )
+                text.append(f" {fmt.qty(p.remaining_qty, privacy=self.privacy, width=10)}")
+                text.append(f" {fmt.money(p.usd, privacy=self.privacy, width=10)}")
+                lines.append(text)
         return lines
 
     def _order(self, order: PlanOrder) -> Text:
         side = self.style_of("gain" if order.side is Side.BUY else "loss")
         arrow = "▲" if order.side is Side.BUY else "▼"
-        text = Text(f"{order.venue[:6]:<6} {order.symbol[:10]:<10} ")
+        text = Text(f"{order.venue[:6]:<6} {order.symbol[:10]:<10}")
+        text.append("~" if order.indicative else " ", style=self.style_of("stale"))
         text.append(f"{arrow}{order.side.value:<4}", style=side)
         text.append(f" {fmt.qty(order.qty, privacy=self.privacy, width=10)}")
         text.append(f" {fmt.price(order.limit_price, width=10)}")
@@ -277,6 +312,7 @@ class PlanDiff(LinePane):
 
         drift_ok = all(r.post_pct is None or abs(r.post_pct - r.target_pct) <= r.band_pct
                        for r in view.groups)  # fmt: skip
+        verdict, net_ok = net_verdict(t, money)
         return [
             Text(
                 f"sells {money(t.sells_usd)} · buys {money(t.buys_usd)} · fees "
@@ -284,8 +320,11 @@ class PlanDiff(LinePane):
                 style=self.style_of("accent"),
             ),
             Text(
-                f"net {money(t.net_usd)} (≈0 within fees) · residual drift max "
-                f"{float(t.residual_drift_max_pp):.2f} pp "
+                f"net {money(t.net_usd)} {verdict}",
+                style=self.style_of("dim" if net_ok else "stale"),
+            ),
+            Text(
+                f"residual drift max {float(t.residual_drift_max_pp):.2f} pp "
                 + ("✓ in band" if drift_ok else "! out of band"),
                 style=self.style_of("dim" if drift_ok else "stale"),
             ),

@@ -1,14 +1,97 @@
-"""The cockpit's header (venues, PAPER/LIVE badge, clock) and feed-health status line."""
+"""The cockpit's header (mode, trading state, portfolio total, clock) and feed-health line.
+
+The header is the status line a trader reads first: PAPER/LIVE, whether trading is ACTIVE,
+PAUSED (by whom and why, with the key that re-arms) or stopped by a BREAKER, the portfolio
+total and its change over the day. It is drawn from one :class:`TradingStatus`, computed from
+the core's state by :func:`trading_status`, so a test reads the same words the user sees.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from rich.text import Text
 from textual.widgets import Static
 
 from core.models import FeedHealth, FeedState, TradingMode
+from core.views import HoldingsView
 from widgets import format as fmt
+
+BREAKER_PREFIX = "breaker:"
+KILL_PREFIX = "kill switch "
+
+
+@dataclass(frozen=True, slots=True)
+class TradingStatus:
+    """What the status line says about trading: a label and why, in the user's words."""
+
+    label: str
+    """ACTIVE, PAUSED, CANCELLED (open orders cancelled), FLATTENED, BREAKER or HALTED."""
+    detail: str = ""
+    """Who paused it and why (``operator (Ctrl+K)``, the breaker's reason, reconciling…)."""
+    rearm_key: str = ""
+    """The key that re-arms trading, shown beside a paused state (empty when active)."""
+
+    @property
+    def active(self) -> bool:
+        return self.label == "ACTIVE"
+
+    def describe(self) -> str:
+        """One line for a toast: ``trading PAUSED (operator (Ctrl+K)); R re-arms``."""
+        text = f"trading {self.label}"
+        if self.detail:
+            text += f" ({self.detail})"
+        if self.rearm_key:
+            text += f"; {self.rearm_key} re-arms"
+        return text
+
+
+KILL_LABELS = {1: "PAUSED", 2: "CANCELLED", 3: "FLATTENED"}
+
+
+def trading_status(
+    enabled: bool, reason: str | None, kill_level: int, *, rearm_key: str = "R"
+) -> TradingStatus:
+    """The trading state from the core's ``trading_enabled``, ``trading_reason``, ``kill_level``.
+
+    A breaker engages the kill switch with a reason ``breaker: NAME…``; the operator's own
+    Ctrl+K gives ``operator (Ctrl+K)``. Trading disabled without the kill switch (reconciling,
+    execution not started) is HALTED with the core's reason: no key re-arms that.
+    """
+    if enabled and kill_level == 0:
+        return TradingStatus("ACTIVE")
+    why = reason or ""
+    if why.startswith(KILL_PREFIX):  # "kill switch paused: operator (Ctrl+K)"
+        why = why.partition(": ")[2] or why
+    if kill_level > 0:
+        if why.startswith(BREAKER_PREFIX):
+            return TradingStatus("BREAKER", why[len(BREAKER_PREFIX) :].strip(), rearm_key)
+        return TradingStatus(KILL_LABELS.get(kill_level, "PAUSED"), why, rearm_key)
+    return TradingStatus("HALTED", why)
+
+
+def day_change(view: HoldingsView | None) -> tuple[Decimal, float] | None:
+    """The portfolio's change over 24 h at today's quantities: (USD, fraction of a day ago).
+
+    Each priced row contributes ``value - value / (1 + change_24h)``; rows without a 24 h
+    change count as unchanged. None without holdings or any row with a change.
+    """
+    if view is None:
+        return None
+    change = Decimal(0)
+    known = False
+    for row in view.rows:
+        if row.change_24h is None or row.change_24h <= -1:
+            continue
+        known = True
+        change += row.value - row.value / Decimal(str(1 + row.change_24h))
+    if not known:
+        return None
+    before = view.total - change
+    return change, float(change / before) if before else 0.0
+
 
 STATE_ICON = {
     FeedState.LIVE: "●",
@@ -37,6 +120,8 @@ class CockpitHeader(Static):
         replay: bool = False,
         privacy: bool = False,
         observer: bool = False,
+        trading: TradingStatus | None = None,
+        holdings: HoldingsView | None = None,
     ) -> None:
         text = Text(" cockpit ", style="bold")
         if replay:
@@ -47,13 +132,42 @@ class CockpitHeader(Static):
             text.append(" PAPER ", style="bold reverse green")
         if observer:
             text.append(" OBSERVER ", style="bold reverse blue")
-        text.append(f"  venues: {', '.join(venues)}")
+        if trading is not None:
+            text.append(" ")
+            text.append_text(self._trading(trading))
+        if holdings is not None:
+            text.append("  " + fmt.money(holdings.total, privacy=privacy), style="bold")
+            day = day_change(holdings)
+            if day is not None:
+                usd, fraction = day
+                style = "green" if usd > 0 else "red" if usd < 0 else ""
+                text.append(f" day {fmt.pnl(usd, privacy=privacy)}", style=style)
+                text.append(f" {fmt.signed_pct(fraction)}", style=style)
+        tail = Text()
         if market:
-            text.append(f"  │ book: {market}")
+            tail.append(f"  │ book: {market}")
         if privacy:
-            text.append("  │ privacy", style="bold yellow")
-        text.append(f"  │ {now:%Y-%m-%d %H:%M:%S} UTC")
+            tail.append("  │ privacy", style="bold yellow")
+        tail.append(f"  │ {now:%H:%M:%S} UTC")
+        venue_text = f"  │ venues: {', '.join(venues)}"
+        width = self.size.width or 120
+        if text.cell_len + len(venue_text) + tail.cell_len <= width:
+            text.append(venue_text)  # the venues go first when the line is full
+        text.append_text(tail)
         self.update(text, layout=False)  # fixed height: never needs a layout pass
+
+    @staticmethod
+    def _trading(status: TradingStatus) -> Text:
+        if status.active:
+            return Text(" ● ACTIVE ", style="bold green")
+        text = Text(f" ■ {status.label} ", style="bold reverse yellow")
+        if status.detail:
+            text.append(f" {status.detail}", style="yellow")
+        if status.rearm_key:
+            text.append(" · ")
+            text.append(f" {status.rearm_key} ", style="bold reverse")
+            text.append(" re-arm ")
+        return text
 
 
 class FeedStatusLine(Static):
@@ -75,8 +189,9 @@ class FeedStatusLine(Static):
             }.get(state, "red")
             text.append(f" {health.venue} ", style="bold")
             text.append(f"{STATE_ICON.get(state, '?')} {state.value}", style=colour)
-            text.append(
-                f" {fmt.age(health.age_s(now))} {health.messages_per_s:.0f} msg/s"
-                f" · crc✗ {health.checksum_failures} gaps {health.gaps} resyncs {health.resyncs} │"
-            )
+            text.append(f" {fmt.age(health.age_s(now))} {health.messages_per_s:.0f} msg/s · ")
+            # "crc ok" when every checksum matched; a count only when some failed.
+            failures = health.checksum_failures
+            text.append(f"crc fail {failures}" if failures else "crc ok", "red" if failures else "")
+            text.append(f" gaps {health.gaps} resyncs {health.resyncs} │")
         self.update(text, layout=False)  # fixed height: never needs a layout pass

@@ -23,8 +23,12 @@ def _validate(args: argparse.Namespace) -> int:
     from core.config import load_settings, resolve_config_path
 
     path = args.path or args.config
-    load_settings(path)
+    settings = load_settings(path)
     shown = path or resolve_config_path(None, os.environ) or "built-in defaults"
+    if settings.ui.keys:  # the key remaps name the TUI's bindings: checked against them
+        from cockpit.keymap import checked
+
+        checked(settings.ui.keys, str(shown))
     print(f"{shown}: ok", file=sys.stdout)
     return 0
 

@@ -5,15 +5,25 @@
 Prints the plan preview (orders, notional, share of the portfolio, fees, slippage, PAPER/LIVE),
 asks for ``yes`` unless ``--yes``, then runs it (sells first, then buys) through the same gate,
 printing one progress line per order. Exit 0 when every order was placed, 1 otherwise.
+
+With ``--json`` stdout carries exactly one JSON document (the preview and the outcome: a
+:class:`~core.answers.PlanRunReport`); the prompt, progress and ``--verbose`` events go to
+stderr. When a cockpit already holds the database (a daemon, a running TUI) the plan is built
+and run by it, over its control socket; otherwise by a core started here holding the lock.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, TextIO
+
+from core.errors import CockpitError
+
+if TYPE_CHECKING:
+    from core.answers import PlanPreview, PlanProgress
+    from core.client import CoreClient
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,7 +34,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_common_options(parser)
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    parser.add_argument("--json", action="store_true", help="print the preview as JSON")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document on stdout (preview and outcome); the rest goes to stderr",
+    )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="print every order event as it happens"
     )
@@ -34,61 +48,132 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _run(args: argparse.Namespace) -> int:
     from cockpit.commands.headless import run_core
 
-    return run_core(args, lambda core: _execute(core, args))
+    return run_core(args, lambda client: _execute(client, args))
 
 
-def print_preview(data: dict[str, Any]) -> None:
-    badge = data["mode"].upper()
+def print_preview(preview: PlanPreview, out: TextIO) -> None:
     print(
-        f"[{badge}] plan {data['plan_id']}: {data['sells']} sells, {data['buys']} buys, "
-        f"${data['notional_usd']} ({data['portfolio_pct']}% of portfolio), "
-        f"est. fees ${data['fees_usd']}, slippage ${data['slippage_usd']}"
+        f"[{preview.mode.value.upper()}] plan {preview.plan_id}: {preview.sells} sells, "
+        f"{preview.buys} buys, ${preview.notional_usd} ({preview.portfolio_pct}% of portfolio), "
+        f"est. fees ${preview.fees_usd}, slippage ${preview.slippage_usd}"
+        + (
+            f"; {preview.indicative} indicative order(s) not sent (no live book)"
+            if preview.indicative
+            else ""
+        ),
+        file=out,
     )
-    for o in data["orders"]:
+    for o in preview.orders:
         print(
-            f"  {o['seq']:>4} {o['side']:<4} {o['qty']:>16} {o['symbol']:<12} on "
-            f"{o['venue']:<8} limit {o['limit']:<14} ${o['usd']}"
+            f"  {o.seq:>4} {o.side.value:<4} {o.qty:>16} {o.symbol:<12} on "
+            f"{o.venue:<8} limit {o.limit!s:<14} ${o.usd}",
+            file=out,
         )
 
 
-async def _execute(core: Any, args: argparse.Namespace) -> int:
+async def _execute(client: CoreClient, args: argparse.Namespace) -> int:
+    from core.answers import PlanPreview, PlanRunReport
     from core.views import ExecutePlan, PreviewPlan
 
-    preview = await core.execute(PreviewPlan())
-    if not preview.ok or preview.data is None:
-        print(f"refused: {preview.message}", file=sys.stderr)
+    # With --json, stdout carries exactly one JSON document: everything else goes to stderr.
+    out = sys.stderr if args.json else sys.stdout
+    result = await client.send(PreviewPlan())
+    preview = result.data
+    if not result.ok or not isinstance(preview, PlanPreview):
+        print(f"refused: {result.message}", file=sys.stderr)
         return 1
-    data = preview.data
-    if args.json:
-        print(json.dumps(data, indent=2))
-    else:
-        print_preview(data)
-    if not data["orders"]:
-        print("nothing to do")
-        return 0
+    if not args.json:
+        print_preview(preview, out)
+
+    def report(code: int, outcome: str, status: PlanProgress | None = None, msg: str = "") -> int:
+        if args.json:
+            doc = PlanRunReport(
+                preview=preview,
+                executed=status is not None,
+                outcome=outcome,
+                status=status,
+                message=msg,
+            )
+            print(doc.model_dump_json(indent=2))
+        return code
+
+    if not preview.orders:
+        print("nothing to do", file=out)
+        return report(0, "nothing to do")
     if not args.yes:
-        question = f"execute {len(data['orders'])} {data['mode'].upper()} orders? [yes/N] "
+        if args.json:
+            print_preview(preview, sys.stderr)
+        question = f"execute {len(preview.orders)} {preview.mode.value.upper()} orders? [yes/N] "
         try:
-            answer = await asyncio.to_thread(input, question)
+            print(question, end="", file=sys.stderr, flush=True)
+            answer = await asyncio.to_thread(sys.stdin.readline)
         except (EOFError, OSError):  # no terminal to ask: never execute without a yes
             answer = ""
         if answer.strip().lower() != "yes":
-            print("cancelled")
-            return 1
-    service = core.execution
-    service.progress_listeners.append(
-        lambda p: print(f"progress {p.done + p.failed}/{p.total} {p.phase}: {p.last}", flush=True)
-    )
+            print("cancelled", file=out)
+            return report(1, "cancelled")
     if args.verbose:
-        service.event_listeners.append(
-            lambda e: print(
-                f"event {e.kind.value} {e.client_order_id or '-'}: {e.message}", flush=True
-            )
-        )
-    started = await core.execute(ExecutePlan(plan_id=data["plan_id"]))
+        _print_events(client, out)
+    started = await client.send(ExecutePlan(plan_id=preview.plan_id))
     if not started.ok:
         print(f"refused: {started.message}", file=sys.stderr)
-        return 1
-    progress = await service.plan_tasks[data["plan_id"]]
-    print(f"done: {progress.done} placed, {progress.failed} failed of {progress.total}")
-    return 0 if progress.failed == 0 and not progress.aborted else 1
+        return report(1, "refused", msg=started.message)
+    status = await _follow(client, preview.plan_id, out)
+    print(f"done: {status.done} placed, {status.failed} failed of {status.total}", file=out)
+    ok = status.failed == 0 and not status.aborted
+    return report(0 if ok else 1, "done", status)
+
+
+def _print_events(client: CoreClient, out: TextIO) -> None:
+    """``--verbose``: print every event the core logs from now on (either kind of core)."""
+    from core.access import LocalCore
+    from core.daemon.remote import RemoteCore
+    from core.models import LogEvent
+
+    def show(e: LogEvent) -> None:
+        print(f"event {e.kind.value} {e.client_order_id or '-'}: {e.message}", file=out, flush=True)
+
+    if isinstance(client, LocalCore) and client.core is not None:
+        assert client.core.execution is not None
+        client.core.execution.event_listeners.append(show)
+    elif isinstance(client, RemoteCore):
+
+        async def follow() -> None:
+            async for event in client.follow_events():
+                show(event)
+
+        # Ends with the connection, when the command detaches.
+        _FOLLOWERS.add(task := asyncio.create_task(follow(), name="execute-plan:events"))
+        task.add_done_callback(_FOLLOWERS.discard)
+
+
+_FOLLOWERS: set[asyncio.Task[None]] = set()
+
+
+async def _follow(client: CoreClient, plan_id: str, out: TextIO) -> PlanProgress:
+    """Print a progress line whenever the run moves; return its final status.
+
+    The same for this command's own core and a daemon's: the plan runs in the core, and this
+    asks how far it has got, ten times a second (a CLI's wait, not a test's).
+    """
+    from core.answers import PlanProgress
+    from core.views import PlanStatus
+
+    last: tuple[int, int, str] | None = None
+    while True:
+        result = await client.send(PlanStatus(plan_id=plan_id))
+        status = result.data
+        if not result.ok or not isinstance(status, PlanProgress):
+            raise CockpitError(f"plan {plan_id}: {result.message}", title="Plan lost")
+        key = (status.done, status.failed, status.phase)
+        if key != last and (status.done or status.failed):
+            print(
+                f"progress {status.done + status.failed}/{status.total} {status.phase}: "
+                f"{status.last}",
+                file=out,
+                flush=True,
+            )
+            last = key
+        if status.finished:
+            return status
+        await asyncio.sleep(0.1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 from core.errors import DataError
@@ -89,8 +90,8 @@ def _record(args: argparse.Namespace) -> int:
     from core.feeds.recorder import record
     from core.feeds.stream import FeedClient
 
-    if args.duration is not None and args.duration <= 0:
-        raise DataError("must be positive", column="--duration")
+    if args.duration is not None and not 0 < args.duration < math.inf:  # NaN fails too
+        raise DataError("must be a positive finite number", column="--duration")
     feed: FeedClient
     if args.exchange == "kraken":
         from core.feeds.kraken_client import PUBLIC_URL, KrakenFeed
@@ -121,8 +122,10 @@ def _emulate(args: argparse.Namespace) -> int:
     for path in args.files:
         if not path.is_file():
             raise DataError("not a readable file", path=str(path))
-    if args.speed <= 0:
-        raise DataError("must be positive", column="--speed")
+    if not 0 < args.speed < math.inf:  # NaN fails too: it would become a NaN sleep
+        raise DataError("must be a positive finite number", column="--speed")
+    if args.duration is not None and not 0 < args.duration < math.inf:
+        raise DataError("must be a positive finite number", column="--duration")
     server: em.Emulator
     if args.exchange == "kraken":
         v2 = [p for p in args.files if p.suffix == ".json"]

@@ -2,9 +2,11 @@
 
 What the portfolio holds, valued with provenance: every price says where it came from and is
 flagged when stale, and the rows add up to the total shown (display rounding included).
-Holdings come from the database (the latest import, manual positions from config, and with
-``--live`` the newest venue balances the cockpit stored) or, with ``--file``, straight from
-CoinTracking exports without touching any database. Prices: the price cache, then the
+When a cockpit holds the database (a daemon, a running TUI), holdings are the ones it shows,
+read over its control socket. Otherwise they come from the database, opened read-only (the
+latest import, manual positions from config, and with ``--live`` the newest venue balances the
+cockpit stored) or, with ``--file``, straight from CoinTracking exports without touching any
+database. Prices: the price cache, then the
 import's own prices (flagged stale once older than ``portfolio.cache_stale_after_s``), then
 configured prices and rates. With ``ui.privacy`` on, amounts and values
 are masked in every format.
@@ -81,7 +83,13 @@ def _holdings(args: argparse.Namespace) -> int:
             args.files, settings, allow_negative=args.allow_negative
         ).holdings
     else:
-        holdings, cached = _from_db(args.db or settings.db_path(), settings, with_live=args.live)
+        running = _from_running_core(settings, args)
+        if running is not None:
+            holdings, cached = running
+        else:
+            holdings, cached = _from_db(
+                args.db or settings.db_path(), settings, with_live=args.live
+            )
     view = value_holdings(
         holdings, settings, utcnow(), by=args.by, include_dust=args.all, cached=cached
     )
@@ -95,6 +103,50 @@ def _holdings(args: argparse.Namespace) -> int:
     else:
         _print_table(view, masked, registry)
     return 0
+
+
+def _from_running_core(
+    settings: Settings, args: argparse.Namespace
+) -> tuple[list[Holding], dict[str, Price]] | None:
+    """The holdings the running cockpit shows (its holdings pane), when one holds the database.
+
+    One writer per database: a running core's holdings are what trades and what the TUI shows,
+    so the CLI reports those rather than re-deriving a different answer from the tables.
+    """
+    import asyncio
+
+    from cockpit.commands.headless import CLI_CLIENT
+    from core.access import reader_client
+    from core.models import Holding
+
+    if args.db is not None:
+        settings = settings.model_copy(
+            update={"store": settings.store.model_copy(update={"path": args.db})}
+        )
+
+    async def read() -> tuple[list[Holding], dict[str, Price]] | None:
+        async with reader_client(settings, client=CLI_CLIENT) as remote:
+            if remote is None:
+                return None
+            state = remote.latest()
+            view = state.holdings if state is not None else None
+            if view is None:
+                return [], {}
+            rows = [
+                Holding(
+                    asset=r.asset,
+                    location_id=r.location_id,
+                    qty=r.qty,
+                    price=r.price,
+                    group=r.group,
+                    source=r.source,
+                    as_of=r.as_of,
+                )
+                for r in view.rows
+            ]
+            return rows, {r.asset: r.price for r in view.rows if r.price.value is not None}
+
+    return asyncio.run(read())
 
 
 def _from_db(
@@ -115,10 +167,18 @@ def _from_db(
     taxonomy = load_taxonomy(settings.portfolio.taxonomy.overrides)
 
     async def run() -> tuple[list[Holding], dict[str, Price]]:
-        store = await Store.open(db_path)
+        store = await Store.open_readonly(db_path)
         try:
             stored = await latest_import(store)
-            live = await latest_balances(store) if with_live else []
+            # With no import, the venue balances the cockpit stored are all the database
+            # knows: show them rather than a portfolio of $0.00.
+            live = await latest_balances(store) if with_live or stored is None else []
+            if stored is None and not with_live and live:
+                newest = max(b.ts for b in live)
+                sys.stderr.write(
+                    f"note: no import in {db_path}; showing the venue balances the cockpit "
+                    f"stored (newest {newest:%Y-%m-%d %H:%M} UTC)\n"
+                )
             return (
                 combine(
                     stored.holdings if stored else (),

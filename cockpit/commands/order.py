@@ -6,16 +6,19 @@
     cockpit order place ... --type oco --price TAKE_PROFIT --trigger STOP
     cockpit order place ... --type iceberg --price P --visible SLICE
     cockpit order cancel VENUE SYMBOL CLIENT_ORDER_ID
-    cockpit order list [--all]
+    cockpit order list [--all] [--json | --csv]
 
 Client-side types (stop, trailing stop, OCO, iceberg) are worked by the core; every order they
 send passes the same gate. ``--wait S`` keeps the command running up to S seconds while the
 order works; whatever is still working then is saved and resumed by the next run of the core
 (the TUI, the daemon, or another command on the same database).
 
-Each run starts the core on the configured venues (paper by default: ``mode: live`` is needed
-for real orders), reconciles, carries out the one command and stops. Exit 1 if the gate or the
-venue refused.
+One writer per database: when a cockpit already holds the database (``cockpit daemon``, or a
+running TUI's own core), ``place`` and ``cancel`` are sent to it over its control socket;
+otherwise the command starts the core on the configured venues (paper by default: ``mode:
+live`` is needed for real orders) holding the database's lock, reconciles, carries out the one
+command and stops. ``list`` only reads: it asks the running core, or reads the database opened
+read-only. Exit 1 if the gate or the venue refused.
 """
 
 from __future__ import annotations
@@ -23,6 +26,17 @@ from __future__ import annotations
 import argparse
 import uuid
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from core.errors import CockpitError
+
+if TYPE_CHECKING:
+    from core.answers import OrderList
+    from core.client import CoreClient
+    from core.daemon.remote import RemoteCore
+    from core.service import Core
+    from core.store import Store
+    from core.views import Command
 
 DIRECT = ("limit", "market", "post_only", "ioc")
 EMULATED = ("stop", "trailing_stop", "oco", "iceberg")
@@ -59,8 +73,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     cancel.add_argument("symbol")
     cancel.add_argument("client_order_id")
     cancel.set_defaults(func=_cancel)
-    listing = sub.add_parser("list", help="list orders (open ones unless --all)")
+    listing = sub.add_parser(
+        "list",
+        help="list orders (open ones unless --all); read-only",
+        description="List orders without writing anything: from the running cockpit when one "
+        "holds the database, else from the database opened read-only.",
+    )
     listing.add_argument("--all", action="store_true", help="include final orders")
+    fmt = listing.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="one JSON document (an order list)")
+    fmt.add_argument("--csv", action="store_true", help="CSV, one order per row")
     listing.set_defaults(func=_list)
     from cockpit.cli import add_common_options
 
@@ -103,10 +125,8 @@ def _place(args: argparse.Namespace) -> int:
 
 
 def _place_emulated(args: argparse.Namespace, kind: str, request: object) -> int:
-    import asyncio
-    import time
-
     from cockpit.commands.headless import run_core
+    from core.access import LocalCore
     from core.views import PlaceEmulated
 
     command = PlaceEmulated.model_validate(
@@ -119,31 +139,44 @@ def _place_emulated(args: argparse.Namespace, kind: str, request: object) -> int
         }
     )
 
-    async def job(core: object) -> int:
-        result = await core.execute(command)  # type: ignore[attr-defined]
+    async def job(client: CoreClient) -> int:
+        result = await client.send(command)
         print(("ok: " if result.ok else "refused: ") + result.message)
         if not result.ok:
             return 1
-        emulator = core.execution.emulator  # type: ignore[attr-defined]
         coid = command.request.client_order_id
-        deadline = time.monotonic() + args.wait
-        # The emulator works on its own tick; polling it here keeps the core untouched.
-        while coid in emulator.working and time.monotonic() < deadline:  # noqa: ASYNC110
-            await asyncio.sleep(0.1)
-        if coid in emulator.working:
-            print(f"working: {coid} saved; the next run of the core resumes it")
+        if not isinstance(client, LocalCore) or client.core is None:
+            print(f"working: {coid} is worked by the running cockpit on this database")
             return 0
-        done = emulator.finished[coid]
-        print(f"done: {coid} {done.outcome}")
-        manager = core.execution.manager  # type: ignore[attr-defined]
-        for child in sorted(
-            (o for o in manager.orders.values() if o.client_order_id.startswith(f"{coid}-")),
-            key=lambda o: o.created_ts,
-        ):
-            print(f"  {child.client_order_id} {child.status.value} {child.filled_qty}/{child.qty}")
-        return 1 if "refused" in done.outcome else 0
+        return await _wait_emulated(client.core, coid, args.wait)
 
     return run_core(args, job)
+
+
+async def _wait_emulated(core: Core, coid: str, wait_s: float) -> int:
+    """Keep this command's own core working a client-side order up to ``wait_s`` seconds."""
+    import asyncio
+    import time
+
+    assert core.execution is not None
+    emulator = core.execution.emulator
+    manager = core.execution.manager
+    assert emulator is not None and manager is not None
+    deadline = time.monotonic() + wait_s
+    # The emulator works on its own tick; polling it here keeps the core untouched.
+    while coid in emulator.working and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.1)
+    if coid in emulator.working:
+        print(f"working: {coid} saved; the next run of the core resumes it")
+        return 0
+    done = emulator.finished[coid]
+    print(f"done: {coid} {done.outcome}")
+    for child in sorted(
+        (o for o in manager.orders.values() if o.client_order_id.startswith(f"{coid}-")),
+        key=lambda o: o.created_ts,
+    ):
+        print(f"  {child.client_order_id} {child.status.value} {child.filled_qty}/{child.qty}")
+    return 1 if "refused" in done.outcome else 0
 
 
 def _cancel(args: argparse.Namespace) -> int:
@@ -155,11 +188,11 @@ def _cancel(args: argparse.Namespace) -> int:
     return _run_command(args, command)
 
 
-def _run_command(args: argparse.Namespace, command: object) -> int:
+def _run_command(args: argparse.Namespace, command: Command) -> int:
     from cockpit.commands.headless import run_core
 
-    async def job(core: object) -> int:
-        result = await core.execute(command)  # type: ignore[attr-defined]
+    async def job(client: CoreClient) -> int:
+        result = await client.send(command)
         print(("ok: " if result.ok else "refused: ") + result.message)
         return 0 if result.ok else 1
 
@@ -167,27 +200,86 @@ def _run_command(args: argparse.Namespace, command: object) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from cockpit.commands.headless import run_core
+    """Read-only: from the running core if there is one, else the database opened read-only."""
+    from cockpit.commands.headless import run_reader
+    from cockpit.commands.tui import settings_from_args
+    from core.answers import OrderList
+    from core.views import ListOrders
 
-    async def job(core: object) -> int:
-        from core.models import Order
+    settings = settings_from_args(args)
 
-        rows = await core.store.fetch_all("SELECT payload FROM orders ORDER BY created_ns")  # type: ignore[attr-defined]
-        orders = [Order.model_validate_json(r[0]) for r in rows]
-        if not args.all:
-            orders = [o for o in orders if not o.status.is_final]
-        print(
-            f"{'client id':<28}{'venue':<10}{'symbol':<12}{'side':<5}{'qty':>14}"
-            f"{'filled':>14}{'price':>14}  status"
-        )
-        for o in orders:
-            price = o.avg_price or o.price
-            print(
-                f"{o.client_order_id:<28}{o.venue:<10}{o.symbol:<12}{o.side.value:<5}"
-                f"{o.qty:>14}{o.filled_qty:>14}{(f'{price:.8g}' if price else '-'):>14}"
-                f"  {o.status.value}"
+    async def from_core(remote: RemoteCore) -> OrderList:
+        result = await remote.send(ListOrders(include_final=args.all))
+        if not result.ok or not isinstance(result.data, OrderList):
+            raise CockpitError(result.message, title=result.title or "Refused")
+        return result.data
+
+    async def from_store(store: Store) -> OrderList:
+        orders = await store.orders(include_final=args.all)
+        return OrderList(mode=settings.mode, orders=tuple(orders), include_final=args.all)
+
+    listing = run_reader(settings, from_core, from_store)
+    if args.json:
+        print(listing.model_dump_json(indent=2))
+    elif args.csv:
+        _orders_csv(listing)
+    else:
+        _orders_table(listing)
+    return 0
+
+
+ORDER_COLUMNS = (
+    "client_order_id",
+    "venue",
+    "symbol",
+    "side",
+    "type",
+    "qty",
+    "filled_qty",
+    "price",
+    "avg_price",
+    "status",
+    "created",
+    "plan_id",
+)
+
+
+def _orders_csv(listing: OrderList) -> None:
+    import sys
+
+    from core.csvsafe import csv_writer
+
+    writer = csv_writer(sys.stdout, lineterminator="\n")
+    writer.writerow(ORDER_COLUMNS)
+    for o in listing.orders:
+        writer.writerow(
+            (
+                o.client_order_id,
+                o.venue,
+                o.symbol,
+                o.side.value,
+                o.type.value,
+                o.qty,
+                o.filled_qty,
+                "" if o.price is None else o.price,
+                "" if o.avg_price is None else o.avg_price,
+                o.status.value,
+                o.created_ts.isoformat(),
+                o.plan_id or "",
             )
-        print(f"{len(orders)} order(s), mode {core.settings.mode.value}")  # type: ignore[attr-defined]
-        return 0
+        )
 
-    return run_core(args, job)
+
+def _orders_table(listing: OrderList) -> None:
+    print(
+        f"{'client id':<28}{'venue':<10}{'symbol':<12}{'side':<5}{'qty':>14}"
+        f"{'filled':>14}{'price':>14}  status"
+    )
+    for o in listing.orders:
+        price = o.avg_price or o.price
+        print(
+            f"{o.client_order_id:<28}{o.venue:<10}{o.symbol:<12}{o.side.value:<5}"
+            f"{o.qty:>14}{o.filled_qty:>14}{(f'{price:.8g}' if price else '-'):>14}"
+            f"  {o.status.value}"
+        )
+    print(f"{len(listing.orders)} order(s), mode {listing.mode.value}")

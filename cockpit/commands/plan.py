@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _run(args: argparse.Namespace) -> int:
     from core.config import load_settings
-    from core.errors import DataError
+    from core.errors import ConfigError, ConfigProblem, DataError
     from core.plan.build import build_plan
     from core.plan.models import PlanPolicy
     from core.plan.strategies import MarketContext, run_strategy
@@ -65,6 +65,10 @@ def _run(args: argparse.Namespace) -> int:
     config = settings.targets
     if args.targets is not None:
         config = load_targets_file(args.targets, base=config)
+    # Targets and the preset are checked before anything is read (a database, inputs).
+    if args.strategy is not None and args.strategy not in config.presets:
+        problem = f"unknown preset {args.strategy!r} ({', '.join(config.presets)})"
+        raise ConfigError("--strategy", [ConfigProblem("strategy", problem)])
     if args.inputs is None:
         db = getattr(args, "db", None)
         if db is None:
@@ -117,17 +121,21 @@ def _saved(args: argparse.Namespace, db: Path) -> int:
     import asyncio
 
     from core.errors import DataError
+    from core.models import utcnow
     from core.store.db import Store
-    from core.store.plans import list_plans, load_plan
+    from core.store.plans import list_plans, load_plan, recorded_outcome
 
     if not db.is_file():
         raise DataError("no such database", path=str(db))
 
     async def read() -> Any:
-        store = await Store.open(db)
+        store = await Store.open_readonly(db)
         try:
             if args.show:
-                return await load_plan(store, args.show)
+                found = await load_plan(store, args.show)
+                if found is None:
+                    return None
+                return found[0], await recorded_outcome(store, found[0], utcnow())
             return await list_plans(store)
         finally:
             await store.close()
@@ -136,7 +144,16 @@ def _saved(args: argparse.Namespace, db: Path) -> int:
     if args.show:
         if found is None:
             raise DataError(f"no saved plan {args.show!r}", path=str(db))
-        _print_plan(found[0], args)
+        plan, outcome = found
+        if outcome is not None and args.json:
+            # An executed plan: the plan's fields, plus what its run did.
+            data = json.loads(plan.model_dump_json())
+            data["outcome"] = json.loads(outcome.model_dump_json())
+            print(json.dumps(data, indent=2))
+            return 0
+        _print_plan(plan, args)
+        if outcome is not None and not args.csv:
+            print("\n" + _outcome_table(outcome))
         return 0
     if args.json:
         print(json.dumps([p.model_dump(mode="json") for p in found], indent=2))
@@ -243,6 +260,7 @@ def _csv(plan: Any) -> str:
             "location",
             "route",
             "leg",
+            "indicative",
         ]
     )
     for o in plan.orders:
@@ -263,6 +281,7 @@ def _csv(plan: Any) -> str:
                 o.location_id or "",
                 o.route or "",
                 f"{o.leg}/{o.legs}",
+                "yes" if o.indicative else "",
             ]
         )
     return buf.getvalue()
@@ -272,8 +291,13 @@ def _table(plan: Any) -> str:
     lines = [
         f"plan {plan.id}  strategy {plan.strategy}  as of {plan.as_of:%Y-%m-%d %H:%M}Z  "
         f"expires {plan.expires_at:%H:%M}Z  total ${plan.total_usd:,.2f}",
-        "",
     ]
+    if plan.indicative:
+        lines.append(
+            f"INDICATIVE: {len(plan.indicative_orders)} of {len(plan.orders)} order(s) priced"
+            " without a live book (marked ~): never sent"
+        )
+    lines.append("")
     lines.append(f"{'group':<14}{'now %':>8}{'target':>8}{'after':>8}{'drift':>8}{'band':>6}")
     for r in plan.groups:
         flag = "" if r.in_band else "  OUT"
@@ -284,8 +308,9 @@ def _table(plan: Any) -> str:
     lines += ["", f"{len(plan.orders)} orders (sells first)"]
     for o in plan.orders:
         route = f"  [{o.route} {o.leg}/{o.legs}]" if o.route else ""
+        mark = "~" if o.indicative else " "
         lines.append(
-            f"{o.seq:>4} {o.side.value:<4} {o.qty:>16f} {o.symbol:<14} on {o.venue:<10}"
+            f"{o.seq:>4}{mark}{o.side.value:<4} {o.qty:>16f} {o.symbol:<14} on {o.venue:<10}"
             f" @ {o.limit_price:<14f} ${o.notional_usd:>11,.2f}{route}"
         )
     if plan.transfers:
@@ -301,12 +326,65 @@ def _table(plan: Any) -> str:
             f"  {s.reason.value:<15} {s.asset:<10} ${s.usd:>10,.2f}  {s.detail}"
             for s in plan.skipped
         ]
+    if plan.pending:
+        lines += ["", "pending (open orders, netted out):"]
+        lines += [
+            f"  {p.client_order_id} {p.side.value} {p.remaining_qty:f} {p.symbol} on {p.venue}"
+            f" (${p.usd:,.2f})"
+            for p in plan.pending
+        ]
     t = plan.totals
     lines += [
         "",
         f"turnover ${t.turnover_usd:,.2f}  fees ${t.fees_usd:,.2f}  slippage "
-        f"${t.slippage_usd:,.2f}  net cash ${t.net_usd:,.2f} (vs targets)  residual drift "
-        f"max {t.residual_drift_max_pp} pp",
+        f"${t.slippage_usd:,.2f}  net cash ${t.net_usd:,.2f} vs targets ({net_verdict(t)})"
+        f"  residual drift max {t.residual_drift_max_pp} pp",
     ]
     lines += [f"note: {n}" for n in plan.notes]
+    return "\n".join(lines)
+
+
+def net_verdict(totals: Any) -> str:
+    """Whether the plan's net cash is zero within fees, and if not what accounts for it."""
+    slack = f"${totals.net_slack_usd:,.2f}"
+    if totals.net_within_fees:
+        return f"within fees, slippage and rounding {slack}"
+    if totals.net_explained:
+        undone = f"${totals.undone_usd:,.2f}"
+        return f"not within fees {slack}; the skipped pieces ({undone}) account for it"
+    return f"NOT within fees {slack} even with the skipped pieces (${totals.undone_usd:,.2f})"
+
+
+def _outcome_table(outcome: Any) -> str:
+    """An executed plan's promise per group against what was reached, and every order that
+    did not fill with why."""
+
+    def pp(value: Decimal | None) -> str:
+        return "n/a" if value is None else f"{value:+.2f}"
+
+    valued = f"{outcome.valued_at:%Y-%m-%d %H:%M:%S}Z" if outcome.valued_at else "not yet"
+    lines = [
+        f"promise vs outcome (portfolio valued {valued})",
+        f"{'group':<14}{'target':>8}{'promised':>10}{'reached':>10}",
+    ]
+    lines += [
+        f"{g.group:<14}{g.target_pct:>8.2f}{pp(g.promised_drift_pp):>10}"
+        f"{pp(g.reached_drift_pp):>10}"
+        for g in outcome.groups
+    ]
+    reached = pp(outcome.reached_max_pp).lstrip("+")
+    lines.append(
+        f"residual drift max: promised {outcome.promised_max_pp:.2f} pp, reached {reached} pp"
+    )
+    counts: dict[str, int] = {}
+    for o in outcome.orders:
+        counts[o.outcome.value] = counts.get(o.outcome.value, 0) + 1
+    lines.append(
+        f"{len(outcome.orders)} order(s): "
+        + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items()))
+    )
+    lines += [
+        f"  {o.outcome.value:<9} {o.side.value:<4} {o.qty:f} {o.symbol} on {o.venue}: {o.why}"
+        for o in outcome.not_done
+    ]
     return "\n".join(lines)

@@ -2,10 +2,13 @@
 
 Holdings are the database's (the latest import, the newest venue balances the cockpit stored,
 plus manual positions from config), re-priced with provenance from the price cache, the
-import and config. A plan's limit prices and costs come from order books, and a database holds
-books only inside the plans the running cockpit saved: the newest saved plan lends its
-markets and books (the note on the plan says which one and how old they are). Without a saved
-plan there are no markets to plan against, and that is said instead of inventing them.
+newest daily closes (any source: the simulator, a price import), the import and config.
+Nothing here is a live book, so every order is *indicative* (marked, never sent): venues the
+newest saved plan priced keep that plan's recorded books (its note says which plan and how
+old); every other tradable venue is priced from the last known prices with the configured
+spread, slippage and fees (``targets.indicative``), on the markets its last ``load_markets``
+stored or, failing that, its configured quote currencies. Orders the database records as
+still working count as pending (netted out, listed, never proposed again).
 """
 
 from __future__ import annotations
@@ -23,41 +26,58 @@ if TYPE_CHECKING:
 def recorded_plan(
     db: Path, settings: Settings, config: TargetsConfig, strategy: str | None, now: datetime
 ) -> Plan:
-    """Build the plan from the recorded holdings and prices and the newest saved books."""
+    """Build an indicative plan from the recorded holdings, prices, markets and books."""
     import asyncio
 
     from cockpit.commands.holdings import _from_db
     from core.errors import DataError
+    from core.models import Instrument, Order, Price, PriceSource
     from core.plan.build import build_plan
+    from core.plan.indicative import indicative_markets
     from core.plan.models import PlanPolicy
     from core.plan.strategies import MarketContext, run_strategy
     from core.portfolio.pricing import PriceInputs, PricePolicy, quote_from_book, resolve_prices
     from core.portfolio.valuation import exact_value, reprice
     from core.store.db import Store
+    from core.store.markets import last_closes, stored_markets
     from core.store.plans import load_plan
 
     if not db.is_file():
         raise DataError("no such database", path=str(db))
     held, cached = _from_db(db, settings, with_live=True)
 
-    async def newest() -> tuple[Plan, PlanInputs] | None:
-        store = await Store.open(db)
+    async def read() -> tuple[
+        tuple[Plan, PlanInputs] | None,
+        dict[str, tuple[datetime, tuple[Instrument, ...]]],
+        dict[str, tuple[datetime, float]],
+        list[Order],
+    ]:
+        store = await Store.open_readonly(db)
         try:
-            return await load_plan(store, "latest")
+            return (
+                await load_plan(store, "latest"),
+                await stored_markets(store),
+                await last_closes(store),
+                await store.open_orders(),
+            )
         finally:
             await store.close()
 
-    saved = asyncio.run(newest())
-    if saved is None:
-        raise DataError(
-            "no recorded markets or books: run the cockpit once (it saves plans with their"
-            " books), or pass --inputs FILE",
-            path=str(db),
-        )
-    lender, recorded = saved
+    saved, stored, closes, pending = asyncio.run(read())
+    for asset, (day_end, close) in closes.items():
+        known = cached.get(asset)
+        if known is None or known.value is None or known.ts is None or known.ts < day_end:
+            cached[asset] = Price(
+                asset=asset,
+                value=Decimal(str(close)),
+                source=PriceSource.CACHED,
+                ts=day_end,
+                detail="last daily close",
+            )
+    books = saved[1].books if saved is not None else ()
     pf = settings.portfolio
-    # The saved books price the holdings too: the plan values and trades at the same mids.
-    quotes = tuple(q for b in recorded.books if (q := quote_from_book(b)) is not None)
+    # Recorded books price the holdings too: the plan values and trades at the same mids.
+    quotes = tuple(q for b in books if (q := quote_from_book(b)) is not None)
     inputs = PriceInputs(
         quotes=quotes,
         cached=cached,
@@ -71,8 +91,19 @@ def recorded_plan(
     holdings = [h for h in priced if h.price.value is not None and exact_value(h) >= pf.dust_usd]
     if not holdings:
         raise DataError("no priced holdings above the dust threshold", path=str(db))
-    locations = {loc.id: loc for loc in recorded.locations}
+    locations = {loc.id: loc for loc in (saved[1].locations if saved is not None else ())}
     locations.update({loc.id: loc for loc in pf.location_registry().locations})
+    last_known = {a: Decimal(str(c)) for a, (_, c) in closes.items()}
+    last_known.update({h.asset: h.price.value for h in priced if h.price.value is not None})
+    indicative = indicative_markets(
+        config.indicative,
+        locations.values(),
+        live_venues={b.venue for b in books},
+        stored=stored,
+        prices=last_known,
+        as_of=now,
+        read_only=config.read_only_venues,
+    )
     total = sum((exact_value(h) for h in holdings), Decimal(0))
     weights: dict[str, Decimal] = {}
     for h in holdings:
@@ -90,17 +121,23 @@ def recorded_plan(
         holdings,
         list(locations.values()),
         result.targets,
-        recorded.instruments,
-        recorded.books,
+        saved[1].instruments if saved is not None else (),
+        books,
         as_of=now,
         policy=PlanPolicy.from_config(config),
-        fees=recorded.fees,
+        fees=saved[1].fees if saved is not None else None,
         strategy=result.name,
         hold_reason=result.hold_reason,
+        indicative=indicative,
+        live_books=False,
+        pending=pending,  # orders the database knows to be working: never proposed again
     )
     left_out = len(priced) - len(holdings)
-    notes = (
-        f"markets and books recorded {recorded.as_of:%Y-%m-%d %H:%M:%S}Z with plan {lender.id}",
-        f"{left_out} holding(s) unpriced or under ${pf.dust_usd} left out as dust",
-    )
+    notes = [f"{left_out} holding(s) unpriced or under ${pf.dust_usd} left out as dust"]
+    if saved is not None:
+        lender, recorded = saved
+        notes.insert(
+            0,
+            f"markets and books recorded {recorded.as_of:%Y-%m-%d %H:%M:%S}Z with plan {lender.id}",
+        )
     return plan.model_copy(update={"notes": (*result.notes, *notes, *plan.notes)})

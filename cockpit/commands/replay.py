@@ -8,6 +8,7 @@ Keys: space pause/play, ``.``/``,`` step, ``>``/``<`` seek 10 s, ``+``/``-`` spe
 from __future__ import annotations
 
 import argparse
+import math
 from datetime import UTC, datetime
 
 
@@ -46,8 +47,10 @@ def _run(args: argparse.Namespace) -> int:
     from core.errors import ConfigError, ConfigProblem
     from core.replay import ReplayClient
 
-    if args.speed <= 0:
-        raise ConfigError("command line", [ConfigProblem("--speed", "must be positive")])
+    if not 0 < args.speed < math.inf:  # NaN fails too: it would become a NaN timer
+        raise ConfigError(
+            "command line", [ConfigProblem("--speed", "must be a positive finite number")]
+        )
     settings = settings_from_args(args)
     client = ReplayClient(
         settings.db_path(),

@@ -41,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--db",
         type=Path,
+        default=argparse.SUPPRESS,  # `cockpit --db X risk` too: never hide the global option
         help="read holdings and history from this cockpit database (default: the configured "
         "store) instead of files",
     )
@@ -61,7 +62,9 @@ def _run(args: argparse.Namespace) -> int:
         raise DataError(f"--window must be a positive number of days, not {args.window}")
     settings = load_settings(args.config)
     if args.prices is None and args.weights is None:
-        report = _report_from_db(args.db or settings.db_path(), settings, args.window)
+        report = _report_from_running_core(settings, args) or _report_from_db(
+            args.db or settings.db_path(), settings, args.window
+        )
     elif args.prices is None or args.weights is None or args.db is not None:
         raise DataError("give --prices and --weights together, or neither (to read --db)")
     else:
@@ -74,6 +77,31 @@ def _run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(format_report(report))
     return 0
+
+
+def _report_from_running_core(settings: Settings, args: argparse.Namespace) -> RiskReport | None:
+    """The risk report the running cockpit shows (its risk pane), when one holds the database
+    and no other ``--window`` is asked for; None otherwise (then the database is read)."""
+    import asyncio
+
+    from cockpit.commands.headless import CLI_CLIENT
+    from core.access import reader_client
+
+    if args.db is not None:
+        settings = settings.model_copy(
+            update={"store": settings.store.model_copy(update={"path": args.db})}
+        )
+    if args.window is not None and args.window != settings.risk.window_days:
+        return None
+
+    async def read() -> RiskReport | None:
+        async with reader_client(settings, client=CLI_CLIENT) as remote:
+            if remote is None:
+                return None
+            state = remote.latest()
+            return state.risk.report if state is not None and state.risk is not None else None
+
+    return asyncio.run(read())
 
 
 def _report_from_db(path: Path, settings: Settings, window: int | None) -> RiskReport:
@@ -90,7 +118,7 @@ def _report_from_db(path: Path, settings: Settings, window: int | None) -> RiskR
     group_of = taxonomy_group_of(settings)
 
     async def load() -> RiskInputs:
-        store = await Store.open(path)
+        store = await Store.open_readonly(path)
         try:
             return await stored_risk_inputs(store, group_of)
         finally:

@@ -1,6 +1,8 @@
 """``cockpit sessions``: the recorded sessions in the store (for ``cockpit replay``).
 
 cockpit sessions [--db PATH] [--json]
+
+Reads the database opened read-only: listing sessions never writes one.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="List the sessions in the store, newest first, with their journal size.",
     )
     add_common_options(parser)
-    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON document: the list of sessions"
+    )
     parser.set_defaults(func=_run)
 
 
@@ -30,8 +34,10 @@ def _run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     sessions = list_sessions(settings.db_path())
     if args.json:
-        for info in sessions:
-            print(json.dumps(info.as_dict()))
+        # One document: a list of sessions, the venues as a list (stored as JSON text).
+        print(
+            json.dumps([{**s.as_dict(), "venues": _venues(s.venues)} for s in sessions], indent=2)
+        )
         return 0
     print(
         f"{'id':>4}  {'started (UTC)':19}  {'duration':>9}  {'mode':5}  {'frames':>7}  "
@@ -46,3 +52,13 @@ def _run(args: argparse.Namespace) -> int:
             f"{s.frames:>7}  {s.events:>6}  {exit_:5}  {s.venues}"
         )
     return 0
+
+
+def _venues(stored: str) -> list[str]:
+    import json
+
+    try:
+        venues = json.loads(stored)
+    except ValueError:
+        return [stored]
+    return [str(v) for v in venues] if isinstance(venues, list) else [str(venues)]

@@ -91,8 +91,11 @@ def run_tui(args: argparse.Namespace) -> int:
         configure_logging(settings)
         from core.bootstrap import build_core
         from core.client import ThreadedCore
+        from core.daemon.lock import InstanceLock, lock_path
 
-        return run_app(settings, ThreadedCore(lambda: build_core(settings)), args)
+        # One writer per database: the core in this process holds the lock like any other.
+        with InstanceLock(lock_path(settings.db_path())):
+            return run_app(settings, ThreadedCore(lambda: build_core(settings)), args)
 
     from core.daemon.embedded import EmbeddedCore
 
@@ -136,24 +139,23 @@ def run_app(settings: Settings, client: CoreClient, args: argparse.Namespace) ->
 
 
 def run_built_app(app: CockpitApp, client: CoreClient, args: argparse.Namespace) -> int:
-    writer = None
+    from cockpit.recording import recording_driver, terminal_size
+
     if getattr(args, "low_bandwidth", False):
         app.animation_level = "none"
     record = getattr(args, "record", None)
     if record is not None:
-        from cockpit.recording import AsciicastWriter, recording_driver, terminal_size
-
         width, height = terminal_size()
-        writer = AsciicastWriter(record, width, height)
-        app.driver_class = recording_driver(app.driver_class, writer)
+        app.recorder.start(record, width, height)
+    # Always teed (an attribute check a write while off), so Ctrl+R can start a recording.
+    app.driver_class = recording_driver(app.driver_class, app.recorder)
     try:
         code = app.run()
     finally:
         import asyncio
 
         asyncio.run(client.stop())
-        if writer is not None:
-            writer.close()
+        app.recorder.stop()
     if app.start_error is not None:
         return 1
     return (

@@ -7,7 +7,6 @@ or ``n`` dismiss with ``False``; only Tab to Confirm and Enter (or ``y``) return
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from rich.table import Table
@@ -18,11 +17,17 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from core.answers import PlanPreview
+from core.models import Side
+
 MAX_ROWS = 40
 
 
 class ConfirmModal(ModalScreen[bool]):
     """Ask before doing something that cannot be undone."""
+
+    AUTO_FOCUS = "#cancel"
+    """Focus starts on Cancel (also when the screen resumes), never on the scrolling body."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "answer(False)", "Cancel", id="confirm.cancel"),
@@ -72,7 +77,7 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(value)
 
     @classmethod
-    def for_plan(cls, preview: dict[str, Any]) -> ConfirmModal:
+    def for_plan(cls, preview: PlanPreview) -> ConfirmModal:
         """The plan's orders (sells first), notional, share of portfolio, fees, slippage."""
         table = Table(box=None, expand=True, pad_edge=False)
         for name, justify in (
@@ -85,34 +90,38 @@ class ConfirmModal(ModalScreen[bool]):
             ("USD", "right"),
         ):
             table.add_column(name, justify=justify)  # type: ignore[arg-type]
-        orders: Sequence[dict[str, Any]] = preview["orders"]
+        orders = preview.orders
         for o in orders[:MAX_ROWS]:
-            arrow = "▼ sell" if o["side"] == "sell" else "▲ buy"
-            style = "red" if o["side"] == "sell" else "green"
+            sell = o.side is Side.SELL
             table.add_row(
-                str(o["seq"]),
-                Text(arrow, style=style),
-                o["qty"],
-                o["symbol"],
-                o["venue"],
-                o["limit"],
-                f"${float(o['usd']):,.2f}",
+                str(o.seq),
+                Text("▼ sell" if sell else "▲ buy", style="red" if sell else "green"),
+                str(o.qty),
+                o.symbol,
+                o.venue,
+                str(o.limit),
+                f"${o.usd:,.2f}",
             )
         if len(orders) > MAX_ROWS:
             table.add_row("", f"… {len(orders) - MAX_ROWS} more", "", "", "", "", "")
         summary = Text.assemble(
-            (f"{preview['sells']} sells, then {preview['buys']} buys   ", "bold"),
-            f"notional ${float(preview['notional_usd']):,.2f} "
-            f"({preview['portfolio_pct']}% of portfolio)   "
-            f"est. fees ${float(preview['fees_usd']):,.2f}   "
-            f"est. slippage ${float(preview['slippage_usd']):,.2f}",
+            (f"{preview.sells} sells, then {preview.buys} buys   ", "bold"),
+            f"notional ${preview.notional_usd:,.2f} "
+            f"({preview.portfolio_pct}% of portfolio)   "
+            f"est. fees ${preview.fees_usd:,.2f}   "
+            f"est. slippage ${preview.slippage_usd:,.2f}",
+            (
+                f"   {preview.indicative} indicative order(s) not sent (no live book)"
+                if preview.indicative
+                else ""
+            ),
         )
         body = Table.grid()
         body.add_row(summary)
         body.add_row(table)
         return cls(
-            f"Execute plan {preview['plan_id']}? ({len(orders)} orders)",
+            f"Execute plan {preview.plan_id}? ({len(orders)} orders)",
             body,
-            mode=preview["mode"],
+            mode=preview.mode.value,
             confirm_label="Execute",
         )

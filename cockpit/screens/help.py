@@ -1,39 +1,38 @@
-"""HelpModal: every key binding, with the price-badge legend."""
+"""HelpModal: every key as the user's keymap sets it, the ``:`` commands, the badge legend.
+
+The keys are read from the bindings themselves (``cockpit.keymap.bindings`` with the
+configured ``ui.keys``), so ``?`` always shows the effective keys and each binding's id (the
+name to use in ``ui.keys``); nothing here is a second list to keep in step.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-KEYS: tuple[tuple[str, str], ...] = (
-    ("?", "this help"),
-    ("q / Ctrl+C", "quit"),
-    ("1 … 5", "holdings, risk, plan, order book, execution log"),
-    ("Tab / Shift+Tab", "next / previous pane"),
-    ("j k ↑ ↓", "move in the focused pane; g/G top/bottom; PgUp/PgDn"),
-    ("[ ]", "previous / next market in the order book"),
-    ("c", "price and depth charts of the book's market (← → crosshair, + - zoom, H L pan,"),
-    ("", "  m mode, f timeframe 1m 5m 1h 1d, Tab price/depth, 0 follow live, Esc close)"),
-    ("b", "holdings: group by asset group / by location"),
-    ("l", "holdings: a row per asset / per asset and location"),
-    ("/ Esc", "holdings: filter (asset, group, location; Enter keeps it) / clear"),
-    ("s", "holdings: cycle sort (value, asset, 24h change)"),
-    ("r P x", "plan: regenerate / next target preset / send (refused when stale)"),
-    ("f", "execution log: cycle filter (all, no prints, orders)"),
-    ("t", "cycle theme (dark, light, colour-blind)"),
-    ("p", "privacy mode: mask amounts and values"),
-    ("Ctrl+P", "command palette"),
-    ("Ctrl+E", "execute the current plan (confirm modal, focus on Cancel)"),
-    ("Ctrl+X", "abort running plans: no further plan orders are sent"),
-    ("Ctrl+K", "kill switch, one confirmed step a press: pause → cancel all → flatten"),
-    ("R", "re-arm trading after the kill switch (confirmed)"),
-    ("Ctrl+S", "save an SVG screenshot (masked in privacy mode)"),
+SCOPE_TITLES: dict[str, str] = {
+    "global": "Everywhere",
+    "panes": "In every pane",
+    "holdings": "Holdings pane (1)",
+    "risk": "Risk pane (2)",
+    "plan": "Plan pane (3)",
+    "book": "Order book (4)",
+    "log": "Execution log (5)",
+    "orders": "Open orders (O)",
+    "ticket": "Order ticket (o)",
+    "confirm": "Confirm dialogs (focus starts on Cancel)",
+    "event": "Log event",
+    "help": "This help",
+}
+NOTES: tuple[tuple[str, str], ...] = (
+    ("Ctrl+P", "command palette: every action below, searchable"),
     ("space . , > < + -", "replay: pause/play, step ±1 frame, seek ±10 s, speed"),
 )
 BADGES: tuple[tuple[str, str], ...] = (
@@ -48,6 +47,14 @@ BADGES: tuple[tuple[str, str], ...] = (
 )
 
 
+def _table(title: str, columns: int = 2) -> Table:
+    table = Table(title=title, box=None, show_header=False, title_style="bold", expand=True)
+    table.add_column(style="bold", no_wrap=True)
+    for _ in range(columns - 1):
+        table.add_column()
+    return table
+
+
 class HelpModal(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
@@ -55,22 +62,47 @@ class HelpModal(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpModal { align: center middle; }
     HelpModal > VerticalScroll {
-        width: 80; max-width: 95%; height: auto; max-height: 90%;
+        width: 96; max-width: 95%; height: auto; max-height: 90%;
         border: round $primary; background: $surface; padding: 0 1;
     }
     """
 
+    def key_text(self, keys: tuple[str, ...]) -> str:
+        return " / ".join(self.app.get_key_display(Binding(k, "")) for k in keys)
+
+    def key_tables(self) -> list[Table]:
+        """One table per scope: effective keys, what they do, the binding id."""
+        from cockpit.keymap import bindings
+
+        settings = getattr(self.app, "settings", None)
+        keymap = settings.ui.keys if settings is not None else {}
+        tables: dict[str, Table] = {}
+        shown: set[str] = set()
+        for b in bindings(keymap):
+            if b.scope == "help" or b.id in shown:
+                continue  # a pane's inherited keys are listed once, under "In every pane"
+            shown.add(b.id)
+            table = tables.get(b.scope)
+            if table is None:
+                table = tables[b.scope] = _table(SCOPE_TITLES.get(b.scope, b.scope), 3)
+            table.add_row(self.key_text(b.keys), b.help, Text(b.id, style="dim"))
+        return list(tables.values())
+
     def compose(self) -> ComposeResult:
-        keys = Table(title="Keys", box=None, show_header=False, title_style="bold")
-        keys.add_column(style="bold")
-        keys.add_column()
-        for key, what in KEYS:
-            keys.add_row(key, what)
-        badges = Table(title="Price badges", box=None, show_header=False, title_style="bold")
-        badges.add_column(style="bold")
-        badges.add_column()
+        from cockpit.actions import ACTIONS
+
+        notes = _table("More keys")
+        for key, what in NOTES:
+            notes.add_row(key, what)
+        commands = _table(": command line (Tab completes)")
+        for action in ACTIONS:
+            commands.add_row(action.usage, action.help)
+        badges = _table("Price badges")
         for badge, what in BADGES:
             badges.add_row(badge, what)
         with VerticalScroll():
-            yield Static(keys)
+            for table in self.key_tables():
+                yield Static(table)
+            yield Static(notes)
+            yield Static(commands)
             yield Static(badges)

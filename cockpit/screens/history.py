@@ -53,10 +53,10 @@ class ExecutionHistoryScreen(Screen[None]):
     @work(group="history", exclusive=True, exit_on_error=False, description="load the history")
     async def load(self) -> None:
         result = await self.client.send(ExecutionHistory())
-        if not result.ok or result.data is None:
+        if not result.ok or not isinstance(result.data, ExecutionHistoryView):
             self.notify(f"history: {result.message}", severity="error")
             return
-        self.view = ExecutionHistoryView.model_validate(result.data)
+        self.view = result.data
         self.query_one(ExecutionHistoryTable).update_view(self.view, privacy=self.privacy)
 
     def action_reload(self) -> None:

@@ -15,13 +15,14 @@ from textual.widget import Widget
 
 from core.models import FeedState
 from core.views import CockpitState
+from widgets.command_line import CommandLine
 from widgets.execution_log import ExecutionLog
 from widgets.holdings_table import HoldingsTable
 from widgets.key_hints import KeyHints
 from widgets.order_book_ladder import OrderBookLadder
 from widgets.plan_diff import PlanDiff
 from widgets.risk_panel import RiskPanel
-from widgets.status import CockpitHeader, FeedStatusLine
+from widgets.status import CockpitHeader, FeedStatusLine, trading_status
 
 PANES: tuple[tuple[str, str], ...] = (
     ("holdings", "1 Holdings"),
@@ -50,7 +51,13 @@ class MainScreen(Screen[None]):
         Binding("5", "show_pane('log')", "Log", id="pane.log"),
         Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="pane.next"),
         Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="pane.prev"),
-        Binding("right_square_bracket", "cycle_market(1)", "Next market", id="market.next"),
+        Binding(
+            "right_square_bracket",
+            "cycle_market(1)",
+            "Next market",
+            id="market.next",
+            tooltip="next market in the order book",
+        ),
         Binding(
             "left_square_bracket", "cycle_market(-1)", "Prev market", show=False, id="market.prev"
         ),
@@ -81,7 +88,12 @@ class MainScreen(Screen[None]):
             yield PlanDiff(id="plan", classes="pane")
             yield ExecutionLog(id="log", classes="pane")
         yield FeedStatusLine(id="status")
+        yield CommandLine(self._complete, id="command-line")
         yield KeyHints(id="keys", priority=getattr(self.app, "KEY_HINT_PRIORITY", ()))
+
+    def _complete(self, text: str) -> list[str]:
+        complete = getattr(self.app, "complete_command", None)
+        return complete(text) if complete is not None else []
 
     def on_mount(self) -> None:
         for pane_id, title in PANES:
@@ -165,6 +177,11 @@ class MainScreen(Screen[None]):
         if client is not None:
             await client.send(CycleMarket(step=step))
 
+    def key_of(self, binding_id: str) -> str:
+        """The key the user presses for ``binding_id`` (after their keymap), as displayed."""
+        names = getattr(self.app, "key_names", None)
+        return names().get(binding_id, "") if names is not None else ""
+
     # --------------------------------------------------------------- state
 
     def apply_state(
@@ -188,6 +205,13 @@ class MainScreen(Screen[None]):
             replay=state.replay,
             privacy=privacy,
             observer=observer and not state.replay,
+            trading=trading_status(
+                state.trading_enabled,
+                state.trading_reason,
+                state.kill_level,
+                rearm_key=self.key_of("app.rearm"),
+            ),
+            holdings=state.holdings,
         )
         self.query_one(FeedStatusLine).show(state.feeds, state.ts)
         if previous is None or previous.holdings != state.holdings:

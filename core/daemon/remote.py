@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -18,15 +19,17 @@ from typing import Any
 
 from core import __version__
 from core.client import paced_states
+from core.daemon.confirm import may_need_confirm
 from core.daemon.protocol import (
     MAX_LINE,
-    ProtocolError,
     Role,
     command_message,
     decode,
     encode,
+    parse_result,
 )
-from core.errors import DaemonError
+from core.errors import DaemonError, ProtocolError
+from core.models import LogEvent
 from core.statecodec import StateDecoder
 from core.views import CockpitState, Command, CommandResult
 
@@ -52,7 +55,8 @@ class RemoteCore:
         self.path = path
         self.role = role
         self.client = client
-        self.max_hz = max_hz
+        self.max_hz = min(max(max_hz, 0.1), 60.0) if math.isfinite(max_hz) else 15.0
+        """What ``subscribe`` asks; the daemon refuses a rate outside 0.1–60."""
         self.timeout = timeout
         self.welcome: dict[str, Any] = {}
         self.started_at: float | None = None
@@ -70,6 +74,7 @@ class RemoteCore:
         self._next_id = 0
         self._reader_task: asyncio.Task[None] | None = None
         self.events: list[dict[str, Any]] = []
+        self._event_queue: asyncio.Queue[LogEvent | None] | None = None
         self.on_lost: Callable[[str], None] | None = None
         """Called once if the daemon goes away while attached (not on our own ``stop``)."""
         self._stopping = False
@@ -150,6 +155,8 @@ class RemoteCore:
             if lost and self.on_lost is not None:
                 self.on_lost(self._bye or "the daemon closed the connection")
             self._changed.set()
+            if self._event_queue is not None:
+                self._event_queue.put_nowait(None)
             for future in self._pending.values():
                 if not future.done():
                     future.set_exception(DaemonUnavailable("connection to the daemon lost"))
@@ -160,7 +167,7 @@ class RemoteCore:
             self._latest = self._decoder.apply(msg["frame"])
             self._changed.set()
             self._first.set()
-        elif kind in ("result", "pong", "status"):
+        elif kind in ("result", "pong", "status", "confirm"):
             future = self._pending.pop(msg.get("id", -1), None)
             if future is not None and not future.done():
                 future.set_result(msg)
@@ -169,6 +176,8 @@ class RemoteCore:
         elif kind == "event":
             self.events.append(msg["event"])
             del self.events[:-1000]
+            if self._event_queue is not None:
+                self._event_queue.put_nowait(LogEvent.model_validate(msg["event"]))
         elif kind == "error":
             log.warning("daemon: %s", msg.get("message"))
             self.welcome.setdefault("error", msg.get("message"))
@@ -218,16 +227,50 @@ class RemoteCore:
         return await asyncio.wait_for(future, self.timeout)
 
     async def send(self, command: Command) -> CommandResult:
+        """Send ``command`` and wait for its result.
+
+        A re-arm or a flatten takes two steps on the wire (``docs/protocol.md``): a
+        ``confirm_request`` answered with a token, then the command carrying it. The TUI has
+        already asked the person (its confirm modal); this is the protocol's own step.
+        """
         try:
-            reply = await self.request(command_message(0, command))
+            confirm: str | None = None
+            if may_need_confirm(command):
+                ticket = await self.request(
+                    {"type": "confirm_request", "command": command.model_dump(mode="json")}
+                )
+                if not ticket.get("ok"):
+                    return CommandResult(ok=False, message=str(ticket.get("message", "")))
+                confirm = str(ticket.get("token", ""))
+            reply = await self.request(command_message(0, command, confirm=confirm))
         except (DaemonUnavailable, TimeoutError) as exc:
-            return CommandResult(ok=False, message=f"daemon: {exc or 'timed out'}")
-        data = reply.get("data")
-        return CommandResult(
-            ok=bool(reply.get("ok")),
-            message=str(reply.get("message", "")),
-            data=data if isinstance(data, dict) else None,
+            return CommandResult(
+                ok=False,
+                message=f"daemon: {exc or 'timed out'}",
+                title="Daemon unreachable",
+                retryable=True,
+            )
+        try:
+            return parse_result(reply)
+        except ProtocolError as exc:
+            return CommandResult(ok=False, message=f"daemon: {exc}", title="Bad answer")
+
+    async def follow_events(self) -> AsyncIterator[LogEvent]:
+        """Every event the core logs from now on, until the connection ends.
+
+        Subscribes to events as well as states; events already shown in the latest state are
+        not repeated (the daemon sends only those logged after the subscription).
+        """
+        if self._writer is None or self.closed.is_set():
+            raise DaemonUnavailable("not connected to the daemon")
+        queue: asyncio.Queue[LogEvent | None] = asyncio.Queue()
+        self._event_queue = queue
+        self._writer.write(
+            encode({"type": "subscribe", "state": True, "events": True, "max_hz": self.max_hz})
         )
+        await self._writer.drain()
+        while (event := await queue.get()) is not None:
+            yield event
 
     async def status(self) -> dict[str, Any]:
         return await self.request({"type": "status"})

@@ -1,8 +1,10 @@
 """``cockpit daemon``: the core alone, served on the control socket, until SIGTERM.
 
 Start-up: take the per-database lock, build and start the core, open the socket. SIGTERM or
-SIGINT: close the socket, leave or cancel open orders (``daemon.on_stop``), stop the core
-(which ends the session and flushes the store), release the lock, all within a few seconds.
+SIGINT: an ordered shutdown within ``daemon.stop_timeout_s`` (a hard deadline ends the process
+if it overruns): stop the watchdog, say ``bye`` to every client and close the socket, leave or
+cancel open orders (``daemon.on_stop``), stop the core (which ends the session and flushes
+the store), release the lock.
 SIGHUP: reload the configuration; an invalid file keeps the running one and logs why.
 Never imports Textual or Rich.
 """
@@ -18,16 +20,18 @@ import signal
 import stat
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from core.config import Settings, load_settings
 from core.daemon.alerts import AlertDispatcher
 from core.daemon.embedded import PRIVATE_DIR_PREFIX, READY
-from core.daemon.lock import InstanceLock
+from core.daemon.lock import InstanceLock, lock_path
 from core.daemon.logs import configure_file_logging, configure_json_logging
 from core.daemon.schedule import Clock, Scheduler
 from core.daemon.server import ControlServer
+from core.daemon.watchdog import Watchdog
 from core.errors import CockpitError, DaemonError
 from core.models import EventKind
 from core.service import Core
@@ -37,7 +41,7 @@ log = logging.getLogger("core.daemon")
 RESTART_ONLY: tuple[str, ...] = ("mode", "venues", "sim", "store", "daemon", "journal", "logging")
 """Sections a reload cannot change under a running core: they keep their running values."""
 STOP_ORDERS_S = 2.0
-"""Budget for cancelling open orders at shutdown (SIGTERM must finish within 5 s)."""
+"""Most of the stop budget cancelling open orders may take (a quarter of it at most)."""
 
 
 def merge_reload(running: Settings, loaded: Settings) -> tuple[Settings, list[str], list[str]]:
@@ -74,8 +78,12 @@ class Daemon:
         *,
         socket: Path | None = None,
         embedded: bool = False,
+        hard_deadline: bool = False,
     ) -> None:
         self.settings = settings
+        self.hard_deadline = hard_deadline
+        """Whether a stop arms :func:`arm_hard_deadline` (the process's own daemon only: it
+        ends the whole process)."""
         self.config_path = config_path
         self.core = core
         self.socket = socket or settings.socket_path()
@@ -85,6 +93,7 @@ class Daemon:
         self.reloads = 0
         self.cancelled_at_stop: list[str] = []
         self.scheduler = Scheduler(core, () if embedded else settings.daemon.schedule, clock)
+        self.watchdog: Watchdog | None = None
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -92,6 +101,8 @@ class Daemon:
             AlertDispatcher(self.core).attach()
         await self.core.start()
         self.scheduler.start()
+        self.watchdog = Watchdog(self.core, self.settings.daemon.watchdog_s)
+        self.watchdog.start()
         try:
             await self.server.start(self.socket)
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -135,8 +146,15 @@ class Daemon:
         loop.add_reader(fd, readable)
 
     def request_stop(self, why: str = "stop") -> None:
+        """Begin the ordered shutdown and arm its hard deadline (a second signal changes
+        nothing: the first one's deadline stands)."""
+        if self.stop_requested.is_set():
+            log.info("already stopping (%s)", why)
+            return
         log.info("stopping: %s", why)
         self.stop_requested.set()
+        if self.hard_deadline:
+            arm_hard_deadline(self.settings.daemon.stop_timeout_s)
 
     def request_reload(self) -> None:
         self.core.spawn("daemon:reload", self.reload())
@@ -163,12 +181,21 @@ class Daemon:
         return True
 
     async def shutdown(self) -> None:
+        """Stop in order within ``daemon.stop_timeout_s``: watchdog, clients (each gets a
+        ``bye``), open orders (``daemon.on_stop``), then the core, which ends the session and
+        flushes the store. Each step has a share of the budget; the hard deadline armed by
+        :meth:`request_stop` ends the process if the whole still overruns."""
         started = time.monotonic()
-        await self.server.close()
+        budget = self.settings.daemon.stop_timeout_s
+        if self.watchdog is not None:
+            self.watchdog.stop()
+        await self.server.close(grace_s=budget / 10)
         if self.settings.daemon.on_stop == "cancel":
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._cancel_open_orders(), STOP_ORDERS_S)
-        await self.core.stop()
+                async with asyncio.timeout(min(STOP_ORDERS_S, budget / 4)):
+                    await self._cancel_open_orders()
+        remaining = budget - (time.monotonic() - started)
+        await self.core.stop(timeout_s=max(remaining * 0.8, 0.5))
         log.info("daemon stopped cleanly in %.2f s", time.monotonic() - started)
 
     async def _cancel_open_orders(self) -> None:
@@ -185,6 +212,21 @@ class Daemon:
                     log.info("cancelled %s on %s at shutdown", order.client_order_id, name)
                 except Exception as exc:
                     log.error("cannot cancel %s on %s: %s", order.client_order_id, name, exc)
+
+
+def arm_hard_deadline(seconds: float) -> threading.Timer:
+    """End the process ``seconds`` from now, whatever it is doing then (a stuck task, a
+    thread the interpreter would wait for): SIGTERM always ends a daemon in bounded time."""
+
+    def hard_exit() -> None:
+        log.critical("shutdown overran daemon.stop_timeout_s (%g s): exiting now", seconds)
+        logging.shutdown()
+        os._exit(1)
+
+    timer = threading.Timer(seconds, hard_exit)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def remove_private_dir(path: Path) -> None:
@@ -224,7 +266,10 @@ def run_daemon(
         configure_json_logging(settings)
     from core.bootstrap import build_core
 
-    with InstanceLock(settings.db_path().with_name(settings.db_path().name + ".lock")):
+    socket = socket or settings.socket_path()
+    with InstanceLock(lock_path(settings.db_path()), socket=socket):
         core = build_core(settings)
-        daemon = Daemon(settings, config_path, core, socket=socket, embedded=embedded)
+        daemon = Daemon(
+            settings, config_path, core, socket=socket, embedded=embedded, hard_deadline=True
+        )
         return asyncio.run(daemon.run())

@@ -18,10 +18,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from cronsim import CronSim
 
+from core.answers import PlanPreview
 from core.daemon.settings import ScheduleJob
 from core.errors import CockpitError
 from core.models import EventKind, EventLevel, utcnow
@@ -130,10 +131,10 @@ class Scheduler:
         if view is None or view.plan_id is None:
             return JobRun(job.name, at, "failed", f"no plan: {view.error if view else 'none'}")
         preview = await self.core.execute(PreviewPlan(plan_id=view.plan_id))
-        if not preview.ok or preview.data is None:
+        if not preview.ok or not isinstance(preview.data, PlanPreview):
             return JobRun(job.name, at, "failed", preview.message)
-        plan_id = preview.message
-        orders = len(preview.data.get("orders", ()))
+        plan_id = preview.data.plan_id
+        orders = len(preview.data.orders)
         summary = f"plan {plan_id}: {orders} orders, {_usd(preview.data)}"
         if orders == 0:
             return JobRun(job.name, at, "nothing", f"{summary}: within bands", plan_id)
@@ -177,10 +178,10 @@ class Scheduler:
             self.ran.notify_all()
 
 
-def _usd(preview: dict[str, Any]) -> str:
+def _usd(preview: PlanPreview) -> str:
     return (
-        f"{preview.get('sells', 0)} sells / {preview.get('buys', 0)} buys, "
-        f"${preview.get('notional_usd', '?')} notional, ${preview.get('fees_usd', '?')} fees"
+        f"{preview.sells} sells / {preview.buys} buys, "
+        f"${preview.notional_usd} notional, ${preview.fees_usd} fees"
     )
 
 

@@ -65,12 +65,72 @@ class DaemonConfig(Section):
         default=None,
         description="JSON log file (rotated at 10 MB, 5 kept); default: JSON lines on stderr.",
     )
-    max_clients: int = Field(default=16, ge=1, le=1000, description="Attached clients at once.")
+    max_clients: int = Field(default=16, ge=2, le=1000, description="Attached clients at once.")
+    operator_reserve: int = Field(
+        default=2,
+        ge=1,
+        le=100,
+        description="Of max_clients, slots only an operator may take (observers never do).",
+    )
+    max_pending: int = Field(
+        default=32,
+        ge=1,
+        le=1000,
+        description="Connections not yet past hello; a new one closes the oldest beyond this.",
+    )
+    hello_timeout_s: float = Field(
+        default=2.0, gt=0, le=60, description="A connection must say hello within this."
+    )
+    frame_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="A message, once begun, must end (newline) within this (slowloris).",
+    )
+    idle_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        le=86_400,
+        description="A client not subscribed to states or events that sends nothing for this "
+        "long is closed.",
+    )
+    send_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="A client that does not read what it is sent for this long is closed.",
+    )
+    confirm_ttl_s: float = Field(
+        default=30.0,
+        ge=1,
+        le=600,
+        description="A confirm token (re-arm, flatten over the socket) is valid this long.",
+    )
+    stop_timeout_s: float = Field(
+        default=4.0,
+        ge=1,
+        le=60,
+        description="SIGTERM: the ordered shutdown (clients, orders, session end) ends within "
+        "this; past it the process exits at once with code 1.",
+    )
+    watchdog_s: float = Field(
+        default=10.0,
+        ge=1,
+        le=600,
+        description="A core whose timers or publisher stall this long trips the stale-data "
+        "breaker (trading paused) and says so in the log.",
+    )
     schedule: tuple[ScheduleJob, ...] = Field(
         default=(),
         description="Rebalancing jobs: name, every_s or cron (UTC), preset, mode dry-run|execute; "
         "each runs under the pre-trade gate and is refused while trading is disabled.",
     )
+
+    @model_validator(mode="after")
+    def _reserve_below_cap(self) -> DaemonConfig:
+        if self.operator_reserve >= self.max_clients:
+            raise ValueError("operator_reserve must be below max_clients")
+        return self
 
 
 class JournalConfig(Section):

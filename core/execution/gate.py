@@ -84,6 +84,12 @@ def _refuse(rule: str, message: str) -> GateRefused:
 
 def check(request: OrderRequest, ctx: GateContext, limits: GateLimits) -> Approval:
     """Approve ``request`` or raise :class:`GateRefused` naming the first rule it breaks."""
+    if request.indicative:
+        raise _refuse(
+            "indicative",
+            f"{request.client_order_id}: an indicative order (priced without a live book on "
+            f"{request.venue}) is never sent; connect the venue and build a new plan",
+        )
     if ctx.disabled_reason:
         raise _refuse("trading_disabled", ctx.disabled_reason)
     inst, book = ctx.instrument, ctx.book

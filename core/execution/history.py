@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from core.models import ZERO, Fill, Liquidity, Model, Order, Side, UtcDatetime
 
@@ -60,6 +60,9 @@ class PlanHistory(Model):
 
 
 class ExecutionHistoryView(Model):
+    """The answer to ``ExecutionHistory`` (see :mod:`core.answers`)."""
+
+    kind: Literal["execution_history"] = "execution_history"
     as_of: UtcDatetime
     plans: tuple[PlanHistory, ...]
     """Most recent activity first."""

@@ -63,6 +63,14 @@ class SafetyControl:
                 manager.disable(
                     KILL_KEY, f"kill switch {self.kill.level.label}: {self.kill.reason}"
                 )
+                # Never a silent surprise (e.g. a breaker that tripped while the last run
+                # was stopping): say what is engaged, since when and why.
+                since = f" since {self.kill.since:%Y-%m-%d %H:%M:%S} UTC" if self.kill.since else ""
+                self._alert(
+                    f"kill switch still {self.kill.level.label} from a previous run{since}: "
+                    f"{self.kill.reason or 'no reason saved'}; re-arm (R) to trade",
+                    EventLevel.WARNING,
+                )
 
     async def engage(
         self, level: KillLevel | None, reason: str, *, actor: str = "operator"

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 
 from core.errors import GateRefused
 from core.execution.manager import OrderManager
-from core.execution.planrun import PlanProgress, PlanRun, plan_requests, refuse_reason
+from core.execution.planrun import (
+    PlanProgress,
+    PlanRun,
+    not_sent,
+    plan_requests,
+    refuse_reason,
+)
 from core.execution.plans import CoreMarket
 from core.execution.ports import EventSink
 from core.execution.settings import ExecutionConfig
@@ -110,6 +116,7 @@ class PlanExecutor:
             on_progress=self._on_progress,
             schedule=schedule,
         )
+        run.results.update(not_sent(plan))
         self.plan_runs[plan_id] = run
         self.current_plan_id = None  # a plan runs once
         self.executed.add(plan_id)

@@ -14,15 +14,18 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from core.errors import CockpitError
 from core.execution.emulated import twap_slices
-from core.models import Instrument, Order, OrderRequest, OrderStatus, Side
+from core.models import Instrument, Model, Order, OrderRequest, OrderStatus, Side
 from core.plan.models import Plan
 
 
-@dataclass(frozen=True, slots=True)
-class PlanProgress:
+class PlanProgress(Model):
+    """How far a plan run has got; also the typed answer to ``PlanStatus`` (core.answers)."""
+
+    kind: Literal["plan_status"] = "plan_status"
     plan_id: str
     total: int
     done: int
@@ -51,7 +54,10 @@ def plan_requests(
     Orders above ``slice_usd`` are split into TWAP slices ``interval_s`` apart (when their
     instrument is known); the schedule maps a slice's client id to its delay.
     """
-    ordered = sorted(plan.orders, key=lambda o: (o.side is not Side.SELL, o.seq))
+    # Indicative orders (no live book at their venue) are never sent: the run lists them.
+    ordered = sorted(
+        (o for o in plan.orders if not o.indicative), key=lambda o: (o.side is not Side.SELL, o.seq)
+    )
     requests: list[OrderRequest] = []
     schedule: dict[str, float] = {}
     for o in ordered:
@@ -73,7 +79,22 @@ def refuse_reason(plan: Plan, current_id: str | None, now: datetime) -> str | No
         return f"plan {plan.id} is not the current plan"
     if now >= plan.expires_at:
         return f"plan {plan.id} expired at {plan.expires_at.isoformat()}"
+    if plan.orders and all(o.indicative for o in plan.orders):
+        venues = ", ".join(sorted({o.venue for o in plan.orders}))
+        return (
+            f"plan {plan.id} is indicative: its {len(plan.orders)} order(s) are priced without"
+            f" a live book ({venues}) and are never sent"
+        )
     return None
+
+
+def not_sent(plan: Plan) -> dict[str, str]:
+    """Client id -> why, for the plan orders a run never sends (indicative ones)."""
+    return {
+        f"{plan.id}-{o.seq:04d}": f"indicative: no live book on {o.venue}, never sent"
+        for o in plan.orders
+        if o.indicative
+    }
 
 
 @dataclass(slots=True)
@@ -99,13 +120,13 @@ class PlanRun:
 
     def progress(self, phase: str, last: str = "") -> PlanProgress:
         return PlanProgress(
-            self.plan_id,
-            len(self.requests),
-            self._done,
-            self._failed,
-            phase,
-            last,
-            self.aborted,
+            plan_id=self.plan_id,
+            total=len(self.requests),
+            done=self._done,
+            failed=self._failed,
+            phase=phase,
+            last=last,
+            aborted=self.aborted,
         )
 
     async def run(self) -> PlanProgress:

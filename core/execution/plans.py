@@ -3,14 +3,16 @@ for the confirm modal.
 
 :class:`CoreMarket` is the gate's :class:`~core.execution.ports.MarketView` over the core.
 :func:`preview` summarises a plan for a confirmation (orders, notional, share of the
-portfolio, estimated fees and slippage, the trading mode), as plain JSON-able data.
+portfolio, estimated fees and slippage, the trading mode) as a typed
+:class:`~core.answers.PlanPreview`.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from core.answers import PlanPreview, PreviewOrder
 from core.models import ZERO, BookSnapshot, Instrument, Side, TradingMode, utcnow
 from core.plan.models import Plan
 from core.portfolio.live import live_inputs, policy_of
@@ -61,31 +63,35 @@ class CoreMarket:
         return ZERO
 
 
-def preview(plan: Plan, mode: TradingMode) -> dict[str, Any]:
-    """What the operator confirms: every order and the totals, as JSON-able data."""
+def preview(plan: Plan, mode: TradingMode) -> PlanPreview:
+    """What the operator confirms: every order that will be sent (sells first) and the totals,
+    to the cent. Indicative orders (no live book at their venue) are never sent: only counted."""
     total = plan.total_usd
-    notional = sum((o.notional_usd for o in plan.orders), Decimal(0))
-    rows = [
-        {
-            "seq": o.seq,
-            "venue": o.venue,
-            "symbol": o.symbol,
-            "side": o.side.value,
-            "qty": str(o.qty),
-            "limit": str(o.limit_price),
-            "usd": str(o.notional_usd.quantize(Decimal("0.01"))),
-        }
-        for o in sorted(plan.orders, key=lambda o: (o.side is not Side.SELL, o.seq))
-    ]
-    return {
-        "plan_id": plan.id,
-        "mode": mode.value,
-        "orders": rows,
-        "sells": sum(1 for o in plan.orders if o.side is Side.SELL),
-        "buys": sum(1 for o in plan.orders if o.side is Side.BUY),
-        "notional_usd": str(notional.quantize(Decimal("0.01"))),
-        "portfolio_pct": str((notional / total * 100).quantize(Decimal("0.01")) if total else 0),
-        "fees_usd": str(plan.totals.fees_usd.quantize(Decimal("0.01"))),
-        "slippage_usd": str(plan.totals.slippage_usd.quantize(Decimal("0.01"))),
-        "expires_at": plan.expires_at.isoformat(),
-    }
+    firm = [o for o in plan.orders if not o.indicative]
+    notional = sum((o.notional_usd for o in firm), Decimal(0))
+    cent = Decimal("0.01")
+    rows = tuple(
+        PreviewOrder(
+            seq=o.seq,
+            venue=o.venue,
+            symbol=o.symbol,
+            side=o.side,
+            qty=o.qty,
+            limit=o.limit_price,
+            usd=o.notional_usd.quantize(cent),
+        )
+        for o in sorted(firm, key=lambda o: (o.side is not Side.SELL, o.seq))
+    )
+    return PlanPreview(
+        plan_id=plan.id,
+        mode=mode,
+        orders=rows,
+        sells=sum(1 for o in firm if o.side is Side.SELL),
+        buys=sum(1 for o in firm if o.side is Side.BUY),
+        notional_usd=notional.quantize(cent),
+        portfolio_pct=(notional / total * 100).quantize(cent) if total else Decimal(0),
+        fees_usd=sum((o.fee_usd for o in firm), Decimal(0)).quantize(cent),
+        slippage_usd=sum((o.slippage_usd for o in firm), Decimal(0)).quantize(cent),
+        expires_at=plan.expires_at,
+        indicative=len(plan.orders) - len(firm),
+    )

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from core.answers import OrderList
 from core.errors import CockpitError
 from core.execution.emulation import EmulatedSpec, Emulator
 from core.execution.killswitch import SafetyControl
@@ -48,8 +49,10 @@ from core.views import (
     CommandResult,
     ExecutePlan,
     ExecutionHistory,
+    ListOrders,
     PlaceEmulated,
     PlaceOrder,
+    PlanStatus,
     PreviewPlan,
 )
 from core.views import (
@@ -309,14 +312,39 @@ class ExecutionService:
                 from core.execution.history import load_history
 
                 view = await load_history(manager.store, utcnow(), command.limit)
+                return CommandResult(ok=True, message=f"{view.fills} fills", data=view)
+            if isinstance(command, ListOrders):
+                orders = await manager.store.orders(include_final=command.include_final)
                 return CommandResult(
-                    ok=True, message=f"{view.fills} fills", data=view.model_dump(mode="json")
+                    ok=True,
+                    message=f"{len(orders)} order(s)",
+                    data=OrderList(
+                        mode=self.mode, orders=tuple(orders), include_final=command.include_final
+                    ),
                 )
+            if isinstance(command, PlanStatus):
+                status = self.plan_status(command.plan_id)
+                return CommandResult(ok=True, message=status.phase, data=status)
             if isinstance(command, ExecutePlan):
                 run = await self.execute_plan(command.plan_id, actor=actor)
                 return CommandResult(
                     ok=True, message=f"plan {run.plan_id}: {len(run.requests)} orders started"
                 )
         except (CockpitError, ValueError) as exc:
-            return CommandResult(ok=False, message=str(exc))
+            return CommandResult.failure(exc)
         return None
+
+    def plan_status(self, plan_id: str) -> PlanProgress:
+        """How far the run of ``plan_id`` has got (its final progress once it has ended)."""
+        run = self.plan_runs.get(plan_id)
+        if run is None:
+            raise CockpitError(f"no run of plan {plan_id} in this session", title="Unknown plan")
+        task = self.plan_tasks.get(plan_id)
+        latest = self.progress
+        if task is not None and task.done() and not task.cancelled() and not task.exception():
+            progress = task.result()
+        elif latest is not None and latest.plan_id == plan_id:
+            progress = latest
+        else:
+            progress = run.progress("starting")
+        return progress

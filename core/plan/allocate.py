@@ -10,7 +10,7 @@ sign in the group, so a group of many small holdings still reaches its target.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import attrgetter
@@ -59,12 +59,17 @@ def allocate(
     group_of: Callable[[str], str] | None,
     cash_assets: Sequence[str],
     sellable: Callable[[Holding], bool] | None = None,
+    mix: Mapping[str, Decimal] | None = None,
 ) -> Allocation:
     """Value the holdings, then set each asset's USD target from the group targets.
 
     ``sellable`` says which holdings can be sold where they sit: an overweight group without a
     split sells those first (pro rata to their value), so cold storage is only asked to move
     when the tradable holdings of the group cannot cover the cut.
+
+    ``mix`` (asset -> USD), when given, is the mix a growing group keeps instead of the
+    holdings' own: the holdings then count pending orders as filled, and a resting buy must
+    not tilt its group's mix towards the asset it buys (which would buy it again).
     """
     skipped: list[SkippedItem] = []
     assets: dict[str, AssetState] = {}
@@ -107,6 +112,7 @@ def allocate(
                 members[group],
                 skipped,
                 tuple(cash_assets),
+                mix,
             )
         _fold_small(targets.min_trade_usd, targets, assets, set(cash_assets), skipped)
     return Allocation(total, assets, kept, current, skipped)
@@ -132,6 +138,7 @@ def _set_group_targets(
     members: list[AssetState],
     skipped: list[SkippedItem],
     cash_assets: tuple[str, ...],
+    mix: Mapping[str, Decimal] | None = None,
 ) -> None:
     """Set the targets of ``members``, the valued assets of ``group``."""
     goal = total * targets.groups[group] / 100
@@ -156,8 +163,12 @@ def _set_group_targets(
                 continue
             state.target = goal * pct / 100
     elif current > 0 and goal >= current:
+        basis = {m.asset: m.value if mix is None else mix.get(m.asset, ZERO) for m in members}
+        whole = sum(basis.values(), ZERO)
+        if whole <= 0:
+            basis, whole = {m.asset: m.value for m in members}, current
         for member in members:
-            member.target = member.value * goal / current
+            member.target = basis[member.asset] * goal / whole
     elif current > 0:
         cut = current - goal
         free = sum((m.sellable for m in members), ZERO)

@@ -31,6 +31,10 @@ class PlannerBase:
         policy: PlanPolicy,
         fees: Mapping[str, Decimal] | None,
         group_of: Callable[[str], str] | None,
+        *,
+        indicative: Iterable[tuple[Instrument, BookSnapshot]] = (),
+        live: bool = True,
+        mix: Mapping[str, Decimal] | None = None,
     ) -> None:
         self.policy = policy
         self.targets = targets
@@ -41,6 +45,8 @@ class PlannerBase:
             cash_assets=policy.cash_assets,
             route_via=policy.route_via,
             fees=fees,
+            indicative=indicative,
+            live=live,
         )
         self.locations = {loc.id: loc for loc in locations}
         self._blocked = {loc_id: self._why_blocked(loc) for loc_id, loc in self.locations.items()}
@@ -50,6 +56,7 @@ class PlannerBase:
             group_of=group_of,
             cash_assets=policy.cash_assets,
             sellable=self.sellable,
+            mix=mix,
         )
         self.group_of_fn = group_of
         self.prices: dict[str, Decimal] = {

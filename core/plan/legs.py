@@ -128,7 +128,8 @@ def commit(
         cash_key = (venue, quote)
         ledger.cash[cash_key] = ledger.cash.get(cash_key, ZERO) + quote_change
     dqty[quote] = dqty.get(quote, ZERO) + quote_change
-    ledger.mids[market.key] = mid
+    if not market.indicative:
+        ledger.mids[market.key] = mid  # staleness is checked against live books only
     avg = fill.avg
     ledger.orders.append(
         {
@@ -150,5 +151,6 @@ def commit(
             "route": route,
             "leg": leg_no,
             "legs": legs,
+            "indicative": market.indicative,
         }
     )

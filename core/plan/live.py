@@ -16,12 +16,16 @@ from decimal import Decimal
 
 from core.config import GROUPS, TargetsConfig
 from core.errors import CockpitError
-from core.models import BookSnapshot, Holding, Instrument, Location
+from core.models import BookSnapshot, Holding, Instrument, Location, Order
 from core.plan.build import build_plan_from
+from core.plan.indicative import IndicativeMarkets
 from core.plan.models import Plan, PlanInputs, PlanPolicy, Staleness
+from core.plan.outcome import PlanOutcome
 from core.plan.strategies import MarketContext, run_strategy
 from core.views import PlanGroupRow, PlanView
 
+REDRAW_PP = Decimal("0.05")
+"""How far a reached group weight moves (points) before the outcome is shown anew."""
 PLAN_BOOK_DEPTH = 50
 """Levels per side the planner walks to price orders and estimate slippage."""
 
@@ -65,9 +69,13 @@ def build_live_plan(
     books: Iterable[BookSnapshot],
     closes: Mapping[str, Sequence[tuple[date, float]]],
     now: datetime,
+    *,
+    indicative: IndicativeMarkets | None = None,
+    pending: Sequence[Order] = (),
 ) -> Built:
     """Run the preset's strategy for targets, then ``build_plan`` on the live inputs.
 
+    ``indicative`` prices venues without a live book; ``pending`` (open orders) are netted out.
     Raises :class:`~core.errors.CockpitError` (bad targets, missing history) with no plan.
     """
     result = run_strategy(config, preset, market_context(holdings, closes, now))
@@ -81,14 +89,25 @@ def build_live_plan(
         as_of=now,
         strategy=result.name,
         hold_reason=result.hold_reason,
+        indicative=indicative,
+        pending=tuple(pending),
     )
     plan = build_plan_from(inputs)
     plan = plan.model_copy(update={"notes": (*result.notes, *plan.notes)})
     return Built(plan, inputs)
 
 
-def plan_view(plan: Plan, staleness: Staleness, preset: str, presets: Sequence[str]) -> PlanView:
-    """The plan as the pane shows it: group drift before and after, orders, totals."""
+def plan_view(
+    plan: Plan,
+    staleness: Staleness,
+    preset: str,
+    presets: Sequence[str],
+    *,
+    executed: bool = False,
+    outcome: PlanOutcome | None = None,
+) -> PlanView:
+    """The plan as the pane shows it: group drift before and after, orders, totals, and the
+    last executed plan's promise against outcome."""
     groups = tuple(
         PlanGroupRow(
             group=r.group,
@@ -118,10 +137,20 @@ def plan_view(plan: Plan, staleness: Staleness, preset: str, presets: Sequence[s
         notes=plan.notes,
         stale=staleness.stale,
         stale_reasons=staleness.reasons,
+        pending=plan.pending,
+        indicative=plan.indicative,
+        executed=executed,
+        outcome=outcome,
     )
 
 
-def error_view(message: str, preset: str, presets: Sequence[str], now: datetime) -> PlanView:
+def error_view(
+    message: str,
+    preset: str,
+    presets: Sequence[str],
+    now: datetime,
+    outcome: PlanOutcome | None = None,
+) -> PlanView:
     """No plan: the reason, in place of orders (the groups listed with zero weights)."""
     return PlanView(
         as_of=now,
@@ -134,6 +163,7 @@ def error_view(message: str, preset: str, presets: Sequence[str], now: datetime)
         presets=tuple(presets),
         stale=True,
         error=message,
+        outcome=outcome,
     )
 
 
@@ -147,6 +177,10 @@ class LivePlanner:
     error: str | None = None
     staleness: Staleness = field(default_factory=lambda: Staleness(stale=False))
     view: PlanView | None = None
+    executed: set[str] = field(default_factory=set)
+    """Plans sent to execution (each runs once)."""
+    outcome: PlanOutcome | None = None
+    """The last executed plan's promise against outcome."""
 
     def __post_init__(self) -> None:
         self.preset = self.preset or self.config.strategy
@@ -171,12 +205,24 @@ class LivePlanner:
         books: Sequence[BookSnapshot],
         closes: Mapping[str, Sequence[tuple[date, float]]],
         now: datetime,
+        *,
+        indicative: IndicativeMarkets | None = None,
+        pending: Sequence[Order] = (),
     ) -> Built | str:
         """A fresh plan for the current preset, or why none could be built. Changes nothing:
         the caller saves the plan, then :meth:`adopt` s it, so a shown plan is always saved."""
         try:
             return build_live_plan(
-                self.config, self.preset, holdings, locations, instruments, books, closes, now
+                self.config,
+                self.preset,
+                holdings,
+                locations,
+                instruments,
+                books,
+                closes,
+                now,
+                indicative=indicative,
+                pending=pending,
             )
         except CockpitError as exc:
             return str(exc)
@@ -185,11 +231,26 @@ class LivePlanner:
         """Make ``built`` the current plan (or show the reason there is none)."""
         if isinstance(built, str):
             self.current, self.error = None, built
-            self.view = error_view(built, self.preset, self.presets, now)
+            self.view = error_view(built, self.preset, self.presets, now, self.outcome)
             return
         self.current, self.error = built, None
         self.staleness = built.plan.staleness(books, now)
-        self.view = plan_view(built.plan, self.staleness, self.preset, self.presets)
+        self._rebuild_view()
+
+    def _rebuild_view(self) -> None:
+        if self.current is None:
+            if self.view is not None and self.view.outcome != self.outcome:
+                self.view = self.view.model_copy(update={"outcome": self.outcome})
+            return
+        plan = self.current.plan
+        self.view = plan_view(
+            plan,
+            self.staleness,
+            self.preset,
+            self.presets,
+            executed=plan.id in self.executed,
+            outcome=self.outcome,
+        )
 
     def check(self, books: Iterable[BookSnapshot], now: datetime) -> bool:
         """Re-check staleness against live books; True if the view changed."""
@@ -199,13 +260,37 @@ class LivePlanner:
         if staleness == self.staleness:
             return False
         self.staleness = staleness
-        self.view = plan_view(self.current.plan, staleness, self.preset, self.presets)
+        self._rebuild_view()
+        return True
+
+    def record_outcome(self, outcome: PlanOutcome) -> bool:
+        """Show ``outcome`` (its plan was executed); True if the view changed."""
+        self.executed.add(outcome.plan_id)
+        old = self.outcome
+        # Prices tick all the time: the view (published, drawn, journaled) changes when an
+        # order does, or a reached weight moves by REDRAW_PP, not on every tick.
+        if old is not None and old.plan_id == outcome.plan_id and old.orders == outcome.orders:
+            moved = [
+                abs(a.reached_pct - b.reached_pct) >= REDRAW_PP
+                if a.reached_pct is not None and b.reached_pct is not None
+                else a.reached_pct != b.reached_pct
+                for a, b in zip(old.groups, outcome.groups, strict=True)
+            ]
+            if not any(moved):
+                return False
+        self.outcome = outcome
+        self._rebuild_view()
         return True
 
     def sendable(self, plan_id: str) -> str | None:
         """None if ``plan_id`` is the current, fresh plan; else why it cannot be sent."""
         if self.current is None or self.current.plan.id != plan_id:
             return f"plan {plan_id} is not the current plan"
+        if plan_id in self.executed:
+            return f"plan {plan_id} was already executed: press r for a new plan"
         if self.staleness.stale:
             return f"plan {plan_id} is stale: {'; '.join(self.staleness.reasons)}"
+        plan = self.current.plan
+        if plan.orders and all(o.indicative for o in plan.orders):
+            return f"plan {plan_id} is indicative (no live book at its venues): never sent"
         return None

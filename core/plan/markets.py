@@ -1,8 +1,10 @@
 """Markets the planner can trade on, routes between assets, and walking a live book.
 
 A market is usable only with a ``VERIFIED`` book: the planner prices every order from the live
-book, never from a stale or unverified one. Routes are direct (``SOL/USDT``) or two legs
-through a bridge asset (``XMR/BTC`` then ``BTC/USDT``) when no direct cash market exists.
+book, never from a stale or unverified one. Venues without a live book get *indicative*
+markets (:mod:`core.plan.indicative`): orders on them are flagged and never sent. Routes are
+direct (``SOL/USDT``) or two legs through a bridge asset (``XMR/BTC`` then ``BTC/USDT``) when
+no direct cash market exists.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class Market(NamedTuple):
     book: BookSnapshot
     fee: Decimal
     mid: Decimal
+    indicative: bool = False
+    """Priced without a live book: orders on it are shown, never sent."""
 
     @property
     def key(self) -> str:
@@ -67,7 +71,12 @@ class MarketIndex:
         cash_assets: Sequence[str],
         route_via: Sequence[str],
         fees: Mapping[str, Decimal] | None = None,
+        indicative: Iterable[tuple[Instrument, BookSnapshot]] = (),
+        live: bool = True,
     ) -> None:
+        """``indicative`` adds markets at venues without a live book (each pair with its
+        synthetic book); ``live=False`` says ``books`` are recordings, not live books, so
+        every market is indicative."""
         self.cash_assets = tuple(cash_assets)
         self.route_via = tuple(route_via)
         by_key = {(b.venue, b.symbol): b for b in books}
@@ -89,19 +98,28 @@ class MarketIndex:
             mid = (bid + ask) / 2
             if bid >= ask or mid <= ZERO:
                 continue
-            market = Market(inst, book, fees.get(venue, inst.taker_fee), mid)
-            quotes = self._quotes.get((venue, inst.base))
-            if quotes is None:
-                quotes = self._quotes[(venue, inst.base)] = {}
-            quotes[inst.quote] = market
-            listed = self.listed.get(inst.base)
-            if listed is None:
-                listed = self.listed[inst.base] = set()
-            listed.add(venue)
+            self._add(Market(inst, book, fees.get(venue, inst.taker_fee), mid, not live))
+        for inst, book in indicative:
+            venues.add(inst.venue)
+            if self.pair(inst.venue, inst.base, inst.quote) is not None:
+                continue  # a live market wins over an assumed one
+            mid = (book.bids[0].price + book.asks[0].price) / 2
+            self._add(Market(inst, book, fees.get(inst.venue, inst.taker_fee), mid, True))
         self.venues = sorted(venues)
         """Every venue with an instrument, verified book or not."""
         self._usd: dict[str, Decimal | None] = {}
         self._routes: dict[tuple[str, str], list[Route]] = {}
+
+    def _add(self, market: Market) -> None:
+        inst = market.instrument
+        quotes = self._quotes.get((inst.venue, inst.base))
+        if quotes is None:
+            quotes = self._quotes[(inst.venue, inst.base)] = {}
+        quotes[inst.quote] = market
+        listed = self.listed.get(inst.base)
+        if listed is None:
+            listed = self.listed[inst.base] = set()
+        listed.add(inst.venue)
 
     def pair(self, venue: str, base: str, quote: str) -> Market | None:
         quotes = self._quotes.get((venue, base))

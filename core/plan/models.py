@@ -23,11 +23,13 @@ from core.models import (
     Instrument,
     Location,
     Model,
+    Order,
     OrderRequest,
     OrderType,
     Side,
     UtcDatetime,
 )
+from core.plan.indicative import IndicativeMarkets
 from core.plan.targets import Targets
 
 
@@ -99,6 +101,11 @@ class PlanOrder(Model):
     route: str | None = Field(default=None, description="e.g. 'XMR>BTC>USDT' for two legs.")
     leg: int = 1
     legs: int = 1
+    indicative: bool = Field(
+        default=False,
+        description="Priced without a live book (last known price, assumed spread, slippage"
+        " and fee): shown, never sent to execution.",
+    )
 
     def to_request(self, plan_id: str) -> OrderRequest:
         """The limit order request for the execution layer (its gate still checks it)."""
@@ -112,6 +119,7 @@ class PlanOrder(Model):
             price=self.limit_price,
             plan_id=plan_id,
             reason=f"rebalance {self.group}: {self.asset}",
+            indicative=self.indicative,
         )
 
 
@@ -167,6 +175,37 @@ class PlanTotals(Model):
     net_usd: Decimal = Field(description="net_cash_flow - cash_target_change: ~0 within fees.")
     skipped_usd: Decimal
     residual_drift_max_pp: Decimal
+    undone_usd: Decimal = Field(
+        default=Decimal(0),
+        description="Skipped buys (cash kept) less skipped sells (cash not raised).",
+    )
+    net_slack_usd: Decimal = Field(
+        default=Decimal(0),
+        description="Fees + slippage + step rounding (1 USD per order, 1 more): the"
+        " tolerance of 'net within fees'.",
+    )
+    net_within_fees: bool = Field(
+        default=False, description="|net_usd| <= net_slack_usd: net is zero within fees."
+    )
+    net_explained: bool = Field(
+        default=False,
+        description="|net_usd - undone_usd| <= net_slack_usd: what net is not within fees is"
+        " the skipped pieces.",
+    )
+
+
+class PendingOrder(Model):
+    """An order already working when the plan was built: netted out, never proposed again."""
+
+    client_order_id: str
+    venue: str
+    symbol: str
+    side: Side
+    remaining_qty: Decimal
+    price: Decimal | None
+    usd: Decimal = Field(description="What the remaining quantity is worth at the plan's prices.")
+    plan_id: str | None = None
+    location_id: str | None = Field(default=None, description="Where its fill will land.")
 
 
 class Staleness(Model):
@@ -195,6 +234,19 @@ class Plan(Model):
         default_factory=dict, description="'venue:symbol' -> book mid the orders were priced at."
     )
     stale_move_pct: Decimal = Decimal(1)
+    pending: tuple[PendingOrder, ...] = Field(
+        default=(), description="Orders already working, counted as if filled (netted out)."
+    )
+    indicative: bool = Field(
+        default=False,
+        description="Some orders are indicative (no live book at their venue): those are "
+        "never sent.",
+    )
+
+    @property
+    def indicative_orders(self) -> tuple[PlanOrder, ...]:
+        """Orders priced without a live book: never sent."""
+        return tuple(o for o in self.orders if o.indicative)
 
     def staleness(self, books: Iterable[BookSnapshot], now: datetime) -> Staleness:
         """Stale if expired, or if any priced market's mid moved more than allowed or is gone."""
@@ -227,6 +279,10 @@ class PlanInputs(Model):
     as_of: UtcDatetime
     strategy: str = "fixed"
     hold_reason: str | None = None
+    indicative: IndicativeMarkets | None = None
+    live_books: bool = True
+    """False when ``books`` are recordings (the CLI): every order is then indicative."""
+    pending: tuple[Order, ...] = ()
 
 
 def expiry(as_of: datetime, policy: PlanPolicy) -> datetime:

@@ -44,6 +44,64 @@ class BandSpec(Section):
         return target_pct * self.value / 100
 
 
+def _default_indicative_fees() -> dict[str, Decimal]:
+    return {"kraken": Decimal("0.0026"), "binance": Decimal("0.001")}
+
+
+def _default_indicative_quotes() -> dict[str, tuple[str, ...]]:
+    return {
+        "kraken": ("USD", "USDT", "USDC", "BTC", "ETH"),
+        "binance": ("USDT", "USDC", "BTC", "ETH"),
+    }
+
+
+class IndicativeSettings(Section):
+    """How the planner prices orders at a venue it has no live book for (an *indicative* plan).
+
+    Such orders use the last known price of each asset, the configured taker fee and an assumed
+    spread and slippage; they are marked indicative and can never be sent to execution. The
+    venue's markets come from the last ``load_markets`` the cockpit stored, or failing that
+    from ``quotes``: every asset is then assumed tradable against each configured quote.
+    """
+
+    spread_bps: Decimal = Field(
+        default=Decimal(20), ge=0, le=5000, description="Assumed bid/ask spread, basis points."
+    )
+    slippage_bps: Decimal = Field(
+        default=Decimal(30),
+        ge=0,
+        le=5000,
+        description="Assumed slippage beyond half the spread, basis points of the price.",
+    )
+    fees: dict[str, Decimal] = Field(
+        default_factory=_default_indicative_fees,
+        description="Venue -> taker fee rate assumed without live markets (0.001 = 0.1 %).",
+    )
+    default_fee: Decimal = Field(
+        default=Decimal("0.002"), ge=0, lt=1, description="Taker fee rate for other venues."
+    )
+    quotes: dict[str, tuple[str, ...]] = Field(
+        default_factory=_default_indicative_quotes,
+        description="Venue -> quote currencies assumed when no markets were ever stored.",
+    )
+    default_quotes: tuple[str, ...] = Field(
+        default=("USDT", "USD"), description="Quote currencies assumed for other venues."
+    )
+
+    def fee(self, venue: str) -> Decimal:
+        """The taker fee rate assumed at ``venue``."""
+        return self.fees.get(venue, self.default_fee)
+
+    def quotes_for(self, venue: str) -> tuple[str, ...]:
+        """The quote currencies assumed at ``venue``."""
+        return self.quotes.get(venue, self.default_quotes)
+
+    @property
+    def half_spread_and_slippage(self) -> Decimal:
+        """The fraction of the price an indicative order pays beyond the mid."""
+        return (self.spread_bps / 2 + self.slippage_bps) / Decimal(10_000)
+
+
 class FixedPreset(Section):
     """Rebalance every group to its configured target whenever a plan is asked for."""
 

@@ -9,7 +9,7 @@ cash paid).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -21,6 +21,7 @@ from core.plan.allocate import Allocation
 from core.plan.legs import Ledger
 from core.plan.models import (
     GroupRow,
+    PendingOrder,
     Plan,
     PlanOrder,
     PlanPolicy,
@@ -57,8 +58,14 @@ def summarise(
     as_of: datetime,
     expires_at: datetime,
     strategy: str,
+    pending: Sequence[PendingOrder] = (),
+    current: Mapping[str, Decimal] | None = None,
 ) -> Plan:
-    """Assemble the frozen :class:`Plan`, with its content-derived id."""
+    """Assemble the frozen :class:`Plan`, with its content-derived id.
+
+    ``current`` (USD per group), when given, is the portfolio *now*, shown in place of the
+    allocation's start (which already counts pending orders as filled).
+    """
     post_group = {g: ZERO for g in GROUPS}
     for state in alloc.assets.values():
         if state.price_usd is not None:
@@ -70,15 +77,17 @@ def summarise(
             post_group[group] += dqty * price
     total = alloc.total_usd
     post_total = sum(post_group.values(), ZERO)
+    now_usd = dict(alloc.group_current) if current is None else dict(current)
+    now_total = sum((now_usd.get(g, ZERO) for g in GROUPS), ZERO)
     rows = []
     for g in GROUPS:
-        current_pct = _pct(alloc.group_current[g], total)
+        current_pct = _pct(now_usd.get(g, ZERO), now_total)
         post_pct = _pct(post_group[g], post_total)
         band = targets.band_pp(g)
         rows.append(
             GroupRow(
                 group=g,
-                current_usd=alloc.group_current[g].quantize(CENT),
+                current_usd=now_usd.get(g, ZERO).quantize(CENT),
                 current_pct=current_pct,
                 target_pct=targets.groups[g],
                 band_pp=band,
@@ -106,6 +115,8 @@ def summarise(
         notes=tuple(notes),
         reference_mids=dict(sorted(ledger.mids.items())),
         stale_move_pct=policy.stale_move_pct,
+        pending=tuple(pending),
+        indicative=any(o.indicative for o in orders),
     )
     digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()[:16]
     return body.model_copy(update={"id": f"plan-{digest}"})
@@ -139,6 +150,13 @@ def _totals(
         state = alloc.assets.get(asset)
         if state is not None:
             change += state.target - state.value
+    # Zero within fees, slippage and step rounding once the pieces the plan could not do are
+    # counted (a buy not made keeps its cash, a sell not made raises none).
+    undone = sum(
+        (s.usd if s.side is Side.BUY else -s.usd for s in skipped if s.side is not None), ZERO
+    )
+    slack = fees + slippage + Decimal(len(orders)) + 1
+    net = (flow - change).quantize(CENT)
     return PlanTotals(
         sells_usd=sells,
         buys_usd=buys,
@@ -147,7 +165,11 @@ def _totals(
         slippage_usd=slippage,
         net_cash_flow_usd=flow.quantize(CENT),
         cash_target_change_usd=change.quantize(CENT),
-        net_usd=(flow - change).quantize(CENT),
+        net_usd=net,
         skipped_usd=sum((s.usd for s in skipped if s.reason is not SkipReason.FOLDED), ZERO),
         residual_drift_max_pp=max((abs(r.drift_pp) for r in rows), default=ZERO),
+        undone_usd=undone,
+        net_slack_usd=slack,
+        net_within_fees=abs(net) <= slack,
+        net_explained=abs(net - undone) <= slack,
     )

@@ -68,6 +68,14 @@ def from_ns(ns: int) -> datetime:
     return datetime.fromtimestamp(ns / 1e9, UTC)
 
 
+def readonly_uri(path: Path) -> str:
+    """The ``mode=ro`` URI of an existing database (a missing file is a StoreError: opening it
+    read-only must never create it)."""
+    if not path.is_file():
+        raise StoreError(f"{path}: no such database")
+    return f"{path.resolve().as_uri()}?mode=ro"
+
+
 def trade_row(t: Trade) -> tuple[int, str, str, str, str, str, str | None]:
     """The ``TRADE_INSERT`` parameters of a trade (prices and sizes as exact decimal text)."""
     # to_ns inlined: this runs once per public trade, the store's hottest path.
@@ -93,6 +101,8 @@ class Store:
         self._flusher: asyncio.Task[None] | None = None
         self.rows_written = 0
         self.session_id: int | None = None
+        self.read_only = False
+        """Opened with :meth:`open_readonly`: every write raises :class:`StoreError`."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -121,6 +131,45 @@ class Store:
             raise
         store._flusher = asyncio.create_task(store._flush_loop(), name="store-flusher")
         return store
+
+    @classmethod
+    async def open_readonly(cls, path: Path) -> Store:
+        """Open an existing database for reading only (SQLite ``mode=ro``).
+
+        For commands that only read: no migration, no session, no flusher, and every write
+        raises :class:`StoreError`, so a listing can never write beside the core that owns
+        the database (one writer per database). A missing file or a schema other than this
+        cockpit's is a one-line error, never a new or migrated database.
+        """
+        try:
+            conn = await aiosqlite.connect(readonly_uri(path), uri=True, isolation_level=None)
+        except (OSError, aiosqlite.Error) as exc:
+            raise StoreError(f"{path}: cannot open database: {exc}") from exc
+        try:
+            try:
+                await conn.execute("PRAGMA query_only=ON")
+                await conn.execute("PRAGMA busy_timeout=5000")
+            except aiosqlite.Error as exc:
+                raise StoreError(f"{path}: cannot open database: {exc}") from exc
+            store = cls(conn, path, 100, 5_000)
+            store.read_only = True
+            version = await store.schema_version()
+            if version != LATEST_VERSION:
+                raise StoreError(
+                    f"{path}: schema version {version}, this cockpit reads {LATEST_VERSION}; "
+                    "open it once with a command that writes (e.g. `cockpit`) to migrate it"
+                    if version < LATEST_VERSION
+                    else f"{path}: schema version {version} is newer than this cockpit "
+                    f"({LATEST_VERSION}); upgrade cockpit"
+                )
+        except BaseException:
+            await conn.close()
+            raise
+        return store
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only; this command may not write")
 
     async def _migrate(self) -> None:
         async with self._conn.execute("PRAGMA user_version") as cur:
@@ -166,12 +215,14 @@ class Store:
 
     def add(self, sql: str, row: Sequence[Any]) -> None:
         """Queue one row; committed with its batch within ``flush_ms``."""
+        self._check_writable()
         self._batches.setdefault(sql, []).append(row)
         self._pending += 1
         if self._pending == 1 or self._pending >= self._batch_rows:
             self._wake.set()
 
     def add_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._check_writable()
         batch = self._batches.setdefault(sql, [])
         before = len(batch)
         batch.extend(rows)
@@ -188,6 +239,7 @@ class Store:
         loop and avoids two threads contending for the GIL row by row (converting up front
         halved ingest speed).
         """
+        self._check_writable()
         _, batch = self._models.setdefault(sql, (to_row, []))
         before = len(batch)
         batch.extend(items)
@@ -210,6 +262,8 @@ class Store:
         at shutdown while its order was being recorded) must not leave the transaction open,
         which would make every later write, and the session's end, fail.
         """
+        if self.read_only:
+            return  # nothing can be queued
         write = asyncio.ensure_future(self._flush_now())
         await asyncio.shield(write)
 
@@ -241,6 +295,7 @@ class Store:
         exception inside the block rolls the whole transaction back, so a multi-row write
         (an import) lands completely or not at all. SQLite errors surface as StoreError.
         """
+        self._check_writable()
         await self.flush()
         async with self._flush_lock:
             try:
@@ -363,6 +418,7 @@ class Store:
     # ------------------------------------------------------------------ sessions
 
     async def begin_session(self, mode: str, venues: Sequence[str], version: str) -> int:
+        self._check_writable()
         await self.flush()
         now = to_ns(datetime.now(UTC))
         cur = await self._conn.execute(
@@ -410,6 +466,13 @@ class Store:
     async def recent_events(self, limit: int) -> list[LogEvent]:
         rows = await self.fetch_all("SELECT payload FROM events ORDER BY id DESC LIMIT ?", (limit,))
         return [LogEvent.model_validate_json(r[0]) for r in reversed(rows)]
+
+    async def orders(self, *, include_final: bool = False) -> list[Order]:
+        """Stored orders, oldest first; only those still working unless ``include_final``."""
+        if not include_final:
+            return await self.open_orders()
+        rows = await self.fetch_all("SELECT payload FROM orders ORDER BY created_ns")
+        return [Order.model_validate_json(r[0]) for r in rows]
 
     async def open_orders(self) -> list[Order]:
         """Every order not in a final state (for reconciliation after a restart)."""

@@ -177,6 +177,17 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             ) WITHOUT ROWID""",
         ),
     ),
+    (
+        6,
+        "markets: the last load_markets of each venue, for plans made without reaching it",
+        (
+            """CREATE TABLE markets (
+                venue TEXT PRIMARY KEY,
+                saved_ns INTEGER NOT NULL,
+                payload TEXT NOT NULL
+            ) WITHOUT ROWID""",
+        ),
+    ),
 )
 """(version, description, statements) in ascending version order."""
 

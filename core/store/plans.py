@@ -2,16 +2,20 @@
 
 A plan is stored as its model's JSON with its :class:`~core.plan.models.PlanInputs`, so any
 saved plan can be rebuilt with :func:`core.plan.build.build_plan_from` and compared with what
-was shown. Plan ids are content hashes: saving the same plan twice keeps one row.
+was shown. Plan ids are content hashes: saving the same plan twice keeps one row. A plan's
+orders and the gate's refusals of them (the promise-vs-outcome view, ``cockpit plan --show``)
+are read here from the orders table and the audit trail.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 
-from core.models import Model, UtcDatetime
+from core.models import Model, Order, UtcDatetime
 from core.plan.models import Plan, PlanInputs
+from core.plan.outcome import PlanOutcome, group_weights, plan_outcome
 from core.store.db import Store, from_ns, to_ns
 
 
@@ -80,3 +84,51 @@ async def load_plan(store: Store, plan_id: str) -> tuple[Plan, PlanInputs] | Non
         return None
     plan, inputs = rows[0]
     return Plan.model_validate_json(plan), PlanInputs.model_validate_json(inputs)
+
+
+async def plan_orders(store: Store, plan_id: str) -> list[Order]:
+    """Every order placed for ``plan_id``, as last recorded."""
+    rows = await store.fetch_all(
+        "SELECT payload FROM orders WHERE json_extract(payload, '$.plan_id') = ?"
+        " ORDER BY created_ns, client_order_id",
+        (plan_id,),
+    )
+    return [Order.model_validate_json(r[0]) for r in rows]
+
+
+async def plan_refusals(store: Store, plan_id: str) -> dict[str, str]:
+    """Client id -> why, for the orders of ``plan_id`` the gate refused (from the audit)."""
+    rows = await store.fetch_all(
+        "SELECT payload FROM audit WHERE kind = 'order.refused'"
+        " AND json_extract(payload, '$.plan_id') = ? ORDER BY id",
+        (plan_id,),
+    )
+    out: dict[str, str] = {}
+    for (payload,) in rows:
+        data = json.loads(payload)
+        out[str(data["client_order_id"])] = f"refused by the gate ({data.get('refused_by')})"
+    return out
+
+
+async def recorded_outcome(store: Store, plan: Plan, now: datetime) -> PlanOutcome | None:
+    """The promise-vs-outcome of a saved plan from what the store recorded, or None if the
+    plan never ran (no order placed or refused). Reached weights are those of the newest live
+    portfolio snapshot taken after the plan (none yet: reached is not known)."""
+    from core.execution.ids import venue_id
+    from core.store.portfolio import snapshots
+
+    orders = await plan_orders(store, plan.id)
+    refused = await plan_refusals(store, plan.id)
+    if not orders and not refused:
+        return None
+    after = await snapshots(store, source="live", since=plan.as_of)
+    last = after[-1] if after else None
+    return plan_outcome(
+        plan,
+        orders,
+        refused,
+        group_weights(last.by_group) if last is not None else None,
+        now=now,
+        valued_at=last.ts if last is not None else None,
+        venue_id=venue_id,
+    )

@@ -48,6 +48,8 @@ KEY_CHARS = {
     "tab": "\t",
     "escape": "\x1b",
     "slash": "/",
+    "colon": ":",
+    "space": " ",
     "enter": "\r",
     "backspace": "\x7f",
     "shift+tab": None,

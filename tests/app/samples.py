@@ -20,7 +20,15 @@ from core.models import (
     PriceSource,
     Side,
 )
-from core.plan.models import PlanOrder, PlanTotals, SkippedItem, SkipReason, TransferHint
+from core.plan.models import (
+    PendingOrder,
+    PlanOrder,
+    PlanTotals,
+    SkippedItem,
+    SkipReason,
+    TransferHint,
+)
+from core.plan.outcome import OrderOutcome, OutcomeGroup, OutcomeOrder, PlanOutcome
 from core.views import GroupTotal, HoldingRow, HoldingsView, PlanGroupRow, PlanView
 
 AT = datetime(2025, 3, 14, 12, 30, 0, tzinfo=UTC)
@@ -153,8 +161,13 @@ def plan(*, stale: bool = False) -> PlanView:
         net_cash_flow_usd=Decimal("15.04"),
         cash_target_change_usd=Decimal(0),
         net_usd=Decimal("15.04"),
-        skipped_usd=Decimal(0),
+        skipped_usd=Decimal(12),
         residual_drift_max_pp=Decimal("0.1"),
+        # As summarise computes them: fees + slippage + 1 per order + 1; the skipped $12 buy.
+        undone_usd=Decimal(12),
+        net_slack_usd=Decimal("14.97"),
+        net_within_fees=False,
+        net_explained=True,
     )
     return PlanView(
         as_of=AT,
@@ -176,6 +189,7 @@ def plan(*, stale: bool = False) -> PlanView:
                 usd=Decimal(12),
                 reason=SkipReason.BELOW_MINIMUM,
                 detail="$12 is under the $20 minimum",
+                side=Side.BUY,
             ),
         ),
         transfer_hints=(
@@ -190,6 +204,88 @@ def plan(*, stale: bool = False) -> PlanView:
         ),
         stale=stale,
         stale_reasons=("sim-a:BTC/USDT: price moved 1.20% (> 1%)",) if stale else (),
+    )
+
+
+def executed_plan() -> PlanView:
+    """The plan after its run: one order still open, one never sent (indicative), a resting
+    order of an earlier plan pending, and the drift promised against the drift reached."""
+    view = plan()
+    indicative = _order(3, "SOL/USD", Side.BUY, "5", "150", "750").model_copy(
+        update={"venue": "kraken", "indicative": True, "asset": "SOL", "group": "SOL"}
+    )
+    reached = [35.4, 17.2, 12.6, 8.0, 9.0, 4.0, 5.0, 4.0, 2.0, 1.8, 1.0]
+    outcome = PlanOutcome(
+        plan_id=view.plan_id or "",
+        plan_as_of=AT,
+        checked_at=AT,
+        valued_at=AT.replace(minute=34),
+        groups=tuple(
+            OutcomeGroup(
+                group=r.group,
+                target_pct=Decimal(str(r.target_pct)),
+                promised_drift_pp=Decimal(str(round((r.post_pct or 0) - r.target_pct, 2))),
+                reached_pct=Decimal(str(x)),
+                reached_drift_pp=Decimal(str(round(x - r.target_pct, 2))),
+            )
+            for r, x in zip(view.groups, reached, strict=True)
+        ),
+        orders=(
+            OutcomeOrder(
+                client_order_id="plan-0123456789abcdef-0001",
+                seq=1,
+                venue="sim-a",
+                symbol="BTC/USDT",
+                side=Side.SELL,
+                qty=Decimal("0.1"),
+                filled_qty=Decimal("0.1"),
+                outcome=OrderOutcome.FILLED,
+                why="filled at 59990",
+            ),
+            OutcomeOrder(
+                client_order_id="plan-0123456789abcdef-0002",
+                seq=2,
+                venue="sim-a",
+                symbol="ETH/USDT",
+                side=Side.BUY,
+                qty=Decimal("1.99"),
+                filled_qty=Decimal("0.5"),
+                outcome=OrderOutcome.OPEN,
+                why="unfilled limit at 3001 (0.5 of 1.99 filled)",
+            ),
+            OutcomeOrder(
+                client_order_id="plan-0123456789abcdef-0003",
+                seq=3,
+                venue="kraken",
+                symbol="SOL/USD",
+                side=Side.BUY,
+                qty=Decimal(5),
+                outcome=OrderOutcome.NOT_SENT,
+                why="indicative: no live book on kraken, never sent",
+            ),
+        ),
+        promised_max_pp=Decimal("0.1"),
+        reached_max_pp=Decimal("2.8"),
+    )
+    pending = PendingOrder(
+        client_order_id="plan-fedcba9876543210-0004",
+        venue="sim-a",
+        symbol="DOT/USDT",
+        side=Side.BUY,
+        remaining_qty=Decimal(120),
+        price=Decimal("4.1"),
+        usd=Decimal(492),
+        plan_id="plan-fedcba9876543210",
+        location_id="sim-a:spot",
+    )
+    return view.model_copy(
+        update={
+            "orders": (*view.orders, indicative),
+            "indicative": True,
+            "executed": True,
+            "pending": (pending,),
+            "outcome": outcome,
+        }
     )
 
 

@@ -19,6 +19,7 @@ from widgets.format import money
 from widgets.holdings_table import BADGES, HoldingsTable
 from widgets.line_pane import LinePane
 from widgets.plan_diff import BAR_HALF, BAR_SCALE_PP, PlanDiff
+from widgets.plan_outcome import net_verdict
 
 
 def lines(pane: LinePane) -> list[str]:
@@ -113,7 +114,9 @@ async def test_plan_pane_regenerates_switches_preset_and_sends_the_current_plan(
         t = view.totals
         costs = next(ln for ln in text if ln.startswith("sells $"))
         assert f"fees {money(t.fees_usd)} · slippage {money(t.slippage_usd)}" in costs
-        residual = next(ln for ln in text if ln.startswith("net $"))
+        net = next(ln for ln in text if ln.startswith("net $"))
+        assert net == f"net {money(t.net_usd)} {net_verdict(t, money)[0]}"  # computed, no label
+        residual = next(ln for ln in text if ln.startswith("residual drift max"))
         assert f"residual drift max {float(t.residual_drift_max_pp):.2f} pp" in residual
 
         await press(pilot, "r")

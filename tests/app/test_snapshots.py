@@ -49,6 +49,12 @@ def plan() -> Widget:
     return widget
 
 
+def plan_outcome() -> Widget:
+    widget = PlanDiff(id="subject")
+    widget.call_after_refresh(widget.update_view, samples.executed_plan())
+    return widget
+
+
 def log() -> Widget:
     widget = ExecutionLog(id="subject")
     widget.call_after_refresh(widget.update_events, samples.events())
@@ -72,6 +78,7 @@ WIDGETS: dict[str, Callable[[], Widget]] = {
     "holdings": holdings,
     "book": book,
     "plan": plan,
+    "plan_outcome": plan_outcome,
     "log": log,
     "chart": chart,
     "depth": depth,

@@ -249,9 +249,11 @@ async def test_plan_diff_rows_for_all_groups_with_drift_arrows() -> None:
         assert orders[1].split()[:3] == ["sim-a", "ETH/USDT", "▲buy"]
         totals = next(i for i, line in enumerate(text) if line.startswith("sells "))
         assert "sells $5,999 · buys $5,972 · fees $11.97" in text[totals]
-        assert text[totals + 1].startswith("net $15.04 (≈0 within fees) · residual drift max 0.10")
+        # Computed: $15.04 is not within fees+slippage $14.97; the skipped $12 buy explains it.
+        assert text[totals + 1] == "net $15.04 ≠0: skipped pieces $12.00 (fees+slippage $14.97)"
+        assert text[totals + 2].startswith("residual drift max 0.10")
         # Nothing is dropped silently: transfers and skipped pieces are listed with reasons.
-        assert text[totals + 2 :] == [
+        assert text[totals + 3 :] == [
             "transfer first:",
             "  0.25000 BTC ledger:cold → sim-a ($15,000)",
             "skipped:",

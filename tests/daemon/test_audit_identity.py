@@ -44,6 +44,18 @@ class RawClient:
         assert answer["type"] == "result" and answer["id"] == self.ids
         return answer
 
+    async def confirmed(self, command: dict[str, Any]) -> dict[str, Any]:
+        """A re-arm or a flatten: a confirm token first, then the command carrying it."""
+        self.ids += 1
+        ticket = await self.ask({"type": "confirm_request", "id": self.ids, "command": command})
+        assert ticket["type"] == "confirm" and ticket["ok"], ticket
+        self.ids += 1
+        answer = await self.ask(
+            {"type": "command", "id": self.ids, "command": command, "confirm": ticket["token"]}
+        )
+        assert answer["type"] == "result" and answer["id"] == self.ids
+        return answer
+
     async def close(self) -> None:
         self.writer.close()
         await self.writer.wait_closed()
@@ -138,7 +150,7 @@ async def test_socket_commands_are_audited_with_the_clients_identity(tmp_path: P
         assert len(refusals) == 3 and all("audit-watch" in m for m in refusals)
 
         # The operator re-arms; an in-process caller is still the generic "operator".
-        assert (await operator.command({"kind": "kill_switch", "engage": False}))["ok"]
+        assert (await operator.confirmed({"kind": "kill_switch", "engage": False}))["ok"]
         local = await core.execute(PlaceOrder(request=await resting_buy(core, "local-1")))
         assert local.ok, local.message
         tail = [
@@ -151,7 +163,7 @@ async def test_socket_commands_are_audited_with_the_clients_identity(tmp_path: P
         preview = await operator.command({"kind": "preview_plan"})
         assert preview["ok"], preview
         await operator.command({"kind": "execute_plan", "plan_id": preview["message"]})
-        flattened = await operator.command({"kind": "kill_switch", "reason": "flat", "level": 3})
+        flattened = await operator.confirmed({"kind": "kill_switch", "reason": "flat", "level": 3})
         assert flattened["ok"] and flattened["message"] == "kill switch flattened"
         later = (await manager.audit.rows())[mark:]
         plan_row = next(r for r in later if r.kind in ("plan.execute", "plan.refused"))

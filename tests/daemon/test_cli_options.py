@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -69,13 +70,15 @@ async def test_sessions_lists_recorded_sessions_and_replay_errors_are_one_line(
     row = out[1].split()
     assert row[0] == str(live[-1].session_id) and "clean" in row and "paper" in row
     assert main(["sessions", "--db", str(db), "--json"]) == 0
-    assert '"clean_exit": true' in capsys.readouterr().out
+    listed = json.loads(capsys.readouterr().out)  # one document, venues a real list
+    assert listed[0]["clean_exit"] is True and listed[0]["venues"] == ["sim-a", "sim-b"]
 
-    assert main(["replay", "--db", str(db), "--speed", "0"]) == 2
-    assert (
-        capsys.readouterr().err.strip()
-        == "cockpit: config error: command line: --speed: must be positive"
-    )
+    for speed in ("0", "nan", "inf", "-1"):  # a NaN speed would become a NaN timer
+        assert main(["replay", "--db", str(db), "--speed", speed]) == 2
+        assert (
+            capsys.readouterr().err.strip()
+            == "cockpit: config error: command line: --speed: must be a positive finite number"
+        )
     assert main(["sessions", "--db", str(tmp_path / "missing.db")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "missing.db: no such database" in err[0]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from core.daemon.protocol import Role
 from core.daemon.remote import DaemonUnavailable, RemoteCore
-from core.views import CockpitState, CycleMarket, KillSwitch
+from core.views import CockpitState, CycleMarket, ExecutionHistory, KillSwitch
 from tests.app.conftest import WAIT_S
 from tests.daemon.conftest import running_daemon, spawn_daemon
 
@@ -54,8 +54,8 @@ async def test_daemon_serves_two_clients_refuses_observer_trade_and_stops_cleanl
         await operator.start()
         await observer.start()
         try:
-            assert operator.first_state_s is not None and operator.first_state_s < 1.0
-            assert observer.first_state_s is not None and observer.first_state_s < 1.0
+            # (How soon is bench/attach.py's to measure: a busy machine is slow, not wrong.)
+            assert operator.first_state_s is not None and observer.first_state_s is not None
             assert observer.welcome["role"] == "observer"
             assert observer.welcome["peer"]["pid"] == os.getpid()
 
@@ -64,11 +64,14 @@ async def test_daemon_serves_two_clients_refuses_observer_trade_and_stops_cleanl
             assert sa == sb
             assert sa.holdings is not None and sa.holdings.rows and sa.book is not None
 
-            # The observer may change what it looks at, never trade.
+            # The observer reads, never changes what others see (the selected market is
+            # shared) nor trades.
             refused = await observer.send(KillSwitch(reason="observer tries"))
             assert not refused.ok and "operator role" in refused.message
             moved = await observer.send(CycleMarket(step=1))
-            assert moved.ok
+            assert not moved.ok and "operator role" in moved.message
+            history = await observer.send(ExecutionHistory(limit=10))
+            assert history.ok and history.data is not None
             # The operator's trading command reaches the core (which answers for itself).
             answered = await operator.send(KillSwitch(reason="operator"))
             assert "operator role" not in answered.message
@@ -89,9 +92,8 @@ async def test_daemon_serves_two_clients_refuses_observer_trade_and_stops_cleanl
         await again.stop()
         assert daemon.proc.returncode is None
 
-        code, elapsed, stdout = await daemon.terminate()
+        code, _, stdout = await daemon.terminate()
         assert code == 0
-        assert elapsed < 5.0, f"SIGTERM took {elapsed:.2f}s"
         assert stdout.strip().splitlines()[-1] == '{"textual": false, "rich": false}'
         assert any(m.startswith("daemon stopped cleanly") for m in daemon.messages())
         assert not daemon.socket.exists()

@@ -19,10 +19,12 @@ from pathlib import Path
 import pytest
 
 from cockpit.cli import build_parser
+from core.answers import PlanPreview
 from core.daemon.embedded import PRIVATE_DIR_PREFIX, EmbeddedCore
 from core.daemon.lock import InstanceLock
 from core.errors import CockpitError
-from core.models import OrderRequest, OrderType, Side
+from core.execution.history import ExecutionHistoryView
+from core.models import OrderRequest, OrderType, Side, TradingMode
 from core.views import ExecutionHistory, PlaceOrder, PreviewPlan, SelectMarket
 from tests.app.conftest import WAIT_S
 from tests.daemon.conftest import PROJECT_ROOT, running_daemon
@@ -69,12 +71,14 @@ async def test_the_core_runs_in_a_child_that_trades_and_stops_with_the_tui(tmp_p
         assert placed.ok, placed.message
         # Structured answers cross the socket too: the plan preview the TUI confirms, and
         # the execution history with the fill just made.
+        # Typed: the answers come back as their models, not as dicts.
         preview = await client.send(PreviewPlan())
-        assert preview.ok and preview.data is not None, preview.message
-        assert preview.data["plan_id"] == preview.message and preview.data["orders"]
-        assert preview.data["mode"] == "paper"
+        assert preview.ok and isinstance(preview.data, PlanPreview), preview.message
+        assert preview.data.plan_id == preview.message and preview.data.orders
+        assert preview.data.mode is TradingMode.PAPER
         history = await client.send(ExecutionHistory())
-        assert history.ok and history.data is not None and history.data["fills"] >= 1
+        assert history.ok and isinstance(history.data, ExecutionHistoryView)
+        assert history.data.fills >= 1
     finally:
         await client.stop()
     assert client.process.returncode == 0
@@ -94,6 +98,7 @@ async def test_the_core_runs_in_a_child_that_trades_and_stops_with_the_tui(tmp_p
 
 PARENT = """
 import sys, time
+from core.answers import PlanPreview
 from core.daemon.embedded import PRIVATE_DIR_PREFIX, EmbeddedCore
 client = EmbeddedCore(["--db", sys.argv[1]])
 client.wait_ready()
@@ -211,3 +216,50 @@ def test_the_core_removes_only_a_private_tui_directory(tmp_path: Path) -> None:
         assert elsewhere.exists() and other.exists()
     finally:
         other.rmdir()
+
+
+async def test_the_tuis_kill_switch_and_rearm_take_the_confirm_step_over_the_socket(
+    tmp_path: Path,
+) -> None:
+    """Ctrl+K up to flatten and ``R`` re-arm from the default TUI (its core a child process):
+    each passes the confirm modal, and the client then takes the protocol's confirm-token
+    step for the flatten and the re-arm (the daemon refuses them without one)."""
+    from cockpit.app import make_app
+    from cockpit.screens.confirm import ConfirmModal
+    from core.config import Settings
+    from tests.app.conftest import press, wait_until
+
+    db = tmp_path / "c.db"
+    settings = Settings.model_validate({"store": {"path": str(db)}})
+    client = EmbeddedCore(["--db", str(db), "--seed", "7"], max_hz=10)
+    app = make_app(settings, client)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(pilot, lambda: app.states_seen >= 1, "the first state")
+            for level in (1, 2, 3):
+                await press(pilot, "ctrl+k")
+                await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "modal")
+                await press(pilot, "y")
+                await wait_until(
+                    pilot,
+                    lambda level=level: (
+                        (s := client.latest()) is not None and s.kill_level == level
+                    ),
+                    f"kill level {level}",
+                )
+            await press(pilot, "R")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "re-arm modal")
+            await press(pilot, "y")
+            await wait_until(
+                pilot,
+                lambda: (s := client.latest()) is not None and s.kill_level == 0,
+                "re-armed",
+            )
+            state = client.latest()
+            assert state is not None and state.trading_enabled
+            logged = [e.message for e in state.events]
+            assert "kill switch → flattened (operator (Ctrl+K))" in logged
+            assert not any("refused unconfirmed" in m for m in logged)
+            await app.action_quit()
+    finally:
+        await client.stop()

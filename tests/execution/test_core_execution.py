@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from core.answers import PlanPreview
 from core.bootstrap import build_core
 from core.config import Settings
 from core.execution import gate
 from core.execution.paper import PaperVenue
-from core.models import EventKind, OrderRequest, OrderStatus, OrderType, Side
+from core.models import EventKind, OrderRequest, OrderStatus, OrderType, Side, TradingMode
 from core.service import Core
 from core.views import (
     AbortPlan,
@@ -187,11 +188,12 @@ async def test_cancel_and_cancel_all(core: Core) -> None:
 
 async def test_execute_plan_runs_sells_first_and_refuses_a_plan_twice(core: Core) -> None:
     preview = await core.execute(PreviewPlan())
-    assert preview.ok and preview.data is not None
+    assert preview.ok and isinstance(preview.data, PlanPreview)
     plan_id = preview.message
-    assert preview.data["mode"] == "paper" and preview.data["orders"]
-    sides = [o["side"] for o in preview.data["orders"]]
-    assert sides == sorted(sides, key=lambda s: s != "sell")
+    assert preview.data.plan_id == plan_id
+    assert preview.data.mode is TradingMode.PAPER and preview.data.orders
+    sides = [o.side for o in preview.data.orders]
+    assert sides == sorted(sides, key=lambda s: s is not Side.SELL)
     assert not (await core.execute(ExecutePlan(plan_id="plan-nope"))).ok
     started = await core.execute(ExecutePlan(plan_id=plan_id))
     assert started.ok, started.message
@@ -202,7 +204,7 @@ async def test_execute_plan_runs_sells_first_and_refuses_a_plan_twice(core: Core
     await service.plan_tasks[plan_id]
     placed = [o for o in service.manager.orders.values() if o.plan_id == plan_id]  # type: ignore[union-attr]
     progress = service.progress
-    assert progress is not None and progress.total == len(preview.data["orders"])
+    assert progress is not None and progress.total == len(preview.data.orders)
     assert progress.done + progress.failed == progress.total and progress.done > progress.total // 2
     assert len(placed) >= progress.done
     first_buy = min((o.created_ts for o in placed if o.side is Side.BUY), default=None)

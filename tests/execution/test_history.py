@@ -22,8 +22,8 @@ async def history_of(core: Core, coids: tuple[str, ...]) -> ExecutionHistoryView
     async with asyncio.timeout(30):
         while True:
             result = await core.execute(ExecutionHistory())
-            assert result.ok and result.data is not None
-            view = ExecutionHistoryView.model_validate(result.data)
+            assert result.ok and isinstance(result.data, ExecutionHistoryView)
+            view = result.data
             stored = {
                 c: sum(f.qty for p in view.plans for f in p.fills if f.client_order_id == c)
                 for c in coids

@@ -111,6 +111,10 @@ async def test_execute_plan_request_confirms_then_runs_on_paper(tmp_path: Path) 
                 and client.core.execution.progress.finished
             ),
             "the plan to finish",
+            # A bound, not a wait: a run places its orders one by one through the gate, which
+            # takes well over 20 s when the machine is busy (CI runs the suite twice beside a
+            # CPU hog); the wait ends as soon as the run does.
+            limit_s=180,
         )
         await wait_until(
             pilot,
@@ -153,4 +157,5 @@ async def test_x_on_the_plan_pane_confirms_then_executes_that_plan(tmp_path: Pat
                 and shown in client.core.execution.executed
             ),
             "the pane's plan to be executed",
+            limit_s=180,  # a bound: the confirm reaches the core thread late when busy
         )

@@ -59,8 +59,9 @@ async def test_binance_recording_carries_its_snapshots(
 
 def test_record_refuses_a_bad_duration(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["feed", "record", "--exchange", "kraken", "--symbols", "BTC/USD", "-o", "x.jsonl"]
-    assert main([*argv, "--duration", "-1"]) == 1
-    assert "--duration: must be positive" in capsys.readouterr().err
+    for duration in ("-1", "nan", "inf"):
+        assert main([*argv, "--duration", duration]) == 1
+        assert "--duration: must be a positive finite number" in capsys.readouterr().err
 
 
 async def test_emulate_serves_from_the_cli(

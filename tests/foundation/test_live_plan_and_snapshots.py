@@ -74,10 +74,14 @@ async def test_portfolio_snapshot_and_price_cache_are_written(tmp_path: Path) ->
     await core.start()
     try:
         await wait_for_state(core, lambda s: s.holdings is not None and s.holdings.total > 0)
+        # The first plan saves a snapshot of its own when it is done: not after ours.
+        await wait_for_state(core, lambda s: "plan" not in core.task_names)
         assert core.store is not None
-        await core.analytics.save_snapshot()
+        # Read before saving: the snapshot is taken before save_snapshot's first await, and
+        # the valuation task may revalue while the store writes.
         held = core.analytics.portfolio.holdings
         total = sum((h.value for h in held), Decimal(0))
+        await core.analytics.save_snapshot()
         snaps = await snapshots(core.store, source="live")
         assert snaps, "no live snapshot"
         last = snaps[-1]

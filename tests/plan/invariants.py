@@ -16,9 +16,6 @@ def check_plan(
     min_trade_usd: Decimal,
 ) -> None:
     markets = {(i.venue, i.symbol): i for i in instruments}
-    held = {(h.location_id, h.asset): h.qty for h in holdings}
-    sold: dict[tuple[str, str], Decimal] = {}
-    seen_buy = False
     for order in plan.orders:
         inst = markets.get((order.venue, order.symbol))
         assert inst is not None, f"order on a market that does not exist: {order}"
@@ -26,6 +23,17 @@ def check_plan(
         assert order.qty >= inst.min_qty, order
         assert order.limit_price % inst.price_tick == 0, order
         assert order.qty * order.est_avg_price >= inst.min_notional, order
+    check_balance(plan, holdings, min_trade_usd)
+
+
+def check_balance(plan: Plan, holdings: Sequence[Holding], min_trade_usd: Decimal) -> None:
+    """The invariants that need no market list: sells per location within holdings, sells
+    before buys, net within fees of zero once skipped pieces count, nothing dropped silently."""
+    held = {(h.location_id, h.asset): h.qty for h in holdings}
+    sold: dict[tuple[str, str], Decimal] = {}
+    seen_buy = False
+    for order in plan.orders:
+        assert order.qty > 0, order
         assert order.notional_usd >= min_trade_usd - Decimal("0.01"), order
         if order.side is Side.BUY:
             seen_buy = True
@@ -54,6 +62,11 @@ def check_plan(
     )
     slack = totals.fees_usd + totals.slippage_usd + Decimal(len(plan.orders)) + 1
     assert abs(totals.net_usd - undone) <= slack, (totals, undone)
+    # The plan says so itself (the pane and --json show these, computed, not labels).
+    assert totals.undone_usd == undone and totals.net_slack_usd == slack
+    assert totals.net_explained
+    assert totals.net_within_fees is (abs(totals.net_usd) <= slack)
+    assert all(s.reason and s.detail for s in plan.skipped)
     # Nothing silently dropped: a plan that leaves a group out of band says what it could not
     # do (weights are zero-sum, so the cause may sit in another group).
     explained = [s for s in plan.skipped if s.reason is not SkipReason.FOLDED]

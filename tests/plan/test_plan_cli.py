@@ -143,9 +143,10 @@ def test_build_from_recorded_holdings_and_saved_books(
     assert main(["import", "cointracking", str(export), "--allow-negative", "--db", str(db)]) == 0
     capsys.readouterr()
     build = ["plan", "--db", str(db), "--build", "--json"]
-    # No saved plan yet: no markets or books to plan against, and it says so (no made-up books).
-    assert main(build) == 1
-    assert "no recorded markets or books" in capsys.readouterr().err
+    # No saved plan yet: an indicative plan (tests/plan/test_indicative.py), never sendable.
+    assert main(build) == 0
+    first = Plan.model_validate_json(capsys.readouterr().out)
+    assert first.indicative and all(o.indicative for o in first.orders)
 
     data = json.loads(snapshot.read_text())
     inputs = PlanInputs.model_validate({**data, "targets": Targets.from_config(TargetsConfig())})
@@ -166,6 +167,8 @@ def test_build_from_recorded_holdings_and_saved_books(
     assert abs(plan.total_usd / lender.total_usd - 1) < Decimal("0.01")
     assert any(lender.id in note for note in plan.notes)
     held, _ = _from_db(db, Settings(), with_live=True)
+    # Recorded books are not live: every order is indicative, whichever venue it is on.
+    assert plan.indicative and all(o.indicative for o in plan.orders)
     check_plan(plan, held, inputs.instruments, TargetsConfig().min_trade_usd)
     assert plan.orders and plan.strategy == "fixed"
     assert main([*build[:-1], "--strategy", "bands", "--csv"]) == 0
@@ -184,7 +187,7 @@ async def test_real_import_planned_on_the_sims_markets(shared_data: Path, tmp_pa
     from core.models import utcnow
     from core.store.plans import load_plan
     from tests.foundation.test_service import wait_for_state
-    from tests.plan.invariants import check_plan
+    from tests.plan.invariants import check_balance
 
     db = tmp_path / "c.db"
     export = shared_data / "cointracking" / "CoinTracking - Balance by Exchange - 26.08.2025.csv"
@@ -208,9 +211,13 @@ async def test_real_import_planned_on_the_sims_markets(shared_data: Path, tmp_pa
     assert {i.venue for i in sim.instruments} == {"sim-a", "sim-b"}
     plan = await asyncio.to_thread(recorded_plan, db, settings, settings.targets, None, utcnow())
     held, _ = await asyncio.to_thread(_from_db, db, settings, with_live=True)
-    check_plan(plan, held, sim.instruments, settings.targets.min_trade_usd)
-    assert plan.orders and {o.venue for o in plan.orders} <= {"sim-a", "sim-b"}
-    # Coins the sim does not list are never ordered: listed as skipped or transfer hints.
+    check_balance(plan, held, settings.targets.min_trade_usd)
+    # The sims' recorded books and the import's exchanges (no live book: assumed markets).
+    on_sim = [o for o in plan.orders if o.venue in {"sim-a", "sim-b"}]
+    assert on_sim and {o.venue for o in plan.orders} <= {"sim-a", "sim-b", "kraken", "binance"}
+    assert all(o.indicative for o in plan.orders)  # nothing in the CLI is a live book
+    markets = {(i.venue, i.symbol) for i in sim.instruments}
+    assert all((o.venue, o.symbol) in markets for o in on_sim)
+    # Coins the sim does not list are never ordered there.
     listed = {i.base for i in sim.instruments}
-    assert {o.asset for o in plan.orders if o.leg == 1} <= listed
-    assert any(s.reason.value == "no_market" for s in plan.skipped)
+    assert {o.asset for o in on_sim if o.leg == 1} <= listed

@@ -215,3 +215,17 @@ def test_a_line_without_end_is_refused_before_it_is_read_whole(tmp_path: Path) -
     text = _by_exchange(("1", "ETH", "1.00", "Kraken")) + '\r\n"1","' + "X" * 200_000
     path = _write(tmp_path, text)
     assert _refusal(path) == f"{path}:4: line longer than 65,536 characters"
+
+
+def test_the_real_export_needs_allow_negative_for_its_negative_balances(
+    ct_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.portfolio.ctfiles import BALANCE_BY_EXCHANGE
+
+    path = ct_dir / BALANCE_BY_EXCHANGE
+    assert main(["import", "cointracking", str(path), "--dry-run"]) == 1
+    assert capsys.readouterr().err.startswith(
+        f"cockpit: bad input: {path}:4:1: negative amount -0.00008169 of BTC at 'Binance'"
+    )
+    assert main(["import", "cointracking", str(path), "--dry-run", "--allow-negative"]) == 0
+    assert "21 negative kept" in capsys.readouterr().out
