@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Literal
 
 from core.models import ZERO, BookSnapshot, Model, Trade, UtcDatetime
 
@@ -160,7 +161,10 @@ class CandleTail(Model):
 
 
 class ChartView(Model):
-    """What the price chart shows: candles of one market at one timeframe."""
+    """What the price chart shows: candles of one market at one timeframe (also the typed
+    answer to ``ChartHistory``)."""
+
+    kind: Literal["chart_view"] = "chart_view"
 
     venue: str
     symbol: str

@@ -81,6 +81,4 @@ async def answer(
         utcnow(),
         closes.get(inst.base, ()),
     )
-    return CommandResult(
-        ok=True, message=f"{len(view.candles)} candles", data=view.model_dump(mode="json")
-    )
+    return CommandResult(ok=True, message=f"{len(view.candles)} candles", data=view)

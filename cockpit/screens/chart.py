@@ -151,10 +151,10 @@ class ChartScreen(Screen[None]):
         )
         if market != self.market or timeframe != self.timeframe:
             return  # the user moved on meanwhile; that load is on its way
-        if not result.ok or result.data is None:
+        if not result.ok or not isinstance(result.data, ChartView):
             self.notify(f"chart: {result.message}", severity="warning", timeout=4)
             return
-        self.history = ChartView.model_validate(result.data)
+        self.history = result.data
         self.loads += 1
         self._show_price()
 

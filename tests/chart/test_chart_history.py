@@ -6,7 +6,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from core.candles import Timeframe, aggregate_trades, merge
+from core.candles import ChartView, Timeframe, aggregate_trades, merge
 from core.chart_history import answer, load_chart
 from core.models import Instrument, Side, Trade
 from core.store import Store
@@ -99,4 +99,9 @@ async def test_the_command_names_an_unknown_market(store: Store) -> None:
     result = await answer(
         ChartHistory(venue="sim-a", symbol="BTC/USDT"), store, {inst.key: inst}, {}
     )
-    assert result.ok and result.data is not None and result.data["candles"] == []
+    assert (
+        result.ok
+        and result.data is not None
+        and isinstance(result.data, ChartView)
+        and result.data.candles == ()
+    )
