@@ -107,6 +107,12 @@ async def test_every_screen_is_readable_in_every_theme(theme: str, tmp_path: Pat
         await _look(app, pilot, f"{theme} kill-switch confirmation", problems)
         await _back_to_main(app, pilot)
 
+        for key, what in (("o", "order ticket"), ("O", "open orders")):
+            await press(pilot, key)
+            await wait_until(pilot, lambda: not isinstance(app.screen, MainScreen), what)
+            await _look(app, pilot, f"{theme} {what}", problems)
+            await _back_to_main(app, pilot)
+
         app.on_execution_log_history_requested()
         await _opened(app, pilot, ExecutionHistoryScreen)
         await _look(app, pilot, f"{theme} execution history", problems)
