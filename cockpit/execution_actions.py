@@ -15,7 +15,7 @@ from cockpit.screens.confirm import ConfirmModal
 from core.answers import PlanPreview
 from core.client import CoreClient
 from core.config import Settings
-from core.views import AbortPlan, ExecutePlan, KillSwitch, PreviewPlan
+from core.views import AbortPlan, AcknowledgeAudit, ExecutePlan, KillSwitch, PreviewPlan
 from widgets.execution_log import ExecutionLog
 
 KILL_STEPS = {
@@ -138,6 +138,9 @@ class ExecutionActions:
         if not self._may_trade():
             return
         state = self.client.latest()
+        if state is not None and "audit trail broken" in (state.trading_reason or ""):
+            await self._acknowledge_audit(state.trading_reason or "")
+            return
         if state is None or state.kill_level == 0:
             app.notify("kill switch is not engaged", timeout=2)
             return
@@ -150,3 +153,17 @@ class ExecutionActions:
         if await app.push_screen_wait(modal):
             result = await self.client.send(KillSwitch(engage=False))
             app.notify(result.message)
+
+    async def _acknowledge_audit(self, reason: str) -> None:
+        """Trading paused on a broken audit trail: the operator accepts it (audited)."""
+        app: App[int] = self  # type: ignore[assignment]
+        modal = ConfirmModal(
+            "Acknowledge the broken audit trail?",
+            f"{reason.split('; an operator')[0]}. Acknowledging records the break in the "
+            "trail, re-anchors it and lets trading resume.",
+            mode=self.settings.mode.value,
+            confirm_label="Acknowledge",
+        )
+        if await app.push_screen_wait(modal):
+            result = await self.client.send(AcknowledgeAudit(note="TUI re-arm"))
+            app.notify(result.message, severity="warning" if result.ok else "error")

@@ -12,18 +12,20 @@ second, risk every ``risk.recompute_s``, plan staleness every second, snapshots 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from core.models import BookSnapshot, Holding, Instrument, Location, Order, utcnow
+from core.models import Balance, BookSnapshot, Holding, Instrument, Location, Order, utcnow
 from core.plan.indicative import IndicativeMarkets, indicative_markets
 from core.plan.live import PLAN_BOOK_DEPTH, LivePlanner
 from core.plan.outcome import PlanOutcome, group_weights, plan_outcome
 from core.portfolio.live import LivePortfolio
+from core.portfolio.service import PortfolioService
+from core.portfolio.stored import live_venues
 from core.risk import assess, breach_events
-from core.risk.inputs import risk_inputs
+from core.risk.inputs import history_coverage, risk_inputs, with_history
 from core.views import CommandResult, HoldingsView, RiskView
 
 if TYPE_CHECKING:
@@ -36,6 +38,14 @@ class Analytics:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.portfolio = LivePortfolio(core.settings.portfolio, core.group_of)
+        self.service = PortfolioService(
+            self.portfolio,
+            _CoreHoldings(core),
+            _CoreBooks(self),
+            changed=core.mark_dirty,
+            clock=utcnow,
+            change_24h=self._change_24h,
+        )
         self.planner = LivePlanner(core.settings.targets)
         self.holdings: HoldingsView | None = None
         self.risk: RiskView | None = None
@@ -46,6 +56,8 @@ class Analytics:
         self.stored_markets: dict[str, tuple[datetime, tuple[Instrument, ...]]] = {}
         """Venue -> its last stored markets (for venues the core does not reach)."""
         self._alerted: set[str] = set()
+        self.close_sources: dict[str, str] = {}
+        """Which stored source each asset's daily closes come from."""
 
     def books_for_pricing(self, depth: int = 1) -> list[BookSnapshot]:
         books = []
@@ -77,23 +89,26 @@ class Analytics:
         )
         if paper != self.portfolio.paper_venues:
             self.portfolio.set_paper_venues(paper)
-        self.holdings = self.portfolio.revalue(
-            list(self.core.balances.values()),
-            self.books_for_pricing(),
-            self.core.locations,
-            utcnow(),
-            self._change_24h,
-        )
-        self.core.mark_dirty()
+        self.holdings = self.service.revalue()
 
     async def load(self) -> None:
+        from core.portfolio.stored import load_imported, manual
         from core.portfolio.taxonomy import load_taxonomy
         from core.store.markets import stored_markets
-        from core.store.portfolio import cached_prices, recorded_fills, snapshots
+        from core.store.portfolio import cached_prices, latest_import, recorded_fills, snapshots
 
-        self.taxonomy_version = load_taxonomy(
-            self.core.settings.portfolio.taxonomy.overrides
-        ).version
+        settings = self.core.settings
+        self.taxonomy_version = load_taxonomy(settings.portfolio.taxonomy.overrides).version
+        last = await latest_import(self.core.store) if self.core.store is not None else None
+        # The import is a holdings source like the venues (portfolio.imports files or the
+        # database's latest `cockpit import`); reading files is blocking, so off the loop.
+        imported = await asyncio.to_thread(load_imported, settings, last.holdings if last else ())
+        self.portfolio.set_sources(
+            imported,
+            manual(settings, utcnow()),
+            settings.portfolio.location_registry().locations,
+        )
+        await self.load_closes()
         if self.core.store is not None:
             self.stored_markets = await stored_markets(self.core.store)
             self.portfolio.cached.update(await cached_prices(self.core.store))
@@ -102,6 +117,59 @@ class Analytics:
             since = utcnow() - timedelta(days=1)
             stored = await snapshots(self.core.store, source="live", since=since)
             self.portfolio.seed_history(float(s.total_usd) for s in stored)
+
+    async def load_closes(self) -> None:
+        """Daily closes of every held asset from every stored source (the simulator's,
+        ``cockpit import prices``, venue OHLCV): risk, the 24 h change and the last-close
+        prices read them."""
+        from core.portfolio.pricing import close_prices
+        from core.store.closes import stored_closes
+
+        if self.core.store is None:
+            return
+        closes, sources = await stored_closes(self.core.store)
+        closes.update({a: c for a, c in self.core.closes.items() if a not in closes})
+        self.core.closes = closes
+        self.close_sources = sources
+        self.portfolio.close_prices = close_prices(closes)
+
+    async def backfill_history(self) -> None:
+        """Daily closes of the held assets from every live venue's public candles, then the
+        closes, prices and risk are reloaded (:mod:`core.pricehistory`)."""
+        from core.errors import ExchangeError
+        from core.models import EventKind, EventLevel
+        from core.pricehistory import PriceHistoryService, describe
+        from core.venues.ohlcv import Backfill, CandleSource
+
+        store = self.core.store
+        sources: list[CandleSource] = [
+            rest
+            for venue in self.core.venues.values()
+            if isinstance(rest := getattr(venue, "rest", None), CandleSource)
+        ]
+        if store is None or not sources:
+            return
+
+        async def done(result: Backfill | ExchangeError, venue: str) -> None:
+            failed = not isinstance(result, Backfill)
+            self.core.log_event(
+                EventKind.SYSTEM,
+                describe(result, venue),
+                level=EventLevel.WARNING if failed else EventLevel.INFO,
+            )
+            if not failed:
+                await self.load_closes()
+                await self.recompute_risk()
+
+        service = PriceHistoryService(
+            sources,
+            store,
+            lambda: {h.asset for h in self.portfolio.holdings},
+            utcnow,
+            days=self.core.settings.risk.window_days + 1,
+            on_done=done,
+        )
+        await service.run()
 
     async def save_snapshot(self) -> None:
         """Store the portfolio snapshot (totals by group/location) and the live prices."""
@@ -237,10 +305,45 @@ class Analytics:
             assess, inputs.closes, inputs.weights, inputs.groups, self.core.settings.risk
         )
         now = utcnow()
-        self.risk = RiskView(as_of=now, report=assessment.report, limits=assessment.limits)
+        history = history_coverage(inputs.weights, self.core.closes, self.close_sources)
+        report = with_history(assessment.report, history)
+        self.risk = RiskView(as_of=now, report=report, limits=assessment.limits)
         for event in breach_events(assessment.limits.breaches, now, already=self._alerted):
             self.core.events.append(event)
             if self.core.store is not None:
                 self.core.store.record_event(event)
         self._alerted = {b.key for b in assessment.limits.breaches}
         self.core.mark_dirty()
+
+
+class _CoreHoldings:
+    """The core's accounts as the portfolio service's holdings sources."""
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
+        self._live = live_venues(core.settings)
+
+    def balances(self) -> Iterable[Balance]:
+        return self._core.balances.values()
+
+    def real_balances(self) -> Iterable[Balance]:
+        return self._core.real_balances.values()
+
+    def locations(self) -> Mapping[str, Location]:
+        return self._core.locations
+
+    def live_locations(self) -> Iterable[str]:
+        return {
+            loc.id
+            for account in self._core.accounts
+            if account.venue in self._live
+            for loc in account.locations()
+        }
+
+
+class _CoreBooks:
+    def __init__(self, analytics: Analytics) -> None:
+        self._analytics = analytics
+
+    def books(self) -> list[BookSnapshot]:
+        return self._analytics.books_for_pricing()

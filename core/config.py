@@ -169,6 +169,16 @@ class PortfolioConfig(Section):
         default=Decimal("1"), ge=0, description="Holdings worth less are hidden by default."
     )
     manual: tuple[ManualPosition, ...] = Field(default=(), description="Manual positions.")
+    imports: tuple[Path, ...] = Field(
+        default=(),
+        description="CoinTracking exports the cockpit shows as imported holdings (read at "
+        "start, one snapshot; empty: the database's latest `cockpit import`).",
+    )
+    imports_allow_negative: bool = Field(
+        default=False,
+        description="Keep negative amounts in `imports` files outside short/borrow/loan "
+        "accounts (CoinTracking's negative dust), as `--allow-negative` does.",
+    )
     stale_after_s: float = Field(
         default=30.0, gt=0, description="A live price older than this is flagged stale."
     )
@@ -345,6 +355,13 @@ class StoreConfig(Section):
         gt=0,
         description="Market prints older than this are deleted (at start, then hourly); "
         "orders, fills, events and balances are kept.",
+    )
+    sim_print_interval_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=3600,
+        description="A simulated venue's prints are stored at most one per market per this "
+        "many seconds (0: every print); a real venue's are all stored.",
     )
 
 

@@ -2,7 +2,8 @@
 
 :class:`StateJournal` listens to a core's published states and queues compressed frames
 (:mod:`core.statecodec`: a full frame every ``keyframe_s``, changed sections in between) into
-the store's ``journal`` table. Market data (the selected book, feed health, the trading status)
+the store's ``journal`` table, each delta's parts deflated against their previous values
+(:mod:`core.journalcodec`). Market data (the selected book, feed health, the trading status)
 is journaled at the rate the UI shows it (``ui.fps``, or ``journal.market_hz`` if lower), a
 changed book as a difference from the previous one (:mod:`core.bookdiff`); the
 portfolio sections (:data:`SLOW_SECTIONS`: holdings, risk, plan), which are most of a state's
@@ -28,7 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.errors import StoreError
-from core.statecodec import SECTIONS, StateEncoder
+from core.journalcodec import DELTA, FrameCompressor, FrameReader
+from core.statecodec import SECTIONS, FrameError, StateEncoder
 from core.store.db import from_ns, to_ns
 from core.views import CockpitState
 
@@ -73,6 +75,7 @@ class StateJournal:
         self._store = store
         self._clock = clock
         self._encoder = StateEncoder(settings.ui.log_lines, diff_book=True)
+        self._compressor = FrameCompressor()
         self._keyframe_s = cfg.keyframe_s
         fps = settings.ui.fps
         self._market_gap = 1.0 / min(cfg.market_hz or fps, fps)
@@ -112,7 +115,7 @@ class StateJournal:
             # (a new plan) after a quiet spell goes out at once.
             self._last_slow = now
             self.slow_frames += 1
-        frame = zlib.compress(raw, 6)  # level 6: ~10 % smaller than 1, still ~0.3 ms a frame
+        frame = self._compressor.compress(raw, full=full)
         store.add(JOURNAL_INSERT, (store.session_id, to_ns(state.ts), state.version, full, frame))
         self.frames += 1
 
@@ -154,8 +157,16 @@ class Frame:
 
     @property
     def data(self) -> bytes:
-        """The JSON frame."""
+        """The JSON frame of a standalone blob (a keyframe, or an older journal's frame); a
+        delta needs the frames before it: read those with :func:`reader`."""
+        if self.blob[:1] == bytes((DELTA,)):
+            raise FrameError("a delta frame decodes only after its keyframe (use a reader)")
         return zlib.decompress(self.blob)
+
+
+def reader(frames: list[Frame]) -> FrameReader:
+    """Decoded access to ``frames`` (as :func:`load_frames` returns them) by index."""
+    return FrameReader([f.blob for f in frames], [f.full for f in frames])
 
 
 def _connect(db: Path) -> sqlite3.Connection:

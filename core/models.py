@@ -132,6 +132,8 @@ class PriceSource(StrEnum):
     TICKER = "ticker"
     CACHED = "cached"
     IMPORT = "import"
+    CLOSE = "close"
+    """The last stored daily close (``cockpit import prices``, venue OHLCV, the simulator)."""
     CONFIG = "config"
     NONE = "none"
 

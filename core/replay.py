@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 
 from core.client import paced_states
-from core.journal import Frame, load_frames
+from core.journal import Frame, load_frames, reader
+from core.journalcodec import FrameReader
 from core.statecodec import StateDecoder
 from core.store.db import to_ns
 from core.views import CockpitState, Command, CommandResult
@@ -47,6 +48,7 @@ class ReplayClient:
         self.index = -1
         self.finished = False
         self._keys: list[int] = []
+        self._reader: FrameReader | None = None
         self._decoder = StateDecoder()
         self._state: CockpitState | None = None
         self._changed = asyncio.Event()
@@ -65,6 +67,7 @@ class ReplayClient:
                 load_frames, self.db, self.session_id
             )
         self._keys = [i for i, f in enumerate(self.frames) if f.full]
+        self._reader = reader(self.frames)
         if self.start_at is not None:
             self.seek_to(self.start_at)
         else:
@@ -102,8 +105,10 @@ class ReplayClient:
             start = key
         else:
             start = index
+        if self._reader is None:
+            self._reader = reader(self.frames)
         for i in range(start, index + 1):
-            self._decoder.apply(self.frames[i].data)
+            self._decoder.apply(self._reader.frame(i))
         self.index = index
         self.finished = index == len(self.frames) - 1
         decoded = self._decoder.state

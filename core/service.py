@@ -26,6 +26,7 @@ from core.config import Settings
 from core.errors import CockpitError, ExchangeError
 from core.execution.service import ExecutionService
 from core.models import (
+    ZERO,
     Balance,
     BookSnapshot,
     EventKind,
@@ -45,6 +46,7 @@ from core.ports import AccountPort, BookChanged, Venue
 from core.store import Store
 from core.store.db import to_ns
 from core.store.markets import save_markets
+from core.store.prints import PrintSampler
 from core.views import (
     ChartHistory,
     CockpitState,
@@ -124,6 +126,10 @@ class Core:
         self.instruments: dict[str, Instrument] = {}
         self.locations: dict[str, Location] = {}
         self.balances: dict[tuple[str, str], Balance] = {}
+        self._recorded: dict[tuple[str, str], str] = {}
+        """(location, asset) -> source of the last recorded balance snapshot."""
+        self.real_balances: dict[tuple[str, str], Balance] = {}
+        """Paper mode: the real balances of venues whose paper account the portfolio shows."""
         self.orders: dict[str, Order] = {}
         self.events: deque[LogEvent] = deque(maxlen=settings.ui.log_lines)
         self.closes: dict[str, list[tuple[date, float]]] = {}
@@ -136,7 +142,12 @@ class Core:
         self.analytics = Analytics(self)
         self._state: CockpitState | None = None
         self._book_dirty = True
+        self._prints = PrintSampler(
+            {v.name for v in settings.venues if v.kind == "sim"},
+            settings.store.sim_print_interval_s,
+        )
         self._stopping = False
+        self._stopped: asyncio.Future[None] | None = None
         self.started = asyncio.Event()
         self.execution: ExecutionService | None = None
         self.candles = LiveCandles()
@@ -145,7 +156,18 @@ class Core:
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        """Open the store, load instruments and history, start every task."""
+        """Open the store, load instruments and history, start every task.
+
+        A start that fails (a venue that cannot load, an unreadable ``portfolio.imports``
+        file) stops what it started, the store included, and raises: the process can exit.
+        """
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         if self.store is None:
             s = self.settings.store
             self.store = await Store.open(
@@ -172,8 +194,15 @@ class Core:
             self.closes = await self.store.daily_closes(self.history.name, since=since)
         await self.analytics.load()
         await self._poll_balances()
+        from core.store.portfolio import latest_balances
+
+        self._recorded = {
+            (b.location_id, b.asset): b.source
+            for b in await latest_balances(self.store)
+            if b.location_id in self.locations
+        }
         # The first snapshot at start: a short session still records its balances.
-        self.store.record_balances(self.balances.values())
+        self._record_balances()
         self.log_event(
             EventKind.SYSTEM,
             f"cockpit {__version__} started in {self.settings.mode.value.upper()} mode on "
@@ -196,6 +225,7 @@ class Core:
         )
         self.spawn("retention", self._retention())
         self.spawn("plan", analytics.first_plan())
+        self.spawn("history", analytics.backfill_history())
         self.spawn("plan-staleness", self._every(1.0, analytics.check_plan))
         self.spawn("publisher", self._publish_loop())
         self.started.set()
@@ -205,8 +235,14 @@ class Core:
 
         Bounded: a task that ignores its cancellation or a venue that hangs on close is
         logged and left behind (the process is exiting), so the session's end is still
-        recorded within ``timeout_s``.
+        recorded within ``timeout_s``. Stopping runs once (a start that fails stops too); a
+        second call waits for the first to finish.
         """
+        if self._stopped is None:
+            self._stopped = asyncio.ensure_future(self._stop(timeout_s))
+        await asyncio.shield(self._stopped)
+
+    async def _stop(self, timeout_s: float) -> None:
         self._stopping = True
         await cancel_all(list(self._tasks), deadline_s=min(STOP_TASKS_S, timeout_s / 3))
         for venue in self.venues.values():
@@ -214,9 +250,21 @@ class Core:
                 async with asyncio.timeout(timeout_s / 6):
                     await venue.close()
         if self.store is not None:
+            await self._save_last_valuation()
             self.log_event(EventKind.SYSTEM, "cockpit stopped")
             await self.store.end_session()
             await self.store.close()
+
+    async def _save_last_valuation(self) -> None:
+        """The balances, prices and snapshot of the last valuation, so a command reading the
+        database after the session values the portfolio as the pane last did."""
+        if self.store is None or not self.started.is_set():
+            return
+        try:
+            self._record_balances()
+            await self.analytics.save_snapshot()
+        except Exception:  # the session still ends cleanly; the log says what was lost
+            log.exception("could not save the last valuation")
 
     def spawn(self, name: str, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Start a named, tracked task whose failure is logged and shown, never swallowed."""
@@ -296,7 +344,7 @@ class Core:
 
     def _flush_trades(self, trades: list[Trade]) -> None:
         if self.store is not None:
-            self.store.record_trades(trades)
+            self.store.record_trades(self._prints.keep(trades))
 
     def _on_print(self, trade: Trade) -> None:
         self.analytics.portfolio.on_trade(trade)
@@ -388,13 +436,43 @@ class Core:
                 balances = [b for b in self.balances.values() if b.source == account.venue]
             for b in balances:
                 fresh[(b.location_id, b.asset)] = b
+        real = await self._poll_real()
+        # No await from here on: whoever polled (an order's fill) sees balances and holdings
+        # change together, before it logs what happened.
         self.balances = fresh
+        self.real_balances = real
         await self.analytics.revalue()
+
+    async def _poll_real(self) -> dict[tuple[str, str], Balance]:
+        """The real balances of venues a paper account stands in for (shown, never traded)."""
+        real: dict[tuple[str, str], Balance] = {}
+        for venue in self.venues.values():
+            if any(a is venue for a in self.accounts):
+                continue
+            try:
+                balances: Sequence[Balance] = await venue.fetch_balances()
+            except ExchangeError:
+                balances = [b for b in self.real_balances.values() if b.source == venue.venue]
+            real.update(((b.location_id, b.asset), b) for b in balances)
+        return real
 
     async def _snapshot_balances(self) -> None:
         await self._poll_balances()
-        if self.store is not None:
-            self.store.record_balances(self.balances.values())
+        self._record_balances()
+
+    def _record_balances(self) -> None:
+        """Store the balances as one snapshot: an asset gone from a location since the last
+        one is recorded at zero, so the newest stored balances are what the pane shows."""
+        if self.store is None:
+            return
+        now = utcnow()
+        gone = [
+            Balance(location_id=loc, asset=asset, total=ZERO, free=ZERO, ts=now, source=source)
+            for (loc, asset), source in self._recorded.items()
+            if (loc, asset) not in self.balances
+        ]
+        self.store.record_balances([*self.balances.values(), *gone])
+        self._recorded = {key: b.source for key, b in self.balances.items()}
 
     def mark_dirty(self) -> None:
         """Something shown changed: publish a new state at the next UI tick."""
@@ -407,7 +485,9 @@ class Core:
     ) -> LogEvent:
         event = LogEvent(ts=utcnow(), kind=kind, level=level, message=message, **fields)
         self.events.append(event)
-        if self.store is not None:
+        # A market print's event re-words a row of the trades table (and the journal keeps it
+        # for replay): not stored twice, at the tape's rate.
+        if self.store is not None and kind is not EventKind.MARKET:
             self.store.record_event(event)
         self._dirty.set()
         return event

@@ -56,6 +56,21 @@ class HoldingRow(Model):
     """The part of ``qty`` the fills cover (the P&L is on this quantity only)."""
     pnl_complete: bool = True
     """False when the fills cover only part of the holding or of its history (partial P&L)."""
+    custody: str | None = None
+    """The location's custody (``core.models.Custody``): cold wallets are marked in the pane."""
+    imported: bool = False
+    """The quantity comes from an import (a snapshot of the past, with its as-of time)."""
+
+
+class SourceTotal(Model):
+    """What one holdings source contributes: a venue, an import, manual positions."""
+
+    source: str
+    value: Decimal
+    rows: int
+    as_of: UtcDatetime | None = None
+    """The oldest as-of time among its rows (how old the source's figures are)."""
+    imported: bool = False
 
 
 class GroupTotal(Model):
@@ -74,6 +89,11 @@ class HoldingsView(Model):
     stale_prices: int = 0
     history: tuple[float, ...] = ()
     """Total value (USD) sampled over the session, oldest first, for the sparkline."""
+    sources: tuple[SourceTotal, ...] = ()
+    """Value per holdings source (venues, the import, manual), largest first."""
+    real: tuple[SourceTotal, ...] = ()
+    """Paper mode: the real balances of the venues whose paper account the rows show,
+    valued by the same prices; they are not traded and not in ``total``."""
 
 
 class RiskView(Model):
@@ -219,6 +239,15 @@ class KillSwitch(Model):
     """Escalate to this level (1 pause, 2 cancel all, 3 flatten); one step when None."""
 
 
+class AcknowledgeAudit(Model):
+    """Accept a broken audit trail's breaks (an audited row names them) and re-anchor it, so
+    trading paused at start-up by the break may resume. Operator only."""
+
+    kind: Literal["acknowledge_audit"] = "acknowledge_audit"
+    note: str = Field(default="", max_length=500)
+    """Why, kept in the acknowledgement row."""
+
+
 class RegeneratePlan(Model):
     kind: Literal["regenerate_plan"] = "regenerate_plan"
     preset: str | None = None
@@ -311,6 +340,7 @@ Command = Annotated[
     | CancelOrder
     | CancelAll
     | KillSwitch
+    | AcknowledgeAudit
     | RegeneratePlan
     | ExecutePlan
     | PreviewPlan

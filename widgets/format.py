@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 MASK = "•••••"
 LOCATION_ID = re.compile(r"\b([A-Za-z][\w.-]*):(?=[\w.-])[^\s,;()]+")
@@ -42,6 +42,17 @@ def money(value: Decimal | float | None, *, privacy: bool = False, width: int = 
     else:
         v = float(value)
         text = f"${v:,.0f}" if abs(v) >= 100 else f"${v:,.2f}"
+    return text.rjust(width) if width else text
+
+
+def cents(value: Decimal | float | None, *, privacy: bool = False, width: int = 0) -> str:
+    """USD to the cent (``$420,893.96``): a total a person compares with another view."""
+    if privacy:
+        text = MASK
+    elif value is None:
+        text = "—"
+    else:
+        text = f"${Decimal(value).quantize(Decimal('0.01'), rounding=ROUND_HALF_EVEN):,}"
     return text.rjust(width) if width else text
 
 
@@ -86,8 +97,9 @@ def price(value: Decimal | float | None, *, width: int = 0) -> str:
             text = f"{v:.4f}"
         else:
             # Plain digits, never an exponent: a memecoin reads 0.00000124 here as in the
-            # fill log (3 significant digits below 1e-4 keep it within ten cells).
-            text = f"{v:.6g}" if abs(v) >= 1e-4 else f"{v:.{2 - math.floor(math.log10(abs(v)))}f}"
+            # fill log (3 significant digits below 1e-3 keep it within ten cells; six would
+            # make 0.000101636, eleven).
+            text = f"{v:.6g}" if abs(v) >= 1e-3 else f"{v:.{2 - math.floor(math.log10(abs(v)))}f}"
     return text.rjust(width) if width else text
 
 

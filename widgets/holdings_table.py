@@ -2,7 +2,10 @@
 
 Rows are per asset (summed over locations) or, toggled with ``l``, per asset and location.
 Each price shows its source badge and age (``m`` book mid, ``t`` last trade, ``c`` cached…;
-``!`` and the stale colour when stale). ``/`` edits a filter (asset, group or location
+``!`` and the stale colour when stale). A quantity from an import shows ``imp`` and the
+import's age in the P&L column (an import has no cost basis); under the total, one line says
+where the holdings come from and, in paper mode, what the real accounts hold beside the paper
+ones. ``/`` edits a filter (asset, group or location
 substring) typed straight into the pane, Enter keeps it, Esc clears it. The last line is a
 sparkline of the portfolio's total value over the session. Everything is rendered once per
 update into cached strips (:class:`~widgets.line_pane.LinePane`): a key press re-renders this
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from itertools import groupby
 from typing import ClassVar
@@ -24,7 +28,7 @@ from textual.binding import Binding, BindingType
 
 from core.config import GROUPS
 from core.models import Price, PriceSource
-from core.views import HoldingRow, HoldingsView
+from core.views import HoldingRow, HoldingsView, SourceTotal
 from widgets import format as fmt
 from widgets.inline_filter import InlineFilter
 from widgets.line_pane import LinePane
@@ -35,6 +39,7 @@ BADGES: dict[PriceSource, str] = {
     PriceSource.TICKER: "k",
     PriceSource.CACHED: "c",
     PriceSource.IMPORT: "i",
+    PriceSource.CLOSE: "d",
     PriceSource.CONFIG: "=",
     PriceSource.NONE: "?",
 }
@@ -44,6 +49,11 @@ SORTS = ("value", "asset", "change")
 ROW_WIDTH = 68
 """Cells a row needs with every column (and the ⊘ mark); a narrower pane (65 columns at
 120x40) drops the per-row weight, which the group subtotal lines still show."""
+WHERE_WIDTH = 12
+"""Cells the location column adds (per-location rows). Narrower than all columns need, such
+rows drop the weight, then the price and its source (the same for every location of an
+asset; the per-asset rows show them): the location, import badge, P&L and ⊘ stay visible at
+120x40."""
 SPARKS = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 32
 
@@ -64,6 +74,9 @@ class Line:
     pnl: Decimal | None = None
     """Unrealised P&L (USD) of the part a cost basis covers; None where none is known."""
     pnl_partial: bool = False
+    imported_as_of: datetime | None = None
+    """When every quantity in the line comes from an import: the import's as-of time (the
+    P&L cell shows the import badge and age instead of a P&L nobody can know)."""
 
 
 def coarse_age(seconds: float | None) -> str:
@@ -121,19 +134,59 @@ def by_asset(rows: Iterable[HoldingRow]) -> list[Line]:
             tradable=any(r.tradable for r in members),
             pnl=(pnl := summed_pnl(members))[0],
             pnl_partial=pnl[1],
+            imported_as_of=imported_as_of(members),
         )
         for asset, members in out.items()
     ]
+
+
+def imported_as_of(rows: Sequence[HoldingRow]) -> datetime | None:
+    """The oldest as-of time of ``rows`` when all of them come from an import, else None."""
+    if not rows or not all(r.imported for r in rows):
+        return None
+    return min((r.as_of for r in rows if r.as_of is not None), default=None)
 
 
 def by_location(rows: Iterable[HoldingRow]) -> list[Line]:
     return [
         Line(
             r.asset, r.group, r.location_id, r.qty, r.price, r.value, r.weight, r.change_24h,
-            r.tradable, r.unrealised_pnl, not r.pnl_complete,
+            r.tradable, r.unrealised_pnl, not r.pnl_complete, imported_as_of([r]),
         )
         for r in rows
     ]  # fmt: skip
+
+
+def import_badge(as_of: datetime | None, now: datetime) -> str:
+    """``imp 97d``: the quantity comes from an import this old (7 cells at most)."""
+    age = (now - as_of).total_seconds() if as_of is not None else None
+    return f"imp{coarse_age(age):>4}"
+
+
+def source_parts(sources: Sequence[SourceTotal], now: datetime, *, privacy: bool) -> list[str]:
+    """Where the holdings come from, one part per source: ``sim-a $90,210``,
+    ``cointracking $420,894 (imp 97d)``; imports carry their badge and age."""
+    parts = []
+    for s in sources:
+        badge = f" ({import_badge(s.as_of, now)})" if s.imported else ""
+        parts.append(f"{s.source} {fmt.money(s.value, privacy=privacy)}{badge}")
+    return parts
+
+
+def packed(prefix: str, parts: Sequence[str], width: int) -> list[str]:
+    """``prefix`` and ``parts`` joined by `` · `` into lines of at most ``width`` cells (a
+    part longer than a line is cut, never the pane's layout)."""
+    out: list[str] = []
+    line = prefix
+    for part in parts:
+        candidate = f"{line} · {part}" if line and line != prefix else f"{line}{part}"
+        if len(candidate) <= width or not line:
+            line = candidate
+        else:
+            out.append(line)
+            line = f"  {part}"
+    out.append(line)
+    return [text[:width] for text in out]
 
 
 class HoldingsTable(LinePane):
@@ -178,6 +231,7 @@ class HoldingsTable(LinePane):
         self.search = InlineFilter()
         self._styles: dict[str, Style] = {}
         self._weight_shown = True
+        self._price_shown = True
 
     def update_view(self, view: HoldingsView | None, *, privacy: bool = False) -> None:
         self.view = view
@@ -247,25 +301,41 @@ class HoldingsTable(LinePane):
         return style
 
     @property
+    def detail(self) -> bool:
+        """Rows per asset and location (with a location column)."""
+        return self.per_location or self.by == "location"
+
+    @property
     def show_weight(self) -> bool:
         """Whether rows have room for the weight column (always before the first layout)."""
         width = self.scrollable_content_region.width
-        return width <= 0 or width >= ROW_WIDTH
+        return width <= 0 or width >= ROW_WIDTH + (WHERE_WIDTH if self.detail else 0)
+
+    @property
+    def show_price(self) -> bool:
+        """Whether per-location rows have room for the price and its source (per-asset rows
+        always do)."""
+        width = self.scrollable_content_region.width
+        return not self.detail or width <= 0 or width >= ROW_WIDTH + WHERE_WIDTH - 6
 
     def on_resize(self) -> None:
         super().on_resize()
-        if self.view is not None and self.show_weight != self._weight_shown:
+        shown = (self.show_weight, self.show_price)
+        if self.view is not None and shown != (self._weight_shown, self._price_shown):
             self._rebuild()
 
     def _rebuild(self) -> None:
         self._styles.clear()
         view = self.view
         self.border_subtitle = self._subtitle()
-        detail = self.per_location or self.by == "location"
+        detail = self.detail
         where = f" {'Where':<11}" if detail else ""
         self._weight_shown = weight = self.show_weight
+        self._price_shown = show_price = self.show_price
         head = Text(
-            f"{'Asset':<6}{where} {'Qty':>9} {'Price':>10} {'Src':<6}{'Value':>10}"
+            f"{'Asset':<6}{where} {'Qty':>9}"
+            + (f" {'Price':>10} {'Src':<6}" if show_price else " ")
+            + f"{'Value':>10}"
             + (f" {'Wt':>5}" if weight else "")
             + f" {'24h':>7} {'P&L':>7}",
             style=self._style("header"),
@@ -280,10 +350,18 @@ class HoldingsTable(LinePane):
         lines.extend(self._sections(view, shown, detail))
         lines.append(
             Text(
-                f"{'Total':<15} {fmt.money(view.total, privacy=self.privacy, width=31)}",
+                f"{'Total':<15} {fmt.cents(view.total, privacy=self.privacy, width=31)}",
                 style=self._style("accent"),
             )
         )
+        width = self.scrollable_content_region.width or ROW_WIDTH
+        if any(s.imported for s in view.sources):
+            parts = source_parts(view.sources, view.as_of, privacy=self.privacy)
+            lines += [Text(t, style=self._style("dim")) for t in packed("· from ", parts, width)]
+        if view.real:
+            parts = source_parts(view.real, view.as_of, privacy=self.privacy)
+            label = "· real, not traded (rows are paper): "
+            lines += [Text(t, style=self._style("dim")) for t in packed(label, parts, width)]
         if view.stale_prices:
             lines.append(
                 Text(f"! {view.stale_prices} stale or missing price(s)", style=self._style("stale"))
@@ -344,16 +422,18 @@ class HoldingsTable(LinePane):
         text.append(" ")
         text.append(fmt.qty(row.qty, privacy=self.privacy, width=9))
         text.append(" ")
-        price = row.price
-        bad = price.stale or price.value is None
-        price_style = self._style("stale") if bad else None
-        text.append(fmt.price(price.value, width=10), style=price_style or "")
-        text.append(" ")
-        age = (view.as_of - price.ts).total_seconds() if price.ts is not None else None
-        # A stale price keeps its provenance letter: "m!12s" is a book mid gone stale.
-        badge = BADGES.get(price.source, "?")
-        cell = f"{badge}!{coarse_age(age):<4}" if price.stale else f"{badge}{coarse_age(age):<5}"
-        text.append(cell, style=price_style or self._style("dim"))
+        if self._price_shown:
+            price = row.price
+            bad = price.stale or price.value is None
+            price_style = self._style("stale") if bad else None
+            text.append(fmt.price(price.value, width=10), style=price_style or "")
+            text.append(" ")
+            age = (view.as_of - price.ts).total_seconds() if price.ts is not None else None
+            # A stale price keeps its provenance letter: "m!12s" is a book mid gone stale.
+            badge = BADGES.get(price.source, "?")
+            stale = price.stale
+            cell = f"{badge}!{coarse_age(age):<4}" if stale else f"{badge}{coarse_age(age):<5}"
+            text.append(cell, style=price_style or self._style("dim"))
         text.append(fmt.money(row.value, privacy=self.privacy, width=10))
         if self._weight_shown:
             text.append(" ")
@@ -364,11 +444,15 @@ class HoldingsTable(LinePane):
         text.append(fmt.signed_pct(change, width=7), style=style)
         text.append(" ")
         pnl = row.pnl
-        tone = "dim" if not pnl or self.privacy else "gain" if pnl > 0 else "loss"
-        text.append(
-            fmt.pnl(pnl, privacy=self.privacy, width=7, partial=row.pnl_partial),
-            style=self._style(tone),
-        )
+        if pnl is None and row.imported_as_of is not None:
+            # An imported quantity has no cost basis: its cell says where it came from.
+            text.append(import_badge(row.imported_as_of, view.as_of), style=self._style("dim"))
+        else:
+            tone = "dim" if not pnl or self.privacy else "gain" if pnl > 0 else "loss"
+            text.append(
+                fmt.pnl(pnl, privacy=self.privacy, width=7, partial=row.pnl_partial),
+                style=self._style(tone),
+            )
         if not row.tradable:
             text.append(" ⊘", style=self._style("dim"))
         return text

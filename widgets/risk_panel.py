@@ -7,10 +7,13 @@ never a Rich table layout on the UI loop.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
+from core.risk.models import AssetHistory
 from core.views import RiskView
 from widgets import format as fmt
 from widgets.line_pane import LinePane
@@ -80,8 +83,10 @@ class RiskPanel(LinePane):
             return [Text("computing risk…", style=dim)]
         r = view.report
         if r.n_observations == 0:
-            return [Text("not enough price history yet", style=dim)] + [
-                Text(note, style=dim) for note in r.coverage.excluded
+            return [
+                Text("not enough price history yet", style=dim),
+                *(Text(line[:width], style=dim) for line in history_lines(r.coverage.history)),
+                *(Text(note, style=dim) for note in r.coverage.excluded),
             ]
         bold = Style(bold=True)
         lines = []
@@ -124,6 +129,7 @@ class RiskPanel(LinePane):
                 style=dim,
             )
         )
+        lines += [Text(line[:width], style=dim) for line in history_lines(r.coverage.history)]
         return lines
 
     def _pair(self, label: str, value: str, width: int, style: Style | None = None) -> Text:
@@ -163,6 +169,24 @@ class RiskPanel(LinePane):
             label = gauge.label[: max(1, width - 8)]
             lines.append(self._pair(label, value, width, style))
         return lines
+
+
+def history_lines(history: Sequence[AssetHistory], shown: int = 3) -> list[str]:
+    """How much stored history the held assets have: a count and span, then the shortest
+    histories (what limits the figures), e.g. ``history 122/228`` (held assets with closes),
+    ``2019-04-03→2025-08-31``, ``short: PEPE 40d``; each fits the pane's 21 columns."""
+    if not history:
+        return []
+    have = [h for h in history if h.days]
+    lines = [f"history {len(have)}/{len(history)}"]
+    firsts = [h.first for h in have if h.first]
+    lasts = [h.last for h in have if h.last]
+    if firsts and lasts:
+        lines.append(f"{min(firsts):%Y-%m-%d}→{max(lasts):%Y-%m-%d}")
+    short = sorted(have, key=lambda h: (h.days, h.symbol))[:shown]
+    if short:
+        lines.append("short: " + ", ".join(f"{h.symbol} {h.days}d" for h in short))
+    return lines
 
 
 def _num(value: float | None, *, sign: bool = True) -> str:

@@ -1,7 +1,13 @@
-"""``cockpit audit verify|export``: check and export the hash-chained audit trail.
+"""``cockpit audit verify|export|acknowledge``: check, export and accept the audit trail.
 
-cockpit audit verify [--db PATH]       exit 0 if the chain verifies, 1 naming the first bad row
+cockpit audit verify [--db PATH]       exit 0 if the chain and its anchor hold; 1 naming each
+                                       break (truncated tail, deleted rows, altered row, forged
+                                       append, head mismatch, missing or unreadable anchor)
 cockpit audit export --csv [--db PATH] every row as CSV on stdout
+cockpit audit acknowledge [--db PATH] [--note TEXT]
+                                       accept the breaks found (an audited row naming them) and
+                                       re-anchor, so a core trades again; refused while a core
+                                       holds the database (acknowledge in it instead)
 """
 
 from __future__ import annotations
@@ -10,51 +16,113 @@ import argparse
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.execution.audit import AuditRow
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("audit", help="verify or export the audit trail")
+    parser = subparsers.add_parser("audit", help="verify, export or acknowledge the audit trail")
     sub = parser.add_subparsers(title="audit commands", metavar="ACTION", required=True)
-    verify = sub.add_parser("verify", help="check the hash chain (exit 1 at the first bad row)")
+    verify = sub.add_parser("verify", help="check the chain and its anchor (exit 1 naming breaks)")
     verify.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="SQLite database")
     verify.set_defaults(func=_verify)
     export = sub.add_parser("export", help="export the audit trail")
     export.add_argument("--csv", action="store_true", required=True, help="as CSV on stdout")
     export.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="SQLite database")
     export.set_defaults(func=_export)
+    ack = sub.add_parser(
+        "acknowledge", help="accept a broken trail's breaks (audited) so trading may resume"
+    )
+    ack.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="SQLite database")
+    ack.add_argument("--note", default="", help="why (kept in the acknowledgement row)")
+    ack.set_defaults(func=_acknowledge)
 
 
-def _rows(args: argparse.Namespace) -> list[object]:
+def _path(args: argparse.Namespace) -> Path:
     from cockpit.commands.tui import settings_from_args
     from core.errors import StoreError
-    from core.execution.audit import AUDIT_SELECT, AuditRow
 
     path = settings_from_args(args).db_path()
     if not path.exists():
         raise StoreError(f"{path}: no such database")
+    return path
+
+
+def _read(path: Path) -> tuple[list[AuditRow], bool]:
+    """The audit rows, and whether the database records that its chain was anchored."""
+    from core.errors import StoreError
+    from core.execution.audit import ANCHOR_FLAG, AUDIT_SELECT, FLAG_SELECT, AuditRow
+
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            return [AuditRow(*r) for r in conn.execute(AUDIT_SELECT)]
+            rows = [AuditRow(*r) for r in conn.execute(AUDIT_SELECT)]
+            flagged = conn.execute(FLAG_SELECT, (ANCHOR_FLAG,)).fetchone() is not None
+            return rows, flagged
     except sqlite3.Error as exc:
         raise StoreError(f"{path}: cannot read the audit trail: {exc}") from exc
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from core.errors import AuditBroken
-    from core.execution.audit import verify_rows
+    from core.execution.audit import inspect_trail
 
-    rows = _rows(args)
-    try:
-        count = verify_rows(rows)  # type: ignore[arg-type]
-    except AuditBroken as exc:
-        print(f"cockpit: audit trail broken at {exc}", file=sys.stderr)
+    path = _path(args)
+    rows, flagged = _read(path)
+    report = inspect_trail(rows, path, flagged=flagged).report
+    for note in report.notes:
+        print(f"note: {note}")
+    for done in report.breaks:
+        if done.acknowledged:
+            print(f"acknowledged earlier: {done}")
+    if not report.ok:
+        for b in report.open_breaks:
+            print(f"cockpit: audit trail broken: {b}", file=sys.stderr)
         return 1
-    print(f"audit trail verified: {count} rows")
+    where = (
+        f"anchored at row {report.tail.id}"
+        if report.anchored
+        else "not anchored yet: a core anchors it when it next starts"
+    )
+    print(f"audit trail verified: {report.rows} rows ({where})")
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
     from core.execution.audit import export_csv
 
-    sys.stdout.write(export_csv(_rows(args)))  # type: ignore[arg-type]
+    sys.stdout.write(export_csv(_read(_path(args))[0]))
     return 0
+
+
+def _acknowledge(args: argparse.Namespace) -> int:
+    import asyncio
+    import getpass
+    import os
+
+    from core.daemon.lock import InstanceLock
+    from core.execution.audit import AuditLog
+    from core.store import Store
+
+    path = _path(args)
+    actor = f"cli:{getpass.getuser()}:{os.getpid()}"
+
+    async def run() -> int:
+        store = await Store.open(path)
+        try:
+            audit = AuditLog(store)
+            before = await audit.open()
+            if before.ok:
+                print(f"nothing to acknowledge: {before.summary()}")
+                return 0
+            after = await audit.acknowledge(actor, args.note)
+        finally:
+            await store.close()
+        for b in before.open_breaks:
+            print(f"acknowledged: {b}")
+        print(f"audit trail re-anchored at row {after.tail.id}; {after.summary()}")
+        return 0 if after.ok else 1
+
+    # One writer per database: a running core holds this lock and acknowledges itself.
+    with InstanceLock(path.with_name(path.name + ".lock")):
+        return asyncio.run(run())

@@ -2,13 +2,12 @@
 
 What the portfolio holds, valued with provenance: every price says where it came from and is
 flagged when stale, and the rows add up to the total shown (display rounding included).
-When a cockpit holds the database (a daemon, a running TUI), holdings are the ones it shows,
-read over its control socket. Otherwise they come from the database, opened read-only (the
-latest import, manual positions from config, and with ``--live`` the newest venue balances the
-cockpit stored) or, with ``--file``, straight from CoinTracking exports without touching any
-database. Prices: the price cache, then the
-import's own prices (flagged stale once older than ``portfolio.cache_stale_after_s``), then
-configured prices and rates. With ``ui.privacy`` on, amounts and values
+Holdings are the merged portfolio the holdings pane shows (:mod:`core.portfolio.stored`: the
+latest import or ``portfolio.imports``, the newest venue balances the cockpit stored, manual
+positions from config) or, with ``--file``, straight from CoinTracking exports without touching
+any database. Prices: the price cache, then the import's own prices (flagged stale once older
+than ``portfolio.cache_stale_after_s``), then the last daily close, then configured prices
+and rates. With ``ui.privacy`` on, amounts and values
 are masked in every format.
 """
 
@@ -17,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +27,7 @@ if TYPE_CHECKING:
     from core.config import Settings
     from core.models import Holding, Price
     from core.portfolio.locations import LocationRegistry
+    from core.portfolio.stored import StoredPortfolio
     from core.portfolio.valuation import Breakdown
 
 MASK = "•••"
@@ -64,7 +63,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--live",
         action="store_true",
-        help="also count the newest venue balances stored by the cockpit (sim or live)",
+        help="kept for scripts: the newest venue balances the cockpit stored always count "
+        "(in paper mode the paper accounts, as the holdings pane shows them)",
     )
     add_common_options(parser)
     parser.set_defaults(func=_holdings)
@@ -73,26 +73,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _holdings(args: argparse.Namespace) -> int:
     from core.config import load_settings
     from core.models import utcnow
+    from core.portfolio.stored import merge_stored
+    from core.portfolio.valuation import breakdown
 
     settings = load_settings(args.config)
-    cached: dict[str, Price] = {}
+    now = utcnow()
     if args.files:
         from cockpit.commands.imports import load_cointracking
 
-        holdings: Sequence[Holding] = load_cointracking(
-            args.files, settings, allow_negative=args.allow_negative
-        ).holdings
+        imported = list(
+            load_cointracking(args.files, settings, allow_negative=args.allow_negative).holdings
+        )
+        holdings = merge_stored(settings, imported, [], {}, now).holdings
     else:
+        # One writer per database: a running cockpit's holdings are the ones its pane shows.
         running = _from_running_core(settings, args)
         if running is not None:
-            holdings, cached = running
+            holdings = running[0]
         else:
-            holdings, cached = _from_db(
-                args.db or settings.db_path(), settings, with_live=args.live
-            )
-    view = value_holdings(
-        holdings, settings, utcnow(), by=args.by, include_dust=args.all, cached=cached
-    )
+            holdings = stored_holdings(args.db or settings.db_path(), settings, now)
+    dust = Decimal(0) if args.all else settings.portfolio.dust_usd
+    view = breakdown(holdings, args.by, dust)
     masked = settings.ui.privacy
     registry = settings.portfolio.location_registry()
     if args.json:
@@ -149,78 +150,42 @@ def _from_running_core(
     return asyncio.run(read())
 
 
-def _from_db(
-    db_path: Path, settings: Settings, *, with_live: bool
-) -> tuple[list[Holding], dict[str, Price]]:
-    """The latest import (plus live balances if asked) and the price cache, read-only."""
+def _open_stored(db_path: Path, settings: Settings, now: datetime) -> StoredPortfolio:
+    """The database's merged portfolio (the holdings pane's), read-only."""
     import asyncio
 
     from core.errors import StoreError
-    from core.models import utcnow
-    from core.portfolio.holdings import combine, holdings_from_balances, manual_holdings
-    from core.portfolio.taxonomy import load_taxonomy
+    from core.portfolio.stored import stored_portfolio
     from core.store import Store
-    from core.store.portfolio import cached_prices, latest_balances, latest_import
 
     if not db_path.exists():
         raise StoreError(f"{db_path}: no database yet; run `cockpit import cointracking` first")
-    taxonomy = load_taxonomy(settings.portfolio.taxonomy.overrides)
 
-    async def run() -> tuple[list[Holding], dict[str, Price]]:
+    async def run() -> StoredPortfolio:
         store = await Store.open_readonly(db_path)
         try:
-            stored = await latest_import(store)
-            # With no import, the venue balances the cockpit stored are all the database
-            # knows: show them rather than a portfolio of $0.00.
-            live = await latest_balances(store) if with_live or stored is None else []
-            if stored is None and not with_live and live:
-                newest = max(b.ts for b in live)
-                sys.stderr.write(
-                    f"note: no import in {db_path}; showing the venue balances the cockpit "
-                    f"stored (newest {newest:%Y-%m-%d %H:%M} UTC)\n"
-                )
-            return (
-                combine(
-                    stored.holdings if stored else (),
-                    holdings_from_balances(live, taxonomy),
-                    manual_holdings(settings.portfolio.manual, taxonomy, utcnow()),
-                ),
-                await cached_prices(store),
-            )
+            return await stored_portfolio(store, settings, now)
         finally:
             await store.close()
 
     return asyncio.run(run())
 
 
-def value_holdings(
-    holdings: Sequence[Holding],
-    settings: Settings,
-    now: datetime,
-    *,
-    by: str,
-    include_dust: bool = False,
-    cached: dict[str, Price] | None = None,
-) -> Breakdown:
-    """Re-price holdings at ``now`` (imported prices age; config prices and rates apply) and
-    break them down."""
-    from core.portfolio.pricing import PriceInputs, PricePolicy, resolve_prices
-    from core.portfolio.valuation import breakdown, reprice
+def stored_holdings(db_path: Path, settings: Settings, now: datetime) -> list[Holding]:
+    """The merged portfolio of a database (import, venue balances, manual), valued at ``now``
+    by the one valuation (:func:`core.portfolio.merge.valued`)."""
+    return _open_stored(db_path, settings, now).holdings
 
-    imported = {h.asset: h.price for h in holdings if h.price.value is not None}
-    inputs = PriceInputs(
-        cached=cached or {},
-        imported=imported,
-        configured=settings.portfolio.prices,
-        rates=settings.portfolio.rates,
-    )
-    policy = PricePolicy(
-        live_stale_s=settings.portfolio.stale_after_s,
-        cache_stale_s=settings.portfolio.cache_stale_after_s,
-    )
-    prices = resolve_prices({h.asset for h in holdings}, inputs, now, policy)
-    dust = Decimal(0) if include_dust else settings.portfolio.dust_usd
-    return breakdown(reprice(holdings, prices), by, dust)  # type: ignore[arg-type]
+
+def _from_db(
+    db_path: Path, settings: Settings, *, with_live: bool = True
+) -> tuple[list[Holding], dict[str, Price]]:
+    """The merged holdings before valuation (imports keep their own prices) and the price
+    cache, read-only. ``with_live`` is kept for callers; venue balances always count."""
+    from core.models import utcnow
+
+    stored = _open_stored(db_path, settings, utcnow())
+    return stored.merged, stored.cached
 
 
 def _price_badge(price: Price | None) -> str:

@@ -50,6 +50,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ct.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_common_options(ct)
     ct.set_defaults(func=_import_cointracking)
+    prices = sub.add_parser(
+        "prices",
+        help="daily closes from a wide CSV (date, one column per symbol), for offline risk",
+        description="Store daily closes from the wide CSV `cockpit risk --prices` reads (date "
+        "in ISO UTC, one column of closes per symbol; BTC-USD and BTC both mean BTC). The file "
+        "is checked whole before anything is written; a bad cell exits 1 naming file, line "
+        "and column.",
+    )
+    prices.add_argument("file", type=Path, metavar="FILE.csv")
+    prices.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_common_options(prices)
+    prices.set_defaults(func=_import_prices)
 
 
 def _aware_datetime(text: str) -> datetime:
@@ -73,27 +85,15 @@ def load_cointracking(
     outside short/borrow/loan accounts instead of refusing them (see
     :mod:`core.portfolio.ctparse`).
     """
-    from core.errors import DataError
-    from core.portfolio.ctimport import build_import, date_in_name
-    from core.portfolio.ctparse import read_export
+    from core.portfolio.ctimport import load_exports
     from core.portfolio.taxonomy import load_taxonomy
 
-    exports = []
-    mtimes = []
-    for path in paths:
-        try:
-            mtimes.append(datetime.fromtimestamp(path.stat().st_mtime, UTC))
-        except OSError as exc:
-            raise DataError(exc.strerror or str(exc), path=str(path)) from exc
-        exports.append(read_export(path, allow_negative=allow_negative))
-    if as_of is None:
-        dated = [d for p in paths if (d := date_in_name(p.name)) is not None]
-        as_of = max(dated) if dated else max(mtimes)
-    return build_import(
-        exports,
+    return load_exports(
+        paths,
         registry=settings.portfolio.location_registry(),
         taxonomy=load_taxonomy(settings.portfolio.taxonomy.overrides),
         as_of=as_of,
+        allow_negative=allow_negative,
     )
 
 
@@ -206,3 +206,53 @@ def _print_summary(summary: dict[str, object], *, dry_run: bool) -> None:
         print("dry run: nothing written")
     else:
         print(f"saved as import {summary['import_id']} in {summary['db']}")
+
+
+def _import_prices(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from core.config import load_settings
+    from core.risk.files import PRICES_SOURCE, read_daily_closes
+    from core.store import Store
+
+    settings = load_settings(args.config)
+    series = read_daily_closes(args.file)  # the whole file checks out before any write
+    db_path = args.db or settings.db_path()
+
+    async def run() -> None:
+        store = await Store.open(
+            db_path, flush_ms=settings.store.flush_ms, batch_rows=settings.store.batch_rows
+        )
+        try:
+            await store.save_daily_closes(PRICES_SOURCE, series)
+        finally:
+            await store.close()
+
+    asyncio.run(run())
+    assets = {
+        asset: {
+            "days": len(points),
+            "first": points[0][0].date().isoformat() if points else None,
+            "last": points[-1][0].date().isoformat() if points else None,
+        }
+        for asset, points in sorted(series.items())
+    }
+    summary = {
+        "file": str(args.file),
+        "db": str(db_path),
+        "source": PRICES_SOURCE,
+        "closes": sum(len(p) for p in series.values()),
+        "assets": assets,
+    }
+    if args.json:
+        json.dump(summary, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        firsts = [a["first"] for a in assets.values() if a["first"]]
+        lasts = [a["last"] for a in assets.values() if a["last"]]
+        span = f", {min(firsts)} to {max(lasts)}" if firsts else ""
+        print(
+            f"{summary['closes']} daily closes for {len(assets)} assets{span} "
+            f"saved in {db_path} (source {PRICES_SOURCE!r})"
+        )
+    return 0

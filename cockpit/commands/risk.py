@@ -5,7 +5,10 @@
                  [--window DAYS] [--json]
 
 Without files it reads the cockpit's database (``--db``, default the configured store): the
-latest balance snapshot, valued at each asset's last recorded daily close, and those closes.
+merged portfolio the holdings pane shows (the import, the stored venue balances, manual
+positions, valued by the one valuation) and the daily closes stored from every source
+(``cockpit import prices``, venue OHLCV, the simulator); the report's ``coverage.history``
+says what history each held asset has.
 
 PRICES.csv is wide (``date`` in ISO UTC, one column of closes per symbol), WEIGHTS.json maps
 symbol to weight. ``--json`` prints the report document (keys in ``core/risk/CONVENTIONS.md``);
@@ -107,32 +110,34 @@ def _report_from_running_core(settings: Settings, args: argparse.Namespace) -> R
 def _report_from_db(path: Path, settings: Settings, window: int | None) -> RiskReport:
     import asyncio
 
-    from core.bootstrap import taxonomy_group_of
     from core.errors import DataError
-    from core.risk.inputs import stored_risk_inputs
+    from core.models import utcnow
+    from core.risk.inputs import stored_risk_inputs, with_history
     from core.risk.report import assess
     from core.store import Store
 
     if not path.is_file():
         raise DataError(f"{path}: no cockpit database here (run `cockpit` first, or pass --db)")
-    group_of = taxonomy_group_of(settings)
 
     async def load() -> RiskInputs:
         store = await Store.open_readonly(path)
         try:
-            return await stored_risk_inputs(store, group_of)
+            return await stored_risk_inputs(store, settings, utcnow())
         finally:
             await store.close()
 
     inputs = asyncio.run(load())
     if inputs.unpriced:
-        sys.stderr.write(f"note: no price history for {', '.join(inputs.unpriced)}; left out\n")
+        shown = ", ".join(inputs.unpriced[:8])
+        more = f" and {len(inputs.unpriced) - 8} more" if len(inputs.unpriced) > 8 else ""
+        sys.stderr.write(f"note: no price for {shown}{more}; left out\n")
     risk = (
         settings.risk
         if window is None
         else settings.risk.model_copy(update={"window_days": window})
     )
-    return assess(inputs.closes, inputs.weights, inputs.groups, risk).report
+    report = assess(inputs.closes, inputs.weights, inputs.groups, risk).report
+    return with_history(report, inputs.history)
 
 
 def _pct(value: float | None) -> str:
@@ -148,6 +153,18 @@ def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
+def _history_line(report: RiskReport) -> list[str]:
+    """How much stored history the held assets have (only for a report on a portfolio)."""
+    history = report.coverage.history
+    if not history:
+        return []
+    have = [h for h in history if h.days]
+    firsts = [h.first for h in have if h.first]
+    lasts = [h.last for h in have if h.last]
+    span = f", {min(firsts)} to {max(lasts)}" if firsts and lasts else ""
+    return [f"History: {len(have)} of {len(history)} held assets have daily closes{span}"]
+
+
 def format_report(report: RiskReport) -> str:
     """A plain-text summary for the terminal (the JSON has everything)."""
     c = report.coverage
@@ -159,6 +176,7 @@ def format_report(report: RiskReport) -> str:
         else f"Risk report: {report.n_observations} returns",
         f"Covered weight {c.covered_weight:.1%}"
         + (f"; excluded (short history): {', '.join(c.excluded)}" if c.excluded else ""),
+        *_history_line(report),
         "",
         f"  Volatility     {_pct(report.volatility):>10}    CAGR         {_pct(report.cagr):>10}",
         f"  Sharpe         {_num(report.sharpe):>10}    Sortino      {_num(report.sortino):>10}",

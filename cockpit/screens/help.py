@@ -38,10 +38,11 @@ NOTES: tuple[tuple[str, str], ...] = (
 BADGES: tuple[tuple[str, str], ...] = (
     ("m", "price from a live book mid (then its age: m<1s, m12s, c4m)"),
     ("t / k", "last trade / venue ticker"),
-    ("c / i / =", "cached, import file, configured"),
+    ("c / i / d / =", "cached, import file, last daily close, configured"),
     ("!", "stale, after the source: older than the limit or unverified book (m!12s)"),
     ("?", "no price known"),
     ("⊘", "holding sits where the cockpit cannot trade (wallet, cold storage)"),
+    ("imp 99d", "quantity from an import, with its age (in the P&L column: no cost basis)"),
     ("▲ ▼", "up / down (gains, bids / losses, asks)"),
     ("P&L ▲~", "vs average cost of the venue's recorded fills; ~ partial cover, — no fills"),
 )

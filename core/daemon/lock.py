@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 
 from core.errors import DaemonError
+from core.private_files import private_dir
 
 
 class AlreadyRunning(DaemonError):
@@ -70,7 +71,7 @@ class InstanceLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -14,6 +14,27 @@ from pathlib import Path
 from typing import Any
 
 from core.config import Settings
+from core.private_files import private_dir, private_opener
+from core.redact import protect, protect_sources
+
+
+class PrivateFileHandler(logging.FileHandler):
+    """A log file created 0600 (an older, looser one is tightened when opened)."""
+
+    def _open(self) -> Any:
+        return open(
+            self.baseFilename,
+            self.mode,
+            encoding=self.encoding,
+            errors=self.errors,
+            opener=private_opener,
+        )
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotated log whose every file, including each new one after a rollover, is 0600."""
+
+    _open = PrivateFileHandler._open
 
 
 class JsonFormatter(logging.Formatter):
@@ -37,13 +58,15 @@ def configure_json_logging(settings: Settings) -> None:
     path = settings.daemon.log_file
     handler: logging.Handler
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
+        private_dir(path.parent)
+        handler = PrivateRotatingFileHandler(
             path, maxBytes=10 * 1024 * 1024, backupCount=5, encoding="utf-8"
         )
     else:
         handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    protect(handler)
+    protect_sources()
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.logging.level)
@@ -52,9 +75,11 @@ def configure_json_logging(settings: Settings) -> None:
 def configure_file_logging(path: Path, level: str) -> None:
     """Plain text log lines appended to ``path`` (the TUI's log file: the terminal belongs to
     the TUI, and its process and its embedded core share one log)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    private_dir(path.parent)
+    handler = PrivateFileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    protect(handler)
+    protect_sources()
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -61,6 +61,8 @@ COMMAND_RULES: dict[str, CommandRule] = {
     "cancel_order": _OPERATOR,
     "cancel_all": _OPERATOR,
     "kill_switch": _OPERATOR,
+    # Accepts a broken audit trail and lets trading resume: audited, operator only.
+    "acknowledge_audit": _OPERATOR,
     "execute_plan": _OPERATOR,
     "abort_plan": _OPERATOR,
 }

@@ -153,7 +153,7 @@ class JournalConfig(Section):
         "second at most, when it changed; default ui.fps, the rate the UI shows it.",
     )
     keyframe_s: float = Field(
-        default=30.0, gt=0, description="A full state this often; changed sections in between."
+        default=60.0, gt=0, description="A full state this often; changed sections in between."
     )
     retention_days: float = Field(
         default=7.0,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.answers import OrderList
 from core.errors import CockpitError
+from core.execution import auditguard
 from core.execution.emulation import EmulatedSpec, Emulator
 from core.execution.killswitch import SafetyControl
 from core.execution.manager import OrderManager
@@ -43,6 +44,7 @@ from core.plan.models import Plan
 from core.store import Store
 from core.views import (
     AbortPlan,
+    AcknowledgeAudit,
     CancelAll,
     CancelOrder,
     Command,
@@ -122,6 +124,7 @@ class ExecutionService:
             rng=self._rng,
             on_error=self.safety.on_venue_error,
         )
+        await auditguard.check_at_start(self.manager, self._emit)  # before anything is audited
         await self.safety.restore(self.manager, store)
         await self.manager.load()
         await self.manager.reconcile(startup=True)
@@ -292,6 +295,11 @@ class ExecutionService:
                 level = KillLevel(command.level) if command.level else None
                 now = await self.safety.engage(level, command.reason or "operator", actor=actor)
                 return CommandResult(ok=True, message=f"kill switch {now.label}")
+            if isinstance(command, AcknowledgeAudit):
+                ok, message = await auditguard.acknowledge(
+                    manager, self._emit, actor=actor, note=command.note
+                )
+                return CommandResult(ok=ok, message=message)
             if isinstance(command, PreviewPlan):
                 plan = await self.current_plan(command.plan_id)
                 return CommandResult(ok=True, message=plan.id, data=preview(plan, self.mode))

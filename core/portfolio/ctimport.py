@@ -32,12 +32,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Context, Decimal, localcontext
+from pathlib import Path
 
 from pydantic import Field
 
 from core.errors import DataError
 from core.models import ZERO, Holding, Model, Price, PriceSource, UtcDatetime
-from core.portfolio.ctparse import CtAsset, CtExport, ExportKind
+from core.portfolio.ctparse import CtAsset, CtExport, ExportKind, read_export
 from core.portfolio.locations import UNASSIGNED_ID, LocationRegistry
 from core.portfolio.taxonomy import Taxonomy
 
@@ -246,3 +247,32 @@ def date_in_name(name: str) -> datetime | None:
         return datetime(year, month, day, tzinfo=UTC)
     except ValueError:
         return None
+
+
+def load_exports(
+    paths: Sequence[Path],
+    *,
+    registry: LocationRegistry,
+    taxonomy: Taxonomy,
+    as_of: datetime | None = None,
+    allow_negative: bool = False,
+) -> CtImport:
+    """Read, parse (streaming) and combine CoinTracking export files as one snapshot.
+
+    ``as_of`` defaults to the newest date in the file names, else the newest file time. A
+    file that cannot be read or parsed raises :class:`DataError` naming it (and its line);
+    ``allow_negative`` keeps negative amounts outside short/borrow/loan accounts instead of
+    refusing them (see :mod:`core.portfolio.ctparse`).
+    """
+    exports = []
+    mtimes = []
+    for path in paths:
+        try:
+            mtimes.append(datetime.fromtimestamp(path.stat().st_mtime, UTC))
+        except OSError as exc:
+            raise DataError(exc.strerror or str(exc), path=str(path)) from exc
+        exports.append(read_export(path, allow_negative=allow_negative))
+    if as_of is None:
+        dated = [d for p in paths if (d := date_in_name(p.name)) is not None]
+        as_of = max(dated) if dated else max(mtimes, default=datetime.now(UTC))
+    return build_import(exports, registry=registry, taxonomy=taxonomy, as_of=as_of)

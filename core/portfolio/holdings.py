@@ -7,9 +7,10 @@ Three sources feed the portfolio, and each holding remembers which and when (``s
 * imports (CoinTracking exports, see :mod:`core.portfolio.ctimport`);
 * manual positions from config (``portfolio.manual``).
 
-:func:`combine` decides what counts: at a location a live venue reports, the live balances
-replace whatever an import said about that location (the import is older by nature);
-everywhere else the import stands. Manual positions are always added: the user typed them.
+:func:`combine` (:func:`core.portfolio.merge.merge_sources`) decides what counts: at a
+location a live venue reports, the live balances replace whatever an import said about that
+location (the import is older by nature); everywhere else the import stands. Manual positions
+are always added: the user typed them.
 
 Holdings built here carry an unresolved price (``source=none``); value them with
 :mod:`core.portfolio.pricing` and :func:`core.portfolio.valuation.reprice`.
@@ -24,36 +25,19 @@ from decimal import Decimal
 from pydantic import Field
 
 from core.config import ManualPosition
-from core.models import Balance, Holding, Model, Price, PriceSource, UtcDatetime
+from core.models import Balance, Holding, Model, UtcDatetime
+from core.portfolio.merge import balance_holdings, merge_sources, unpriced
 from core.portfolio.taxonomy import Taxonomy
 from core.portfolio.valuation import breakdown
 
 MANUAL_SOURCE = "manual"
 
 
-def _unpriced(asset: str) -> Price:
-    return Price(asset=asset, value=None, source=PriceSource.NONE)
-
-
 def holdings_from_balances(balances: Iterable[Balance], taxonomy: Taxonomy) -> list[Holding]:
     """Live balances as holdings (zero balances dropped), grouped by the taxonomy."""
-    out = []
-    for bal in balances:
-        if not bal.total:
-            continue
-        asset = taxonomy.market_symbol(bal.asset)
-        out.append(
-            Holding(
-                asset=asset,
-                location_id=bal.location_id,
-                qty=bal.total,
-                price=_unpriced(asset),
-                group=taxonomy.classify(asset).group,
-                source=bal.source,
-                as_of=bal.ts,
-            )
-        )
-    return out
+    return balance_holdings(
+        balances, lambda asset: taxonomy.classify(asset).group, taxonomy.market_symbol
+    )
 
 
 def manual_holdings(
@@ -65,7 +49,7 @@ def manual_holdings(
             asset=(asset := taxonomy.market_symbol(p.asset)),
             location_id=p.location,
             qty=p.qty,
-            price=_unpriced(asset),
+            price=unpriced(asset),
             group=taxonomy.classify(asset).group,
             source=MANUAL_SOURCE,
             as_of=as_of,
@@ -79,9 +63,7 @@ def combine(
     imported: Sequence[Holding], live: Sequence[Holding], manual: Sequence[Holding] = ()
 ) -> list[Holding]:
     """One portfolio: live balances win at their locations, imports elsewhere, plus manual."""
-    live_locations = {h.location_id for h in live}
-    kept = [h for h in imported if h.location_id not in live_locations]
-    return [*kept, *live, *manual]
+    return merge_sources(imported, live, manual)
 
 
 class PortfolioSnapshot(Model):

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from core.config import GROUPS, PortfolioConfig
 from core.models import (
+    ZERO,
     Balance,
     BookSnapshot,
     Fill,
@@ -31,6 +32,13 @@ from core.models import (
 )
 from core.portfolio.costbasis import CostBasis, UnrealisedPnl, average_cost, unrealised_pnl
 from core.portfolio.holdings import PortfolioSnapshot, snapshot
+from core.portfolio.merge import (
+    balance_holdings,
+    imported_prices,
+    merge_sources,
+    valued,
+    with_imported,
+)
 from core.portfolio.pricing import (
     PriceInputs,
     PricePolicy,
@@ -39,8 +47,8 @@ from core.portfolio.pricing import (
     quote_from_book,
     quote_from_trade,
 )
-from core.portfolio.valuation import breakdown, exact_sum, exact_value
-from core.views import GroupTotal, HoldingRow, HoldingsView
+from core.portfolio.valuation import exact_sum, exact_value
+from core.views import GroupTotal, HoldingRow, HoldingsView, SourceTotal
 
 HISTORY_POINTS = 240
 """Session total-value samples kept for the sparkline."""
@@ -132,20 +140,28 @@ def value_balances(
     policy: PricePolicy | None = None,
 ) -> list[Holding]:
     """Non-zero balances as holdings priced with provenance (unpriced ones kept, at zero)."""
-    resolver = PriceResolver(inputs, now, policy)
-    return [
-        Holding(
-            asset=b.asset,
-            location_id=b.location_id,
-            qty=b.total,
-            price=resolver.price(b.asset),
-            group=group_of(b.asset),
-            source=b.source,
-            as_of=b.ts,
+    return valued(balance_holdings(balances, group_of), inputs, now, policy)
+
+
+def source_totals(holdings: Iterable[Holding], imported: Iterable[str] = ()) -> list[SourceTotal]:
+    """Value per source (largest first), each with its oldest as-of time; ``imported`` names
+    the sources that are imports."""
+    imports = set(imported)
+    members: dict[str, list[Holding]] = {}
+    for h in holdings:
+        members.setdefault(h.source, []).append(h)
+    out = [
+        SourceTotal(
+            source=source,
+            value=exact_sum(exact_value(h) for h in rows),
+            rows=len(rows),
+            as_of=min((h.as_of for h in rows if h.as_of is not None), default=None),
+            imported=source in imports,
         )
-        for b in balances
-        if b.total
+        for source, rows in members.items()
     ]
+    out.sort(key=lambda t: (-t.value, t.source))
+    return out
 
 
 def holdings_view(
@@ -155,31 +171,43 @@ def holdings_view(
     change_24h: Mapping[str, float] | None = None,
     history: Sequence[float] = (),
     pnl: Mapping[tuple[str, str], UnrealisedPnl] | None = None,
+    *,
+    imported_sources: Iterable[str] = (),
+    real: Sequence[SourceTotal] = (),
 ) -> HoldingsView:
     """Rows per (asset, location) and totals per group and location that add up exactly;
-    rows with a cost basis (``pnl``, from :func:`holdings_pnl`) carry their unrealised P&L."""
+    rows with a cost basis (``pnl``, from :func:`holdings_pnl`) carry their unrealised P&L.
+    ``imported_sources`` names the sources that are imports (their rows carry the badge)."""
     change_24h = change_24h or {}
     pnl = pnl or {}
-    by_group = breakdown(holdings, "group")
-    by_location = breakdown(holdings, "location")
-    total = by_group.total
+    imports = frozenset(imported_sources)
+    values = [exact_value(h) for h in holdings]
+    total = exact_sum(values)
+    by_group: dict[str, Decimal] = {}
+    by_location: dict[str, Decimal] = {}
+    for h, v in zip(holdings, values, strict=True):
+        by_group[h.group] = exact_sum((by_group.get(h.group, ZERO), v))
+        by_location[h.location_id] = exact_sum((by_location.get(h.location_id, ZERO), v))
     order = {g: i for i, g in enumerate(GROUPS)}
     rows = [
         HoldingRow(
             asset=h.asset,
             group=h.group,
             location_id=h.location_id,
-            tradable=(loc.tradable if (loc := locations.get(h.location_id)) else False),
+            tradable=loc.tradable if loc else False,
             qty=h.qty,
             price=h.price,
-            value=(value := exact_value(h)),
+            value=value,
             weight=float(value / total) if total else 0.0,
             change_24h=change_24h.get(h.asset),
             source=h.source,
             as_of=h.as_of,
+            custody=loc.custody.value if loc else None,
+            imported=h.source in imports,
             **_pnl_fields(pnl.get((h.asset, h.location_id))),
         )
-        for h in holdings
+        for h, value in zip(holdings, values, strict=True)
+        for loc in (locations.get(h.location_id),)
     ]
     rows.sort(key=lambda r: (order.get(r.group, len(order)), -r.value, r.asset, r.location_id))
 
@@ -188,14 +216,17 @@ def holdings_view(
             GroupTotal(group=k, value=v, weight=float(v / total) if total else 0.0) for k, v in rows
         )
 
+    groups = sorted(by_group.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
     return HoldingsView(
         as_of=now,
         total=total,
         rows=tuple(rows),
-        groups=totals((r.key, r.value) for r in by_group.rows),
-        locations=totals(sorted((r.key, r.value) for r in by_location.rows)),
+        groups=totals(groups),
+        locations=totals(sorted(by_location.items())),
         stale_prices=sum(1 for h in holdings if h.price.stale or h.price.value is None),
         history=tuple(history),
+        sources=tuple(source_totals(holdings, imports)),
+        real=tuple(real),
     )
 
 
@@ -233,6 +264,14 @@ class LivePortfolio:
     """Recorded fills by (venue, trade id): loaded from the store at start, then each new one."""
     paper_venues: frozenset[str] = frozenset()
     """Venues whose holdings come from their paper account (their paper fills give the basis)."""
+    imported: list[Holding] = field(default_factory=list)
+    """The latest import's holdings (priced by the import), merged with the venues' balances."""
+    manual: list[Holding] = field(default_factory=list)
+    """Manual positions from config."""
+    known_locations: dict[str, Location] = field(default_factory=dict)
+    """The location registry's entries (custody, tradable) for locations no venue reports."""
+    close_prices: dict[str, Price] = field(default_factory=dict)
+    """The last stored daily close per asset (a price source when nothing fresher has one)."""
     _last_sample: datetime | None = None
     _bases: dict[str, dict[tuple[str, str], CostBasis]] | None = None
 
@@ -268,6 +307,28 @@ class LivePortfolio:
         kept = list(totals)[-HISTORY_STORED_POINTS:]
         self.history = deque([*kept, *self.history][-HISTORY_POINTS:], maxlen=HISTORY_POINTS)
 
+    def set_sources(
+        self,
+        imported: Iterable[Holding],
+        manual: Iterable[Holding],
+        known_locations: Iterable[Location] = (),
+    ) -> None:
+        """The holdings sources besides the venues: the latest import and manual positions."""
+        self.imported = list(imported)
+        self.manual = list(manual)
+        self.known_locations = {loc.id: loc for loc in known_locations}
+
+    def merged(self, balances: Iterable[Balance], venue_locations: Iterable[str]) -> list[Holding]:
+        """The merged, not yet valued portfolio (:func:`core.portfolio.merge.merge_sources`)."""
+        venue = balance_holdings(balances, self.group_of)
+        return merge_sources(self.imported, venue, self.manual, venue_locations=venue_locations)
+
+    def inputs(self, books: Iterable[BookSnapshot]) -> PriceInputs:
+        """The resolver's inputs now: live quotes, the cache, the import's prices, config."""
+        inputs = live_inputs(books, self.last_trades.values(), self.cached, self.config)
+        inputs = replace(inputs, closes=self.close_prices)
+        return with_imported(inputs, imported_prices(self.imported))
+
     def revalue(
         self,
         balances: Iterable[Balance],
@@ -275,10 +336,21 @@ class LivePortfolio:
         locations: Mapping[str, Location],
         now: datetime,
         change_24h: Callable[[Mapping[str, Price]], Mapping[str, float]] | None = None,
+        real: Iterable[Balance] = (),
+        live_locations: Iterable[str] | None = None,
     ) -> HoldingsView:
-        """Price every balance and build the holdings view; samples the sparkline."""
-        inputs = live_inputs(books, self.last_trades.values(), self.cached, self.config)
-        self.holdings = value_balances(balances, inputs, self.group_of, now, policy_of(self.config))
+        """Merge and price every holding and build the holdings view; samples the sparkline.
+
+        ``locations`` are the accounts' own; ``live_locations`` those of real venues, whose
+        balances replace an import's there (all of ``locations`` when None; a simulated
+        demo wallet never replaces a real import). ``real`` are the real balances beside a
+        paper account (paper mode), valued by the same prices and kept out of the total.
+        """
+        inputs = self.inputs(books)
+        policy = policy_of(self.config)
+        merged = self.merged(balances, locations if live_locations is None else live_locations)
+        self.holdings = valued(merged, inputs, now, policy)
+        locations = {**self.known_locations, **locations}
         total = exact_sum(exact_value(h) for h in self.holdings)
         if self._last_sample is None or (now - self._last_sample).total_seconds() >= (
             HISTORY_EVERY_S
@@ -291,7 +363,17 @@ class LivePortfolio:
         if self.fills:
             resolver = PriceResolver(inputs, now, policy_of(self.config))
             pnl = holdings_pnl(self.holdings, locations, self.bases, resolver.price)
-        return holdings_view(self.holdings, locations, now, changes, list(self.history), pnl)
+        real_rows = valued(balance_holdings(real, self.group_of), inputs, now, policy)
+        return holdings_view(
+            self.holdings,
+            locations,
+            now,
+            changes,
+            list(self.history),
+            pnl,
+            imported_sources={h.source for h in self.imported},
+            real=source_totals(real_rows),
+        )
 
     def snapshot(self, now: datetime, taxonomy_version: str) -> PortfolioSnapshot:
         """The current portfolio as a snapshot for the store (totals by group and location)."""

@@ -13,16 +13,16 @@ the UI exactly what it is looking at. Nothing is assumed:
   resolved price (BTC/USDT mid x USDT price), and inherits its staleness.
 
 The choice: fresh before stale, then the stronger source (book mid > last trade > ticker >
-cached > import > config), then a direct USD market before a route through a quote asset, then
-the newest. A book whose integrity is not ``verified`` counts
+cached > import > daily close > config), then a direct USD market before a route through a
+quote asset, then the newest. A book whose integrity is not ``verified`` counts
 as stale, and so does anything older than the policy's age limit for its kind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from core.config import DerivativeRate
@@ -111,6 +111,8 @@ class PriceInputs:
     quotes: tuple[Quote, ...] = ()
     cached: Mapping[str, Price] = field(default_factory=dict)
     imported: Mapping[str, Price] = field(default_factory=dict)
+    closes: Mapping[str, Price] = field(default_factory=dict)
+    """The last daily close per asset (:func:`close_prices`)."""
     configured: Mapping[str, Decimal] = field(default_factory=dict)
     rates: Mapping[str, DerivativeRate] = field(default_factory=dict)
 
@@ -169,6 +171,7 @@ class PriceResolver:
         for table, source in (
             (self.inputs.cached, PriceSource.CACHED),
             (self.inputs.imported, PriceSource.IMPORT),
+            (self.inputs.closes, PriceSource.CLOSE),
         ):
             if (stored := table.get(asset)) is not None and stored.value is not None:
                 out.append(self._stored(stored, source))
@@ -242,6 +245,25 @@ class PriceResolver:
             (self.now - stored.ts).total_seconds() > self.policy.cache_stale_s
         )
         return stored.model_copy(update={"source": source, "stale": stale, "detail": detail})
+
+
+def close_prices(closes: Mapping[str, Sequence[tuple[date, float]]]) -> dict[str, Price]:
+    """The last daily close of each asset as a price, stamped at the end of its UTC day."""
+    out: dict[str, Price] = {}
+    for asset, points in closes.items():
+        if not points:
+            continue
+        day, close = points[-1]
+        if not close > 0:
+            continue
+        out[asset] = Price(
+            asset=asset,
+            value=Decimal(repr(float(close))),
+            source=PriceSource.CLOSE,
+            ts=datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1),
+            detail=f"daily close {day.isoformat()}",
+        )
+    return out
 
 
 def _preference(price: Price, routed: bool) -> tuple[bool, int, bool, float]:

@@ -20,7 +20,7 @@ import numpy as np
 
 from core.config import GROUPS
 from core.errors import DataError
-from core.risk.history import PriceHistory, bar_label
+from core.risk.history import DAY, PriceHistory, bar_label, base_symbol, to_datetime
 
 
 def _parse_time(text: str, path: str, line: int) -> int:
@@ -118,6 +118,41 @@ def read_prices_csv(path: Path) -> PriceHistory:
     closes = np.full((grid.size, len(symbols)), np.nan)
     closes[(times - times[0]) // bar] = block
     return PriceHistory(tuple(symbols), grid, closes, bar)
+
+
+PRICES_SOURCE = "import"
+"""The ``daily_closes`` source that ``cockpit import prices`` writes."""
+
+
+def read_daily_closes(path: Path) -> dict[str, list[tuple[datetime, float]]]:
+    """A wide CSV of daily closes as series per asset (``BTC-USD`` and ``BTC`` are ``BTC``),
+    missing cells left out. Rows must be one UTC day apart; two columns naming one asset are
+    an error naming both."""
+    history = read_prices_csv(path)
+    if history.bar_seconds != DAY:
+        raise DataError(
+            f"rows are {history.bar} apart: stored history is daily closes, one row per UTC day",
+            path=str(path),
+        )
+    out: dict[str, list[tuple[datetime, float]]] = {}
+    column_of: dict[str, str] = {}
+    for col, symbol in enumerate(history.symbols):
+        asset = base_symbol(symbol)
+        if asset in column_of:
+            raise DataError(
+                f"columns {column_of[asset]!r} and {symbol!r} are both {asset}",
+                path=str(path),
+                line=1,
+                column=symbol,
+            )
+        column_of[asset] = symbol
+        values = history.closes[:, col]
+        out[asset] = [
+            (to_datetime(t), float(v))
+            for t, v in zip(history.times, values, strict=True)
+            if not math.isnan(v)
+        ]
+    return out
 
 
 MAX_JSON_BYTES = 16 * 1024 * 1024

@@ -1,21 +1,25 @@
 """The risk engine's inputs from what the cockpit holds: values per asset and daily closes.
 
 One function serves the live core (holdings it just valued) and ``cockpit risk --db`` (the
-last balance snapshot and the closes in the database), so the pane and the command compute
-the same report from the same state. Pure functions; the store read is a thin async edge.
+merged portfolio the database holds, valued by the same function, and the closes stored from
+every source), so the pane and the command compute the same report from the same state.
+Pure functions; the store read is a thin async edge.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from core.errors import DataError
+from core.models import Holding
+from core.portfolio.valuation import exact_value
+from core.risk.models import AssetHistory, RiskReport
 
 if TYPE_CHECKING:
+    from core.config import Settings
     from core.store import Store
 
 CASH = frozenset({"USD", "EUR"})
@@ -31,6 +35,8 @@ class RiskInputs:
     groups: dict[str, str]
     unpriced: tuple[str, ...] = ()
     """Held assets left out because nothing gives them a price."""
+    history: tuple[AssetHistory, ...] = ()
+    """The stored history of each weighted asset (see :func:`history_coverage`)."""
 
 
 def risk_inputs(
@@ -60,36 +66,59 @@ def risk_inputs(
     return RiskInputs(series, weights, {a: groups.get(a, "Others") for a in weights})
 
 
-async def stored_risk_inputs(store: Store, group_of: Callable[[str], str]) -> RiskInputs:
-    """Inputs from the database: the latest balance snapshot valued at each asset's last close.
+def history_coverage(
+    assets: Iterable[str],
+    closes: Mapping[str, Sequence[tuple[date, float]]],
+    sources: Mapping[str, str],
+) -> tuple[AssetHistory, ...]:
+    """What history each held asset has (none: zero days), largest history first; cash
+    (``CASH``) needs none and is not listed."""
+    out = [
+        AssetHistory(
+            symbol=asset,
+            days=len(points),
+            first=points[0][0] if points else None,
+            last=points[-1][0] if points else None,
+            source=sources.get(asset) if points else None,
+        )
+        for asset in sorted(set(assets) - CASH)
+        for points in (closes.get(asset, ()),)
+    ]
+    out.sort(key=lambda h: (-h.days, h.symbol))
+    return tuple(out)
 
-    ``group_of`` maps an asset symbol to its group (the configured taxonomy). Every source of
-    daily closes is read; where two sources have an asset, the one with the later last day wins.
-    """
-    rows = await store.fetch_all(
-        "SELECT b.asset, b.total FROM balances b JOIN ("
-        " SELECT location_id, asset, MAX(ts_ns) AS ts FROM balances GROUP BY location_id, asset"
-        ") last ON b.location_id = last.location_id AND b.asset = last.asset AND b.ts_ns = last.ts"
-    )
-    if not rows:
-        raise DataError(f"{store.path}: no balance snapshot recorded yet (run the cockpit first)")
-    qty: dict[str, Decimal] = {}
-    for asset, total in rows:
-        qty[asset] = qty.get(asset, Decimal(0)) + Decimal(total)
-    sources = [r[0] for r in await store.fetch_all("SELECT DISTINCT source FROM daily_closes")]
-    closes: dict[str, list[tuple[date, float]]] = {}
-    for source in sources:
-        for asset, points in (await store.daily_closes(source, assets=list(qty))).items():
-            if asset not in closes or points[-1][0] > closes[asset][-1][0]:
-                closes[asset] = points
+
+def with_history(report: RiskReport, history: tuple[AssetHistory, ...]) -> RiskReport:
+    """``report`` with the per-asset history coverage filled in."""
+    coverage = report.coverage.model_copy(update={"history": history})
+    return report.model_copy(update={"coverage": coverage})
+
+
+def values_by_asset(holdings: Iterable[Holding]) -> tuple[dict[str, float], dict[str, str]]:
+    """Value and group per asset of valued holdings (the one valuation's result)."""
     values: dict[str, float] = {}
-    unpriced: list[str] = []
-    for asset, amount in sorted(qty.items()):
-        if asset in CASH:
-            values[asset] = float(amount)
-        elif asset in closes:
-            values[asset] = float(amount) * closes[asset][-1][1]
-        elif amount > 0:
-            unpriced.append(asset)
-    inputs = risk_inputs(values, {a: group_of(a) for a in values}, closes)
-    return RiskInputs(inputs.closes, inputs.weights, inputs.groups, tuple(unpriced))
+    groups: dict[str, str] = {}
+    for h in holdings:
+        values[h.asset] = values.get(h.asset, 0.0) + float(exact_value(h))
+        groups[h.asset] = h.group
+    return values, groups
+
+
+async def stored_risk_inputs(store: Store, settings: Settings, now: datetime) -> RiskInputs:
+    """Inputs from the database: the merged portfolio (import, stored venue balances, manual)
+    valued by the one valuation (:mod:`core.portfolio.stored`), and every stored close."""
+    from core.portfolio.stored import stored_portfolio
+    from core.store.closes import stored_closes
+
+    portfolio = await stored_portfolio(store, settings, now)
+    if not portfolio.holdings:
+        raise DataError(
+            f"{store.path}: no holdings: no import and no balance snapshot "
+            "(run `cockpit import cointracking FILE` or the cockpit first)"
+        )
+    values, groups = values_by_asset(portfolio.holdings)
+    closes, sources = await stored_closes(store, list(values))
+    unpriced = sorted({h.asset for h in portfolio.holdings if h.price.value is None})
+    inputs = risk_inputs(values, groups, closes)
+    history = history_coverage(inputs.weights, closes, sources)
+    return RiskInputs(inputs.closes, inputs.weights, inputs.groups, tuple(unpriced), history)

@@ -10,6 +10,7 @@ says how it was computed.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import Field
@@ -120,6 +121,18 @@ class AssetRisk(Model):
     risk_contribution: float | None = None
 
 
+class AssetHistory(Model):
+    """The stored price history of one held asset."""
+
+    symbol: str
+    days: int = Field(description="Daily closes stored.")
+    first: date | None = None
+    last: date | None = None
+    source: str | None = Field(
+        default=None, description="Where the closes come from ('import', 'ohlcv:kraken', 'sim')."
+    )
+
+
 class CoverageSummary(Model):
     """How much of the portfolio and of the window the history-based figures stand on."""
 
@@ -130,6 +143,12 @@ class CoverageSummary(Model):
     dropped_periods: int = Field(description="Window periods dropped for a missing return.")
     covered_weight: float = Field(description="Weight of the included assets, 0..1.")
     excluded: tuple[str, ...] = Field(description="Held assets left out of history figures.")
+    history: tuple[AssetHistory, ...] = Field(
+        default=(),
+        description="Per held asset: the daily closes stored for it (days, first and last "
+        "date, source), whatever the window; filled where the report is built from a "
+        "portfolio (the risk pane, `cockpit risk --db`).",
+    )
 
 
 StressKind = Literal["historical", "hypothetical", "user"]

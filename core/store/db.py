@@ -18,12 +18,13 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
 from core.errors import StoreError
 from core.models import Balance, Fill, LogEvent, Order, Trade
+from core.private_files import private_database
 from core.store.migrations import LATEST_VERSION, MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,10 @@ FILL_INSERT = (
     "INSERT OR IGNORE INTO fills (venue, trade_id, client_order_id, symbol, ts_ns, payload)"
     " VALUES (?, ?, ?, ?, ?, ?)"
 )
+WAL_PAGES = 256
+"""Pages (4 KiB) the WAL may hold before it is checkpointed into the database."""
+WAL_LIMIT = 1 << 20
+"""Bytes the WAL file is truncated to after a checkpoint."""
 CLOSE_UPSERT = "INSERT OR REPLACE INTO daily_closes (source, asset, day, close) VALUES (?, ?, ?, ?)"
 
 
@@ -83,6 +88,23 @@ def trade_row(t: Trade) -> tuple[int, str, str, str, str, str, str | None]:
     return (ns, t.venue, t.symbol, str(t.price), str(t.qty), t.side.value, t.trade_id)
 
 
+class CommitHook(Protocol):
+    """Told about every commit of queued rows (the audit anchor moves with its rows).
+
+    ``staged`` runs when a batch is taken for writing and returns a token when this commit
+    concerns the hook (None otherwise); ``before_commit`` and ``after_commit`` then run around
+    the transaction with that token, and ``failed`` if it rolled back.
+    """
+
+    def staged(self) -> object | None: ...
+
+    async def before_commit(self, token: object) -> None: ...
+
+    async def after_commit(self, token: object) -> None: ...
+
+    def failed(self, token: object) -> None: ...
+
+
 class Store:
     """The cockpit's SQLite database. Create with :meth:`open`; always :meth:`close`."""
 
@@ -103,6 +125,11 @@ class Store:
         self.session_id: int | None = None
         self.read_only = False
         """Opened with :meth:`open_readonly`: every write raises :class:`StoreError`."""
+        self._hooks: list[CommitHook] = []
+
+    def add_commit_hook(self, hook: CommitHook) -> None:
+        """Run ``hook`` around every commit of queued rows (see :class:`CommitHook`)."""
+        self._hooks.append(hook)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -110,7 +137,8 @@ class Store:
     async def open(cls, path: Path, *, flush_ms: int = 100, batch_rows: int = 5_000) -> Store:
         """Open (creating if needed) and migrate the database at ``path``."""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # 0600 before SQLite opens it: its -wal and -shm inherit the main file's mode.
+            private_database(path)
             conn = await aiosqlite.connect(path, isolation_level=None)
         except (OSError, aiosqlite.Error) as exc:
             raise StoreError(f"{path}: cannot open database: {exc}") from exc
@@ -120,6 +148,10 @@ class Store:
             try:
                 await conn.execute("PRAGMA journal_mode=WAL")
                 await conn.execute("PRAGMA synchronous=NORMAL")
+                # A small WAL: checkpoint every WAL_PAGES pages and truncate the file back to
+                # WAL_LIMIT after each, instead of SQLite's 1000 pages (4 MiB) kept for good.
+                await conn.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
+                await conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
                 await conn.execute("PRAGMA busy_timeout=5000")
                 await conn.execute("PRAGMA foreign_keys=ON")
             except aiosqlite.Error as exc:
@@ -274,18 +306,33 @@ class Store:
             batches, self._batches = self._batches, {}
             models, self._models = self._models, {}
             count, self._pending = self._pending, 0
+            staged = [(h, t) for h in self._hooks if (t := h.staged()) is not None]
             try:
+                for hook, token in staged:
+                    await hook.before_commit(token)
+                if staged:
+                    # What a hook records outside the database (the audit anchor) must not
+                    # get ahead of it after a power cut: this commit syncs the WAL.
+                    await self._conn.execute("PRAGMA synchronous=FULL")
                 await self._conn.execute("BEGIN")
                 for sql, rows in batches.items():
                     await self._conn.executemany(sql, rows)
                 for sql, (to_row, items) in models.items():
                     await self._conn.executemany(sql, map(to_row, items))
                 await self._conn.execute("COMMIT")
-            except (aiosqlite.Error, ValueError, TypeError) as exc:
+            except (aiosqlite.Error, ValueError, TypeError, OSError) as exc:
                 with contextlib.suppress(aiosqlite.Error):
                     await self._conn.execute("ROLLBACK")
+                for hook, token in staged:
+                    hook.failed(token)
                 raise StoreError(f"{self.path}: write failed: {exc}") from exc
+            finally:
+                if staged:
+                    with contextlib.suppress(aiosqlite.Error):
+                        await self._conn.execute("PRAGMA synchronous=NORMAL")
             self.rows_written += count
+            for hook, token in staged:
+                await hook.after_commit(token)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -445,6 +445,18 @@ class CcxtRest:
             raise ExchangeError(f"{self.venue}: no fee rates for {symbol}")
         return maker, taker
 
+    async def spot_symbols(self) -> set[str]:
+        """Unified symbols of the venue's spot markets (loads them if needed)."""
+        markets = await self.markets()
+        return {symbol for symbol, m in markets.items() if m.get("spot", True)}
+
+    async def daily_candles(self, symbol: str, since_ms: int) -> list[list[Any]]:
+        """Public daily candles of ``symbol`` from ``since_ms`` (``fetch_ohlcv``, no keys)."""
+        rows: list[list[Any]] = await self._call(
+            f"daily candles {symbol}", lambda ex: ex.fetch_ohlcv(symbol, "1d", since_ms)
+        )
+        return rows
+
     async def markets(self) -> dict[str, Any]:
         """ccxt's market structures by unified symbol (loads them if needed); hand them to
         another adapter as ``markets=`` to skip the download."""

@@ -20,6 +20,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from core.errors import ConfigError, ConfigProblem
+from core.redact import protect, protect_sources, register_secret
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,32 +96,9 @@ def load_credentials(
     return None
 
 
-class _Redactor(logging.Filter):
-    """Replaces every registered secret in a log record's text with ``***``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            text = record.getMessage()
-            hidden = text
-            for secret in self.secrets:
-                hidden = hidden.replace(secret, "***")
-            if hidden != text:
-                record.msg, record.args = hidden, None
-        return True
-
-
-_REDACTOR = _Redactor()
-
-
 def redact_in_logs(logger: logging.Logger, credentials: Credentials) -> None:
-    """Keep ``credentials`` out of everything ``logger`` writes (ccxt logs request headers,
-    API key included, at DEBUG level)."""
-    _REDACTOR.secrets.update(
-        {credentials.key.get_secret_value(), credentials.secret.get_secret_value()}
-    )
-    if _REDACTOR not in logger.filters:
-        logger.addFilter(_REDACTOR)
+    """Keep ``credentials``, and every request signature, out of everything ``logger`` writes
+    (ccxt logs signed URLs and request headers, API key included, at DEBUG level)."""
+    register_secret(credentials.key.get_secret_value(), credentials.secret.get_secret_value())
+    protect(logger)
+    protect_sources()

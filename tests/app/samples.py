@@ -29,7 +29,14 @@ from core.plan.models import (
     TransferHint,
 )
 from core.plan.outcome import OrderOutcome, OutcomeGroup, OutcomeOrder, PlanOutcome
-from core.views import GroupTotal, HoldingRow, HoldingsView, PlanGroupRow, PlanView
+from core.views import (
+    GroupTotal,
+    HoldingRow,
+    HoldingsView,
+    PlanGroupRow,
+    PlanView,
+    SourceTotal,
+)
 
 AT = datetime(2025, 3, 14, 12, 30, 0, tzinfo=UTC)
 
@@ -114,6 +121,56 @@ def holdings() -> HoldingsView:
         locations=totals("location"),
         stale_prices=1,
         history=(212_000.0, 212_900.0, 211_500.0, 213_400.0, 214_000.0, 214_200.0),
+    )
+
+
+def imported_holdings() -> HoldingsView:
+    """A venue account beside an import 90 days old (BTC and ETH in a cold wallet), in paper
+    mode: the real account behind the paper one is listed apart."""
+    imported_at = AT - timedelta(days=90)
+
+    def row(asset: str, where: str, qty: str, price: str, *, imported: bool) -> HoldingRow:
+        return HoldingRow(
+            asset=asset,
+            group=asset,
+            location_id=where,
+            tradable=not imported,
+            custody="cold" if imported else "exchange",
+            qty=Decimal(qty),
+            price=Price(asset=asset, value=Decimal(price), source=PriceSource.BOOK_MID, ts=AT),
+            value=Decimal(qty) * Decimal(price),
+            weight=0.0,
+            source="cointracking" if imported else "sim-a",
+            as_of=imported_at if imported else AT,
+            imported=imported,
+        )
+
+    rows = (
+        row("BTC", "sim-a:spot", "0.5", "60000", imported=False),
+        row("BTC", "ledger:cold", "0.25", "60000", imported=True),
+        row("ETH", "ledger:cold", "4", "3000", imported=True),
+    )
+    total = sum((r.value for r in rows), Decimal(0))
+    rows = tuple(r.model_copy(update={"weight": float(r.value / total)}) for r in rows)
+    sources = (
+        SourceTotal(source="sim-a", value=Decimal(30000), rows=1, as_of=AT),
+        SourceTotal(
+            source="cointracking", value=Decimal(27000), rows=2, as_of=imported_at, imported=True
+        ),
+    )
+    real = (SourceTotal(source="sim-a", value=Decimal(31000), rows=1, as_of=AT),)
+    groups = (
+        GroupTotal(group="BTC", value=Decimal(45000), weight=45 / 57),
+        GroupTotal(group="ETH", value=Decimal(12000), weight=12 / 57),
+    )
+    return HoldingsView(
+        as_of=AT,
+        total=total,
+        rows=rows,
+        groups=groups,
+        locations=(),
+        sources=sources,
+        real=real,
     )
 
 

@@ -58,7 +58,7 @@ async def test_five_panes_fill_with_sim_values_and_update(settings: Settings) ->
         # may be one state behind screen.state.
         painted = holdings.view
         assert painted is not None
-        assert f"${float(painted.total):,.0f}" in total
+        assert f"${painted.total:,.2f}" in total  # to the cent, as `cockpit holdings` prints
 
         # Risk: figures computed from the sim's recorded history.
         text = risk_text(risk)

@@ -67,7 +67,8 @@ async def test_holdings_table_arrows_badges_and_totals() -> None:
         assert "▸ SOL  $0.00  0.0%" in text
         total = sum((r.value for r in view.rows), Decimal(0))
         assert sum((g.value for g in view.groups), Decimal(0)) == total
-        assert f"${total:,.0f}" in next(line for line in text if line.startswith("Total"))
+        # The total to the cent (what `cockpit holdings` prints), the rows in whole dollars.
+        assert f"${total:,.2f}" in next(line for line in text if line.startswith("Total"))
         # The session sparkline: samples scaled between their min (▁) and max (█), e.g. 212,900
         # is (212,900 - 211,500) / 2,700 x 7 = 3.6 -> ▅; then the change over the session.
         assert text[-1] == "session ▂▅▁▆▇█ ▲+1.04%"
@@ -76,6 +77,60 @@ async def test_holdings_table_arrows_badges_and_totals() -> None:
         await pilot.pause()
         assert not [line for line in lines(table) if re.search(r"\$\d", line)]
         assert "•••••" in by_line(lines(table), "ETH")
+
+
+async def test_holdings_table_marks_imported_rows_with_badge_and_age_and_cold_wallets() -> None:
+    """Imported quantities show ``imp`` and the import's age where a P&L would be (an import
+    has no cost basis); cold-wallet rows carry ⊘; under the total, where the holdings come
+    from, and in paper mode the real balances, labelled and outside the total."""
+    table = HoldingsTable(id="subject")
+    view = samples.imported_holdings()
+    async with Harness(table).run_test(size=(100, 30)) as pilot:
+        table.update_view(view)
+        await pilot.pause()
+        text = lines(table)
+        # ETH sits only in the imported cold wallet: badge and age (90 days), and ⊘.
+        assert by_line(text, "ETH").endswith(" imp 90d ⊘")
+        # BTC mixes a venue account and an imported cold wallet: no import badge on the sum.
+        assert "imp" not in by_line(text, "BTC")
+        await pilot.press("l")
+        text = lines(table)
+        cold = next(line for line in text if line.startswith("BTC") and "ledger:cold" in line)
+        spot = next(line for line in text if line.startswith("BTC") and "sim-a:spot" in line)
+        assert cold.endswith(" imp 90d ⊘") and "imp" not in spot and "⊘" not in spot
+        total = next(line for line in text if line.startswith("Total"))
+        assert f"${view.total:,.2f}" in total
+        assert "· from sim-a $30,000 · cointracking $27,000 (imp 90d)" in text
+        assert "· real, not traded (rows are paper): sim-a $31,000" in text
+        table.update_view(view, privacy=True)
+        await pilot.pause()
+        masked = lines(table)
+        assert not [line for line in masked if re.search(r"\$\d", line)]
+        assert any(line.startswith("· from sim-a •••••") for line in masked)
+
+
+async def test_per_location_rows_fit_the_main_screen_column_with_badge_and_mark() -> None:
+    """At 120x40 (62 cells) per-location rows drop the weight, then the price and its source
+    (per asset, shown in the per-asset rows): the full location, the import badge, the P&L
+    and ⊘ stay on screen."""
+    table = HoldingsTable(id="subject")
+    async with Harness(table).run_test(size=(64, 30)) as pilot:
+        table.update_view(samples.imported_holdings())
+        await pilot.press("l")
+        text = lines(table)
+        assert text[0].split() == ["Asset", "Where", "Qty", "Value", "24h", "P&L"]
+        widths = [len(table._texts[i].plain) for i in range(table.line_count)]
+        assert max(widths) <= table.scrollable_content_region.width == 62
+        cold = next(line for line in text if line.startswith("ETH"))
+        assert "ledger:cold" in cold and cold.endswith(" imp 90d ⊘")
+        spot = next(line for line in text if line.startswith("BTC") and "sim-a:spot" in line)
+        assert "⊘" not in spot and spot.endswith("—")
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        text = lines(table)
+        head = ["Asset", "Where", "Qty", "Price", "Src", "Value", "Wt", "24h", "P&L"]
+        assert text[0].split() == head
+        assert next(line for line in text if line.startswith("ETH")).endswith(" imp 90d ⊘")
 
 
 async def test_holdings_table_unrealised_pnl_column_signed_partial_and_masked() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import timedelta
 from itertools import pairwise
@@ -12,7 +11,15 @@ from rich.text import Text
 
 from cockpit.replay_app import make_replay_app
 from core.daemon.settings import JournalConfig
-from core.journal import JITTER, SLOW_SECTIONS, Frame, StateJournal, list_sessions, load_frames
+from core.journal import (
+    JITTER,
+    SLOW_SECTIONS,
+    Frame,
+    StateJournal,
+    list_sessions,
+    load_frames,
+    reader,
+)
 from core.replay import ReplayClient
 from core.store import Store
 from core.store.db import to_ns
@@ -95,10 +102,14 @@ async def test_replay_app_shows_badge_and_transport_keys_work(tmp_path: Path) ->
         await app.action_quit()
 
 
-def carried(frame: Frame) -> set[str]:
-    """The sections a journal frame carries (a book as a difference too)."""
-    data = json.loads(frame.data)
-    return set(data["set"]) | ({"book"} if "book_diff" in data else set())
+def carried_by(frames: list[Frame]) -> dict[int, set[str]]:
+    """The sections each journal frame carries (a book as a difference too), by version."""
+    read = reader(frames)
+    out = {}
+    for i, frame in enumerate(frames):
+        data = read.frame(i)
+        out[frame.version] = set(data["set"]) | ({"book"} if "book_diff" in data else set())
+    return out
 
 
 async def test_journal_keeps_the_book_at_the_ui_rate_and_the_portfolio_at_max_hz(
@@ -107,18 +118,19 @@ async def test_journal_keeps_the_book_at_the_ui_rate_and_the_portfolio_at_max_hz
     db = tmp_path / "cockpit.db"
     live = await record_session(db, states=60, journal_hz=1, keyframe_s=30)  # ui.fps 20
     _, frames = load_frames(db)
+    sections = carried_by(frames)
     by_version = {s.version: s for s in live}
     first = by_version[frames[0].version]
     span_s = (live[-1].ts - first.ts).total_seconds()
     # Every book the UI was shown is in the journal, at the moment it was shown.
     shown = [b.version for a, b in pairwise(live) if b.book is not a.book]
     shown = [v for v in shown if v > frames[0].version]
-    journaled = [f.version for f in frames[1:] if "book" in carried(f)]
+    journaled = [f.version for f in frames[1:] if "book" in sections[f.version]]
     # (How many books a second that is depends on the machine's load: bench/journal.py
     # measures the rate; here every shown book must be journaled, none extra.)
     assert journaled == shown and len(shown) >= 20
     # Holdings are re-priced 4x a second; they are journaled at most journal.max_hz.
-    slow = [f for f in frames if f.full or carried(f) & SLOW_SECTIONS]
+    slow = [f for f in frames if f.full or sections[f.version] & SLOW_SECTIONS]
     assert len(slow) <= span_s / JITTER + 2
     repriced = sum(b.holdings is not a.holdings for a, b in pairwise(live))
     assert repriced > len(slow)
@@ -131,7 +143,7 @@ async def test_journal_keeps_the_book_at_the_ui_rate_and_the_portfolio_at_max_hz
     try:
         for frame in frames:
             for name in SLOW_SECTIONS:
-                if frame.full or name in carried(frame):
+                if frame.full or name in sections[frame.version]:
                     latest[name] = frame.version
             state = replay.latest()
             assert state is not None and state.version == frame.version
@@ -182,13 +194,16 @@ async def test_journal_rates_on_a_driven_clock(tmp_path: Path) -> None:
     await store.end_session()
     await store.close()
     _, frames = load_frames(tmp_path / "driven.db")
+    sections = carried_by(frames)
     per_second = Counter(
-        int((f.ts_ns - frames[0].ts_ns) / 1e9) for f in frames if "book" in carried(f) or f.full
+        int((f.ts_ns - frames[0].ts_ns) / 1e9)
+        for f in frames
+        if "book" in sections[f.version] or f.full
     )
     assert [per_second[s] for s in range(seconds)] == [15] * seconds  # ui.fps, not 30
     # Frames with a portfolio section: the holdings alternate every two states here, but risk
     # or the plan (from the recorded states) may be what a slow frame carried instead.
-    slow = [f for f in frames if f.full or not SLOW_SECTIONS.isdisjoint(carried(f))]
+    slow = [f for f in frames if f.full or not SLOW_SECTIONS.isdisjoint(sections[f.version])]
     assert len(slow) == journal.slow_frames
     assert seconds <= len(slow) <= seconds / JITTER + 1  # ~max_hz
     assert [f.full for f in frames].count(True) == seconds // 5

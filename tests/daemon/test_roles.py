@@ -70,6 +70,7 @@ def sample_commands(order: dict[str, Any]) -> dict[str, dict[str, Any]]:
         },
         "cancel_all": {"kind": "cancel_all"},
         "kill_switch": {"kind": "kill_switch", "level": 2, "reason": "observer"},
+        "acknowledge_audit": {"kind": "acknowledge_audit", "note": "observer"},
         "execute_plan": {"kind": "execute_plan", "plan_id": "whatever"},
         "abort_plan": {"kind": "abort_plan"},
     }

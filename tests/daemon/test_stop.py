@@ -110,3 +110,25 @@ async def test_core_stop_is_bounded_when_a_task_ignores_its_cancellation(tmp_pat
     await task
     with sqlite3.connect(tmp_path / "c.db") as conn:
         assert conn.execute("SELECT ended_ns FROM sessions").fetchone()[0] is not None
+
+
+async def test_the_hard_deadline_ends_a_process_that_would_not_stop() -> None:
+    """What ends a daemon whose ordered shutdown overran: code 1 and a CRITICAL line."""
+    import sys
+
+    from tests.app.conftest import WAIT_S
+    from tests.daemon.conftest import PROJECT_ROOT
+
+    stuck = (
+        "import logging, time\n"
+        "logging.basicConfig()\n"
+        "from core.daemon.runner import arm_hard_deadline\n"
+        "arm_hard_deadline(0.2)\n"
+        "time.sleep(600)\n"  # a shutdown that never ends
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", stuck, cwd=PROJECT_ROOT, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), WAIT_S)
+    assert proc.returncode == 1
+    assert "shutdown overran daemon.stop_timeout_s (0.2 s): exiting now" in err.decode()

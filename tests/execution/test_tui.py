@@ -159,3 +159,39 @@ async def test_x_on_the_plan_pane_confirms_then_executes_that_plan(tmp_path: Pat
             "the pane's plan to be executed",
             limit_s=180,  # a bound: the confirm reaches the core thread late when busy
         )
+
+
+async def test_r_acknowledges_a_broken_audit_trail_after_a_confirmation(tmp_path: Path) -> None:
+    import sqlite3
+
+    from core.execution.audit import AuditLog
+    from core.store import Store
+
+    config = settings(tmp_path)
+    store = await Store.open(config.db_path())
+    try:
+        audit = AuditLog(store)
+        for n in range(4):
+            await audit.append("order.submit", "operator", {"n": n})
+    finally:
+        await store.close()
+    with sqlite3.connect(config.db_path()) as conn:
+        conn.execute("DELETE FROM audit WHERE id = 4")
+
+    async with running_app(config) as (app, pilot):
+        state = app.client.latest()
+        assert state is not None and not state.trading_enabled
+        assert "audit trail broken: truncated tail" in (state.trading_reason or "")
+        await press(pilot, "R")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal), "ack modal")
+        await wait_until(
+            pilot, lambda: app.focused is not None and app.focused.id == "cancel", "focus"
+        )
+        text = modal_text(app.screen)  # type: ignore[arg-type]
+        assert "Acknowledge the broken audit trail?" in text and "truncated tail" in text
+        await press(pilot, "y")
+        await wait_until(
+            pilot,
+            lambda: (s := app.client.latest()) is not None and s.trading_enabled,
+            "trading after the acknowledgement",
+        )

@@ -1,4 +1,5 @@
-"""``cockpit risk --db``: the report from the cockpit's own database (balances + closes)."""
+"""``cockpit risk --db``: the report from the cockpit's own database (the merged portfolio and
+the stored closes; balances without a cached price are valued at their last daily close)."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def test_report_from_the_database_matches_the_engine_on_the_same_inputs(
     assert main(["risk", "--db", str(db), "--json"]) == 0
     captured = capsys.readouterr()
     data = json.loads(captured.out)
-    assert "no price history for NOPRICE" in captured.err
+    assert "no price for NOPRICE" in captured.err
 
     # Independently: value each holding at its last close, cash at 1.
     closes = {a: read_ftx(shared_data, f) for a, f in FILES.items()}
@@ -111,7 +112,7 @@ def test_missing_database_and_empty_database_are_one_line_errors(
     asyncio.run(_create(empty))
     assert main(["risk", "--db", str(empty)]) == 1
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "no balance snapshot" in err
+    assert err.count("\n") == 0 and "no import and no balance snapshot" in err
 
 
 def test_prices_without_weights_is_refused(

@@ -25,6 +25,21 @@ from aiohttp import web
 FAULTS = ("timeout_after_accept", "5xx", "429", "malformed")
 
 
+@dataclass(frozen=True, slots=True)
+class Candle:
+    """One daily candle to serve: UTC open time (epoch seconds) and its prices and volume."""
+
+    open_time: int
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+
+
+DAY_S = 86_400
+
+
 @dataclass
 class LoopOrder:
     """One order the loopback venue accepted."""
@@ -84,6 +99,9 @@ class LoopbackVenue:
     ) -> None:
         self.api_key = api_key
         self.balances: dict[str, Decimal] = dict(balances or {})
+        self.candles: dict[str, list[Candle]] = {}
+        """Venue market id -> daily candles (oldest first) the OHLC endpoint serves in the
+        venue's documented shape (recorded real candles, e.g. the shared FTX daily files)."""
         self.marks: dict[str, Decimal] = {}
         """Venue market id -> the price market orders fill at and limit orders are checked
         against (post-only, IOC)."""
@@ -96,6 +114,8 @@ class LoopbackVenue:
         self.requests: list[tuple[str, str]] = []
         """(method, path) of every request received."""
         self.seen_keys: set[str] = set()
+        self.seen_signatures: set[str] = set()
+        """Every request signature received (tests check none of them reaches a log)."""
         self.port = 0
         self._runner: web.AppRunner | None = None
         self._hold = asyncio.Event()

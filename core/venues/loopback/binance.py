@@ -1,6 +1,7 @@
 """A loopback Binance spot REST API: recorded ``exchangeInfo`` and depth, documented order API.
 
-Public: ``GET /api/v3/exchangeInfo`` and ``GET /api/v3/depth?symbol=`` serve recorded bodies
+Public: ``GET /api/v3/exchangeInfo`` and ``GET /api/v3/depth?symbol=`` serve recorded bodies,
+``GET /api/v3/klines`` the daily candles handed to it
 (the depth snapshots also feed :class:`~core.feeds.binance_client.BinanceFeed` and give market
 orders a price: the mid of the recorded snapshot). Private (``X-MBX-APIKEY`` checked):
 ``POST/DELETE/GET /api/v3/order`` (``newClientOrderId`` unique among open orders; queried and
@@ -18,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from core.venues.loopback.base import LoopbackVenue, LoopOrder
+from core.venues.loopback.base import DAY_S, LoopbackVenue, LoopOrder
 
 STATUS = {"open": "NEW", "closed": "FILLED", "canceled": "CANCELED", "expired": "EXPIRED"}
 
@@ -49,6 +50,7 @@ class BinanceLoopback(LoopbackVenue):
     def _routes(self, app: web.Application) -> None:
         app.router.add_get("/api/v3/exchangeInfo", self._exchange_info)
         app.router.add_get("/api/v3/depth", self._depth)
+        app.router.add_get("/api/v3/klines", self._klines)
         app.router.add_route("*", "/api/v3/order", self._order)
         app.router.add_get("/api/v3/openOrders", self._open_orders)
         app.router.add_get("/api/v3/account", self._account)
@@ -77,6 +79,28 @@ class BinanceLoopback(LoopbackVenue):
             return self._error(-1121, "Invalid symbol.")
         return web.Response(text=body, content_type="application/json")
 
+    async def _klines(self, request: web.Request) -> web.Response:
+        """``klines``: daily candles only (``interval=1d``) from ``startTime`` to ``endTime``
+        (ms), the first ``limit`` (default 500, at most 1000), in Binance's 12-field rows."""
+        symbol = request.query.get("symbol", "")
+        if symbol not in self.symbols:
+            return self._error(-1121, "Invalid symbol.")
+        if request.query.get("interval") != "1d":
+            return self._error(-1120, "Invalid interval (the loopback serves 1d).")
+        start = int(request.query.get("startTime", "0"))
+        end = int(request.query.get("endTime", str(2**62)))
+        limit = min(int(request.query.get("limit", "500")), 1000)
+        rows = [c for c in self.candles.get(symbol, []) if start <= c.open_time * 1000 <= end][
+            :limit
+        ]
+        body = [
+            [c.open_time * 1000, _fmt(c.open), _fmt(c.high), _fmt(c.low), _fmt(c.close),
+             _fmt(c.volume), (c.open_time + DAY_S) * 1000 - 1, _fmt(c.volume * c.close), 1,
+             "0", "0", "0"]
+            for c in rows
+        ]  # fmt: skip
+        return web.json_response(body)
+
     async def _params(self, request: web.Request) -> tuple[dict[str, str], web.Response | None]:
         key = request.headers.get("X-MBX-APIKEY", "")
         self.seen_keys.add(key)
@@ -87,6 +111,7 @@ class BinanceLoopback(LoopbackVenue):
             return params, self._error(
                 -2015, "Invalid API-key, IP, or permissions for action.", 401
             )
+        self.seen_signatures.add(params.get("signature", ""))
         if "signature" not in params or "timestamp" not in params:
             return params, self._error(-1102, "Mandatory parameter 'signature' was not sent.")
         return params, None

@@ -1,8 +1,9 @@
 """A loopback Kraken REST API: recorded ``AssetPairs`` plus the documented private endpoints.
 
 Public: ``GET /0/public/AssetPairs`` serves a recorded body with dark-pool ``*.d`` pairs removed
-(current ccxt would map ``BTC/USD`` to ``XXBTZUSD.d`` otherwise). Private (``POST``, form
-encoded, ``API-Key`` header checked): ``AddOrder`` (``cl_ord_id`` unique among open orders),
+(current ccxt would map ``BTC/USD`` to ``XXBTZUSD.d`` otherwise); ``GET /0/public/OHLC`` serves
+the daily candles handed to it (``LoopbackVenue.candles``). Private (``POST``, form encoded,
+``API-Key`` header checked): ``AddOrder`` (``cl_ord_id`` unique among open orders),
 ``CancelOrder`` (by ``txid`` or ``cl_ord_id``), ``QueryOrders``, ``OpenOrders`` and
 ``ClosedOrders`` (both filter on ``cl_ord_id``), ``Balance``, ``BalanceEx`` and
 ``TradeVolume`` (fees from the recorded schedule). Bodies follow
@@ -18,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from core.venues.loopback.base import LoopbackVenue, LoopOrder
+from core.venues.loopback.base import DAY_S, LoopbackVenue, LoopOrder
 
 
 def asset_pairs_body(recorded: str) -> str:
@@ -44,6 +45,7 @@ class KrakenLoopback(LoopbackVenue):
 
     def _routes(self, app: web.Application) -> None:
         app.router.add_get("/0/public/AssetPairs", self._asset_pairs)
+        app.router.add_get("/0/public/OHLC", self._ohlc)
         app.router.add_post("/0/private/{method}", self._private)
 
     def _is_order_path(self, request: web.Request) -> bool:
@@ -72,9 +74,28 @@ class KrakenLoopback(LoopbackVenue):
     async def _asset_pairs(self, request: web.Request) -> web.Response:
         return web.Response(text=self.asset_pairs, content_type="application/json")
 
+    async def _ohlc(self, request: web.Request) -> web.Response:
+        """``OHLC``: daily candles only (``interval=1440``), those after ``since``, at most the
+        720 newest (Kraken's documented limit), ``[time, o, h, l, c, vwap, volume, count]``."""
+        pair = self._pair_id(request.query.get("pair", ""))
+        if pair is None:
+            return self._error("EQuery:Unknown asset pair")
+        if request.query.get("interval", "1") != str(DAY_S // 60):
+            return self._error("EGeneral:Invalid arguments:interval (loopback serves 1440)")
+        since = int(request.query.get("since", "0") or 0)
+        rows = [c for c in self.candles.get(pair, []) if c.open_time > since][-720:]
+        body = [
+            [c.open_time, _fmt(c.open), _fmt(c.high), _fmt(c.low), _fmt(c.close),
+             _fmt(c.close), _fmt(c.volume), 1]
+            for c in rows
+        ]  # fmt: skip
+        last = rows[-1].open_time if rows else since
+        return self._ok({pair: body, "last": last})
+
     async def _private(self, request: web.Request) -> web.Response:
         key = request.headers.get("API-Key", "")
         self.seen_keys.add(key)
+        self.seen_signatures.add(request.headers.get("API-Sign", ""))
         if self.api_key is not None and key != self.api_key:
             return self._error("EAPI:Invalid key")
         form = {k: str(v) for k, v in (await request.post()).items()}
