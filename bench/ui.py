@@ -1,7 +1,8 @@
 """Benchmark: the TUI headless on the sim at its default rate and at 10x, with keys pressed.
 
     /work/venv/bin/python bench/ui.py [--seconds 10] [--interval 0.1] [--rates 10,100]
-                                      [--keys nav|holdings|terminal] [--cores process,thread]
+                                      [--keys nav|holdings|chart|terminal]
+                                      [--cores process,thread] [--size 160x48]
 
 For each sim rate (``sim.tick_hz``) and each way of running the core, the real app is built
 through ``make_app`` on the sim (database in a temporary dir) and run with ``App.run_test``.
@@ -9,9 +10,10 @@ The core runs as plain ``cockpit`` runs it: ``process``, an ``EmbeddedCore`` chi
 reached over its private socket (the default); and, as the peer it replaced, ``thread``, a
 ``ThreadedCore`` in the UI's own process (``cockpit --in-process``). Keys
 (``nav``: 1-5, j/k, Tab; ``holdings``: the holdings pane's own keys l, s, b, and ``/`` typing
-a filter then Esc; ``terminal``: ``:`` typing then Esc, the ``o`` ticket, ``O`` open orders and
-``?``, each closed with Esc) are pressed every ``--interval`` seconds the way the terminal driver
-delivers them (a ``Key`` event posted to the app). Figures:
+a filter then Esc; ``chart``: ``c`` once, then the chart's crosshair, zoom, mode and pan keys
+with the chart visible; ``terminal``: ``:`` typing then Esc, the ``o`` ticket, ``O`` open orders
+and ``?``, each closed with Esc) are pressed every ``--interval`` seconds the way the terminal
+driver delivers them (a ``Key`` event posted to the app). Figures:
 
 - keystroke latency: from posting the key to the first screen frame composed after the key's
   effect (active pane, focus, cursor or scroll) is visible; p50 / p99 / max;
@@ -29,10 +31,14 @@ import argparse
 import asyncio
 import contextlib
 import os
+import random
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -43,14 +49,19 @@ os.environ.setdefault("TEXTUAL_FPS", "120")
 from textual import events
 
 from cockpit.app import make_app
+from cockpit.screens.chart import ChartScreen
 from core.bootstrap import build_core
 from core.client import CoreClient, ThreadedCore
 from core.config import load_settings
 from core.daemon.embedded import EmbeddedCore
+from core.models import Side, Trade
+from core.store import Store
+from widgets.chart import Chart
 
 KEY_SETS = {
     "nav": ("2", "3", "j", "k", "4", "5", "j", "k", "tab", "j", "k"),
     "holdings": ("l", "l", "s", "s", "s", "b", "b", "slash", "b", "t", "c", "escape"),
+    "chart": ("left", "left", "left", "plus", "minus", "m", "m", "m", "m", "H", "L", "0"),
     # The trader's terminal: the : line (open, type, close), the order ticket, open orders, ?.
     "terminal": (
         "colon",
@@ -65,6 +76,8 @@ KEY_SETS = {
         "escape",
     ),
 }
+"""``chart`` opens the price chart (``c``) first and presses its keys with the chart visible:
+crosshair, zoom, the four series modes, pan, follow live."""
 """Each round starts and ends on Holdings; every key changes what the screen shows."""
 CHARS = {"tab": "\t", "slash": "/", "escape": "\x1b", "colon": ":", "question_mark": "?"}
 KEY_TIMEOUT_S = 2.0
@@ -83,6 +96,32 @@ class Run:
     wall_s: float = 0.0
     cpu_s: float = 0.0
     core_cpu_s: float = 0.0
+    chart_ms: list[float] = field(default_factory=list)
+    """Time to draw the chart's picture, per picture drawn (``--keys chart``)."""
+
+
+async def seed_prints(db: Path, hours: float = 6.0) -> None:
+    """Six hours of BTC/USDT prints on sim-a before now, so the chart has history to draw."""
+    store = await Store.open(db)
+    rnd = random.Random(3)
+    now = datetime.now(UTC)
+    price = 42_000.0
+    trades = []
+    for step in range(int(hours * 3600 / 5), 0, -1):
+        price *= 1 + rnd.gauss(0, 0.0005)
+        trades.append(
+            Trade(
+                venue="sim-a",
+                symbol="BTC/USDT",
+                price=Decimal(f"{price:.1f}"),
+                qty=Decimal(f"{rnd.expovariate(5):.4f}"),
+                side=Side.BUY if rnd.random() < 0.5 else Side.SELL,
+                ts=now - timedelta(seconds=step * 5),
+            )
+        )
+    store.record_trades(trades)
+    await store.flush()
+    await store.close()
 
 
 def child_cpu_s(client: CoreClient) -> float:
@@ -100,12 +139,20 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def measure(
-    rate: float, core: str, seconds: float, interval: float, db_dir: Path, keys: tuple[str, ...]
+    rate: float,
+    core: str,
+    seconds: float,
+    interval: float,
+    db_dir: Path,
+    keys: tuple[str, ...],
+    size: tuple[int, int] = (160, 48),
 ) -> Run:
     config = db_dir / f"ui-{rate:g}-{core}.yaml"
     db = db_dir / f"ui-{rate:g}-{core}.db"
     config.write_text(f"sim:\n  tick_hz: {rate}\nstore:\n  path: {db}\n", encoding="utf-8")
     settings = load_settings(config)
+    if "m" in keys:  # the chart set: give the chart hours of candles
+        await seed_prints(db)
     start = time.perf_counter()
     client: CoreClient
     if core == "process":
@@ -141,18 +188,36 @@ async def measure(
 
     app._display = on_display  # type: ignore[method-assign]
     app.render_state = on_state  # type: ignore[method-assign]
+    draw: Callable[..., Any] = Chart._render_strips
+
+    def timed_draw(chart: Chart, width: int, height: int) -> Any:
+        started = time.perf_counter()
+        strips = draw(chart, width, height)
+        if not chart.depth:
+            run.chart_ms.append((time.perf_counter() - started) * 1000)
+        return strips
+
+    Chart._render_strips = timed_draw  # type: ignore[method-assign]
 
     if core != "process":
         start = time.perf_counter()
     try:
-        async with app.run_test(size=(160, 48)) as pilot:
+        async with app.run_test(size=size) as pilot:
             await first_frame.wait()
             run.first_frame_s = frame_times[-1] - start
             # Let start-up work (history, first risk report) settle before measuring.
             await pilot.pause(1.0)
             screen = app.main
+            if "m" in keys:  # the chart set: open the chart, wait for its history
+                app.post_message(events.Key("c", "c"))
+                while not (isinstance(app.screen, ChartScreen) and app.screen.loads):
+                    await pilot.pause(0.05)
+            chart_screen = app.screen
 
             def signature() -> tuple[Any, ...]:
+                if isinstance(chart_screen, ChartScreen):
+                    chart = chart_screen.query_one("#price", Chart)
+                    return (chart.cursor, chart.pan_offset, chart.zoom, chart.mode, chart.frames)
                 top = app.screen  # a modal or screen a key opened (ticket, orders, help)
                 focused = top.focused
                 return (
@@ -165,7 +230,14 @@ async def measure(
                     str(getattr(focused, "border_subtitle", "")),
                 )
 
+            def shown(before: tuple[Any, ...]) -> bool:
+                now = signature()
+                if isinstance(chart_screen, ChartScreen):  # changed, and drawn since
+                    return now[:4] != before[:4] and now[4] > before[4]
+                return now != before
+
             states0, frames0 = app.states_seen, len(frame_times)
+            run.chart_ms.clear()
             wall0, cpu0 = time.perf_counter(), time.process_time()
             core0 = child_cpu_s(client)
             i = 0
@@ -175,7 +247,7 @@ async def measure(
                 before = signature()
                 pending.clear()
                 key_shown.clear()
-                pending["done"] = lambda before=before: signature() != before
+                pending["done"] = lambda before=before: shown(before)
                 pressed = time.perf_counter()
                 app.post_message(events.Key(key, CHARS.get(key, key)))
                 with contextlib.suppress(TimeoutError):
@@ -193,6 +265,7 @@ async def measure(
             run.frames = len(frame_times) - frames0
             run.states = app.states_seen - states0
     finally:
+        Chart._render_strips = draw  # type: ignore[method-assign]
         await client.stop()
     return run
 
@@ -207,6 +280,12 @@ def report(run: Run) -> None:
         f"core {100 * run.core_cpu_s / run.wall_s:5.1f} % | "
         f"first frame {run.first_frame_s:5.2f} s"
     )
+    if run.chart_ms:
+        ms = run.chart_ms
+        print(
+            f"        chart pictures {len(ms)}: draw p50 {pct(ms, 0.5):5.2f} ms  "
+            f"p99 {pct(ms, 0.99):5.2f} ms  max {max(ms):5.2f} ms"
+        )
     print(
         "    per key p50 ms: "
         + "  ".join(f"{k} {pct(v, 0.5):.0f}" for k, v in sorted(run.per_key_ms.items()))
@@ -222,17 +301,23 @@ async def main() -> None:
     parser.add_argument(
         "--cores", default="process,thread", help="how the core runs: process and/or thread"
     )
+    parser.add_argument("--size", default="160x48", help="terminal size, COLSxROWS")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
     cores = [c for c in args.cores.split(",") if c]
     if not set(cores) <= {"process", "thread"}:
         parser.error("--cores takes process and/or thread")
     keys = KEY_SETS[args.keys]
+    width, height = (int(v) for v in args.size.split("x"))
     runs: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp:
         for core in cores:
             for rate in rates:
-                runs.append(await measure(rate, core, args.seconds, args.interval, Path(tmp), keys))
+                runs.append(
+                    await measure(
+                        rate, core, args.seconds, args.interval, Path(tmp), keys, (width, height)
+                    )
+                )
     print(f"keys: {args.keys} {' '.join(keys)}")
     for run in runs:
         report(run)

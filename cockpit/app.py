@@ -24,6 +24,7 @@ from cockpit.execution_actions import ExecutionActions
 from cockpit.keymap import checked
 from cockpit.palette import CockpitCommands
 from cockpit.recording import Recorder
+from cockpit.screens.chart import ChartScreen
 from cockpit.screens.help import HelpModal
 from cockpit.screens.main import MainScreen
 from cockpit.themes import ORDER, THEMES
@@ -216,6 +217,8 @@ class CockpitApp(CommandActions, ExecutionActions, App[int]):
         self.main.apply_state(
             state, privacy=self.privacy, force=force, observer=self.client.read_only
         )
+        if isinstance(self.screen, ChartScreen):
+            self.screen.apply_state(state)
         if self.states_seen == 1:
             self.call_after_refresh(settle_heap)
         for alert in self.alert_bell.new_alerts(state.events, state.ts):
@@ -244,7 +247,9 @@ class CockpitApp(CommandActions, ExecutionActions, App[int]):
         self.theme_name = name
         self.theme = THEMES[name].name
         self.notify(f"theme: {name}", timeout=2)
-        self._rerender()
+        # After the stylesheet has the new theme's colours (Textual refreshes the CSS on the
+        # next message); repainting now would cache the old theme's colours in every pane.
+        self.call_next(self._rerender)
 
     def action_toggle_privacy(self) -> None:
         self.privacy = not self.privacy

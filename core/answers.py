@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from core.candles import ChartView
 from core.execution.history import ExecutionHistoryView
 from core.execution.planrun import PlanProgress
 from core.models import BookSnapshot, Model, Order, Side, TradingMode, UtcDatetime
@@ -93,7 +94,7 @@ class PlanRunReport(Model):
 
 
 Answer = Annotated[
-    PlanPreview | OrderList | BookAnswer | PlanProgress | ExecutionHistoryView,
+    PlanPreview | OrderList | BookAnswer | PlanProgress | ExecutionHistoryView | ChartView,
     Field(discriminator="kind"),
 ]
 """Every typed answer a command may carry."""

@@ -21,6 +21,7 @@ from typing import Any
 from core import __version__
 from core.analytics import Analytics
 from core.answers import BookAnswer
+from core.candles import LiveCandles
 from core.config import Settings
 from core.errors import CockpitError, ExchangeError
 from core.execution.service import ExecutionService
@@ -47,6 +48,7 @@ from core.store.db import to_ns
 from core.store.markets import save_markets
 from core.store.prints import PrintSampler
 from core.views import (
+    ChartHistory,
     CockpitState,
     Command,
     CommandResult,
@@ -148,6 +150,8 @@ class Core:
         self._stopped: asyncio.Future[None] | None = None
         self.started = asyncio.Event()
         self.execution: ExecutionService | None = None
+        self.candles = LiveCandles()
+        """The newest 1-minute candles of every streamed market (the chart's live end)."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -344,6 +348,7 @@ class Core:
 
     def _on_print(self, trade: Trade) -> None:
         self.analytics.portfolio.on_trade(trade)
+        self.candles.on_trade(trade)
         inst = self.instruments.get(f"{trade.venue}:{trade.symbol}")
         holdings = self.analytics.holdings
         if inst is None or holdings is None:
@@ -542,6 +547,7 @@ class Core:
             trading_enabled=self.execution is not None and self.execution.trading_enabled,
             trading_reason=self.execution.disabled_reason if self.execution else None,
             kill_level=int(self.execution.kill.level) if self.execution else 0,
+            chart=self.candles.tail(self.market.venue, self.market.symbol) if self.market else None,
             orders=self._open_orders(previous),
             instrument=self.instruments.get(self.market.key) if self.market else None,
         )
@@ -605,6 +611,10 @@ class Core:
             return CommandResult(ok=True, data=answer)
         elif isinstance(command, RefreshRisk):
             await self.analytics.recompute_risk()
+        elif isinstance(command, ChartHistory):
+            from core.chart_history import answer as chart_answer
+
+            return await chart_answer(command, self.store, self.instruments, self.closes)
         elif isinstance(command, RegeneratePlan):
             try:
                 return await self.analytics.regenerate_plan(command.preset)

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from core.answers import Answer
+from core.candles import CandleTail, Timeframe
 from core.errors import CockpitError
 from core.models import (
     BookSnapshot,
@@ -182,6 +183,8 @@ class CockpitState(Model):
     kill_level: int = 0
     """0 armed, 1 paused, 2 open orders cancelled, 3 flattened (core.execution.safety)."""
     replay: bool = False
+    chart: CandleTail | None = None
+    """The selected market's newest 1-minute candles (the chart's live end)."""
     orders: tuple[Order, ...] = ()
     """Open orders (not final) on every trading venue, oldest first: the open-orders view."""
     instrument: Instrument | None = None
@@ -294,6 +297,17 @@ class ExecutionHistory(Model):
     """The newest fills to include."""
 
 
+class ChartHistory(Model):
+    """Candles of one market before the current minute (the answer's ``data`` is a
+    ``core.candles.ChartView``); the live minutes follow in each state's ``chart``."""
+
+    kind: Literal["chart_history"] = "chart_history"
+    venue: str
+    symbol: str
+    timeframe: Timeframe = Timeframe.M1
+    limit: int = Field(default=400, ge=1, le=5000)
+
+
 class ListOrders(Model):
     """The orders the core knows; answered with a :class:`~core.answers.OrderList`."""
 
@@ -332,6 +346,7 @@ Command = Annotated[
     | PreviewPlan
     | AbortPlan
     | ExecutionHistory
+    | ChartHistory
     | PlaceEmulated
     | ListOrders
     | GetBook

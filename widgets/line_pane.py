@@ -54,14 +54,32 @@ class LinePane(ScrollView, can_focus=True):
     LinePane > .pane--dim { color: $text-muted; }
     LinePane > .pane--header { color: $text-muted; text-style: bold; }
     LinePane > .pane--group { color: $accent; text-style: bold; }
-    LinePane > .pane--bar-bid { background: $success 25%; }
-    LinePane > .pane--bar-ask { background: $error 25%; }
+    LinePane > .pane--bar-bid { background: $success 22%; color: $foreground; }
+    LinePane > .pane--bar-ask { background: $error 22%; color: $foreground; }
     LinePane > .pane--accent { color: $primary; text-style: bold; }
     """
 
     def style_of(self, name: str) -> Style:
-        """The theme's style for a component class (``gain``, ``loss``, ``stale``...)."""
-        return self.get_component_rich_style(f"pane--{name}", partial=True)
+        """The theme's style for a component class (``gain``, ``loss``, ``stale``...).
+
+        The text colour comes from the whole style: a partial style cannot resolve an
+        ``auto`` colour such as ``$text-muted`` against the pane's background and returned
+        white, invisible in the light theme (issue 13).
+        """
+        partial = self.get_component_rich_style(f"pane--{name}", partial=True)
+        if partial.color is None:
+            return partial
+        return partial + Style(color=self.get_component_rich_style(f"pane--{name}").color)
+
+    def tint_of(self, name: str) -> Style:
+        """A component's background tint blended over the pane's background, with its text
+        colour: what a depth bar draws behind the numbers.
+
+        A partial style (:meth:`style_of`) drops a background's alpha, so ``$error 22%``
+        came out as the full red behind red text; the whole style blends it.
+        """
+        full = self.get_component_rich_style(f"pane--{name}")
+        return Style(color=full.color, bgcolor=full.bgcolor)
 
     show_cursor: ClassVar[bool] = True
     header_lines: ClassVar[int] = 0

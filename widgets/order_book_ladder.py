@@ -96,5 +96,8 @@ class OrderBookLadder(LinePane):
         width = max(1, self.size.width - 1) if self.size.width else len(body)
         filled = round(float(cum / top) * width)
         text.pad_right(max(0, width - len(body)))
-        text.stylize(self.style_of(bar), max(0, len(text) - filled), len(text))
+        # The bar is a tint behind the row with the numbers over it in the text colour: the
+        # side's own colour on its own tint was unreadable (issue 13). The arrow keeps saying
+        # which side the row is on.
+        text.stylize(self.tint_of(bar), max(0, len(text) - filled), len(text))
         return text

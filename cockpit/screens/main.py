@@ -61,6 +61,7 @@ class MainScreen(Screen[None]):
         Binding(
             "left_square_bracket", "cycle_market(-1)", "Prev market", show=False, id="market.prev"
         ),
+        Binding("c", "open_chart", "Chart", id="chart.open"),
     ]
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
@@ -160,6 +161,14 @@ class MainScreen(Screen[None]):
         from cockpit.messages import ExecutePlanRequested
 
         self.app.post_message(ExecutePlanRequested(message.plan_id))
+
+    def action_open_chart(self) -> None:
+        """``c``: the price and depth charts of the order book's market (``ChartScreen``)."""
+        from cockpit.screens.chart import ChartScreen
+
+        client = getattr(self.app, "client", None)
+        if client is not None:
+            self.app.push_screen(ChartScreen(client))
 
     async def action_cycle_market(self, step: int) -> None:
         from core.views import CycleMarket

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from core.candles import ChartView, Timeframe, aggregate
 from core.config import GROUPS
 from core.models import (
     BookIntegrity,
@@ -393,4 +395,28 @@ def events() -> tuple[LogEvent, ...]:
             symbol="BTC/USDT",
             side=Side.SELL,
         ),
+    )
+
+
+def chart_view(count: int = 120) -> ChartView:
+    """``count`` one-minute candles of a seeded random walk around 60,000, ending at ``AT``."""
+    rnd = random.Random(13)
+    price = 60_000.0
+    start = AT - timedelta(minutes=count)
+    prints = []
+    for second in range(0, count * 60, 7):
+        price *= 1 + rnd.gauss(0, 0.0007)
+        prints.append(
+            (
+                start + timedelta(seconds=second),
+                Decimal(f"{price:.1f}"),
+                Decimal(f"{rnd.random():.3f}"),
+            )
+        )
+    return ChartView(
+        venue="sim-a",
+        symbol="BTC/USDT",
+        timeframe=Timeframe.M1,
+        candles=aggregate(prints, Timeframe.M1),
+        until=AT,
     )

@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 from textual.widget import Widget
 
+from core.candles import depth_curve
 from tests.app import samples
 from tests.app.harness import Harness
+from widgets.chart import Chart
 from widgets.execution_log import ExecutionLog
 from widgets.holdings_table import HoldingsTable
 from widgets.order_book_ladder import OrderBookLadder
@@ -59,12 +61,27 @@ def log() -> Widget:
     return widget
 
 
+def chart() -> Widget:
+    widget = Chart(id="subject")
+    widget.call_after_refresh(widget.show_candles, samples.chart_view(), title="BTC/USDT")
+    widget.call_after_refresh(widget.action_cursor, -5)  # the crosshair and its readout
+    return widget
+
+
+def depth() -> Widget:
+    widget = Chart(id="subject", depth=True)
+    widget.call_after_refresh(widget.show_depth, *depth_curve(samples.book()), title="cum size")
+    return widget
+
+
 WIDGETS: dict[str, Callable[[], Widget]] = {
     "holdings": holdings,
     "book": book,
     "plan": plan,
     "plan_outcome": plan_outcome,
     "log": log,
+    "chart": chart,
+    "depth": depth,
 }
 
 

@@ -35,7 +35,13 @@ def command_kinds() -> set[str]:
 
 def test_every_command_kind_declares_its_role() -> None:
     assert set(COMMAND_RULES) == command_kinds()
-    reads = {"execution_history", "list_orders", "get_book", "plan_status"}  # they change nothing
+    reads = {
+        "execution_history",
+        "chart_history",
+        "list_orders",
+        "get_book",
+        "plan_status",
+    }  # they change nothing
     assert {k for k, r in COMMAND_RULES.items() if r.role is Role.OBSERVER} == reads
     assert not allowed(Role.OBSERVER, "some_future_kind")  # unknown: operator-only
     assert allowed(Role.OPERATOR, "some_future_kind")

@@ -1,0 +1,84 @@
+"""The price chart's history: stored prints as candles, extended back by daily closes.
+
+The core answers :class:`~core.views.ChartHistory` with a :class:`~core.candles.ChartView`
+covering the prints before the start of the current minute; the live minutes follow with each
+state (:class:`~core.candles.CandleTail`) and the chart joins the two
+(:func:`core.candles.merge`), so history is fetched once per market and timeframe, not sent
+with every state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+
+from core.candles import ChartView, Timeframe, from_closes
+from core.models import Instrument, utcnow
+from core.store.candles import stored_candles
+from core.store.db import Store
+from core.views import ChartHistory, CommandResult
+
+MAX_SCAN = timedelta(days=8)
+"""Prints older than this are not read for a chart (trades are kept 7 days by default)."""
+
+
+async def load_chart(
+    store: Store,
+    venue: str,
+    symbol: str,
+    timeframe: Timeframe,
+    limit: int,
+    now: datetime,
+    closes: Sequence[tuple[date, float]] = (),
+) -> ChartView:
+    """Up to ``limit`` candles ending before the current minute.
+
+    Daily charts reach further back with the base asset's stored daily closes (``closes``),
+    for the days no stored print covers; such a chart is marked ``close_only`` (drawn as a
+    line of closes: a close has no open, high, low or volume).
+    """
+    until = Timeframe.M1.start(now)
+    since = max(
+        timeframe.start(until - timedelta(seconds=timeframe.seconds * limit)), until - MAX_SCAN
+    )
+    await store.flush()  # the prints of the minute just ended may still be queued
+    candles = await stored_candles(store, venue, symbol, timeframe, since, until)
+    source = "trades"
+    if timeframe is Timeframe.D1 and closes:
+        first_day = candles[0].ts.date() if candles else until.date() + timedelta(days=1)
+        older = from_closes((day, close) for day, close in closes if day < first_day)
+        if older:
+            source = "closes+trades" if candles else "closes"
+        candles = older + candles
+    candles = candles[-limit:]
+    return ChartView(
+        venue=venue,
+        symbol=symbol,
+        timeframe=timeframe,
+        candles=candles,
+        until=until,
+        close_only=source != "trades",
+        source=source,
+    )
+
+
+async def answer(
+    command: ChartHistory,
+    store: Store | None,
+    instruments: Mapping[str, Instrument],
+    closes: Mapping[str, Sequence[tuple[date, float]]],
+) -> CommandResult:
+    """The core's answer to :class:`~core.views.ChartHistory` (``data``: a ``ChartView``)."""
+    inst = instruments.get(f"{command.venue}:{command.symbol}")
+    if inst is None or store is None:
+        return CommandResult(ok=False, message=f"unknown market {command.venue}:{command.symbol}")
+    view = await load_chart(
+        store,
+        inst.venue,
+        inst.symbol,
+        command.timeframe,
+        command.limit,
+        utcnow(),
+        closes.get(inst.base, ()),
+    )
+    return CommandResult(ok=True, message=f"{len(view.candles)} candles", data=view)
