@@ -74,11 +74,12 @@ def populated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     export = SHARED_DATA / "cointracking" / BALANCE_BY_EXCHANGE
     if export.is_file():
         assert main(["import", "cointracking", str(export), "--allow-negative", *common]) == 0
-    # Exit 1 is "some plan orders failed": with the import merged in, a plan buy on sim-b can
-    # find its cash still held by resting limit buys (a known bug, noted on issue 11). The
+    # The order first: the plan run below may leave the account's cash in resting buys.
+    assert main(["order", "place", "sim-a", "BTC/USDT", "buy", "0.01", *common]) == 0
+    # Exit 1 is "some plan orders failed": with the import merged in, a plan's buys can need
+    # cash its resting sells have not freed yet (a known bug, noted on issue 11). The
     # database is populated either way, which is all this fixture is for.
     assert main(["execute-plan", "--yes", *common]) in (0, 1)
-    assert main(["order", "place", "sim-a", "BTC/USDT", "buy", "0.01", *common]) == 0
     yield config, db
 
 
@@ -279,10 +280,20 @@ async def test_cli_commands_reach_a_running_tuis_own_core(
         code = await cli(*common, "order", "list", "--all", "--json")
         out, _ = capsys.readouterr()
         assert code == 0 and [o["client_order_id"] for o in json.loads(out)["orders"]] == ["x1"]
-        code = await cli(*common, "log", "--json", "-n", "50")
-        out, _ = capsys.readouterr()
-        messages = [e["message"] for e in json.loads(out)]
-        assert code == 0 and any("x1" in m or "0.01 BTC/USDT" in m for m in messages)
+
+        # The log is the core's latest published state, which follows the order within one
+        # publish interval: ask until the order's events are in it.
+        async def order_in_log() -> list[str]:
+            while True:
+                code = await cli(*common, "log", "--json", "-n", "500")
+                out, _ = capsys.readouterr()
+                assert code == 0
+                messages = [e["message"] for e in json.loads(out)]
+                if any("x1" in m or "0.01 BTC/USDT" in m for m in messages):
+                    return messages
+                await asyncio.sleep(0.1)
+
+        assert await asyncio.wait_for(order_in_log(), WAIT_S)
     finally:
         await tui_core.stop()
     with sqlite3.connect(db) as conn:
