@@ -176,6 +176,7 @@ def test_pane(snap_compare: Snap, pane: str, size: str) -> None:
     app = Harness(make())
 
     async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)  # laid out first: a pane fits what it shows to its width
         fill(pilot.app)
         await settle(pilot)
 
