@@ -18,10 +18,12 @@ side) in the directory pytest was started from.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.app import App
+from textual.command import CommandList, CommandPalette
 from textual.containers import Vertical
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -45,6 +47,7 @@ from tests.app.conftest import press, wait_until
 from tests.app.fixed_core import FixedCore
 from tests.app.harness import Harness
 from widgets.chart import Chart
+from widgets.command_line import CommandLine
 from widgets.execution_history import ExecutionHistoryTable
 from widgets.execution_log import ExecutionLog
 from widgets.holdings_table import HoldingsTable
@@ -210,6 +213,51 @@ async def main_screen(pilot: Pilot[Any]) -> None:
     await first_state(pilot)
 
 
+def main_pane(key: str, pane: str) -> RunBefore:
+    """The main screen after a pane's key: at 80x24 that pane alone, at 120x40 focused."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = await first_state(pilot)
+        await press(pilot, key)
+        await wait_until(pilot, lambda: app.main.active == pane, f"the {pane} pane")
+        await settle(pilot)
+
+    return run_before
+
+
+async def palette(pilot: Pilot[Any]) -> None:
+    """Ctrl+P with "kill" typed: the cockpit's own commands are found."""
+    await first_state(pilot)
+    await press(pilot, "ctrl+p")
+    await opened(pilot, CommandPalette)
+    for char in "kill":
+        await press(pilot, char)
+    screen = pilot.app.screen
+    assert isinstance(screen, CommandPalette)
+
+    def listed() -> bool:
+        searching = any(
+            w.node is screen and w.is_running and w.group == CommandPalette._GATHER_COMMANDS_GROUP
+            for w in pilot.app.workers
+        )
+        return not searching and screen.query_one(CommandList).option_count > 0
+
+    await wait_until(pilot, listed, "the palette's hits")
+    await settle(pilot)
+
+
+async def command_line(pilot: Pilot[Any]) -> None:
+    """``:`` with "plan " typed: the presets offered as completions."""
+    app = await first_state(pilot)
+    await press(pilot, "colon")
+    line = app.main.query_one(CommandLine)
+    await wait_until(pilot, lambda: line.is_open, "the command line")
+    for char in "plan ":
+        await press(pilot, "space" if char == " " else char)
+    await wait_until(pilot, lambda: line.input.value == "plan ", "the typed line")
+    await settle(pilot)
+
+
 async def chart_screen(pilot: Pilot[Any]) -> None:
     await first_state(pilot)
     await press(pilot, "c")
@@ -283,6 +331,7 @@ async def cancel_confirm(pilot: Pilot[Any]) -> None:
     await opened(pilot, ConfirmModal)
 
 
+PANE_KEYS = (("2", "risk"), ("3", "plan"), ("4", "book"), ("5", "log"))
 SCREENS: dict[str, RunBefore] = {
     "main": main_screen,
     "chart": chart_screen,
@@ -295,6 +344,9 @@ SCREENS: dict[str, RunBefore] = {
     "ticket": order_ticket,
     "confirm_order": order_confirm,
     "confirm_cancel": cancel_confirm,
+    "palette": palette,
+    "command_line": command_line,
+    **{f"pane_{pane}": main_pane(key, pane) for key, pane in PANE_KEYS},
 }
 
 
@@ -317,3 +369,13 @@ def test_main_screen_paused(snap_compare: Snap, settings: Settings, size: str) -
     )
     app = cockpit(settings, state)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=main_screen)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("ui", [{"theme": "light"}, {"privacy": True}], ids=["light", "privacy"])
+def test_main_screen_configured(
+    snap_compare: Snap, tmp_path: Path, ui: dict[str, object], size: str
+) -> None:
+    """The light theme, and privacy mode (every amount masked), as configured at start."""
+    settings = Settings.model_validate({"store": {"path": str(tmp_path / "cockpit.db")}, "ui": ui})
+    assert snap_compare(cockpit(settings), terminal_size=SIZES[size], run_before=main_screen)
