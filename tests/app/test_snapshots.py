@@ -46,7 +46,7 @@ from tests.app import sample_state, samples
 from tests.app.conftest import press, wait_until
 from tests.app.fixed_core import FixedCore
 from tests.app.harness import Harness
-from widgets.chart import Chart
+from widgets.chart import Chart, ChartMode
 from widgets.command_line import CommandLine
 from widgets.execution_history import ExecutionHistoryTable
 from widgets.execution_log import ExecutionLog
@@ -121,6 +121,18 @@ def show_chart(app: App[Any]) -> None:
     chart.action_cursor(-5)  # the crosshair and its readout
 
 
+def chart_in(mode: ChartMode) -> Callable[[App[Any]], None]:
+    """The chart drawn as ``mode`` (line, area or bars), zoomed in once, without a crosshair."""
+
+    def fill(app: App[Any]) -> None:
+        chart = app.query_one(Chart)
+        chart.mode = mode
+        chart.show_candles(samples.chart_view(), title="BTC/USDT")
+        chart.action_zoom(1)
+
+    return fill
+
+
 PANES: dict[str, tuple[Callable[[], Widget], Callable[[App[Any]], None]]] = {
     "holdings": (
         lambda: HoldingsTable(id="subject"),
@@ -165,6 +177,10 @@ PANES: dict[str, tuple[Callable[[], Widget], Callable[[App[Any]], None]]] = {
     ),
     "status_line": (status_lines, show_status),
     "chart": (lambda: Chart(id="subject"), show_chart),
+    **{
+        f"chart_{mode.value}": (lambda: Chart(id="subject"), chart_in(mode))
+        for mode in (ChartMode.LINE, ChartMode.AREA, ChartMode.BARS)
+    },
     "depth_chart": (
         lambda: Chart(id="subject", depth=True),
         lambda app: app.query_one(Chart).show_depth(*depth_curve(samples.book()), title="cum size"),
