@@ -40,7 +40,7 @@ from cockpit.screens.orders import OpenOrdersScreen
 from cockpit.screens.ticket import OrderTicketModal
 from core.candles import depth_curve
 from core.config import Settings
-from core.models import BookIntegrity, FeedState
+from core.models import BookIntegrity, FeedState, TradingMode
 from core.views import CockpitState
 from tests.app import sample_state, samples
 from tests.app.conftest import press, wait_until
@@ -74,12 +74,14 @@ async def settle(pilot: Pilot[Any]) -> None:
 
 
 def status_lines() -> Widget:
-    """The header in each trading state above the feed line, healthy and degraded."""
+    """The header in each trading state and badge above the feed line, healthy and degraded."""
     return Vertical(
         CockpitHeader(id="active"),
         CockpitHeader(id="paused"),
         CockpitHeader(id="breaker"),
         CockpitHeader(id="halted"),
+        CockpitHeader(id="live-observer"),
+        CockpitHeader(id="replay"),
         FeedStatusLine(id="feeds"),
         FeedStatusLine(id="degraded"),
         id="subject",
@@ -103,6 +105,12 @@ def show_status(app: App[Any]) -> None:
             trading=status,
             holdings=state.holdings,
         )
+    app.query_one("#live-observer", CockpitHeader).show(
+        TradingMode.LIVE, state.venues, "sim-a:BTC/USDT", state.ts, observer=True, privacy=True
+    )
+    app.query_one("#replay", CockpitHeader).show(
+        state.mode, state.venues, "sim-a:BTC/USDT", state.ts, replay=True
+    )
     app.query_one("#feeds", FeedStatusLine).show(state.feeds, state.ts)
     degraded = (
         state.feeds[0].model_copy(update={"checksum_failures": 2, "gaps": 1}),
