@@ -62,11 +62,15 @@ RunBefore = Callable[[Pilot[Any]], Awaitable[None]]
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Let every queue on the screen drain, with the cursor held visible (no blink phase)."""
+    """Let every queue on the screen drain, with the cursor held visible (no blink phase).
+
+    Two rounds: what the first round's messages post is handled in the second. The timeout
+    is an upper bound for a loaded machine (it raises), never a wait.
+    """
     for _ in range(2):
         for widget in pilot.app.screen.query(Input):
             widget.cursor_blink = False
-        await pilot._wait_for_screen(timeout=10.0)
+        await pilot._wait_for_screen(timeout=30.0)
     await pilot.pause()
 
 
