@@ -54,6 +54,8 @@ from core.views import (
     CommandResult,
     CycleMarket,
     GetBook,
+    ImportHoldings,
+    ImportPrices,
     MarketRef,
     RefreshRisk,
     RegeneratePlan,
@@ -615,6 +617,12 @@ class Core:
             from core.chart_history import answer as chart_answer
 
             return await chart_answer(command, self.store, self.instruments, self.closes)
+        elif isinstance(command, ImportHoldings | ImportPrices):
+            from core.imports import run_import
+
+            return await run_import(
+                command, self.store, self.settings, self.analytics.reload_inputs
+            )
         elif isinstance(command, RegeneratePlan):
             try:
                 return await self.analytics.regenerate_plan(command.preset)

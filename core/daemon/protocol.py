@@ -65,6 +65,9 @@ COMMAND_RULES: dict[str, CommandRule] = {
     "acknowledge_audit": _OPERATOR,
     "execute_plan": _OPERATOR,
     "abort_plan": _OPERATOR,
+    # Writes the database (an import, daily closes) and changes the merged portfolio.
+    "import_cointracking": _OPERATOR,
+    "import_prices": _OPERATOR,
 }
 """The one table of which role each command kind needs (mirrored in ``docs/protocol.md``).
 Anything that changes state another client sees is operator-only; a kind missing here is

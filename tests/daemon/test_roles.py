@@ -73,6 +73,8 @@ def sample_commands(order: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "acknowledge_audit": {"kind": "acknowledge_audit", "note": "observer"},
         "execute_plan": {"kind": "execute_plan", "plan_id": "whatever"},
         "abort_plan": {"kind": "abort_plan"},
+        "import_cointracking": {"kind": "import_cointracking", "files": ["/nonexistent.csv"]},
+        "import_prices": {"kind": "import_prices", "file": "/nonexistent.csv"},
     }
 
 
