@@ -154,6 +154,9 @@ class Core:
         self.execution: ExecutionService | None = None
         self.candles = LiveCandles()
         """The newest 1-minute candles of every streamed market (the chart's live end)."""
+        self.watched_markets: frozenset[str] = frozenset()
+        """Markets (``venue:symbol``) attached clients chose besides the selected one: a
+        change of their books publishes too (``core.daemon.market_choice``)."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -325,6 +328,8 @@ class Core:
                     and event.symbol == self.market.symbol
                 ):
                     self._book_dirty = True
+                    self._dirty.set()
+                elif f"{event.venue}:{event.symbol}" in self.watched_markets:
                     self._dirty.set()
             elif isinstance(event, Trade):
                 batch.append(event)
