@@ -15,6 +15,11 @@ Stored layout of a delta::
     length (LEB128), raw deflate of the part's compact JSON (dictionary: the previous value);
     length 0 is a part unchanged since the last frame that carried it
 
+The holdings section of a delta is stored as a row-level difference from the previous holdings
+(part ``set/holdings~``, :mod:`core.holdingsdiff`), itself deflated against the previous
+difference: an imported portfolio's ~180 KiB section becomes a few hundred bytes per frame.
+A section the difference would not reproduce exactly is stored whole (``set/holdings``).
+
 A blob that does not start with 0x01 is a standalone zlib stream (a keyframe, or any frame
 journaled before this encoding), so older journals still replay. Lossless: the decoded frame
 has the same values as the one encoded. Sans-I/O.
@@ -27,6 +32,7 @@ import zlib
 from collections.abc import Sequence
 from typing import Any
 
+from core.holdingsdiff import apply_holdings_diff, holdings_diff
 from core.statecodec import SECTIONS, FrameError
 
 DELTA = 0x01
@@ -37,6 +43,9 @@ NAMES: tuple[str, ...] = _TOP + tuple(f"set/{s}" for s in SECTIONS)
 _CODE = {name: i for i, name in enumerate(NAMES)}
 _WINDOW = 32 * 1024
 """Deflate looks back 32 KiB at most: a longer dictionary's tail is all it can use."""
+HOLDINGS = "set/holdings"
+HOLDINGS_DIFF = "set/holdings~"
+"""The holdings section as a difference from the previous one (written with its name)."""
 
 
 def _dumps(value: Any) -> bytes:
@@ -77,19 +86,32 @@ def _inflate(data: bytes, zdict: bytes | None) -> bytes:
     return do.decompress(data) + do.flush()
 
 
-class FrameCompressor:
-    """Compresses the frames of one journal in the order they are stored."""
+def _holdings_of(frame: dict[str, Any]) -> Any:
+    return frame.get("set", {}).get("holdings")
 
-    def __init__(self, level: int = 9) -> None:
+
+class FrameCompressor:
+    """Compresses the frames of one journal in the order they are stored.
+
+    ``row_deltas`` False stores the holdings section whole in every delta (the encoding
+    before :mod:`core.holdingsdiff`; ``bench/journal.py`` compares the two)."""
+
+    def __init__(self, level: int = 9, *, row_deltas: bool = True) -> None:
         self.level = level
+        self.row_deltas = row_deltas
         self._prev: dict[str, bytes] = {}
+        self._holdings: Any = None
+        """The last holdings value stored (what the next difference is taken from)."""
 
     def compress(self, raw: bytes, *, full: bool) -> bytes:
         frame = json.loads(raw)
         parts = split(frame)
         if full:
             self._prev = {name: body[-_WINDOW:] for name, body in parts if body}
+            self._holdings = _holdings_of(frame)
             return zlib.compress(raw, self.level)
+        if self.row_deltas:
+            parts = [self._holdings_part(frame, name, body) for name, body in parts]
         out = bytearray((DELTA,))
         for name, body in parts:
             code = _CODE.get(name)
@@ -107,12 +129,29 @@ class FrameCompressor:
             self._prev[name] = body[-_WINDOW:]
         return bytes(out)
 
+    def _holdings_part(self, frame: dict[str, Any], name: str, body: bytes) -> tuple[str, bytes]:
+        """The holdings part as a difference where one reproduces it; other parts as they are."""
+        if name != HOLDINGS:
+            return name, body
+        current = _holdings_of(frame)
+        previous, self._holdings = self._holdings, current
+        if not isinstance(previous, dict) or not isinstance(current, dict):
+            return name, body
+        diff = holdings_diff(previous, current)
+        # Lossless or not at all: the decoder must rebuild these very bytes (it keeps them as
+        # the dictionary of a later whole holdings part, too).
+        if diff is None or _dumps(apply_holdings_diff(previous, diff)) != body:
+            return name, body
+        self._prev[HOLDINGS] = body[-_WINDOW:]
+        return HOLDINGS_DIFF, _dumps(diff)
+
 
 class FrameDecompressor:
     """Decompresses stored frames given in order from a keyframe (see :class:`FrameReader`)."""
 
     def __init__(self) -> None:
         self._prev: dict[str, bytes] = {}
+        self._holdings: Any = None
 
     def decompress(self, blob: bytes) -> dict[str, Any]:
         """The frame ``blob`` holds, as a dict (what :class:`~core.statecodec.StateDecoder`
@@ -122,6 +161,7 @@ class FrameDecompressor:
                 frame: dict[str, Any] = json.loads(zlib.decompress(blob))
                 if frame.get("full"):
                     self._prev = {n: b[-_WINDOW:] for n, b in split(frame) if b}
+                    self._holdings = _holdings_of(frame)
                 return frame
             return self._delta(memoryview(blob)[1:])
         except (zlib.error, ValueError, IndexError, KeyError, UnicodeDecodeError) as exc:
@@ -158,6 +198,12 @@ class FrameDecompressor:
             else:
                 body = self._prev[name]  # unchanged since the last frame that carried it
             value = json.loads(body)
+            if name == HOLDINGS_DIFF:
+                value = apply_holdings_diff(self._holdings, value)
+                name = HOLDINGS
+                self._prev[HOLDINGS] = _dumps(value)[-_WINDOW:]
+            if name == HOLDINGS:
+                self._holdings = value
             if name.startswith("set/"):
                 frame.setdefault("set", {})[name[4:]] = value
             else:
