@@ -14,9 +14,10 @@ second and its sections' shares. It runs twice in the same process:
   SQLite's default WAL (checkpoint at 1000 pages, never truncated).
 
 and prints the ratio now/peer, plus the journal's own ratio measured on the same frames (the
-"now" session's frames re-encoded the former way), and the holdings row deltas' ratio: the
-same frames re-encoded by today's codec with the holdings section stored whole in each delta
-(``FrameCompressor(row_deltas=False)``, the encoding before :mod:`core.holdingsdiff`).
+"now" session's frames re-encoded the former way), and the structural deltas' ratio: the
+same frames re-encoded by today's codec with every section stored whole in each delta
+(``FrameCompressor(structural=False)``: no holdings row differences (:mod:`core.holdingsdiff`)
+and no section trees (:mod:`core.journaltree`), the encoding before them).
 
 ``--import FILE`` merges a real CoinTracking export (``portfolio.imports``, negative balances
 allowed) into both runs, as a user with an imported portfolio has it (issue 11's 235 assets:
@@ -143,7 +144,7 @@ def journal_figures(
     span_min = (frames[-1].ts_ns - frames[0].ts_ns) / 6e10 or 1.0
     read = reader(frames)
     former = 0
-    whole = FrameCompressor(row_deltas=False)
+    whole = FrameCompressor(structural=False)
     whole_bytes = 0
     section_bytes: Counter[str] = Counter()
     section_frames: Counter[str] = Counter()
@@ -220,7 +221,7 @@ def main() -> None:
         f"{former / MB:.3f} MB/min = {stored / former:.2f}x"
     )
     print(
-        f"holdings row deltas on the same frames, now / holdings whole: {stored / MB:.3f} / "
+        f"structural deltas on the same frames, now / sections whole: {stored / MB:.3f} / "
         f"{whole / MB:.3f} MB/min = {stored / whole:.2f}x"
     )
 

@@ -110,7 +110,7 @@ def test_journaled_holdings_decode_exactly_from_any_keyframe_and_cost_a_fraction
     full = [n % 30 == 0 for n in range(len(raw))]
     compressor = FrameCompressor()
     blobs = [compressor.compress(r, full=f) for r, f in zip(raw, full, strict=True)]
-    whole = FrameCompressor(row_deltas=False)
+    whole = FrameCompressor(structural=False)
     before = [whole.compress(r, full=f) for r, f in zip(raw, full, strict=True)]
     assert all(HOLDINGS_DIFF.encode() in b for b, f in zip(blobs, full, strict=True) if not f)
     reader = FrameReader(blobs, full)
