@@ -83,10 +83,24 @@ async def test_an_import_goes_through_the_daemon_and_its_holdings_are_published(
         assert not any(r.imported for r in state.holdings.rows)
         assert "import" not in core.analytics.close_sources.values()
 
-        code = await cli("import", "cointracking", str(export), "--allow-negative", *common)
-        out, err = capsys.readouterr()
-        assert code == 0, err
-        assert out.strip().endswith(f"saved as import 1 in {db}")
+        # An attached client (as a TUI is) sees the import without reconnecting.
+        attached = RemoteCore(tmp_path / "d.sock", role=Role.OBSERVER, client="tui")
+        await attached.start()
+        try:
+            code = await cli("import", "cointracking", str(export), "--allow-negative", *common)
+            out, err = capsys.readouterr()
+            assert code == 0, err
+            assert out.strip().endswith(f"saved as import 1 in {db}")
+
+            async def imported_rows() -> int:
+                async for seen in attached.updates(60):
+                    if seen.holdings is not None and any(r.imported for r in seen.holdings.rows):
+                        return len(seen.holdings.rows)
+                raise AssertionError("the connection closed")
+
+            assert await asyncio.wait_for(imported_rows(), WAIT_S) > 200
+        finally:
+            await attached.stop()
         # Committed by the daemon, and its very next state shows the imported rows.
         state = await published(core)
         assert state.holdings is not None
