@@ -15,7 +15,8 @@ closes of rows before ``t`` only; the orders then execute at the close of ``t``.
                 a shift to a group with no asset here (Stablecoins, say) stays in cash
     optimiser   min-variance / max-Sharpe / risk parity / HRP on the preset's window of daily
                 closes before the row, over the assets with a close on every day of it (the
-                base weights until enough history exists)
+                base weights until enough history exists; the last weights when the optimiser
+                has no answer, e.g. max-Sharpe when no asset earned more than the risk-free)
 """
 
 from __future__ import annotations
@@ -161,9 +162,11 @@ def optimiser_targets(
 ) -> TargetSource:
     """Targets at row t: the optimiser on the ``window_days + 1`` closes of rows t-window..t-1,
     over the assets with all of them; the base weights before that much history exists."""
+    from core.plan.optimiser import OptimiserError
     from core.plan.strategies import optimiser_weights
 
     window = preset.window_days + 1
+    last = [weights]  # the weights of the latest rebalance asked for (rows come in order)
 
     def at(row: int) -> FloatArray:
         if row < window:
@@ -174,11 +177,15 @@ def optimiser_targets(
             return weights
         previous = None
         if preset.turnover_penalty > 0:
-            prev = weights[have]
+            prev = last[0][have]
             previous = prev / prev.sum() if prev.sum() > 0 else None
-        w = optimiser_weights(preset, block[:, have], [groups[i] for i in have], previous)
+        try:
+            w = optimiser_weights(preset, block[:, have], [groups[i] for i in have], previous)
+        except OptimiserError:
+            return last[0]
         out = np.zeros_like(weights)
         out[have] = np.clip(w, 0.0, None)
-        return np.asarray(out / out.sum())
+        last[0] = np.asarray(out / out.sum())
+        return last[0]
 
     return at
