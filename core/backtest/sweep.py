@@ -28,7 +28,7 @@ from core.backtest.models import BacktestSettings
 from core.backtest.run import check_weights, weighted_closes
 from core.errors import DataError
 from core.risk import metrics as m
-from core.risk.history import FloatArray, IntArray, PriceHistory
+from core.risk.history import BoolArray, FloatArray, IntArray, PriceHistory
 
 HIGHER_IS_BETTER = ("final_value", "cagr", "sharpe", "sortino", "calmar")
 LOWER_IS_BETTER = ("max_drawdown", "volatility", "total_fees", "turnover", "n_orders")
@@ -167,9 +167,11 @@ def simulate_many(
     period: IntArray,
     fee: FloatArray,
     settings: BacktestSettings,
+    rebalanced: BoolArray | None = None,
 ) -> tuple[FloatArray, FloatArray, IntArray, FloatArray]:
     """Equity (rows, K), total fees (K,), order counts (K,) and traded notional (K,) of K
-    configurations over ``closes`` (rows, assets)."""
+    configurations over ``closes`` (rows, assets); ``rebalanced`` (rows, K), when given, is
+    set where a configuration rebalanced."""
     t, a = closes.shape
     k = band.shape[0]
     marks = forward_marks(closes)
@@ -194,6 +196,8 @@ def simulate_many(
                 drift[:, ~priced[row]] = 0.0
                 due[idx] = (drift > band[idx, None]).any(axis=1)
         act = np.flatnonzero(due)
+        if rebalanced is not None:
+            rebalanced[row] = due
         if act.size:
             q, c, fills = rebalance(
                 positions[act],
