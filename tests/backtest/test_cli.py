@@ -132,3 +132,44 @@ def test_bad_numbers_name_the_option(
     assert main(args) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("cockpit: bad input: --fees:") and "\n" not in err
+
+
+@pytest.fixture
+def db(shared_data: Path, tmp_path: Path) -> Path:
+    """Real FTX daily closes of BTC, ETH and XRP stored in a cockpit database."""
+    import asyncio
+
+    from core.store import Store
+
+    path = tmp_path / "cockpit.db"
+    closes = {
+        asset: [(datetime.fromtimestamp(t, UTC), c) for t, c in read_ftx(shared_data, name)]
+        for asset, name in {"BTC": "BTC-USD", "ETH": "ETH-USD", "XRP": "XRP-USD"}.items()
+    }
+
+    async def fill() -> None:
+        store = await Store.open(path)
+        await store.save_daily_closes("import", closes)
+        await store.close()
+
+    asyncio.run(fill())
+    return path
+
+
+def test_without_prices_it_reads_the_stored_closes_read_only(
+    db: Path, files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, weights = files
+    weights.write_text(json.dumps({"BTC": 0.6, "ETH": 0.3, "XRP": 0.1}))
+    before = db.stat().st_mtime_ns, db.stat().st_size
+    args = ["--db", str(db), "backtest", "--weights", str(weights), "--rebalance", "monthly",
+            "--json"]  # fmt: skip
+    assert main(args) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (db.stat().st_mtime_ns, db.stat().st_size) == before
+    assert doc["equity"][0][0] == "2021-01-01" and doc["n_orders"] > 3 * 18
+    assert set(doc["benchmarks"]) == {"hold", "equal_weight", "btc"}
+    missing = db.with_name("none.db")
+    assert main(["--db", str(missing), "backtest", "--weights", str(weights)]) == 1
+    assert "no cockpit database here" in capsys.readouterr().err
+    assert not missing.exists()
