@@ -197,12 +197,13 @@ def format_report(report: BacktestReport) -> str:
 
 def _equity_csv(report: BacktestReport) -> str:
     """``date,strategy,<benchmark>...``: one row per price row."""
-    import csv
     import io
+
+    from core.csvsafe import csv_writer
 
     runs = [("strategy", report.strategy), *report.benchmarks.items()]
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv_writer(buf, lineterminator="\n")
     writer.writerow(["date", *(name for name, _ in runs)])
     dates = [d for d, _ in report.strategy.equity_points()]
     columns = [r.equity.tolist() for _, r in runs]

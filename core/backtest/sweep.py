@@ -12,7 +12,6 @@ The figures per configuration come from :mod:`core.risk.metrics` column-wise.
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import math
@@ -26,6 +25,7 @@ from core.backtest.engine import forward_marks
 from core.backtest.kernel import rebalance
 from core.backtest.models import BacktestSettings
 from core.backtest.run import check_weights, weighted_closes
+from core.csvsafe import csv_writer
 from core.errors import DataError
 from core.risk import metrics as m
 from core.risk.history import BoolArray, FloatArray, IntArray, PriceHistory
@@ -278,7 +278,7 @@ def format_sweep(result: SweepResult) -> str:
 def sweep_csv(result: SweepResult) -> str:
     """All configurations, one CSV row each, in the result's order."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv_writer(buf, lineterminator="\n")
     writer.writerow(["band", "period", "fee", *METRICS])
     for row in result.rows():
         writer.writerow(["" if v is None else v for v in row.values()])
