@@ -3,7 +3,7 @@
     cockpit backtest --prices PRICES.csv --weights WEIGHTS.json
                      [--rebalance hold|monthly|every:N|bands:X] [--fees RATE]
                      [--slippage BPS] [--cash USD] [--min-trade USD] [--strategy PRESET]
-                     [--json | --csv]
+                     [--json | --csv | --orders]
     cockpit backtest --sweep [--bands X,Y,..] [--periods N,M,..] [--fee-levels R,S,..]
                      [--sort METRIC] ...
 
@@ -74,6 +74,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the result as JSON")
     out.add_argument("--csv", action="store_true", help="print the equity curves as CSV")
+    out.add_argument(
+        "--orders", action="store_true", help="print the strategy's filled orders as CSV"
+    )
     parser.set_defaults(func=_run)
 
 
@@ -115,6 +118,8 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(report.to_json_dict(), indent=2) + "\n")
     elif args.csv:
         sys.stdout.write(_equity_csv(report))
+    elif args.orders:
+        sys.stdout.write(_orders_csv(report))
     else:
         sys.stdout.write(format_report(report))
     return 0
@@ -209,6 +214,34 @@ def _equity_csv(report: BacktestReport) -> str:
     columns = [r.equity.tolist() for _, r in runs]
     for i, d in enumerate(dates):
         writer.writerow([d, *(repr(col[i]) for col in columns)])
+    return buf.getvalue()
+
+
+def _orders_csv(report: BacktestReport) -> str:
+    """``date,symbol,side,shares,price,notional,fee``: each filled order, as executed."""
+    import io
+
+    from core.csvsafe import csv_writer
+
+    s = report.strategy
+    o = s.orders
+    dates = [d for d, _ in s.equity_points()]
+    buf = io.StringIO()
+    writer = csv_writer(buf, lineterminator="\n")
+    writer.writerow(["date", "symbol", "side", "shares", "price", "notional", "fee"])
+    for i in range(len(o)):
+        shares = float(o.shares[i])
+        writer.writerow(
+            [
+                dates[int(o.row[i])],
+                s.symbols[int(o.asset[i])],
+                "buy" if shares > 0 else "sell",
+                abs(shares),
+                float(o.price[i]),
+                float(o.notional[i]),
+                float(o.fees[i]),
+            ]
+        )
     return buf.getvalue()
 
 

@@ -82,6 +82,23 @@ def test_csv_has_one_row_per_price_row_and_a_column_per_run(
     assert [float(x) for x in rows[1][1:]] == pytest.approx([10_000.0] * 4, rel=1e-12)
 
 
+def test_orders_csv_lists_each_fill(
+    files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    prices, weights = files
+    args = ["backtest", "--prices", str(prices), "--weights", str(weights), "--rebalance",
+            "monthly", "--fees", "0.002", "--orders"]  # fmt: skip
+    assert main(args) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["symbol"] for r in rows[:3]] == ["BTC", "ETH", "XRP"]  # MANA lists later
+    assert {r["side"] for r in rows} == {"buy", "sell"}
+    for r in rows:
+        assert float(r["fee"]) == pytest.approx(0.002 * float(r["notional"]), rel=1e-12)
+        assert float(r["notional"]) == pytest.approx(
+            float(r["shares"]) * float(r["price"]), rel=1e-12
+        )
+
+
 def test_table_and_sweep(files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     prices, weights = files
     assert main(["backtest", "--prices", str(prices), "--weights", str(weights)]) == 0
