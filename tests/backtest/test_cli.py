@@ -190,3 +190,29 @@ def test_without_prices_it_reads_the_stored_closes_read_only(
     assert main(["--db", str(missing), "backtest", "--weights", str(weights)]) == 1
     assert "no cockpit database here" in capsys.readouterr().err
     assert not missing.exists()
+
+
+def test_without_weights_it_backtests_the_held_portfolio(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+    from decimal import Decimal
+
+    from core.models import Balance
+    from core.store import Store
+
+    held = {"BTC": Decimal("0.5"), "ETH": Decimal(4), "USD": Decimal(2000)}
+
+    async def record() -> None:
+        store = await Store.open(db)
+        store.record_balances(
+            Balance(location_id="kraken:spot", asset=a, total=q, free=q, ts=datetime.now(UTC))
+            for a, q in held.items()
+        )
+        await store.close()
+
+    asyncio.run(record())
+    assert main(["--db", str(db), "backtest", "--rebalance", "hold", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["n_orders"] == 3  # BTC, ETH and the cash (USD at a flat 1.0) bought once
+    assert doc["benchmarks"]["hold"]["final_value"] == pytest.approx(doc["final_value"])
