@@ -111,15 +111,23 @@ def one_backtest(history: PriceHistory, weights: np.ndarray, repeat: int) -> Non
 
     t_ours, eq_ours = timed(ours, repeat)
     t_peer, eq_peer = timed(peer, repeat)
+    c_ours, c_peer = CPU[id(ours)], CPU[id(peer)]
     t_full, _ = timed(lambda: run_backtest(history, w, rule, settings), repeat)
     gap = float(np.max(np.abs(eq_ours / eq_peer - 1)))
+    shape = f"{history.closes.shape[1]} assets x {history.closes.shape[0]} days"
+    print(f"one backtest, {shape}, every:7")
     print(
-        f"one backtest, {history.closes.shape[1]} assets x {history.closes.shape[0]} days, every:7"
+        f"  ours (engine: orders + equity)   {t_ours * 1e3:9.2f} ms wall {c_ours * 1e3:8.2f} ms CPU"
     )
-    print(f"  ours (engine: orders + equity)   {t_ours * 1e3:9.2f} ms")
-    print(f"  vectorbt (from_orders + value)   {t_peer * 1e3:9.2f} ms")
-    print(f"  ratio vectorbt / ours            {t_peer / t_ours:9.2f}x   (max rel diff {gap:.1e})")
-    print(f"  ours run_backtest (+3 benchmarks, risk figures) {t_full * 1e3:.2f} ms")
+    print(
+        f"  vectorbt (from_orders + value)   {t_peer * 1e3:9.2f} ms wall {c_peer * 1e3:8.2f} ms CPU"
+    )
+    print(
+        f"  ratio vectorbt / ours            {t_peer / t_ours:9.2f}x wall "
+        f"{c_peer / c_ours:6.2f}x CPU"
+        f"   (max rel diff {gap:.1e})"
+    )
+    print(f"  ours run_backtest (+3 benchmarks, risk figures) {t_full * 1e3:.2f} ms wall")
 
 
 def sweep(history: PriceHistory, weights: np.ndarray, repeat: int, skip_peer: bool) -> None:
