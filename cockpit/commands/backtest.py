@@ -96,6 +96,8 @@ def _run(args: argparse.Namespace) -> int:
     rule = parse_rule(args.rebalance)
     history, weights, source = _inputs(args)
     if args.sweep:
+        if args.strategy:
+            raise DataError("--sweep runs the weights as given: drop --strategy")
         from core.backtest.sweep import SweepGrid, run_sweep
 
         grid = SweepGrid.parse(args.bands, args.periods, args.fee_levels)
