@@ -15,7 +15,7 @@ import pytest
 
 from core.errors import GateRefused
 from core.execution.reservations import Reservations, free_after
-from core.models import OrderStatus
+from core.models import Order, OrderRequest, OrderStatus
 from core.store import Store
 from tests.execution.helpers import VENUE, StaticMarket, kraken_book
 from tests.execution.test_manager import buy, make
@@ -43,21 +43,40 @@ async def test_an_answered_order_is_not_held_beside_the_venues_lock(
     store: Store, market: StaticMarket
 ) -> None:
     manager, venue, _, _ = await make(store, market, [])  # 100,000 USD
-    # The first buy takes ~44,250 USD at the venue (resting or filled); its reply is kept from being recorded, as a slow store or a busy loop would keep it.
+    answered, sent = asyncio.Event(), asyncio.Event()
+    submit = venue.inner.submit
+
+    async def answering(request: OrderRequest) -> Order:
+        reply = await submit(request)
+        answered.set()
+        return reply
+
+    async def sending(request: OrderRequest) -> None:
+        if answered.is_set():
+            sent.set()
+
+    venue.inner.submit = answering  # type: ignore[method-assign]
+    venue.before_submit.append(sending)
+    # The first buy takes ~44,250 USD at the venue (resting or filled); its reply is kept
+    # from being recorded, as a slow store or a busy loop would keep it.
     async with manager._apply_lock:
         first = asyncio.create_task(manager.place(buy("first", qty="1.5")))
-        while not venue.inner._orders and not first.done():  # until the venue answered it
-            await asyncio.sleep(0)
-        assert not first.done(), first.result()
+        await until(answered, first)
         assert manager.reservations.held() == {}
         # ~44,250 USD more fits in what is free: the gate must not count the first twice.
         second = asyncio.create_task(manager.place(buy("second", qty="1.5")))
-        while len(venue.submit_calls) < 2 and not second.done():
-            await asyncio.sleep(0)
+        await until(sent, second)
         if second.done():
             second.result()  # a refusal raises here, with the gate's reason
     placed = [await first, await second]
     assert all(o.status in (OrderStatus.OPEN, OrderStatus.FILLED) for o in placed), placed
     # And what is really spent is still refused: the rest of the cash is less than this.
-    with pytest.raises(GateRefused, match="needs .* USD"):
+    with pytest.raises(GateRefused, match=r"needs [0-9.]+ USD"):
         await manager.place(buy("third", qty="0.5"))
+
+
+async def until(event: asyncio.Event, task: asyncio.Task[Order]) -> None:
+    """Wait for ``event``, or for ``task`` to end first (its outcome is then the answer)."""
+    waiter = asyncio.create_task(event.wait())
+    await asyncio.wait({waiter, task}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
