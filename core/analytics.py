@@ -87,7 +87,7 @@ class Analytics:
         paper = frozenset(
             name
             for name, account in (self.core.execution.paper.items() if self.core.execution else ())
-            if any(a is account for a in self.core.accounts)
+            if any(a is account or getattr(a, "paper", None) is account for a in self.core.accounts)
         )
         if paper != self.portfolio.paper_venues:
             self.portfolio.set_paper_venues(paper)
