@@ -34,7 +34,7 @@ async def test_forecast_section_badge_and_chart_on_the_sim(
         )
         assert risk.view is not None and risk.view.forecast is not None
         view = risk.view.forecast
-        assert view.model == "ewma" and view.note is None
+        assert view.model == settings.risk.forecast.model and view.note is None
         assert set(view.forecast) == {"95", "99"} and set(view.backtests) == {"95", "99"}
         assert 0 < view.forecast["95"].var < view.forecast["99"].var < view.forecast["99"].es
         bt = view.backtests["99"]
@@ -45,7 +45,7 @@ async def test_forecast_section_badge_and_chart_on_the_sim(
         )
 
         text = pane_text(risk)
-        assert "Forecast · ewma" in text
+        assert f"Forecast · {view.model}" in text
         assert re.search(r"99%\s+\d+\.\d\d%\s+\d+\.\d\d%", text.split("Forecast")[1])
         assert re.search(r"99% \d+\.\d% exceed", text)
         assert re.search(rf"Kupiec p {bt.kupiec_p:.2f}\s*\S {bt.zone}", text)

@@ -105,6 +105,9 @@ def test_ewma_and_its_backtest_equal_a_hand_computation(
     assert bt.exceedances == sum(hits) > 0
     lr, p = hand_kupiec(hits, level)
     assert (bt.kupiec_lr, bt.kupiec_p) == pytest.approx((lr, p), rel=1e-9, abs=1e-12)
+    alpha = 1 - level
+    tick = [(alpha - (r < -v)) * (r + v) for r, v in zip(returns[warmup:], expected, strict=False)]
+    assert bt.quantile_loss == pytest.approx(sum(tick) / len(tick), rel=1e-9)
     ind, p_ind, cc, p_cc = hand_christoffersen(hits, level)
     got = (bt.christoffersen_ind_lr, bt.christoffersen_ind_p)
     assert got == pytest.approx((ind, p_ind), rel=1e-9, abs=1e-12)

@@ -10,6 +10,9 @@
   if ES is right; one-sided t-test (H1: mean > 0, ES too small), p from Student-t(k-1).
 * Acerbi-Szekely Z₂ ``= 1 - Σ loss_t I_t / (T (1-b) ES_t)``: 0 when ES is right, negative when
   it is too small (their thresholds at 97.5 %, T = 250: -0.70 yellow, -1.80 red).
+* Quantile (tick) loss ``mean[(α - 1{r_t < -VaR_t}) (r_t + VaR_t)]``, ``α = 1 - b``: the
+  proper scoring rule of a quantile forecast, to rank models (lower is better) where coverage
+  tests on a few hundred days cannot tell them apart.
 * Basel traffic light on the last 250 days: with ``F`` the binomial(n, 1-b) distribution
   function at the exceedance count, green when ``F < 95 %``, yellow when ``F < 99.99 %``, red
   otherwise (at 99 % and 250 days: 0-4 green, 5-9 yellow, 10+ red, as the Basel table).
@@ -50,6 +53,7 @@ class Backtest:
     mcneil_frey_t: float | None
     mcneil_frey_p: float | None
     acerbi_szekely_z2: float
+    quantile_loss: float
     zone: Zone
     zone_days: int
     zone_exceedances: int
@@ -110,6 +114,9 @@ def backtest(
         mf_t = float(np.mean(excess) / (np.std(excess, ddof=1) / math.sqrt(excess.shape[0])))
         mf_p = float(stats.t.sf(mf_t, excess.shape[0] - 1))
     z2 = 1.0 - float(np.sum(np.where(hits, loss / es, 0.0))) / (n * (1.0 - level))
+    alpha = 1.0 - level
+    ret = -loss
+    tick = float(np.mean((alpha - (ret < -var)) * (ret + var)))
     recent = hits[-ZONE_DAYS:]
     recent_x = int(recent.sum())
     return Backtest(
@@ -125,6 +132,7 @@ def backtest(
         mcneil_frey_t=mf_t,
         mcneil_frey_p=mf_p,
         acerbi_szekely_z2=z2,
+        quantile_loss=tick,
         zone=traffic_light(recent_x, int(recent.shape[0]), level),
         zone_days=int(recent.shape[0]),
         zone_exceedances=recent_x,

@@ -106,6 +106,7 @@ def summary(sample: DailySample, f: Forecasts, level: float) -> BacktestSummary:
         mcneil_frey_t=bt.mcneil_frey_t,
         mcneil_frey_p=bt.mcneil_frey_p,
         acerbi_szekely_z2=bt.acerbi_szekely_z2,
+        quantile_loss=bt.quantile_loss,
         zone=bt.zone,
         zone_days=bt.zone_days,
         zone_exceedances=bt.zone_exceedances,

@@ -1,8 +1,9 @@
 """The risk pane's forecast from the core's close series, cached between recomputations.
 
 The core recomputes risk every few seconds with live weights; a forecast backtest refits
-GARCH dozens of times, so it is rebuilt only when the history (its last day and length), the
-model or the weights (to 0.1 %) change. Runs in the core's worker thread with ``assess``.
+GARCH every 20 days of history (a few tenths of a second in all), so it is rebuilt only when
+the history (its last day and length), the model or the weights (to a percentage point; live
+prices move them every tick) change. Runs in a worker thread of the core, beside ``assess``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class ForecastCache:
         key = (
             config.forecast,
             config.min_coverage,
-            tuple(sorted((a, round(w, 3)) for a, w in weights.items())),
+            tuple(sorted((a, round(w, 2)) for a, w in weights.items())),
             tuple(sorted((a, len(s), s[-1][0] if s else None) for a, s in closes.items())),
         )
         if key != self._key:

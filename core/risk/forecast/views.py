@@ -40,6 +40,8 @@ class BacktestSummary(Model):
     mcneil_frey_p: float | None
     """One-sided p of the ES test; None with fewer than two exceedances."""
     acerbi_szekely_z2: float
+    quantile_loss: float
+    """Mean tick loss of the VaR forecast (lower is better)."""
     zone: Zone
     zone_days: int
     zone_exceedances: int
