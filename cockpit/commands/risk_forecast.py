@@ -192,6 +192,7 @@ def format_comparison(rows: list[BacktestSummary]) -> str:
             f"{r.model:<8} {r.level:>4.0%} {r.n_forecasts:>6} {r.exceedances:>6} "
             f"{r.exceedance_rate:>7.2%} {r.kupiec_p:>9.3f} {r.christoffersen_ind_p:>10.3f} "
             f"{r.christoffersen_cc_p:>9.3f}  {r.zone:<6} {_p(r.mcneil_frey_p):>8} "
-            f"{r.acerbi_szekely_z2:>6.2f} {r.quantile_loss * 1e4:>7.3f} {r.forecast.var:>9.2%} {r.forecast.es:>8.2%}"
+            f"{r.acerbi_szekely_z2:>6.2f} {r.quantile_loss * 1e4:>7.3f} "
+            f"{r.forecast.var:>9.2%} {r.forecast.es:>8.2%}"
         )
     return "\n".join(lines) + "\n"
