@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.signal import lfilter
 
 from core.errors import DataError
 from core.risk.forecast.tails import Forecasts, normal_tail
@@ -28,13 +29,10 @@ def ewma_variance(returns: FloatArray, lam: float, warmup: int) -> FloatArray:
         raise DataError(f"warmup must be at least 1 return, not {warmup}")
     if n < warmup + 1:
         raise DataError(f"{n} returns: EWMA needs more than the {warmup} warm-up returns")
-    out = np.empty(n - warmup + 1)
-    s2 = float(np.mean(returns[:warmup] ** 2))
-    for i, t in enumerate(range(warmup, n + 1)):
-        prev = float(returns[t - 1])
-        s2 = lam * s2 + (1.0 - lam) * prev * prev
-        out[i] = s2
-    return out
+    seed = float(np.mean(returns[:warmup] ** 2))
+    # the recursion as a first-order filter over r²_{warmup-1} .. r²_{n-1}, started at the seed
+    out, _ = lfilter([1.0 - lam], [1.0, -lam], returns[warmup - 1 :] ** 2, zi=[lam * seed])
+    return np.asarray(out, dtype=np.float64)
 
 
 def ewma_forecasts(
