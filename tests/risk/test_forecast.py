@@ -199,3 +199,27 @@ def test_hourly_history_gives_daily_returns_and_realised_variance(shared_data: P
     rv = sum((closes[b] / closes[a] - 1) ** 2 for a, b in itertools.pairwise(hours))
     assert sample.rv is not None and sample.rv[100] == pytest.approx(rv, rel=1e-12)
     assert np.all(np.diff(sample.times) >= 86400)
+
+
+def test_the_live_cache_recomputes_only_when_its_inputs_change(shared_data: Path) -> None:
+    from datetime import UTC, datetime
+
+    from core.risk.forecast.live import ForecastCache
+    from core.risk.settings import RiskConfig
+
+    closes = {
+        s: [(datetime.fromtimestamp(t, UTC), c) for t, c in read_ftx(shared_data, f)]
+        for s, f in (("BTC", "BTC-PERP"), ("ETH", "ETH-PERP"))
+    }
+    config = RiskConfig()
+    cache = ForecastCache()
+    first = cache.view(closes, {"BTC": 0.6, "ETH": 0.4}, config)
+    assert first is not None and first.model == "garch-t" and first.note is None
+    assert cache.view(closes, {"BTC": 0.601, "ETH": 0.399}, config) is first
+    moved = cache.view(closes, {"BTC": 0.7, "ETH": 0.3}, config)
+    assert moved is not first and moved is not None
+    assert moved.forecast["99"] != first.forecast["99"]
+    short = {s: points[:100] for s, points in closes.items()}
+    view = cache.view(short, {"BTC": 0.7, "ETH": 0.3}, config)
+    assert view is not None and not view.forecast
+    assert view.note == "garch-t: needs 252 days of portfolio returns, has 99"
