@@ -223,3 +223,27 @@ def test_the_live_cache_recomputes_only_when_its_inputs_change(shared_data: Path
     view = cache.view(short, {"BTC": 0.7, "ETH": 0.3}, config)
     assert view is not None and not view.forecast
     assert view.note == "garch-t: needs 252 days of portfolio returns, has 99"
+
+
+def test_days_missing_from_the_whole_file_count_against_no_asset() -> None:
+    rng = np.random.default_rng(3)
+    days = 400
+    closes = 100 * np.cumprod(1 + rng.normal(0, 0.03, (days, 2)), axis=0)
+    closes[3::7] = np.nan  # a day missing for every asset each week: 2 returns of 7 lost
+    closes[5::31, 1] = np.nan  # and some days of one asset only (6 % of its returns)
+    times = np.arange(days, dtype=np.int64) * 86400 + 1_600_000_000 // 86400 * 86400
+    history = PriceHistory(("A", "B"), times, closes)
+    sample = daily_sample(history, {"A": 0.5, "B": 0.5})
+    assert sample.symbols == ("A", "B")
+    both = ~np.isnan(closes[1:] / closes[:-1]).any(axis=1)
+    assert len(sample.returns) == int(both.sum())
+    assert run_model(sample, "garch-t").var[0.99].shape == (len(sample.returns) - 250 + 1,)
+
+
+def test_a_constant_portfolio_is_refused_with_one_line() -> None:
+    from core.errors import DataError
+
+    times = np.arange(100, dtype=np.int64) * 86400
+    history = PriceHistory(("USDC",), times, np.ones((100, 1)))
+    with pytest.raises(DataError, match=r"^the portfolio's returns are constant"):
+        daily_sample(history, {"USDC": 1.0})

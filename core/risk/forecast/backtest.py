@@ -107,13 +107,17 @@ def backtest(
     hits = loss > var
     pof_lr, pof_p = kupiec(hits, level)
     ind_lr, ind_p, cc_lr, cc_p = christoffersen(hits, level)
-    excess = ((loss - es) / sigma)[hits]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        excess = ((loss - es) / sigma)[hits]
+        excess = excess[np.isfinite(excess)]
     mf_t: float | None = None
     mf_p: float | None = None
     if excess.shape[0] >= 2 and float(np.std(excess, ddof=1)) > 0:
         mf_t = float(np.mean(excess) / (np.std(excess, ddof=1) / math.sqrt(excess.shape[0])))
         mf_p = float(stats.t.sf(mf_t, excess.shape[0] - 1))
-    z2 = 1.0 - float(np.sum(np.where(hits, loss / es, 0.0))) / (n * (1.0 - level))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(hits & (es > 0), loss / es, 0.0)
+    z2 = 1.0 - float(np.sum(ratio)) / (n * (1.0 - level))
     alpha = 1.0 - level
     ret = -loss
     tick = float(np.mean((alpha - (ret < -var)) * (ret + var)))

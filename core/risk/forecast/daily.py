@@ -42,22 +42,47 @@ class DailySample:
 def daily_sample(
     history: PriceHistory, weights: Mapping[str, float], min_coverage: float = 0.9
 ) -> DailySample:
-    """The daily sample of ``history`` (daily or hourly bars) under ``weights``."""
+    """The daily sample of ``history`` (daily or hourly bars) under ``weights``.
+
+    An asset needs returns on ``min_coverage`` of the days on which *any* weighted asset has
+    one: days missing from the whole file (a gap in the source) count against no asset.
+    Raises :class:`DataError` when no asset qualifies or the portfolio's returns are constant.
+    """
     w = normalise_weights(weights)
     if history.bar_seconds == DAY:
-        s = build_sample(
-            history,
-            w,
-            window_periods=max(len(history.times) - 1, 1),
-            min_coverage=min_coverage,
-            benchmark=None,
-        )
-        if not s.symbols:
-            raise DataError("no weighted asset has enough price history for a forecast")
-        return DailySample(s.times, s.returns @ s.weights, None, s.symbols, s.covered_weight)
-    if history.bar_seconds != HOUR:
+        sample = _daily(history, w, min_coverage)
+    elif history.bar_seconds == HOUR:
+        sample = _from_hourly(history, w, min_coverage)
+    else:
         raise DataError(f"forecasts need daily or hourly closes, not {history.bar} bars")
-    return _from_hourly(history, w, min_coverage)
+    if sample.returns.size and not np.any(sample.returns != sample.returns[0]):
+        raise DataError(
+            "the portfolio's returns are constant (cash or pegged assets only): nothing to forecast"
+        )
+    return sample
+
+
+def _coverage_share(history: PriceHistory, weights: Mapping[str, float]) -> float:
+    """Share of the grid's returns on which at least one weighted asset has a return."""
+    cols = [c for c in (history.column(s) for s in weights) if c is not None]
+    if len(history.times) < 2 or not cols:
+        return 1.0
+    block = history.closes[:, cols]
+    active = (~np.isnan(block[1:] / block[:-1])).any(axis=1)
+    return max(float(active.mean()), 1e-9)
+
+
+def _daily(history: PriceHistory, weights: Mapping[str, float], min_coverage: float) -> DailySample:
+    s = build_sample(
+        history,
+        weights,
+        window_periods=max(len(history.times) - 1, 1),
+        min_coverage=min_coverage * _coverage_share(history, weights),
+        benchmark=None,
+    )
+    if not s.symbols:
+        raise DataError("no weighted asset has enough price history for a forecast")
+    return DailySample(s.times, s.returns @ s.weights, None, s.symbols, s.covered_weight)
 
 
 def _from_hourly(
