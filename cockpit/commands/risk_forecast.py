@@ -45,22 +45,22 @@ def add_forecast_parser(risk: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,
         help="read holdings and history from this cockpit database instead of files",
     )
-    parser.add_argument("--model", choices=MODEL_NAMES, default="ewma", help="default: ewma")
+    parser.add_argument(
+        "--model", choices=MODEL_NAMES, help="default: the config's risk.forecast.model"
+    )
     parser.add_argument(
         "--lambda",
         dest="lam",
         type=float,
-        default=DEFAULT_LAMBDA,
         metavar="L",
-        help=f"EWMA decay (default {DEFAULT_LAMBDA})",
+        help=f"EWMA decay (default: risk.forecast.ewma_lambda, {DEFAULT_LAMBDA})",
     )
     parser.add_argument("--level", type=float, default=0.99, help="VaR level (default 0.99)")
     parser.add_argument(
         "--warmup",
         type=int,
-        default=DEFAULT_WARMUP,
         metavar="N",
-        help=f"returns seeding EWMA (default {DEFAULT_WARMUP})",
+        help=f"returns seeding EWMA (default: risk.forecast.warmup, {DEFAULT_WARMUP})",
     )
     parser.add_argument(
         "--train",
@@ -81,6 +81,11 @@ def _run(args: argparse.Namespace) -> int:
     from core.errors import DataError
     from core.risk.forecast.engine import compare, forecast_report, run_model
 
+    settings = load_settings(args.config)
+    configured = settings.risk.forecast
+    args.model = args.model or configured.model
+    args.lam = configured.ewma_lambda if args.lam is None else args.lam
+    args.warmup = configured.warmup if args.warmup is None else args.warmup
     if not 0.5 < args.level < 1:
         raise DataError(f"--level must be between 0.5 and 1, not {args.level}")
     if not 0 < args.lam < 1:
@@ -89,7 +94,6 @@ def _run(args: argparse.Namespace) -> int:
         raise DataError(f"--warmup must be a positive number of returns, not {args.warmup}")
     if args.train < 40:
         raise DataError(f"--train must be at least 40 returns, not {args.train}")
-    settings = load_settings(args.config)
     sample = _sample(args, settings)
     if args.compare:
         rows = compare(sample, lam=args.lam, warmup=args.warmup, train=args.train)
