@@ -95,6 +95,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.train < 40:
         raise DataError(f"--train must be at least 40 returns, not {args.train}")
     sample = _sample(args, settings)
+    if sample.excluded:
+        sys.stderr.write(
+            f"note: the forecast covers {sample.covered_weight:.1%} of the weight; left out: "
+            + ", ".join(sample.excluded)
+            + "\n"
+        )
     if args.compare:
         rows = compare(sample, lam=args.lam, warmup=args.warmup, train=args.train)
         if args.json:
@@ -152,6 +158,8 @@ def _sample_from_db(path: Path, settings: Settings) -> DailySample:
             await store.close()
 
     inputs = asyncio.run(load())
+    if inputs.unpriced:
+        sys.stderr.write(f"note: no price for {', '.join(inputs.unpriced[:8])}; left out\n")
     history = PriceHistory.from_series(inputs.closes)
     return daily_sample(history, inputs.weights, settings.risk.min_coverage)
 

@@ -114,8 +114,10 @@ def test_the_database_portfolio_is_forecast_read_only(
 ) -> None:
     before = db.stat().st_mtime_ns
     assert main(["risk", "forecast", "--db", str(db), "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
     assert data["model"] == "garch-t" and data["n_forecasts"] > 200  # the config's model
+    assert "no price for NOPRICE; left out" in captured.err
     assert db.stat().st_mtime_ns == before
 
 
@@ -136,6 +138,19 @@ def test_bad_options_give_one_line_and_exit_1(
     assert main(args) == 1
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_assets_left_out_are_named(
+    files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prices, _ = files
+    weights = tmp_path / "w.json"
+    weights.write_text(json.dumps({"BTC": 0.5, "ETH": 0.3, "DOGE": 0.2}))
+    args = ["risk", "forecast", "--prices", str(prices), "--weights", str(weights)]
+    assert main([*args, "--model", "ewma", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "covers 80.0% of the weight; left out: DOGE (no price history)" in captured.err
+    assert json.loads(captured.out)["n_forecasts"] > 1000
 
 
 def test_bad_files_name_file_line_and_field(

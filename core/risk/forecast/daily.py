@@ -21,6 +21,7 @@ from core.risk.history import (
     FloatArray,
     IntArray,
     PriceHistory,
+    ReturnSample,
     build_sample,
     normalise_weights,
 )
@@ -37,6 +38,8 @@ class DailySample:
     """Realised variance per day from hourly returns; None for a daily history."""
     symbols: tuple[str, ...]
     covered_weight: float
+    excluded: tuple[str, ...] = ()
+    """Weighted assets left out, each with the reason (no history, short coverage)."""
 
 
 def daily_sample(
@@ -82,7 +85,13 @@ def _daily(history: PriceHistory, weights: Mapping[str, float], min_coverage: fl
     )
     if not s.symbols:
         raise DataError("no weighted asset has enough price history for a forecast")
-    return DailySample(s.times, s.returns @ s.weights, None, s.symbols, s.covered_weight)
+    return DailySample(
+        s.times, s.returns @ s.weights, None, s.symbols, s.covered_weight, _excluded(s)
+    )
+
+
+def _excluded(sample: ReturnSample) -> tuple[str, ...]:
+    return tuple(f"{a.symbol} ({a.note})" for a in sample.assets if not a.included and a.weight > 0)
 
 
 def _from_hourly(
@@ -129,4 +138,5 @@ def _from_hourly(
         rv,
         daily.symbols,
         daily.covered_weight,
+        _excluded(daily),
     )
