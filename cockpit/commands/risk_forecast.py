@@ -1,7 +1,7 @@
 """``cockpit risk forecast``: forecast one-day VaR/ES with a model and backtest it.
 
     cockpit risk forecast --prices PRICES.csv --weights WEIGHTS.json
-                          --model ewma|garch|garch-t|fhs|har [--lambda L] [--level 0.99]
+                          --model ewma|garch|garch-t|fhs|har|qr [--lambda L] [--level 0.99]
                           [--warmup N] [--train N] [--json] [--compare]
 
 The files are ``cockpit risk``'s (same readers, same one-line errors); daily or hourly closes
@@ -32,7 +32,7 @@ def add_forecast_parser(risk: argparse.ArgumentParser) -> None:
     sub = risk.add_subparsers(title="risk commands", metavar="COMMAND")
     parser = sub.add_parser(
         "forecast",
-        help="forecast 1-day VaR/ES (EWMA, GARCH, FHS, HAR) and backtest it out of sample",
+        help="forecast 1-day VaR/ES (EWMA, GARCH, FHS, HAR, QR) and backtest it out of sample",
         description="Forecast the portfolio's one-day VaR and ES with a volatility model and "
         "backtest it over the whole history, out of sample (Kupiec, Christoffersen, "
         "McNeil-Frey, Basel zone). Simple returns, zero mean, losses positive.",

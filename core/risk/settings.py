@@ -94,9 +94,9 @@ class RiskLimitsConfig(Section):
 class RiskForecastConfig(Section):
     """The risk pane's forecast VaR/ES model (``cockpit risk forecast`` compares them all)."""
 
-    model: Literal["ewma", "garch", "garch-t", "fhs", "har"] = Field(
+    model: Literal["ewma", "garch", "garch-t", "fhs", "har", "qr"] = Field(
         default="garch-t",
-        description="Forecast model: ewma, garch, garch-t, fhs or har (garch-t won the "
+        description="Forecast model: ewma, garch, garch-t, fhs, har or qr (garch-t won the "
         "out-of-sample comparison in the README).",
     )
     ewma_lambda: float = Field(default=0.94, gt=0, lt=1, description="EWMA decay.")

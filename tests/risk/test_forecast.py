@@ -173,7 +173,7 @@ def test_rolling_garch_t_equals_archs_own_rolling_recipe(shared_data: Path) -> N
     assert ours[:-1] == pytest.approx(np.concatenate(theirs)[: len(ours) - 1], rel=1e-8)
 
 
-@pytest.mark.parametrize("model", ["ewma", "garch", "garch-t", "fhs", "har"])
+@pytest.mark.parametrize("model", ["ewma", "garch", "garch-t", "fhs", "har", "qr"])
 def test_forecasts_use_only_earlier_returns(shared_data: Path, model: str) -> None:
     sample = sample_of(shared_data, {"BTC-PERP": 0.6, "ETH-PERP": 0.4})
     cut = 700
@@ -192,7 +192,7 @@ def test_comparison_scores_every_model_on_the_same_days(shared_data: Path) -> No
     sample = sample_of(shared_data, {"BTC-PERP": 0.6, "ETH-PERP": 0.4})
     rows = compare(sample)
     assert [(r.model, r.level) for r in rows] == [
-        (m, b) for m in ("ewma", "garch", "garch-t", "fhs", "har") for b in (0.95, 0.99)
+        (m, b) for m in ("ewma", "garch", "garch-t", "fhs", "har", "qr") for b in (0.95, 0.99)
     ]
     assert {r.n_forecasts for r in rows} == {len(sample.returns) - 250}
     for r in rows:

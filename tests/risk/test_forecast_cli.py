@@ -76,7 +76,7 @@ def test_compare_lists_every_model_at_both_levels(
     assert main([*args, "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["model"], r["level"]) for r in rows] == [
-        (m, b) for m in ("ewma", "garch", "garch-t", "fhs", "har") for b in (0.95, 0.99)
+        (m, b) for m in ("ewma", "garch", "garch-t", "fhs", "har", "qr") for b in (0.95, 0.99)
     ]
     assert main(args) == 0
     text = capsys.readouterr().out

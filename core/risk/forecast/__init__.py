@@ -11,6 +11,7 @@ day's VaR forecast.
     garch     GARCH(1,1) normal and Student-t (fitted with ``arch``), filtered historical
               simulation on its residuals
     har       HAR of realised variance (the learned model)
+    quantreg  quantile regression on the same lags (the learned candidate HAR was chosen over)
     backtest  exceedances, Kupiec, Christoffersen, McNeil-Frey and Acerbi-Szekely ES tests,
               the Basel traffic-light zone
     engine    run a model or all of them and build the typed reports

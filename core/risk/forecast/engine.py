@@ -17,6 +17,7 @@ from core.risk.forecast.daily import DailySample
 from core.risk.forecast.ewma import DEFAULT_LAMBDA, DEFAULT_WARMUP, ewma_forecasts
 from core.risk.forecast.garch import MIN_TRAIN, garch_forecasts
 from core.risk.forecast.har import har_forecasts
+from core.risk.forecast.quantreg import quantreg_forecasts
 from core.risk.forecast.tails import Forecasts
 from core.risk.forecast.views import (
     MODEL_NAMES,
@@ -60,6 +61,8 @@ def run_model(
     first = model_start(model, warmup, train) if start is None else start
     if model == "har":
         return har_forecasts(r, sample.rv, levels, start=first)
+    if model == "qr":
+        return quantreg_forecasts(r, sample.rv, levels, start=first)
     if model in ("garch", "garch-t", "fhs"):
         return garch_forecasts(
             r,

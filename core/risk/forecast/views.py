@@ -10,8 +10,8 @@ from typing import Literal
 
 from core.models import Model
 
-ForecastModel = Literal["ewma", "garch", "garch-t", "fhs", "har"]
-MODEL_NAMES: tuple[ForecastModel, ...] = ("ewma", "garch", "garch-t", "fhs", "har")
+ForecastModel = Literal["ewma", "garch", "garch-t", "fhs", "har", "qr"]
+MODEL_NAMES: tuple[ForecastModel, ...] = ("ewma", "garch", "garch-t", "fhs", "har", "qr")
 Zone = Literal["green", "yellow", "red"]
 
 
