@@ -54,6 +54,8 @@ from core.views import (
     CommandResult,
     CycleMarket,
     GetBook,
+    ImportHoldings,
+    ImportPrices,
     MarketRef,
     RefreshRisk,
     RegeneratePlan,
@@ -152,6 +154,9 @@ class Core:
         self.execution: ExecutionService | None = None
         self.candles = LiveCandles()
         """The newest 1-minute candles of every streamed market (the chart's live end)."""
+        self.watched_markets: frozenset[str] = frozenset()
+        """Markets (``venue:symbol``) attached clients chose besides the selected one: a
+        change of their books publishes too (``core.daemon.market_choice``)."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -323,6 +328,8 @@ class Core:
                     and event.symbol == self.market.symbol
                 ):
                     self._book_dirty = True
+                    self._dirty.set()
+                elif f"{event.venue}:{event.symbol}" in self.watched_markets:
                     self._dirty.set()
             elif isinstance(event, Trade):
                 batch.append(event)
@@ -615,6 +622,12 @@ class Core:
             from core.chart_history import answer as chart_answer
 
             return await chart_answer(command, self.store, self.instruments, self.closes)
+        elif isinstance(command, ImportHoldings | ImportPrices):
+            from core.imports import run_import
+
+            return await run_import(
+                command, self.store, self.settings, self.analytics.reload_inputs
+            )
         elif isinstance(command, RegeneratePlan):
             try:
                 return await self.analytics.regenerate_plan(command.preset)
