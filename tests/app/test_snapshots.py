@@ -34,6 +34,7 @@ from cockpit.app import CockpitApp, make_app
 from cockpit.screens.chart import ChartScreen
 from cockpit.screens.confirm import ConfirmModal
 from cockpit.screens.event import EventModal
+from cockpit.screens.forecast import ForecastScreen
 from cockpit.screens.help import HelpModal
 from cockpit.screens.history import ExecutionHistoryScreen
 from cockpit.screens.orders import OpenOrdersScreen
@@ -253,6 +254,13 @@ def main_pane(key: str, pane: str) -> RunBefore:
     return run_before
 
 
+async def forecast_screen(pilot: Pilot[Any]) -> None:
+    """``f`` in the risk pane: forecast VaR against realised loss, its backtest badges."""
+    await first_state(pilot)
+    await press(pilot, "2", "f")
+    await opened(pilot, ForecastScreen)
+
+
 async def palette(pilot: Pilot[Any]) -> None:
     """Ctrl+P with "kill" typed: the cockpit's own commands are found."""
     await first_state(pilot)
@@ -372,6 +380,7 @@ SCREENS: dict[str, RunBefore] = {
     "ticket": order_ticket,
     "confirm_order": order_confirm,
     "confirm_cancel": cancel_confirm,
+    "forecast": forecast_screen,
     "palette": palette,
     "command_line": command_line,
     **{f"pane_{pane}": main_pane(key, pane) for key, pane in PANE_KEYS},
