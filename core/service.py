@@ -550,6 +550,9 @@ class Core:
             chart=self.candles.tail(self.market.venue, self.market.symbol) if self.market else None,
             orders=self._open_orders(previous),
             instrument=self.instruments.get(self.market.key) if self.market else None,
+            armed=self.execution.armed_orders(previous.armed if previous else ())
+            if self.execution
+            else (),
         )
         self._state = state
         for listener in list(self._listeners):

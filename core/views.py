@@ -15,6 +15,7 @@ from pydantic import Field
 from core.answers import Answer
 from core.candles import CandleTail, Timeframe
 from core.errors import CockpitError
+from core.execution.armed import ArmedOrder
 from core.models import (
     BookSnapshot,
     FeedHealth,
@@ -189,6 +190,8 @@ class CockpitState(Model):
     """Open orders (not final) on every trading venue, oldest first: the open-orders view."""
     instrument: Instrument | None = None
     """The selected market's tick, step, minimums and fees: the order ticket rounds to them."""
+    armed: tuple[ArmedOrder, ...] = ()
+    """Client-side orders (stops, trailing stops, OCO, icebergs) waiting for their trigger."""
 
 
 # --------------------------------------------------------------------------- commands
