@@ -617,7 +617,9 @@ class Core:
         elif isinstance(command, ChartHistory):
             from core.chart_history import answer as chart_answer
 
-            return await chart_answer(command, self.store, self.instruments, self.closes)
+            return await chart_answer(
+                command, self.store, self.instruments, self.closes, self.venues
+            )
         elif isinstance(command, RegeneratePlan):
             try:
                 return await self.analytics.regenerate_plan(command.preset)

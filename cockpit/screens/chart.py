@@ -156,6 +156,8 @@ class ChartScreen(Screen[None]):
             return
         self.history = result.data
         self.loads += 1
+        if result.data.note:
+            self.notify(f"chart: {result.data.note}", severity="warning", timeout=4)
         self._show_price()
 
     # ------------------------------------------------------------------ keys
