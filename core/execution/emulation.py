@@ -146,6 +146,20 @@ class Working:
         return json.dumps({"spec": self.spec.model_dump(mode="json"), "state": self.state()})
 
 
+async def saved_working(store: Store) -> list[Working]:
+    """The emulated orders a core saved as still working (read-only: a listing may call it)."""
+    rows = await store.fetch_all(
+        "SELECT key, payload FROM exec_flags WHERE key LIKE ? ORDER BY key", (PREFIX + "%",)
+    )
+    out = []
+    for _key, payload in rows:
+        data = json.loads(payload)
+        w = Working(EmulatedSpec.model_validate(data["spec"]), data["state"])
+        if not w.done:
+            out.append(w)
+    return out
+
+
 class Emulator:
     """Runs the working emulated orders: ``await add(spec)``, then ``await tick()`` often."""
 
@@ -169,14 +183,8 @@ class Emulator:
 
     async def load(self) -> int:
         """Resume the working orders saved by a previous run; returns how many."""
-        rows = await self.store.fetch_all(
-            "SELECT key, payload FROM exec_flags WHERE key LIKE ?", (PREFIX + "%",)
-        )
-        for _key, payload in rows:
-            data = json.loads(payload)
-            w = Working(EmulatedSpec.model_validate(data["spec"]), data["state"])
-            if not w.done:
-                self.working[w.id] = w
+        for w in await saved_working(self.store):
+            self.working[w.id] = w
         return len(self.working)
 
     async def _save(self, w: Working) -> None:

@@ -330,7 +330,10 @@ class ExecutionService:
                     ok=True,
                     message=f"{len(orders)} order(s)",
                     data=OrderList(
-                        mode=self.mode, orders=tuple(orders), include_final=command.include_final
+                        mode=self.mode,
+                        orders=tuple(orders),
+                        include_final=command.include_final,
+                        armed=self.armed_orders(),
                     ),
                 )
             if isinstance(command, PlanStatus):
