@@ -297,7 +297,7 @@ class Core:
 
     async def _retention(self) -> None:
         """Forget old journal frames and trades now, then every hour (core.store.retention)."""
-        from core.store.retention import RETENTION_EVERY_S, prune
+        from core.store.retention import BARS_KEEP_DAYS, RETENTION_EVERY_S, prune
 
         while True:
             if self.store is not None:
@@ -307,6 +307,7 @@ class Core:
                     self.store,
                     journal_before_ns=now - int(self.settings.journal.retention_days * day),
                     trades_before_ns=now - int(self.settings.store.trade_retention_days * day),
+                    bars_before_ns=now - BARS_KEEP_DAYS * day,
                 )
             await asyncio.sleep(RETENTION_EVERY_S)
 

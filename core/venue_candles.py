@@ -94,7 +94,9 @@ async def venue_bars(
     if source.cache_bars:
         cached = await stored_bars(store, source.venue, symbol, timeframe, since, until)
     step = timedelta(seconds=timeframe.seconds)
-    start = cached[-1].ts + step if cached else since
+    # After the newest cached candle; the whole window again when the cache starts late (a
+    # longer window than before, or pruned): upserts keep one row per bucket.
+    start = cached[-1].ts + step if cached and cached[0].ts <= since + step else since
     fetched: list[Candle] = []
     for _ in range(MAX_PAGES):
         if start + step > until:
@@ -108,4 +110,5 @@ async def venue_bars(
         start = page[-1].ts + step
     if fetched and source.cache_bars:
         await save_bars(store, source.venue, symbol, timeframe, fetched)
-    return (*cached, *fetched)
+    newer = {c.ts: c for c in (*cached, *fetched)}  # a refetched bucket: the venue's latest
+    return tuple(newer[ts] for ts in sorted(newer))

@@ -14,6 +14,8 @@ from core.candles import Timeframe
 from core.chart_history import load_chart
 from core.store import Store
 from core.store.bars import stored_bars
+from core.store.db import to_ns
+from core.store.retention import prune
 from core.venue_candles import candles_from_rows, join
 from core.venues.loopback import BinanceLoopback, KrakenLoopback
 from core.venues.loopback.base import Candle
@@ -85,6 +87,17 @@ async def test_kraken_hourly_candles_fill_a_fresh_chart_and_are_cached(
         since = view.until - timedelta(hours=500)
         cached = await stored_bars(store, "kraken", "BTC/USD", Timeframe.H1, since, view.until)
         assert len(cached) == 402
+
+        # Retention drops the older cached candles: the next chart asks for its window again.
+        cut = later - timedelta(hours=100)
+        await prune(store, journal_before_ns=0, trades_before_ns=0, bars_before_ns=to_ns(cut))
+        await store.flush()
+        assert len(await stored_bars(store, "kraken", "BTC/USD", Timeframe.H1, since, cut)) == 0
+        again = await load_chart(
+            store, "kraken", "BTC/USD", Timeframe.H1, 400, later, bars=kraken_rest
+        )
+        assert again.candles == view.candles
+        assert kraken_server.requests.count(("GET", "/0/public/OHLC")) == asked + 2
 
         # The venue forgets them: the chart still has every closed candle it fetched before.
         kraken_server.bars[("XXBTZUSD", HOUR)] = []
