@@ -180,6 +180,9 @@ class ChartView(Model):
     note: str = ""
     """Why the history is shorter than asked, when the chart should say so (a venue that
     could not send its candles)."""
+    pending: bool = False
+    """The venue's candles are still on their way: ask again when the state's
+    ``candle_fetches`` moves."""
 
 
 class LiveCandles:

@@ -18,7 +18,15 @@ from core.errors import CockpitError
 from core.models import Instrument, utcnow
 from core.store.candles import stored_candles
 from core.store.db import Store
-from core.venue_candles import INTRADAY, BarSource, bar_source, join, venue_bars
+from core.venue_candles import (
+    INTRADAY,
+    BarSource,
+    VenueBars,
+    Window,
+    bar_source,
+    join,
+    venue_bars,
+)
 from core.views import ChartHistory, CommandResult
 
 MAX_SCAN = timedelta(days=8)
@@ -34,11 +42,13 @@ async def load_chart(
     now: datetime,
     closes: Sequence[tuple[date, float]] = (),
     bars: BarSource | None = None,
+    fetcher: VenueBars | None = None,
 ) -> ChartView:
     """Up to ``limit`` candles ending before the current minute.
 
     Intraday charts start with the venue's own candles (``bars``: fetched and cached, see
-    :func:`core.venue_candles.venue_bars`), so a fresh database charts a full window; a venue
+    :func:`core.venue_candles.venue_bars`; through ``fetcher`` the wait is bounded and a slow
+    venue's chart comes back ``pending``), so a fresh database charts a full window; a venue
     that cannot answer leaves the stored prints alone on the chart, with a ``note`` saying why.
     Daily charts reach further back with the base asset's stored daily closes (``closes``),
     for the days no stored print covers; such a chart is marked ``close_only`` (drawn as a
@@ -49,10 +59,14 @@ async def load_chart(
     since = max(window_start, until - MAX_SCAN)
     await store.flush()  # the prints of the minute just ended may still be queued
     candles = await stored_candles(store, venue, symbol, timeframe, since, until)
-    source, note = "trades", ""
+    source, note, pending = "trades", "", False
     if timeframe in INTRADAY and bars is not None:
+        window = Window(bars, symbol, timeframe, window_start, until)
         try:
-            venue_candles = await venue_bars(store, bars, symbol, timeframe, window_start, until)
+            if fetcher is None:
+                venue_candles = await venue_bars(store, window)
+            else:
+                venue_candles, pending = await fetcher.get(store, window)
         except CockpitError as exc:
             venue_candles, note = (), f"{venue} candles unavailable: {exc}"
         if venue_candles:
@@ -74,6 +88,7 @@ async def load_chart(
         close_only=source.startswith("closes"),
         source=source,
         note=note,
+        pending=pending,
     )
 
 
@@ -83,6 +98,7 @@ async def answer(
     instruments: Mapping[str, Instrument],
     closes: Mapping[str, Sequence[tuple[date, float]]],
     venues: Mapping[str, object] | None = None,
+    fetcher: VenueBars | None = None,
 ) -> CommandResult:
     """The core's answer to :class:`~core.views.ChartHistory` (``data``: a ``ChartView``)."""
     inst = instruments.get(f"{command.venue}:{command.symbol}")
@@ -97,5 +113,6 @@ async def answer(
         utcnow(),
         closes.get(inst.base, ()),
         bar_source((venues or {}).get(inst.venue)),
+        fetcher,
     )
     return CommandResult(ok=True, message=f"{len(view.candles)} candles", data=view)

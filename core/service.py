@@ -47,6 +47,7 @@ from core.store import Store
 from core.store.db import to_ns
 from core.store.markets import save_markets
 from core.store.prints import PrintSampler
+from core.venue_candles import VenueBars
 from core.views import (
     ChartHistory,
     CockpitState,
@@ -151,6 +152,8 @@ class Core:
         self.started = asyncio.Event()
         self.execution: ExecutionService | None = None
         self.candles = LiveCandles()
+        self.venue_bars = VenueBars(self.spawn, self._dirty.set)
+        """The chart's venue candles (``core.venue_candles``), fetched off the command path."""
         """The newest 1-minute candles of every streamed market (the chart's live end)."""
 
     # ------------------------------------------------------------------ lifecycle
@@ -554,6 +557,7 @@ class Core:
             armed=self.execution.armed_orders(previous.armed if previous else ())
             if self.execution
             else (),
+            candle_fetches=self.venue_bars.fetched,
         )
         self._state = state
         for listener in list(self._listeners):
@@ -619,7 +623,7 @@ class Core:
             from core.chart_history import answer as chart_answer
 
             return await chart_answer(
-                command, self.store, self.instruments, self.closes, self.venues
+                command, self.store, self.instruments, self.closes, self.venues, self.venue_bars
             )
         elif isinstance(command, RegeneratePlan):
             try:

@@ -192,6 +192,9 @@ class CockpitState(Model):
     """The selected market's tick, step, minimums and fees: the order ticket rounds to them."""
     armed: tuple[ArmedOrder, ...] = ()
     """Client-side orders (stops, trailing stops, OCO, icebergs) waiting for their trigger."""
+    candle_fetches: int = 0
+    """Venue candle fetches finished in the background (a chart whose history came back
+    ``pending`` asks again when this moves)."""
 
 
 # --------------------------------------------------------------------------- commands
