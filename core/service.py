@@ -55,6 +55,8 @@ from core.views import (
     CommandResult,
     CycleMarket,
     GetBook,
+    ImportHoldings,
+    ImportPrices,
     MarketRef,
     RefreshRisk,
     RegeneratePlan,
@@ -155,6 +157,9 @@ class Core:
         self.venue_bars = VenueBars(self.spawn, self._dirty.set)
         """The chart's venue candles (``core.venue_candles``), fetched off the command path."""
         """The newest 1-minute candles of every streamed market (the chart's live end)."""
+        self.watched_markets: frozenset[str] = frozenset()
+        """Markets (``venue:symbol``) attached clients chose besides the selected one: a
+        change of their books publishes too (``core.daemon.market_choice``)."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -327,6 +332,8 @@ class Core:
                     and event.symbol == self.market.symbol
                 ):
                     self._book_dirty = True
+                    self._dirty.set()
+                elif f"{event.venue}:{event.symbol}" in self.watched_markets:
                     self._dirty.set()
             elif isinstance(event, Trade):
                 batch.append(event)
@@ -624,6 +631,12 @@ class Core:
 
             return await chart_answer(
                 command, self.store, self.instruments, self.closes, self.venues, self.venue_bars
+            )
+        elif isinstance(command, ImportHoldings | ImportPrices):
+            from core.imports import run_import
+
+            return await run_import(
+                command, self.store, self.settings, self.analytics.reload_inputs
             )
         elif isinstance(command, RegeneratePlan):
             try:
