@@ -25,6 +25,7 @@ from core.portfolio.live import LivePortfolio
 from core.portfolio.service import PortfolioService
 from core.portfolio.stored import live_venues, simulated_accounts
 from core.risk import assess, breach_events
+from core.risk.forecast.live import ForecastCache
 from core.risk.inputs import history_coverage, risk_inputs, with_history
 from core.views import CommandResult, HoldingsView, RiskView
 
@@ -51,6 +52,7 @@ class Analytics:
         self.planner = LivePlanner(core.settings.targets)
         self.holdings: HoldingsView | None = None
         self.risk: RiskView | None = None
+        self._forecasts = ForecastCache()
         self.taxonomy_version = "unknown"
         self._plan_lock = asyncio.Lock()
         self._snapshot_after: str | None = None
@@ -325,10 +327,13 @@ class Analytics:
         assessment = await asyncio.to_thread(
             assess, inputs.closes, inputs.weights, inputs.groups, self.core.settings.risk
         )
+        forecast = await asyncio.to_thread(
+            self._forecasts.view, inputs.closes, inputs.weights, self.core.settings.risk
+        )
         now = utcnow()
         history = history_coverage(inputs.weights, self.core.closes, self.close_sources)
         report = with_history(assessment.report, history)
-        self.risk = RiskView(as_of=now, report=report, limits=assessment.limits)
+        self.risk = RiskView(as_of=now, report=report, limits=assessment.limits, forecast=forecast)
         for event in breach_events(assessment.limits.breaches, now, already=self._alerted):
             self.core.events.append(event)
             if self.core.store is not None:
