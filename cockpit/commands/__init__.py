@@ -13,6 +13,8 @@ import importlib
 COMMAND_MODULES: tuple[str, ...] = (
     "config",
     "risk",
+    "attribution",
+    "pnl",
     "classify",
     "imports",
     "holdings",
