@@ -125,9 +125,9 @@ def attribute_period(period: str, rows: Sequence[SegmentInput]) -> PeriodAttribu
     effects = tuple(
         SegmentEffects(
             segment=row.segment,
-            allocation=(wp[i] - wb[i]) * (rb[i] - bench),
-            selection=wb[i] * (rp[i] - rb[i]),
-            interaction=(wp[i] - wb[i]) * (rp[i] - rb[i]),
+            allocation=(wp[i] - wb[i]) * (rb[i] - bench) + 0.0,  # + 0.0: no "-0.0" printed
+            selection=wb[i] * (rp[i] - rb[i]) + 0.0,
+            interaction=(wp[i] - wb[i]) * (rp[i] - rb[i]) + 0.0,
         )
         for i, row in enumerate(rows)
     )

@@ -63,10 +63,12 @@ def coefficients(periods: Sequence[PeriodAttribution], method: LinkMethod) -> li
         return [_carino_k(a, b) / k for a, b in zip(rp, rb, strict=True)]
     if method == "menchero":
         t = len(periods)
-        if big_r == big_b:
+        # (1+R)^(1/T) - (1+B)^(1/T), without cancellation when R and B are close.
+        spread = (1.0 + big_b) ** (1.0 / t) * math.expm1(_log_ratio(big_r, big_b) / t)
+        if spread == 0.0 or big_r == big_b:
             m = (1.0 + big_r) ** ((t - 1) / t)
         else:
-            m = ((big_r - big_b) / t) / ((1.0 + big_r) ** (1.0 / t) - (1.0 + big_b) ** (1.0 / t))
+            m = ((big_r - big_b) / t) / spread
         d = [a - b for a, b in zip(rp, rb, strict=True)]
         d2 = math.fsum(x * x for x in d)
         scale = 0.0 if d2 == 0.0 else (big_r - big_b - m * math.fsum(d)) / d2

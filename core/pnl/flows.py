@@ -3,8 +3,9 @@
 Between two stored balances of one (location, asset), the fills on that location's venue in
 between move the balance by a known amount (a buy adds the base and spends the quote, a sell
 the reverse, the fee leaves in its asset). What is left over is a flow: positive a deposit,
-negative a withdrawal. The first balance of a location and asset is its opening position, not a
-flow. A leftover under ``tolerance`` units is rounding, not a flow. Pure.
+negative a withdrawal. A location's first balances are its opening position, not a flow; an
+asset first seen later was at zero until then. A leftover under ``tolerance`` units is rounding,
+not a flow. Pure.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import pairwise
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from itertools import pairwise
 
 from core.models import ZERO, Balance, Fill, Model, Side, UtcDatetime
 
@@ -48,9 +49,17 @@ def balance_flows(
     """Every flow in a balance history (see the module docstring), oldest first."""
     series: dict[tuple[str, str], list[Balance]] = defaultdict(list)
     venue_of: dict[str, str] = {}
+    opened: dict[str, datetime] = {}
     for b in balances:
         series[(b.location_id, b.asset.upper())].append(b)
         venue_of[b.location_id] = b.source
+        opened[b.location_id] = min(b.ts, opened.get(b.location_id, b.ts))
+    for (location, _asset), points in series.items():
+        # An asset that appears after its location's first balance was at zero before it.
+        first = min(points, key=lambda b: b.ts)
+        if first.ts > opened[location]:
+            zero = first.model_copy(update={"ts": opened[location], "total": ZERO, "free": ZERO})
+            points.append(zero)
     by_venue: dict[str, list[Fill]] = defaultdict(list)
     for f in sorted(fills, key=lambda f: (f.ts, f.trade_id)):
         by_venue[f.venue].append(f)
