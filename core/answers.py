@@ -17,12 +17,14 @@ from core.candles import ChartView
 from core.execution.history import ExecutionHistoryView
 from core.execution.planrun import PlanProgress
 from core.models import BookSnapshot, Model, Order, Side, TradingMode, UtcDatetime
+from core.pnl.performance import PerformanceView
 
 __all__ = [
     "Answer",
     "BookAnswer",
     "ExecutionHistoryView",
     "OrderList",
+    "PerformanceView",
     "PlanPreview",
     "PlanProgress",
     "PlanRunReport",
@@ -94,7 +96,13 @@ class PlanRunReport(Model):
 
 
 Answer = Annotated[
-    PlanPreview | OrderList | BookAnswer | PlanProgress | ExecutionHistoryView | ChartView,
+    PlanPreview
+    | OrderList
+    | BookAnswer
+    | PlanProgress
+    | ExecutionHistoryView
+    | ChartView
+    | PerformanceView,
     Field(discriminator="kind"),
 ]
 """Every typed answer a command may carry."""

@@ -55,6 +55,7 @@ from core.views import (
     CycleMarket,
     GetBook,
     MarketRef,
+    PerformanceReport,
     RefreshRisk,
     RegeneratePlan,
     SelectMarket,
@@ -615,6 +616,10 @@ class Core:
             from core.chart_history import answer as chart_answer
 
             return await chart_answer(command, self.store, self.instruments, self.closes)
+        elif isinstance(command, PerformanceReport):
+            from core.pnl.performance import answer as performance_answer
+
+            return await performance_answer(self.store, self.settings)
         elif isinstance(command, RegeneratePlan):
             try:
                 return await self.analytics.regenerate_plan(command.preset)

@@ -24,10 +24,11 @@ from core.errors import DataError
 
 if TYPE_CHECKING:
     from core.config import Settings
+    from core.risk.inputs import RiskInputs
     from core.store import Store
 
 
-def _aligned(
+def aligned_closes(
     closes: Mapping[str, Sequence[tuple[datetime, float]]],
 ) -> tuple[list[date], dict[str, list[float]]]:
     """Days where every series has a close, and each series on those days."""
@@ -52,7 +53,7 @@ def daily_group_periods(
     if not held:
         raise DataError("no held asset has stored daily closes: nothing to attribute")
     named = {a for split in target_assets.values() for a in split if a in closes}
-    days, series = _aligned({a: closes[a] for a in set(held) | named})
+    days, series = aligned_closes({a: closes[a] for a in set(held) | named})
     if len(days) < 2:
         raise DataError("fewer than two common days of closes: nothing to attribute")
     last = {a: series[a][-1] for a in held}
@@ -96,20 +97,27 @@ def monthly(periods: Sequence[PeriodAttribution], method: LinkMethod) -> list[Pe
     ]
 
 
+def target_attribution(inputs: RiskInputs, settings: Settings, method: LinkMethod) -> Attribution:
+    """Monthly attribution of the weights and closes in ``inputs`` against the configured
+    targets (group weights and asset splits), linked with ``method``."""
+    from core.plan.targets import Targets
+
+    targets = Targets.from_config(settings.targets)
+    total = math.fsum(float(v) for v in targets.groups.values())
+    days = daily_group_periods(
+        inputs.closes,
+        inputs.weights,
+        inputs.groups,
+        {g: float(v) / total for g, v in targets.groups.items()},
+        {g: {a: float(v) for a, v in split.items()} for g, split in targets.assets.items()},
+    )
+    return attribute(monthly(days, method), method)
+
+
 async def recorded_attribution(store: Store, settings: Settings, method: LinkMethod) -> Attribution:
     """The recorded portfolio by group against the configured targets, by month."""
     from core.models import utcnow
-    from core.plan.targets import Targets
     from core.risk.inputs import stored_risk_inputs
 
     inputs = await stored_risk_inputs(store, settings, utcnow())
-    targets = Targets.from_config(settings.targets)
-    total = math.fsum(float(v) for v in targets.groups.values())
-    target_groups = {g: float(v) / total for g, v in targets.groups.items()}
-    target_assets = {
-        g: {a: float(v) for a, v in split.items()} for g, split in targets.assets.items()
-    }
-    days = daily_group_periods(
-        inputs.closes, inputs.weights, inputs.groups, target_groups, target_assets
-    )
-    return attribute(monthly(days, method), method)
+    return target_attribution(inputs, settings, method)

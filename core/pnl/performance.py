@@ -1,0 +1,169 @@
+"""What the analytics screen shows, in one typed answer: the equity curve and its drawdown, the
+monthly returns grid, the P&L table and the attribution by group.
+
+The core answers :class:`~core.views.PerformanceReport` with a :class:`PerformanceView` read from
+its store (so the screen works the same in-process and over the daemon). The equity curve is the
+recorded one (daily snapshots) when it covers at least two days; otherwise, so a new database
+still shows something true, today's holdings carried back over the stored daily closes, labelled
+as such. A part that cannot be computed is left out with a note saying why.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from itertools import groupby, pairwise
+from typing import TYPE_CHECKING, Literal
+
+from core.attribution.brinson import Attribution
+from core.errors import CockpitError
+from core.models import Model, UtcDatetime
+from core.pnl.equity import drawdown
+from core.pnl.models import PnlReport
+
+if TYPE_CHECKING:
+    from core.config import Settings
+    from core.risk.inputs import RiskInputs
+    from core.store import Store
+    from core.views import CommandResult
+
+RECORDED = "recorded snapshots"
+BACKCAST = "today's holdings over stored closes"
+
+
+class EquitySample(Model):
+    """The portfolio's value at the end of one day, its return and its drawdown."""
+
+    day: date
+    value_usd: float
+    day_return: float | None
+    drawdown: float = 0.0
+
+
+class MonthlyReturn(Model):
+    """A calendar month's compounded daily returns."""
+
+    year: int
+    month: int
+    value: float
+
+
+class PerformanceView(Model):
+    """The answer to ``PerformanceReport`` (see :mod:`core.answers`)."""
+
+    kind: Literal["performance_view"] = "performance_view"
+    as_of: UtcDatetime
+    equity: tuple[EquitySample, ...] = ()
+    equity_source: str = ""
+    monthly: tuple[MonthlyReturn, ...] = ()
+    pnl: PnlReport | None = None
+    attribution: Attribution | None = None
+    notes: tuple[str, ...] = ()
+
+
+def monthly_returns(days: Iterable[tuple[date, float]]) -> list[MonthlyReturn]:
+    """Daily returns compounded per calendar month, months in order."""
+    out = []
+    for (year, month), rows in groupby(days, key=lambda d: (d[0].year, d[0].month)):
+        value = math.expm1(math.fsum(math.log1p(r) for _, r in rows if r > -1.0))
+        out.append(MonthlyReturn(year=year, month=month, value=value))
+    return out
+
+
+def samples(
+    curve: Sequence[tuple[date, float]], returns: Sequence[float | None]
+) -> tuple[EquitySample, ...]:
+    """The curve with each day's return and drawdown from the running peak."""
+    dd = drawdown([v for _, v in curve])
+    return tuple(
+        EquitySample(day=d, value_usd=v, day_return=r, drawdown=x)
+        for (d, v), r, x in zip(curve, returns, dd, strict=True)
+    )
+
+
+def backcast(inputs: RiskInputs, total_usd: float) -> list[tuple[date, float]]:
+    """Today's weights carried back over the common days of stored closes, ending at
+    ``total_usd`` (each asset's value moves with its close)."""
+    from core.attribution.recorded import aligned_closes
+
+    held = {a: w for a, w in inputs.weights.items() if a in inputs.closes}
+    days, series = aligned_closes({a: inputs.closes[a] for a in held})
+    if len(days) < 2:
+        return []
+    scale = total_usd / math.fsum(held.values())
+    return [
+        (day, scale * math.fsum(w * series[a][t] / series[a][-1] for a, w in held.items()))
+        for t, day in enumerate(days)
+    ]
+
+
+async def load_performance(store: Store, settings: Settings, now: datetime) -> PerformanceView:
+    """Everything the analytics screen shows, from ``store`` (read only)."""
+    from core.attribution.recorded import target_attribution
+    from core.pnl.stored import stored_pnl
+    from core.risk.inputs import stored_risk_inputs
+
+    notes: list[str] = []
+    pnl: PnlReport | None = None
+    try:
+        pnl = await stored_pnl(store, settings, now)
+    except CockpitError as exc:
+        notes.append(f"P&L: {exc}")
+    inputs: RiskInputs | None = None
+    try:
+        inputs = await stored_risk_inputs(store, settings, now)
+    except CockpitError as exc:
+        notes.append(f"history: {exc}")
+    curve: list[tuple[date, float]] = []
+    returns: list[float | None] = []
+    source = ""
+    if pnl is not None and len(pnl.equity) >= 2:
+        source = RECORDED
+        curve = [(p.day, p.equity_usd) for p in pnl.equity]
+        returns = [p.day_return for p in pnl.equity]
+    elif inputs is not None:
+        curve = backcast(inputs, await _total_usd(store, settings, now))
+        if curve:
+            source = BACKCAST
+            returns = [None] + [b / a - 1.0 for (_, a), (_, b) in pairwise(curve)]
+    equity = samples(curve, returns)
+    month_rows = monthly_returns((s.day, s.day_return) for s in equity if s.day_return is not None)
+    attribution: Attribution | None = None
+    if inputs is not None:
+        try:
+            attribution = target_attribution(inputs, settings, "carino")
+        except CockpitError as exc:
+            notes.append(f"attribution: {exc}")
+    return PerformanceView(
+        as_of=now,
+        equity=equity,
+        equity_source=source,
+        monthly=tuple(month_rows),
+        pnl=pnl,
+        attribution=attribution,
+        notes=tuple(notes),
+    )
+
+
+async def _total_usd(store: Store, settings: Settings, now: datetime) -> float:
+    """The merged portfolio's value now (the one valuation's, as the holdings pane shows)."""
+    from core.portfolio.stored import stored_portfolio
+    from core.portfolio.valuation import exact_value
+
+    portfolio = await stored_portfolio(store, settings, now)
+    return float(sum(exact_value(h) for h in portfolio.holdings))
+
+
+async def answer(store: Store | None, settings: Settings) -> CommandResult:
+    """The core's answer to ``PerformanceReport``."""
+    from core.models import utcnow
+    from core.views import CommandResult
+
+    if store is None:
+        return CommandResult(ok=False, message="no database: nothing recorded to analyse")
+    try:
+        view = await load_performance(store, settings, utcnow())
+    except CockpitError as exc:
+        return CommandResult.failure(exc)
+    return CommandResult(ok=True, message=f"{len(view.equity)} days", data=view)
