@@ -1,7 +1,8 @@
 """Attribution of the recorded portfolio by group against the plan's target group weights.
 
 The portfolio is today's merged portfolio (the one valuation's weights per asset), carried back
-over the stored daily closes: each asset's value drifts with its close, so a day's group weights
+over the stored daily closes (see :func:`aligned_closes` for gaps and the window): each asset's
+value drifts with its close, so a day's group weights
 are those at the previous close. The benchmark holds each group at its target weight, rebalanced
 daily; inside a group it holds the target's asset split (over the assets with closes) or, with
 no split, the portfolio's own assets of the group; a target group with neither earns nothing
@@ -28,15 +29,32 @@ if TYPE_CHECKING:
     from core.store import Store
 
 
+MAX_DAYS = 730
+"""The newest days of stored closes used (two years): older history says little about today's
+portfolio and would make the monthly grid mostly one asset."""
+
+
 def aligned_closes(
-    closes: Mapping[str, Sequence[tuple[datetime, float]]],
+    closes: Mapping[str, Sequence[tuple[datetime, float]]], max_days: int = MAX_DAYS
 ) -> tuple[list[date], dict[str, list[float]]]:
-    """Days where every series has a close, and each series on those days."""
+    """Every series on the union of their days (the newest ``max_days``): a missing close is the
+    last one before it, and before its first close an asset is flat at that close (it adds no
+    return on days it has no history, as cash would)."""
     maps = {a: {ts.date(): c for ts, c in pts} for a, pts in closes.items() if pts}
     if not maps:
         return [], {}
-    days = sorted(set.intersection(*(set(m) for m in maps.values())))
-    return days, {a: [m[d] for d in days] for a, m in maps.items()}
+    days = sorted(set().union(*(set(m) for m in maps.values())))[-max_days:]
+    out: dict[str, list[float]] = {}
+    for asset, m in maps.items():
+        known = sorted(m)
+        before = [d for d in known if d <= days[0]]
+        last = m[before[-1]] if before else m[known[0]]
+        values = []
+        for day in days:
+            last = m.get(day, last)
+            values.append(last)
+        out[asset] = values
+    return days, out
 
 
 def daily_group_periods(
@@ -55,7 +73,7 @@ def daily_group_periods(
     named = {a for split in target_assets.values() for a in split if a in closes}
     days, series = aligned_closes({a: closes[a] for a in set(held) | named})
     if len(days) < 2:
-        raise DataError("fewer than two common days of closes: nothing to attribute")
+        raise DataError("fewer than two days of stored closes: nothing to attribute")
     last = {a: series[a][-1] for a in held}
     periods: list[PeriodAttribution] = []
     for t in range(1, len(days)):

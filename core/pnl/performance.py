@@ -3,9 +3,9 @@ monthly returns grid, the P&L table and the attribution by group.
 
 The core answers :class:`~core.views.PerformanceReport` with a :class:`PerformanceView` read from
 its store (so the screen works the same in-process and over the daemon). The equity curve is the
-recorded one (daily snapshots) when it covers at least two days; otherwise, so a new database
-still shows something true, today's holdings carried back over the stored daily closes, labelled
-as such. A part that cannot be computed is left out with a note saying why.
+recorded one (daily snapshots) once it has :data:`MIN_RECORDED_DAYS` days; until then, so a new
+database still shows something true, today's holdings carried back over the stored daily closes,
+labelled as such. A part that cannot be computed is left out with a note saying why.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 RECORDED = "recorded snapshots"
 BACKCAST = "today's holdings over stored closes"
+MIN_RECORDED_DAYS = 30
+"""Recorded days the equity curve needs before it is drawn from the snapshots."""
 
 
 class EquitySample(Model):
@@ -118,7 +120,7 @@ async def load_performance(store: Store, settings: Settings, now: datetime) -> P
     curve: list[tuple[date, float]] = []
     returns: list[float | None] = []
     source = ""
-    if pnl is not None and len(pnl.equity) >= 2:
+    if pnl is not None and len(pnl.equity) >= MIN_RECORDED_DAYS:
         source = RECORDED
         curve = [(p.day, p.equity_usd) for p in pnl.equity]
         returns = [p.day_return for p in pnl.equity]
@@ -126,6 +128,10 @@ async def load_performance(store: Store, settings: Settings, now: datetime) -> P
         curve = backcast(inputs, await _total_usd(store, settings, now))
         if curve:
             source = BACKCAST
+            if pnl is not None and pnl.equity:
+                notes.append(
+                    f"equity: {len(pnl.equity)} recorded day(s), fewer than {MIN_RECORDED_DAYS}"
+                )
             returns = [None] + [b / a - 1.0 for (_, a), (_, b) in pairwise(curve)]
     equity = samples(curve, returns)
     month_rows = monthly_returns((s.day, s.day_return) for s in equity if s.day_return is not None)

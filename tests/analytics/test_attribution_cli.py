@@ -82,11 +82,16 @@ def test_database_by_group_against_targets(
     total = doc["linked"]["total"]
     linked = total["allocation"] + total["selection"] + total["interaction"]
     assert abs(linked - total["active"]) < 1e-12
-    # Independently: today's holdings carried back over the common days are a buy-and-hold, so
-    # the compounded portfolio return is the value at the last common close over the first.
+    # Independently: today's holdings carried back over the newest 730 days of closes are a
+    # buy-and-hold, so the compounded portfolio return is the value at the last day over the
+    # first (a close missing on a day is the one before it).
     closes = {a: dict(read_ftx(shared_data, f)) for a, f in FILES.items()}
-    common = sorted(set.intersection(*(set(c) for c in closes.values())))
-    first, last = common[0], common[-1]
-    start = sum(float(HELD[a]) * closes[a][first] for a in FILES) + float(HELD["USD"])
-    end = sum(float(HELD[a]) * closes[a][last] for a in FILES) + float(HELD["USD"])
+    days = sorted(set().union(*closes.values()))[-730:]
+
+    def close_on(asset: str, day: int) -> float:
+        known = [d for d in closes[asset] if d <= day] or [min(closes[asset])]
+        return closes[asset][max(known)]
+
+    start = sum(float(HELD[a]) * close_on(a, days[0]) for a in FILES) + float(HELD["USD"])
+    end = sum(float(HELD[a]) * close_on(a, days[-1]) for a in FILES) + float(HELD["USD"])
     assert total["portfolio_return"] == pytest.approx(end / start - 1, rel=1e-9)

@@ -1,0 +1,179 @@
+"""AnalyticsScreen: the portfolio's performance; ``6`` or ``:analytics``.
+
+The equity curve and its drawdown (the chart widget, line and area), the monthly returns grid,
+the attribution bars per group (Brinson–Fachler against the target group weights) and the P&L
+table. The figures are computed by the core (the ``PerformanceReport`` command) in a worker, so
+the UI loop never waits on the store or the arithmetic; the panes show a loading indicator until
+the answer comes. Escape (or ``q``) closes it, ``r`` recomputes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from decimal import Decimal
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Static
+
+from core.candles import Candle, ChartView, Timeframe
+from core.client import CoreClient
+from core.pnl.performance import EquitySample, PerformanceView
+from core.views import PerformanceReport
+from widgets.chart import AXIS_W, Chart, ChartMode
+from widgets.performance_panes import AttributionBars, MonthlyReturnsGrid, PnlTable
+
+
+def thin(samples: tuple[EquitySample, ...], points: int) -> tuple[EquitySample, ...]:
+    """At most ``points`` samples, evenly spaced, the newest always kept, so the whole curve
+    fits the chart's width (the chart draws one column per point at its widest view)."""
+    if points < 2 or len(samples) <= points:
+        return samples
+    step = (len(samples) - 1) / (points - 1)
+    return tuple(samples[round(i * step)] for i in range(points))
+
+
+def series_view(samples: tuple[EquitySample, ...], name: str, *, drawdown: bool) -> ChartView:
+    """A close-only chart series of the equity (USD) or its drawdown (percent)."""
+    candles = []
+    for s in samples:
+        value = Decimal(repr(round(s.drawdown * 100, 4) if drawdown else round(s.value_usd, 2)))
+        ts = datetime.combine(s.day, time(), tzinfo=UTC)
+        candles.append(Candle(ts=ts, open=value, high=value, low=value, close=value))
+    until = candles[-1].ts if candles else datetime.now(UTC)
+    return ChartView(
+        venue="portfolio",
+        symbol=name,
+        timeframe=Timeframe.D1,
+        candles=tuple(candles),
+        until=until,
+        close_only=True,
+        source="closes",
+    )
+
+
+class AnalyticsScreen(Screen[None]):
+    """Equity, drawdown, monthly returns, attribution by group and P&L, over the main screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,6", "close", "Close", id="analytics.close"),
+        Binding("r", "reload", "Recompute", id="analytics.reload"),
+        Binding("tab", "focus_next", "Next pane", show=False, id="analytics.next"),
+    ]
+    DEFAULT_CSS = """
+    AnalyticsScreen { layout: vertical; }
+    AnalyticsScreen #analytics-charts { height: 1fr; min-height: 8; }
+    AnalyticsScreen #analytics-tables { height: 1fr; min-height: 8; }
+    AnalyticsScreen Chart, AnalyticsScreen LinePane {
+        border: round $foreground 30%; border-title-color: $text-muted;
+    }
+    AnalyticsScreen Chart:focus, AnalyticsScreen LinePane:focus {
+        border: round $primary; border-title-color: $primary;
+    }
+    AnalyticsScreen #equity { width: 3fr; }
+    AnalyticsScreen #drawdown { width: 2fr; }
+    AnalyticsScreen #monthly { height: auto; max-height: 9; }
+    AnalyticsScreen #attribution { width: 1fr; }
+    AnalyticsScreen #pnl { width: 1fr; }
+    AnalyticsScreen #analytics-status { height: 1; color: $text-muted; }
+    """
+
+    def __init__(self, client: CoreClient, *, privacy: bool = False) -> None:
+        super().__init__()
+        self.client = client
+        self.privacy = privacy
+        self.view: PerformanceView | None = None
+        self.loads = 0
+        """Answers received (for tests)."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="analytics-charts"):
+            yield Chart(id="equity")
+            yield Chart(id="drawdown")
+        yield MonthlyReturnsGrid(id="monthly")
+        with Horizontal(id="analytics-tables"):
+            yield AttributionBars(id="attribution")
+            yield PnlTable(id="pnl")
+        yield Static("computing…", id="analytics-status")
+
+    def on_mount(self) -> None:
+        titles = {
+            "#equity": "Equity (USD)",
+            "#drawdown": "Drawdown (%)",
+            "#monthly": "Monthly returns",
+            "#attribution": "Attribution by group vs targets",
+            "#pnl": "P&L (average cost)",
+        }
+        for selector, title in titles.items():
+            self.query_one(selector).border_title = title
+        self.query_one("#monthly", MonthlyReturnsGrid).update_months(None)
+        self.query_one("#attribution", AttributionBars).update_attribution(None)
+        self.query_one("#pnl", PnlTable).update_pnl(None)
+        self.query_one("#equity", Chart).focus()
+        self.load()
+
+    @work(group="analytics", exclusive=True, exit_on_error=False, description="compute analytics")
+    async def load(self) -> None:
+        panes = [self.query_one(s) for s in ("#equity", "#drawdown", "#attribution", "#pnl")]
+        for pane in panes:
+            pane.loading = True
+        status = self.query_one("#analytics-status", Static)
+        status.update("computing the equity curve, P&L and attribution in the core…")
+        try:
+            result = await self.client.send(PerformanceReport())
+        finally:
+            for pane in panes:
+                pane.loading = False
+        if not result.ok or not isinstance(result.data, PerformanceView):
+            status.update(f"analytics: {result.message}")
+            self.notify(f"analytics: {result.message}", severity="error")
+            return
+        # After the next refresh: the panes have just left their loading state and are laid
+        # out again, so the charts know their width (the curve is thinned to fit it).
+        self.call_after_refresh(self._received, result.data)
+
+    def _received(self, view: PerformanceView) -> None:
+        self.show(view)
+        self.loads += 1
+
+    def on_resize(self) -> None:
+        if self.view is not None:
+            self.call_after_refresh(self.show, self.view)
+
+    def show(self, view: PerformanceView) -> None:
+        """Hand the core's figures to the panes."""
+        self.view = view
+        equity = self.query_one("#equity", Chart)
+        drawdown = self.query_one("#drawdown", Chart)
+        equity.mode = ChartMode.AREA
+        drawdown.mode = ChartMode.LINE
+        equity.border_title = f"Equity (USD) · {view.equity_source or 'no history'}"
+        shown = thin(view.equity, equity.size.width - AXIS_W - 2)
+        equity.show_candles(series_view(shown, "equity", drawdown=False), title="USD")
+        shown = thin(view.equity, drawdown.size.width - AXIS_W - 2)
+        drawdown.show_candles(series_view(shown, "drawdown", drawdown=True), title="%")
+        self.query_one("#monthly", MonthlyReturnsGrid).update_months(view.monthly)
+        notes = {n.split(":", 1)[0]: n for n in view.notes}
+        self.query_one("#attribution", AttributionBars).update_attribution(
+            view.attribution, notes.get("attribution", "no attribution")
+        )
+        self.query_one("#pnl", PnlTable).update_pnl(
+            view.pnl, privacy=self.privacy, note=notes.get("P&L", "no P&L")
+        )
+        worst = min((s.drawdown for s in view.equity), default=0.0)
+        status = f"{len(view.equity)} days · max drawdown {worst:.1%}"
+        if view.notes:
+            status += " · " + "; ".join(view.notes)
+        self.query_one("#analytics-status", Static).update(
+            status + " · Esc close · r recompute · Tab next pane"
+        )
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
