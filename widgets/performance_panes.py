@@ -10,6 +10,7 @@ from rich.style import Style
 from rich.text import Text
 
 from core.attribution.brinson import Attribution
+from core.pnl.backtests import BacktestCurve
 from core.pnl.models import PnlReport
 from core.pnl.performance import MonthlyReturn
 from widgets import format as fmt
@@ -164,3 +165,51 @@ class PnlTable(LinePane):
         if value is None or privacy or abs(value) < 0.005:
             return Text(text, style=self.style_of("dim"))
         return Text(text, style=self.style_of("gain" if value > 0 else "loss"))
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+class BacktestPanel(LinePane):
+    """Today's weights rebalanced monthly after fees against the benchmarks: a sparkline of each
+    growth curve on one shared scale, the total return, max drawdown, fees and orders."""
+
+    header_lines = 1
+    SPARK = 30
+
+    def update_backtests(self, curves: Sequence[BacktestCurve] | None, note: str = "") -> None:
+        lines = [
+            Text(
+                f"{'portfolio':<13}{'growth of the starting cash':<{self.SPARK + 1}}"
+                f"{'return':>9}{'max dd':>8}{'fees':>9}{'orders':>7}",
+                style=self.style_of("header"),
+            )
+        ]
+        if not curves:
+            lines.append(Text(note or "loading…", style=self.style_of("dim")))
+            self.set_lines(lines)
+            return
+        low = min(min(c.growth) for c in curves)
+        high = max(max(c.growth) for c in curves)
+        span = (high - low) or 1.0
+        for curve in curves:
+            step = max(1, len(curve.growth) // self.SPARK)
+            points = curve.growth[::step][: self.SPARK]
+            spark = "".join(
+                SPARKS[min(len(SPARKS) - 1, int((v - low) / span * len(SPARKS)))] for v in points
+            )
+            style = self.style_of("accent") if curve is curves[0] else self.style_of("dim")
+            line = Text(f"{curve.name[:12]:<13}")
+            line.append(f"{spark:<{self.SPARK}} ", style=style)
+            ret = curve.total_return
+            line.append(fmt.signed_pct(ret, width=9), style=self._sign(ret))
+            dd = curve.max_drawdown
+            line.append(("—" if dd is None else f"{-dd:.1%}").rjust(8))
+            line.append(f"{curve.total_fees_usd:>9,.0f}{curve.n_orders:>7}")
+            lines.append(line)
+        self.set_lines(lines)
+
+    def _sign(self, value: float) -> Style:
+        if round(value * 100, 1) == 0:
+            return self.style_of("dim")
+        return self.style_of("gain" if value > 0 else "loss")

@@ -16,16 +16,22 @@ from typing import ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
 from core.candles import Candle, ChartView, Timeframe
 from core.client import CoreClient
+from core.pnl.backtests import FEE_RATE
 from core.pnl.performance import EquitySample, PerformanceView
 from core.views import PerformanceReport
 from widgets.chart import AXIS_W, Chart, ChartMode
-from widgets.performance_panes import AttributionBars, MonthlyReturnsGrid, PnlTable
+from widgets.performance_panes import (
+    AttributionBars,
+    BacktestPanel,
+    MonthlyReturnsGrid,
+    PnlTable,
+)
 
 
 def thin(samples: tuple[EquitySample, ...], points: int) -> tuple[EquitySample, ...]:
@@ -78,7 +84,9 @@ class AnalyticsScreen(Screen[None]):
     AnalyticsScreen #drawdown { width: 2fr; }
     AnalyticsScreen #monthly { height: auto; max-height: 9; }
     AnalyticsScreen #attribution { width: 1fr; }
-    AnalyticsScreen #pnl { width: 1fr; }
+    AnalyticsScreen #analytics-right { width: 1fr; }
+    AnalyticsScreen #pnl { height: 1fr; }
+    AnalyticsScreen #backtests { height: auto; max-height: 8; }
     AnalyticsScreen #analytics-status { height: 1; color: $text-muted; }
     """
 
@@ -97,7 +105,9 @@ class AnalyticsScreen(Screen[None]):
         yield MonthlyReturnsGrid(id="monthly")
         with Horizontal(id="analytics-tables"):
             yield AttributionBars(id="attribution")
-            yield PnlTable(id="pnl")
+            with Vertical(id="analytics-right"):
+                yield PnlTable(id="pnl")
+                yield BacktestPanel(id="backtests")
         yield Static("computing…", id="analytics-status")
 
     def on_mount(self) -> None:
@@ -107,18 +117,22 @@ class AnalyticsScreen(Screen[None]):
             "#monthly": "Monthly returns",
             "#attribution": "Attribution by group vs targets",
             "#pnl": "P&L (average cost)",
+            "#backtests": f"Backtest: today's weights monthly, {FEE_RATE * 1e4:.0f} bp fees, "
+            "vs benchmarks",
         }
         for selector, title in titles.items():
             self.query_one(selector).border_title = title
         self.query_one("#monthly", MonthlyReturnsGrid).update_months(None)
         self.query_one("#attribution", AttributionBars).update_attribution(None)
         self.query_one("#pnl", PnlTable).update_pnl(None)
+        self.query_one("#backtests", BacktestPanel).update_backtests(None)
         self.query_one("#equity", Chart).focus()
         self.load()
 
     @work(group="analytics", exclusive=True, exit_on_error=False, description="compute analytics")
     async def load(self) -> None:
         panes = [self.query_one(s) for s in ("#equity", "#drawdown", "#attribution", "#pnl")]
+        panes.append(self.query_one("#backtests"))
         for pane in panes:
             pane.loading = True
         status = self.query_one("#analytics-status", Static)
@@ -163,6 +177,9 @@ class AnalyticsScreen(Screen[None]):
         )
         self.query_one("#pnl", PnlTable).update_pnl(
             view.pnl, privacy=self.privacy, note=notes.get("P&L", "no P&L")
+        )
+        self.query_one("#backtests", BacktestPanel).update_backtests(
+            view.backtests, notes.get("backtest", "no backtest")
         )
         worst = min((s.drawdown for s in view.equity), default=0.0)
         status = f"{len(view.equity)} days · max drawdown {worst:.1%}"

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from core.attribution.brinson import Attribution
 from core.errors import CockpitError
 from core.models import Model, UtcDatetime
+from core.pnl.backtests import BacktestCurve, portfolio_backtests
 from core.pnl.equity import drawdown
 from core.pnl.models import PnlReport
 
@@ -61,6 +62,9 @@ class PerformanceView(Model):
     monthly: tuple[MonthlyReturn, ...] = ()
     pnl: PnlReport | None = None
     attribution: Attribution | None = None
+    backtests: tuple[BacktestCurve, ...] = ()
+    """Today's weights rebalanced monthly after fees, then the benchmarks (see
+    :mod:`core.pnl.backtests`)."""
     notes: tuple[str, ...] = ()
 
 
@@ -141,6 +145,12 @@ async def load_performance(store: Store, settings: Settings, now: datetime) -> P
             attribution = target_attribution(inputs, settings, "carino")
         except CockpitError as exc:
             notes.append(f"attribution: {exc}")
+    backtests: tuple[BacktestCurve, ...] = ()
+    if inputs is not None:
+        try:
+            backtests = portfolio_backtests(inputs.closes, inputs.weights)
+        except CockpitError as exc:
+            notes.append(f"backtest: {exc}")
     return PerformanceView(
         as_of=now,
         equity=equity,
@@ -148,6 +158,7 @@ async def load_performance(store: Store, settings: Settings, now: datetime) -> P
         monthly=tuple(month_rows),
         pnl=pnl,
         attribution=attribution,
+        backtests=backtests,
         notes=tuple(notes),
     )
 

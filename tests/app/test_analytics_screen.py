@@ -14,7 +14,12 @@ from core.config import Settings
 from tests.app.conftest import press, running_app, wait_until
 from tests.app.test_imported_portfolio import imported_db, lines, still_market
 from widgets.chart import Chart
-from widgets.performance_panes import AttributionBars, MonthlyReturnsGrid, PnlTable
+from widgets.performance_panes import (
+    AttributionBars,
+    BacktestPanel,
+    MonthlyReturnsGrid,
+    PnlTable,
+)
 
 __all__ = ["imported_db", "still_market"]  # fixtures shared with the imported-portfolio tests
 
@@ -61,6 +66,11 @@ async def test_analytics_screen_on_the_sim(settings: Settings) -> None:
             total.allocation + total.selection + total.interaction, total.active, abs_tol=1e-12
         )
         assert lines(screen.query_one(PnlTable))[0].startswith("asset")
+        # The backtest panel: today's weights monthly, then the engine's benchmarks.
+        names = [c.name for c in view.backtests]
+        assert names[0] == "monthly" and {"hold", "equal_weight"} <= set(names)
+        panel = lines(screen.query_one(BacktestPanel))
+        assert [row.split()[0] for row in panel[1:]] == names
         await press(pilot, "escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, AnalyticsScreen), "closed")
 
