@@ -171,8 +171,9 @@ SPARKS = "▁▂▃▄▅▆▇█"
 
 
 class BacktestPanel(LinePane):
-    """Today's weights rebalanced monthly after fees against the benchmarks: a sparkline of each
-    growth curve on one shared scale, the total return, max drawdown, fees and orders."""
+    """Today's weights from the first day, rebalanced monthly after fees, against the benchmarks
+    (hold those weights, equal weight monthly, BTC alone): a sparkline of each growth curve on
+    one shared scale, the total return, max drawdown, fees and orders."""
 
     header_lines = 1
     SPARK = 30

@@ -25,7 +25,7 @@ from core.client import CoreClient
 from core.pnl.backtests import FEE_RATE
 from core.pnl.performance import EquitySample, PerformanceView
 from core.views import PerformanceReport
-from widgets.chart import AXIS_W, Chart, ChartMode
+from widgets.chart import AXIS_W, ZOOMS, Chart, ChartMode
 from widgets.performance_panes import (
     AttributionBars,
     BacktestPanel,
@@ -166,10 +166,11 @@ class AnalyticsScreen(Screen[None]):
         equity.mode = ChartMode.AREA
         drawdown.mode = ChartMode.LINE
         equity.border_title = f"Equity (USD) · {view.equity_source or 'no history'}"
-        shown = thin(view.equity, equity.size.width - AXIS_W - 2)
-        equity.show_candles(series_view(shown, "equity", drawdown=False), title="USD")
-        shown = thin(view.equity, drawdown.size.width - AXIS_W - 2)
-        drawdown.show_candles(series_view(shown, "drawdown", drawdown=True), title="%")
+        for chart, is_drawdown in ((equity, False), (drawdown, True)):
+            columns = (chart.size.width - AXIS_W) // ZOOMS[chart.zoom]
+            shown = thin(view.equity, columns)
+            name, unit = ("drawdown", "%") if is_drawdown else ("equity", "USD")
+            chart.show_candles(series_view(shown, name, drawdown=is_drawdown), title=unit)
         self.query_one("#monthly", MonthlyReturnsGrid).update_months(view.monthly)
         notes = {n.split(":", 1)[0]: n for n in view.notes}
         self.query_one("#attribution", AttributionBars).update_attribution(

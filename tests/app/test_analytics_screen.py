@@ -50,6 +50,8 @@ async def test_analytics_screen_on_the_sim(settings: Settings) -> None:
         assert equity.view is not None
         shown = equity.view.candles
         assert 20 <= len(shown) <= equity.size.width
+        start, end = equity._window(equity._plot_width())
+        assert (start, end) == (0, len(shown))  # all of it in view
         assert shown[-1].ts.date() == view.equity[-1].day
         assert shown[0].ts.date() == view.equity[0].day
         assert equity.frames >= 1
