@@ -43,11 +43,21 @@ def thin(samples: tuple[EquitySample, ...], points: int) -> tuple[EquitySample, 
     return tuple(samples[round(i * step)] for i in range(points))
 
 
-def series_view(samples: tuple[EquitySample, ...], name: str, *, drawdown: bool) -> ChartView:
-    """A close-only chart series of the equity (USD) or its drawdown (percent)."""
+def series_view(
+    samples: tuple[EquitySample, ...], name: str, *, drawdown: bool, index: bool = False
+) -> ChartView:
+    """A close-only chart series of the equity (USD; with ``index``, 100 at the first day, so
+    privacy mode shows no amount) or its drawdown (percent)."""
     candles = []
+    base = samples[0].value_usd if samples and samples[0].value_usd > 0 else 1.0
     for s in samples:
-        value = Decimal(repr(round(s.drawdown * 100, 4) if drawdown else round(s.value_usd, 2)))
+        if drawdown:
+            number = round(s.drawdown * 100, 4)
+        elif index:
+            number = round(s.value_usd / base * 100, 4)
+        else:
+            number = round(s.value_usd, 2)
+        value = Decimal(repr(number))
         ts = datetime.combine(s.day, time(), tzinfo=UTC)
         candles.append(Candle(ts=ts, open=value, high=value, low=value, close=value))
     until = candles[-1].ts if candles else datetime.now(UTC)
@@ -165,12 +175,14 @@ class AnalyticsScreen(Screen[None]):
         drawdown = self.query_one("#drawdown", Chart)
         equity.mode = ChartMode.AREA
         drawdown.mode = ChartMode.LINE
-        equity.border_title = f"Equity (USD) · {view.equity_source or 'no history'}"
+        unit = "index, first day 100" if self.privacy else "USD"
+        equity.border_title = f"Equity ({unit}) · {view.equity_source or 'no history'}"
         for chart, is_drawdown in ((equity, False), (drawdown, True)):
             columns = (chart.size.width - AXIS_W) // ZOOMS[chart.zoom]
             shown = thin(view.equity, columns)
-            name, unit = ("drawdown", "%") if is_drawdown else ("equity", "USD")
-            chart.show_candles(series_view(shown, name, drawdown=is_drawdown), title=unit)
+            name = "drawdown" if is_drawdown else "equity"
+            series = series_view(shown, name, drawdown=is_drawdown, index=self.privacy)
+            chart.show_candles(series, title="%" if is_drawdown else unit.split(",")[0])
         self.query_one("#monthly", MonthlyReturnsGrid).update_months(view.monthly)
         notes = {n.split(":", 1)[0]: n for n in view.notes}
         self.query_one("#attribution", AttributionBars).update_attribution(

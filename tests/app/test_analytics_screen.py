@@ -77,14 +77,21 @@ async def test_analytics_screen_on_the_sim(settings: Settings) -> None:
         await wait_until(pilot, lambda: not isinstance(app.screen, AnalyticsScreen), "closed")
 
 
-async def test_analytics_from_the_command_line(settings: Settings) -> None:
+async def test_analytics_from_the_command_line_in_privacy_mode(settings: Settings) -> None:
     async with running_app(settings) as (app, pilot):
+        await press(pilot, "p")
         app.run_line(":analytics")
         await wait_until(
             pilot,
             lambda: isinstance(app.screen, AnalyticsScreen) and app.screen.loads >= 1,
             "the analytics screen from :analytics",
         )
+        screen = app.screen
+        assert isinstance(screen, AnalyticsScreen) and screen.view is not None
+        # No amount on screen: the equity is an index starting at 100.
+        chart = screen.query_one("#equity", Chart)
+        assert chart.view is not None and chart.view.candles[0].close == 100
+        assert "index" in str(chart.border_title)
 
 
 @pytest.mark.slow
