@@ -1,13 +1,16 @@
 """Attribution of the recorded portfolio by group against the plan's target group weights.
 
-The portfolio is today's merged portfolio (the one valuation's weights per asset), carried back
-over the stored daily closes (see :func:`aligned_closes` for gaps and the window): each asset's
-value drifts with its close, so a day's group weights
-are those at the previous close. The benchmark holds each group at its target weight, rebalanced
-daily; inside a group it holds the target's asset split (over the assets with closes) or, with
-no split, the portfolio's own assets of the group; a target group with neither earns nothing
-(cash). Daily periods are rolled up to calendar months (returns compounded, effects linked),
-and the months linked with the chosen method. Pure but for :func:`recorded_attribution`.
+The portfolio's group weights are the recorded ones (the portfolio snapshots' values per group at
+the end of the day before) wherever a snapshot exists. Otherwise, and for the returns inside each
+group, it is today's merged portfolio (the one valuation's weights per asset), carried back over
+the stored daily closes (see :func:`aligned_closes` for gaps and the window): each asset's value
+drifts with its close, so a day's group weights are those at the previous close.
+
+The benchmark holds each group at its target weight, rebalanced daily; inside a group it holds
+the target's asset split (over the assets with closes) or, with no split, the portfolio's own
+assets of the group; a target group with neither earns nothing (cash). Daily periods are rolled
+up to calendar months (returns compounded, effects linked), and the months linked with the
+chosen method. Pure but for the store reads at the end.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from core.errors import DataError
 
 if TYPE_CHECKING:
     from core.config import Settings
+    from core.portfolio.holdings import PortfolioSnapshot
     from core.risk.inputs import RiskInputs
     from core.store import Store
 
@@ -63,10 +67,13 @@ def daily_group_periods(
     groups: Mapping[str, str],
     target_groups: Mapping[str, float],
     target_assets: Mapping[str, Mapping[str, float]],
+    recorded: Mapping[date, Mapping[str, float]] | None = None,
 ) -> list[PeriodAttribution]:
     """One Brinson–Fachler period per day (see the module docstring). ``weights`` are today's
     weights per asset, ``target_groups`` group -> weight (fractions summing to 1),
-    ``target_assets`` group -> asset -> split."""
+    ``target_assets`` group -> asset -> split, ``recorded`` the group weights recorded at the
+    end of a day (snapshots): where the day before a period has them, they are the period's
+    portfolio weights instead of the carried-back ones."""
     held = {a: w for a, w in weights.items() if w > 0 and a in closes}
     if not held:
         raise DataError("no held asset has stored daily closes: nothing to attribute")
@@ -86,9 +93,12 @@ def daily_group_periods(
             g = groups.get(a, "other")
             wp[g] += v / total
             contrib[g] += v / total * ret[a]
+        own_return = {g: contrib[g] / w for g, w in wp.items() if w > 0}
+        if recorded is not None and days[t - 1] in recorded:
+            wp = defaultdict(float, recorded[days[t - 1]])
         rows = []
         for g in sorted(set(wp) | {g for g, w in target_groups.items() if w > 0}):
-            own = contrib[g] / wp[g] if wp.get(g, 0.0) > 0 else None
+            own = own_return.get(g)
             split = {a: s for a, s in target_assets.get(g, {}).items() if a in ret and s > 0}
             if split:
                 bench = math.fsum(s * ret[a] for a, s in split.items()) / math.fsum(split.values())
@@ -115,9 +125,29 @@ def monthly(periods: Sequence[PeriodAttribution], method: LinkMethod) -> list[Pe
     ]
 
 
-def target_attribution(inputs: RiskInputs, settings: Settings, method: LinkMethod) -> Attribution:
-    """Monthly attribution of the weights and closes in ``inputs`` against the configured
-    targets (group weights and asset splits), linked with ``method``."""
+def recorded_group_weights(snapshots: Sequence[PortfolioSnapshot]) -> dict[date, dict[str, float]]:
+    """Group weights at the end of each UTC day: the day's last snapshot, its group values over
+    their sum (days whose groups sum to zero or less are left out)."""
+    last: dict[date, PortfolioSnapshot] = {}
+    for snap in sorted(snapshots, key=lambda s: s.ts):
+        last[snap.ts.date()] = snap
+    out: dict[date, dict[str, float]] = {}
+    for day, snap in last.items():
+        total = math.fsum(float(v) for v in snap.by_group.values())
+        if total > 0:
+            out[day] = {g: float(v) / total for g, v in snap.by_group.items()}
+    return out
+
+
+def target_attribution(
+    inputs: RiskInputs,
+    settings: Settings,
+    method: LinkMethod,
+    recorded: Mapping[date, Mapping[str, float]] | None = None,
+) -> Attribution:
+    """Monthly attribution of the weights and closes in ``inputs`` (and the ``recorded`` group
+    weights, see :func:`daily_group_periods`) against the configured targets (group weights and
+    asset splits), linked with ``method``."""
     from core.plan.targets import Targets
 
     targets = Targets.from_config(settings.targets)
@@ -128,6 +158,7 @@ def target_attribution(inputs: RiskInputs, settings: Settings, method: LinkMetho
         inputs.groups,
         {g: float(v) / total for g, v in targets.groups.items()},
         {g: {a: float(v) for a, v in split.items()} for g, split in targets.assets.items()},
+        recorded,
     )
     return attribute(monthly(days, method), method)
 
@@ -138,4 +169,11 @@ async def recorded_attribution(store: Store, settings: Settings, method: LinkMet
     from core.risk.inputs import stored_risk_inputs
 
     inputs = await stored_risk_inputs(store, settings, utcnow())
-    return target_attribution(inputs, settings, method)
+    return target_attribution(inputs, settings, method, await stored_group_weights(store))
+
+
+async def stored_group_weights(store: Store) -> dict[date, dict[str, float]]:
+    """:func:`recorded_group_weights` of every snapshot in ``store``."""
+    from core.store.portfolio import snapshots
+
+    return recorded_group_weights(await snapshots(store))

@@ -106,7 +106,7 @@ def backcast(inputs: RiskInputs, total_usd: float) -> list[tuple[date, float]]:
 
 async def load_performance(store: Store, settings: Settings, now: datetime) -> PerformanceView:
     """Everything the analytics screen shows, from ``store`` (read only)."""
-    from core.attribution.recorded import target_attribution
+    from core.attribution.recorded import stored_group_weights, target_attribution
     from core.pnl.stored import stored_pnl
     from core.risk.inputs import stored_risk_inputs
 
@@ -142,7 +142,8 @@ async def load_performance(store: Store, settings: Settings, now: datetime) -> P
     attribution: Attribution | None = None
     if inputs is not None:
         try:
-            attribution = target_attribution(inputs, settings, "carino")
+            recorded = await stored_group_weights(store)
+            attribution = target_attribution(inputs, settings, "carino", recorded)
         except CockpitError as exc:
             notes.append(f"attribution: {exc}")
     backtests: tuple[BacktestCurve, ...] = ()

@@ -200,3 +200,33 @@ def test_bad_files_name_file_line_column(tmp_path: Path, body: str, where: str) 
     message = str(info.value)
     assert message.startswith(str(path) + where), message
     assert "\n" not in message
+
+
+def test_recorded_group_weights_replace_the_carried_back_ones() -> None:
+    from datetime import UTC, date, datetime
+
+    from core.attribution.recorded import daily_group_periods
+
+    def series(*closes: float) -> list[tuple[datetime, float]]:
+        return [(datetime(2024, 5, 1 + i, tzinfo=UTC), c) for i, c in enumerate(closes)]
+
+    closes = {"A": series(100, 110, 110), "B": series(100, 100, 90)}
+    # Day 1 (May 1 -> 2): the snapshot of May 1 says g1 80 %, g2 20 %. A +10 %, B flat; the
+    # benchmark holds each group's own assets at 50/50: Rb = 0.5 * 0.10 = 0.05, Rp = 0.08.
+    #   g1 allocation (0.8 - 0.5)(0.10 - 0.05) = +0.015; g2 (0.2 - 0.5)(0 - 0.05) = +0.015
+    periods = daily_group_periods(
+        closes,
+        {"A": 0.5, "B": 0.5},
+        {"A": "g1", "B": "g2"},
+        {"g1": 0.5, "g2": 0.5},
+        {},
+        recorded={date(2024, 5, 1): {"g1": 0.8, "g2": 0.2}},
+    )
+    first = periods[0]
+    assert first.portfolio_return == pytest.approx(0.08, abs=1e-15)
+    assert first.benchmark_return == pytest.approx(0.05, abs=1e-15)
+    assert [s.allocation for s in first.segments] == pytest.approx([0.015, 0.015], abs=1e-15)
+    # Day 2 has no snapshot: today's 50/50 carried back to May 2 (A 0.5, B 0.5 * 100/90).
+    second = periods[1]
+    wa = 0.5 / (0.5 + 0.5 * 100 / 90)
+    assert second.portfolio_return == pytest.approx((1 - wa) * -0.10, abs=1e-15)
