@@ -66,11 +66,19 @@ class AttributionBars(LinePane):
 
     header_lines = 1
     BAR = 9
+    """Cells per side of the bar at most; fewer when the pane is narrow."""
+    FIXED = 14 + 9 + 1 + 1 + 27 + 1
+    """Columns of everything but the bars (group, active, spaces, the three effects)."""
+
+    def _bar(self) -> int:
+        width = self.size.width
+        return self.BAR if width <= 0 else max(2, min(self.BAR, (width - self.FIXED) // 2))
 
     def update_attribution(self, attribution: Attribution | None, note: str = "") -> None:
+        bar = self._bar()
         lines = [
             Text(
-                f"{'group':<14}{'active':>9} {'':<{self.BAR * 2 + 1}}"
+                f"{'group':<14}{'active':>9} {'':<{bar * 2 + 1}}"
                 f"{'alloc':>9}{'select':>9}{'inter':>9}",
                 style=self.style_of("header"),
             )
@@ -85,12 +93,12 @@ class AttributionBars(LinePane):
             line = Text(f"{s.segment[:13]:<14}")
             line.append(fmt.signed_pct(s.total, width=9, digits=2), style=self._sign(s.total))
             line.append(" ")
-            cells = round(abs(s.total) / scale * self.BAR)
+            cells = round(abs(s.total) / scale * bar)
             left = "█" * cells if s.total < 0 else ""
             right = "█" * cells if s.total > 0 else ""
-            line.append(left.rjust(self.BAR), style=self.style_of("loss"))
+            line.append(left.rjust(bar), style=self.style_of("loss"))
             line.append("│", style=self.style_of("dim"))
-            line.append(right.ljust(self.BAR), style=self.style_of("gain"))
+            line.append(right.ljust(bar), style=self.style_of("gain"))
             for value in (s.allocation, s.selection, s.interaction):
                 line.append(fmt.signed_pct(value, width=9, digits=2), style=self._sign(value))
             lines.append(line)
@@ -122,8 +130,8 @@ class PnlTable(LinePane):
     ) -> None:
         lines = [
             Text(
-                f"{'asset':<10}{'group':<14}{'avg cost':>12}{'realised':>10}"
-                f"{'unrealised':>11}{'fees':>10}",
+                f"{'asset':<8}{'group':<11}{'avg cost':>10}{'realised':>9}"
+                f"{'unreal.':>10}{'fees':>8}",
                 style=self.style_of("header"),
             )
         ]
@@ -134,25 +142,25 @@ class PnlTable(LinePane):
         for a in report.assets:
             if not a.fills and a.unrealised_usd is None:
                 continue  # held but never traded here: no basis, nothing to show
-            line = Text(f"{a.asset[:9]:<10}{a.group[:13]:<14}")
-            line.append(fmt.money(a.avg_cost_usd, privacy=privacy, width=12))
-            line.append(self._pnl(a.realised_usd, privacy, 10))
-            line.append(self._pnl(a.unrealised_usd, privacy, 11, partial=not a.complete))
-            line.append(fmt.money(a.fees_usd, privacy=privacy, width=10))
+            line = Text(f"{a.asset[:7]:<8}{a.group[:10]:<11}")
+            line.append(fmt.money(a.avg_cost_usd, privacy=privacy, width=10))
+            line.append(self._pnl(a.realised_usd, privacy, 9))
+            line.append(self._pnl(a.unrealised_usd, privacy, 10, partial=not a.complete))
+            line.append(fmt.money(a.fees_usd, privacy=privacy, width=8))
             lines.append(line)
         if len(lines) == 1:
             lines.append(Text("no fills recorded yet", style=self.style_of("dim")))
-        total = Text(f"{'total':<24}{'':>12}", style=self.style_of("group"))
-        total.append(self._pnl(report.realised_usd, privacy, 10))
-        total.append(self._pnl(report.unrealised_usd, privacy, 11))
-        total.append(fmt.money(report.fees_usd, privacy=privacy, width=10))
+        total = Text(f"{'total':<19}{'':>10}", style=self.style_of("group"))
+        total.append(self._pnl(report.realised_usd, privacy, 9))
+        total.append(self._pnl(report.unrealised_usd, privacy, 10))
+        total.append(fmt.money(report.fees_usd, privacy=privacy, width=8))
         lines.append(total)
         twr = fmt.signed_pct(report.twr, digits=2)
         flows = sum(p.flow_usd for p in report.equity)
         lines.append(
             Text(
-                f"time-weighted return {twr} over {len(report.equity)} recorded day(s), "
-                f"net flows {fmt.money(flows, privacy=privacy)}",
+                f"TWR {twr} · {len(report.equity)} recorded day(s) · "
+                f"flows {fmt.money(flows, privacy=privacy)}",
                 style=self.style_of("dim"),
             )
         )
@@ -177,11 +185,19 @@ class BacktestPanel(LinePane):
 
     header_lines = 1
     SPARK = 30
+    """Cells of the sparkline at most; fewer when the pane is narrow."""
+    FIXED = 13 + 1 + 9 + 8 + 9 + 7 + 1
+
+    def _spark(self) -> int:
+        width = self.size.width
+        return self.SPARK if width <= 0 else max(6, min(self.SPARK, width - self.FIXED))
 
     def update_backtests(self, curves: Sequence[BacktestCurve] | None, note: str = "") -> None:
+        spark_w = self._spark()
+        title = "growth of the cash" if spark_w < 27 else "growth of the starting cash"
         lines = [
             Text(
-                f"{'portfolio':<13}{'growth of the starting cash':<{self.SPARK + 1}}"
+                f"{'portfolio':<13}{title[:spark_w]:<{spark_w + 1}}"
                 f"{'return':>9}{'max dd':>8}{'fees':>9}{'orders':>7}",
                 style=self.style_of("header"),
             )
@@ -194,14 +210,14 @@ class BacktestPanel(LinePane):
         high = max(max(c.growth) for c in curves)
         span = (high - low) or 1.0
         for curve in curves:
-            step = max(1, len(curve.growth) // self.SPARK)
-            points = curve.growth[::step][: self.SPARK]
+            step = max(1, len(curve.growth) // spark_w)
+            points = curve.growth[::step][:spark_w]
             spark = "".join(
                 SPARKS[min(len(SPARKS) - 1, int((v - low) / span * len(SPARKS)))] for v in points
             )
             style = self.style_of("accent") if curve is curves[0] else self.style_of("dim")
             line = Text(f"{curve.name[:12]:<13}")
-            line.append(f"{spark:<{self.SPARK}} ", style=style)
+            line.append(f"{spark:<{spark_w}} ", style=style)
             ret = curve.total_return
             line.append(fmt.signed_pct(ret, width=9), style=self._sign(ret))
             dd = curve.max_drawdown

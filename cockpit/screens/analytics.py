@@ -95,8 +95,8 @@ class AnalyticsScreen(Screen[None]):
     AnalyticsScreen #monthly { height: auto; max-height: 9; }
     AnalyticsScreen #attribution { width: 1fr; }
     AnalyticsScreen #analytics-right { width: 1fr; }
-    AnalyticsScreen #pnl { height: 1fr; }
-    AnalyticsScreen #backtests { height: auto; max-height: 8; }
+    AnalyticsScreen #pnl { height: 1fr; min-height: 4; }
+    AnalyticsScreen #backtests { height: 1fr; max-height: 8; }
     AnalyticsScreen #analytics-status { height: 1; color: $text-muted; }
     """
 
