@@ -10,6 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cockpit.cli import main
 from core.models import Balance, Fill, Liquidity, Side
@@ -170,3 +172,50 @@ def test_pnl_bad_since_and_missing_db(tmp_path: Path, capsys: pytest.CaptureFixt
     with pytest.raises(SystemExit) as info:
         main(["pnl", "--since", "March"])
     assert info.value.code == 2
+
+
+@st.composite
+def _history(draw: st.DrawFn) -> tuple[list[Balance], list[Fill], dict[int, Decimal]]:
+    """Balances that follow random fills exactly, plus random deposits/withdrawals of USD."""
+    n_days = draw(st.integers(min_value=2, max_value=12))
+    usd, btc = Decimal(100_000), Decimal(0)
+    balances: list[Balance] = []
+    fills: list[Fill] = []
+    flows: dict[int, Decimal] = {}
+    for day in range(n_days):
+        if day:
+            for n in range(draw(st.integers(min_value=0, max_value=3))):
+                side = draw(st.sampled_from([Side.BUY, Side.SELL]))
+                qty = Decimal(draw(st.integers(min_value=1, max_value=100))) / 1000
+                if side is Side.SELL and qty > btc:
+                    side = Side.BUY
+                price = draw(st.integers(min_value=10_000, max_value=90_000))
+                fee = Decimal(draw(st.integers(min_value=0, max_value=50))) / 10
+                fills.append(_fill(day, side, str(qty), price, str(fee), day * 10 + n))
+                sign = 1 if side is Side.BUY else -1
+                btc += sign * qty
+                usd -= sign * qty * price + fee
+            if draw(st.booleans()):
+                amount = Decimal(draw(st.integers(min_value=-5_000, max_value=5_000)))
+                if amount:
+                    flows[day] = amount
+                    usd += amount
+        ts = DAY0 + timedelta(days=day)
+        for asset, qty in (("USD", usd), ("BTC", btc)):
+            balances.append(
+                Balance(
+                    location_id="sim:spot", asset=asset, total=qty, free=qty, ts=ts, source="sim"
+                )
+            )
+    return balances, fills, flows
+
+
+@settings(max_examples=100, deadline=None)
+@given(_history())
+def test_flows_are_exactly_what_no_fill_explains(
+    history: tuple[list[Balance], list[Fill], dict[int, Decimal]],
+) -> None:
+    balances, fills, flows = history
+    found = balance_flows(balances, fills)
+    assert {(f.ts - DAY0).days: f.qty for f in found} == flows
+    assert all(f.asset == "USD" for f in found)
