@@ -62,9 +62,10 @@ def _next_breach(
     targets: FloatArray,
     band: float,
     start: int,
+    check_every: int = 1,
 ) -> int:
-    """First row >= ``start`` where an asset with a close there is more than ``band`` from its
-    target weight; the row count if none is."""
+    """First row >= ``start`` (and a multiple of ``check_every``) where an asset with a close
+    there is more than ``band`` from its target weight; the row count if none is."""
     t = closes.shape[0]
     held = np.flatnonzero(positions)
     block = _FIRST_SCAN
@@ -78,6 +79,8 @@ def _next_breach(
         weights[:, held] = values / total[:, None]
         drift = np.abs(weights - targets)
         drift[np.isnan(closes[row:stop])] = 0.0
+        if check_every > 1:
+            drift[np.arange(row, stop) % check_every != 0] = 0.0
         hit = np.flatnonzero((drift > band).any(axis=1))
         if hit.size:
             return row + int(hit[0])
@@ -95,8 +98,10 @@ def simulate(
 ) -> Path:
     """Run one portfolio from ``settings.cash`` over ``closes`` (rows × assets, NaN allowed)
     at the price rows ``times`` (epoch seconds), rebalancing as ``rule`` says."""
-    rows = None if rule.kind == "bands" else calendar_rows(times, rule)
-    return _run(closes, forward_marks(closes), targets, rule.band, settings, rows)
+    if rule.kind == "bands":
+        marks = forward_marks(closes)
+        return _run(closes, marks, targets, rule.band, settings, None, rule.every or 1)
+    return _run(closes, forward_marks(closes), targets, 0.0, settings, calendar_rows(times, rule))
 
 
 def simulate_rows(
@@ -116,8 +121,10 @@ def _run(
     band: float,
     settings: BacktestSettings,
     fixed_rows: IntArray | None,
+    check_every: int = 1,
 ) -> Path:
-    """Rebalance at ``fixed_rows``, or (None) at row 0 and then at each ``band`` breach."""
+    """Rebalance at ``fixed_rows``, or (None) at row 0 and then at each ``band`` breach found
+    on rows that are multiples of ``check_every``."""
     t, a = closes.shape
     equity = np.empty(t)
     cash_curve = np.empty(t)
@@ -165,7 +172,7 @@ def _run(
             i_fixed += 1
             nxt = int(fixed_rows[i_fixed]) if i_fixed < fixed_rows.size else t
         else:
-            nxt = _next_breach(closes, marks, positions, cash, w, band, row + 1)
+            nxt = _next_breach(closes, marks, positions, cash, w, band, row + 1, check_every)
         equity[row:nxt] = _segment_equity(marks[row:nxt], positions, cash)
         cash_curve[row:nxt] = cash
         row = nxt

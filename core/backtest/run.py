@@ -10,7 +10,7 @@ The strategy and three benchmarks run on the same rows with the same cash and co
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -55,27 +55,46 @@ CONVENTION_RULES: tuple[str, ...] = (
 )
 
 
-def check_weights(history: PriceHistory, weights: Mapping[str, float]) -> dict[str, float]:
-    """Target weights by column of ``history``: known symbols, non-negative, summing to 1."""
+def check_weights(
+    history: PriceHistory, weights: Mapping[str, float], source: str | None = None
+) -> dict[str, float]:
+    """Target weights by column of ``history``: known symbols (exactly, or by base asset:
+    ``BTC`` finds ``BTC-USD``), non-negative, summing to 1. ``source`` names the weights file
+    in errors."""
     if not weights:
-        raise DataError("no target weights")
+        raise DataError("no target weights", path=source)
     out: dict[str, float] = {}
     for symbol, w in weights.items():
-        if history.column(symbol) is None:
-            known = ", ".join(history.symbols[:12])
-            raise DataError(f"unknown symbol {symbol!r}: the prices have {known}")
+        column = resolve_benchmark(history.symbols, symbol)
+        if column is None:
+            known = ", ".join(history.symbols[:12]) + (", ..." if len(history.symbols) > 12 else "")
+            raise DataError(f"unknown symbol {symbol!r}: the prices have {known}", path=source)
         if not (math.isfinite(w) and w >= 0):
-            raise DataError(f"weight of {symbol} must be a number >= 0, not {w}")
-        out[symbol] = float(w)
+            raise DataError(f"weight of {symbol} must be a number >= 0, not {w}", path=source)
+        if column in out:
+            raise DataError(f"{symbol!r} and another key are both {column}", path=source)
+        out[column] = float(w)
     total = sum(out.values())
     if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
-        raise DataError(f"weights sum to {total:.10g}, not 1")
+        raise DataError(f"weights sum to {total:.10g}, not 1", path=source)
     return out
 
 
 def price_rows(history: PriceHistory) -> IntArray:
     """Indices of grid rows with at least one close (the backtest's rows)."""
     return np.flatnonzero(~np.isnan(history.closes).all(axis=1)).astype(np.int64)
+
+
+def weighted_closes(history: PriceHistory, symbols: Sequence[str]) -> tuple[IntArray, FloatArray]:
+    """The backtest's rows (:func:`price_rows`) and the closes of ``symbols`` on them."""
+    rows = price_rows(history)
+    cols: list[int] = []
+    for s in symbols:
+        col = history.column(s)
+        if col is None:
+            raise DataError(f"unknown symbol {s!r}")
+        cols.append(col)
+    return rows, np.asarray(history.closes[np.ix_(rows, np.array(cols, dtype=np.int64))])
 
 
 def run_backtest(
@@ -88,27 +107,25 @@ def run_backtest(
     targets: TargetSource | None = None,
     benchmarks: bool = True,
     name: str = "strategy",
+    source: str | None = None,
 ) -> BacktestReport:
     """Backtest ``weights`` (symbol -> fraction, summing to 1) over ``history``.
 
     ``rebalance`` is a rule (``hold``, ``monthly``, ``every:N``, ``bands:X``); ``targets``,
     when given, supplies the weights at each rebalance row instead (a plan preset), with
-    ``weights`` the initial ones. The conventions are in :data:`CONVENTION_RULES`.
+    ``weights`` the initial ones. ``source`` names the weights file in errors. The
+    conventions are in :data:`CONVENTION_RULES`.
     """
     settings = settings or BacktestSettings()
     rule = parse_rule(rebalance) if isinstance(rebalance, str) else rebalance
-    w = check_weights(history, weights)
+    w = check_weights(history, weights, source)
     symbols = tuple(w)
-    rows = price_rows(history)
+    rows, closes = weighted_closes(history, symbols)
     if rows.size == 0:
         raise DataError("the prices have no close at all")
     times = history.times[rows]
-    cols = [history.column(s) for s in symbols]
-    closes = history.closes[np.ix_(rows, cols)]  # type: ignore[arg-type]
     btc_symbol = resolve_benchmark(history.symbols, risk.benchmark if risk else "BTC")
-    btc = None
-    if btc_symbol is not None:
-        btc = history.closes[rows, history.column(btc_symbol)]
+    btc = None if btc_symbol is None else weighted_closes(history, [btc_symbol])[1][:, 0]
     fixed = np.array([w[s] for s in symbols])
 
     def result(label: str, path: Path, names: tuple[str, ...]) -> BacktestResult:

@@ -123,7 +123,7 @@ def test_rules_parse_and_name_the_bad_ones() -> None:
     assert parse_rule("every:5").every == 5
     assert parse_rule("bands:0.05").band == 0.05
     assert parse_rule(" Monthly ").spec == "monthly"
-    for bad in ("every:0", "every:x", "bands:1.5", "bands:", "weekly", "bands:nan"):
+    for bad in ("every:0", "every:x", "bands:1.5", "bands:", "yearly", "bands:nan"):
         with pytest.raises(DataError, match="rebalance"):
             parse_rule(bad)
 
