@@ -10,8 +10,10 @@ labelled as such. A part that cannot be computed is left out with a note saying 
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import groupby, pairwise
 from typing import TYPE_CHECKING, Literal
@@ -25,6 +27,7 @@ from core.pnl.models import PnlReport
 
 if TYPE_CHECKING:
     from core.config import Settings
+    from core.pnl.stored import PnlSources
     from core.risk.inputs import RiskInputs
     from core.store import Store
     from core.views import CommandResult
@@ -105,20 +108,48 @@ def backcast(inputs: RiskInputs, total_usd: float) -> list[tuple[date, float]]:
 
 
 async def load_performance(store: Store, settings: Settings, now: datetime) -> PerformanceView:
-    """Everything the analytics screen shows, from ``store`` (read only)."""
-    from core.attribution.recorded import stored_group_weights, target_attribution
-    from core.pnl.stored import stored_pnl
-    from core.risk.inputs import stored_risk_inputs
+    """Everything the analytics screen shows, from ``store`` (read only).
+
+    The store is read once here; the arithmetic runs in a worker thread so the core's event
+    loop keeps serving markets and commands meanwhile.
+    """
+    from core.pnl.stored import read_pnl_sources
+    from core.portfolio.stored import stored_portfolio
+    from core.risk.inputs import values_by_asset
+    from core.store.closes import stored_closes
+
+    portfolio = await stored_portfolio(store, settings, now)
+    sources = await read_pnl_sources(store, settings, now, holdings=portfolio.holdings)
+    values, groups = values_by_asset(portfolio.holdings)
+    closes, _ = await stored_closes(store, list(values))
+    parts = _Parts(sources, values, groups, closes)
+    return await asyncio.to_thread(compute_performance, parts, settings, now)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    sources: PnlSources
+    values: dict[str, float]
+    groups: dict[str, str]
+    closes: dict[str, list[tuple[date, float]]]
+
+
+def compute_performance(parts: _Parts, settings: Settings, now: datetime) -> PerformanceView:
+    """The view from what :func:`load_performance` read. Pure; a part that cannot be computed
+    is left out with a note."""
+    from core.attribution.recorded import recorded_group_weights, target_attribution
+    from core.pnl.stored import build_pnl
+    from core.risk.inputs import risk_inputs
 
     notes: list[str] = []
     pnl: PnlReport | None = None
     try:
-        pnl = await stored_pnl(store, settings, now)
+        pnl = build_pnl(parts.sources)
     except CockpitError as exc:
         notes.append(f"P&L: {exc}")
     inputs: RiskInputs | None = None
     try:
-        inputs = await stored_risk_inputs(store, settings, now)
+        inputs = risk_inputs(parts.values, parts.groups, parts.closes)
     except CockpitError as exc:
         notes.append(f"history: {exc}")
     curve: list[tuple[date, float]] = []
@@ -129,7 +160,7 @@ async def load_performance(store: Store, settings: Settings, now: datetime) -> P
         curve = [(p.day, p.equity_usd) for p in pnl.equity]
         returns = [p.day_return for p in pnl.equity]
     elif inputs is not None:
-        curve = backcast(inputs, await _total_usd(store, settings, now))
+        curve = backcast(inputs, math.fsum(v for v in parts.values.values() if v > 0))
         if curve:
             source = BACKCAST
             if pnl is not None and pnl.equity:
@@ -140,14 +171,13 @@ async def load_performance(store: Store, settings: Settings, now: datetime) -> P
     equity = samples(curve, returns)
     month_rows = monthly_returns((s.day, s.day_return) for s in equity if s.day_return is not None)
     attribution: Attribution | None = None
+    backtests: tuple[BacktestCurve, ...] = ()
     if inputs is not None:
         try:
-            recorded = await stored_group_weights(store)
+            recorded = recorded_group_weights(parts.sources.snapshots)
             attribution = target_attribution(inputs, settings, "carino", recorded)
         except CockpitError as exc:
             notes.append(f"attribution: {exc}")
-    backtests: tuple[BacktestCurve, ...] = ()
-    if inputs is not None:
         try:
             backtests = portfolio_backtests(inputs.closes, inputs.weights)
         except CockpitError as exc:
@@ -162,15 +192,6 @@ async def load_performance(store: Store, settings: Settings, now: datetime) -> P
         backtests=backtests,
         notes=tuple(notes),
     )
-
-
-async def _total_usd(store: Store, settings: Settings, now: datetime) -> float:
-    """The merged portfolio's value now (the one valuation's, as the holdings pane shows)."""
-    from core.portfolio.stored import stored_portfolio
-    from core.portfolio.valuation import exact_value
-
-    portfolio = await stored_portfolio(store, settings, now)
-    return float(sum(exact_value(h) for h in portfolio.holdings))
 
 
 async def answer(store: Store | None, settings: Settings) -> CommandResult:
