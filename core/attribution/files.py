@@ -35,7 +35,7 @@ def read_segments_csv(path: Path) -> list[tuple[str, list[SegmentInput]]]:
     """The periods of a segment file, in file order, each with its segments."""
     name = str(path)
     try:
-        handle = path.open(newline="", encoding="utf-8")
+        handle = path.open(newline="", encoding="utf-8-sig")  # a BOM (Excel) is not a column name
     except OSError as exc:
         raise DataError(exc.strerror or str(exc), path=name) from exc
     periods: dict[str, list[SegmentInput]] = {}

@@ -230,3 +230,11 @@ def test_recorded_group_weights_replace_the_carried_back_ones() -> None:
     second = periods[1]
     wa = 0.5 / (0.5 + 0.5 * 100 / 90)
     assert second.portfolio_return == pytest.approx((1 - wa) * -0.10, abs=1e-15)
+
+
+def test_file_saved_by_a_spreadsheet_with_a_bom_and_crlf(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    text = HEADER + "2024-01,A,0.6,0.10,0.5,0.08\n2024-01,B,0.4,0.02,0.5,0.04\n"
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    (period,) = attribute_file(path)
+    assert period.portfolio_return == pytest.approx(0.068, abs=1e-15)
