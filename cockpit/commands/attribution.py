@@ -2,11 +2,15 @@
 
     cockpit attribution --segments FILE.csv [--link carino|menchero] [--json|--csv]
     cockpit attribution [--db PATH] [--link carino|menchero] [--json|--csv]
+    cockpit attribution --prices PRICES.csv --weights WEIGHTS.json [--groups GROUPS.json]
+                        [--rebalance RULE] [--fees RATE] [--slippage BPS] [...]
 
 FILE.csv has the columns ``period,segment,portfolio_weight,portfolio_return,benchmark_weight,
 benchmark_return`` (fractions; weights at the start of the period). Without ``--segments`` the
 recorded portfolio is attributed by group against the plan's target group weights, daily periods
-rolled up to calendar months. Periods are linked with Carino's logarithmic smoothing unless
+rolled up to calendar months. With ``--prices``: a backtest of the weights rebalanced by the
+rule against holding them (``core.attribution.backtest``: before trading costs; cash is its own
+segment). Periods are linked with Carino's logarithmic smoothing unless
 ``--link menchero``. Bad input exits 1 with one line naming file, line and column.
 """
 
@@ -39,6 +43,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "benchmark_return (default: the recorded portfolio by group against the targets)",
     )
     parser.add_argument(
+        "--prices", type=Path, help="a backtest instead: wide CSV of closes (as cockpit backtest)"
+    )
+    parser.add_argument("--weights", type=Path, help="with --prices: JSON symbol -> weight")
+    parser.add_argument("--groups", type=Path, help="with --prices: JSON symbol -> group")
+    parser.add_argument(
+        "--rebalance", default="monthly", help="with --prices: hold|monthly|every:N|bands:X"
+    )
+    parser.add_argument("--fees", type=float, default=0.0, metavar="RATE", help="with --prices")
+    parser.add_argument("--slippage", type=float, default=0.0, metavar="BPS", help="with --prices")
+    parser.add_argument(
         "--link", choices=("carino", "menchero"), default="carino", help="linking method"
     )
     parser.add_argument(
@@ -53,9 +67,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _run(args: argparse.Namespace) -> int:
     from core.attribution import attribute
     from core.attribution.files import attribute_file
+    from core.errors import DataError
 
+    if args.segments is not None and args.prices is not None:
+        raise DataError("give --segments or --prices, not both")
     if args.segments is not None:
         result = attribute(attribute_file(args.segments), args.link)
+    elif args.prices is not None:
+        result = _from_backtest(args)
     else:
         result = _from_db(args)
     if args.json:
@@ -88,6 +107,33 @@ def _from_db(args: argparse.Namespace) -> Attribution:
             await store.close()
 
     return asyncio.run(load())
+
+
+def _from_backtest(args: argparse.Namespace) -> Attribution:
+    """The backtest of ``--weights`` rebalanced by ``--rebalance`` against holding them."""
+    from pydantic import ValidationError
+
+    from core.attribution.backtest import backtest_attribution
+    from core.backtest import BacktestSettings, run_backtest
+    from core.errors import DataError
+    from core.risk.files import read_groups_json, read_prices_csv, read_weights_json
+
+    if args.weights is None:
+        raise DataError("--prices needs --weights")
+    history = read_prices_csv(args.prices)
+    weights = read_weights_json(args.weights)
+    total = sum(weights.values())
+    groups = read_groups_json(args.groups) if args.groups else {}
+    try:
+        settings = BacktestSettings(fee_rate=args.fees, slippage_bps=args.slippage)
+    except ValidationError as exc:
+        raise DataError(f"--fees/--slippage: {exc.errors()[0]['msg']}") from None
+    report = run_backtest(
+        history, {k: v / total for k, v in weights.items()}, args.rebalance, settings
+    )
+    return backtest_attribution(
+        report.strategy, report.benchmarks["hold"], history, groups, args.link
+    )
 
 
 def _write_csv(result: Attribution) -> None:
