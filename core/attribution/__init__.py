@@ -2,7 +2,9 @@
 
 ``brinson`` splits one period's active return into allocation, selection and interaction per
 segment; ``linking`` links periods (Carino by default, Menchero as an option) so the effects
-sum to the cumulative active return; ``files`` reads ``cockpit attribution --segments``.
+sum to the cumulative active return; ``files`` reads ``cockpit attribution --segments``;
+``recorded`` attributes the recorded portfolio against the targets, ``backtest`` a backtest
+against holding its weights.
 """
 
 from core.attribution.brinson import (

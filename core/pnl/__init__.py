@@ -3,7 +3,9 @@ and its time-weighted return net of deposits and withdrawals.
 
 ``flows`` finds deposits and withdrawals (a balance change no fill explains), ``equity`` builds
 the daily curve and the time-weighted return, ``positions`` the average-cost P&L per asset and
-group, ``stored`` reads all of it from a cockpit database (read-only).
+group, ``stored`` reads all of it from a cockpit database (read-only). ``performance`` is the
+analytics screen's answer (equity, drawdown, monthly returns, P&L, attribution, and the
+``backtests`` panel).
 """
 
 from core.pnl.equity import daily_equity, time_weighted
