@@ -72,6 +72,10 @@ def series_view(
     )
 
 
+COMPACT_BELOW = 32
+"""Terminal rows under which the screen drops its backtest panel (80x24 keeps the rest)."""
+
+
 class AnalyticsScreen(Screen[None]):
     """Equity, drawdown, monthly returns, attribution by group and P&L, over the main screen."""
 
@@ -98,6 +102,8 @@ class AnalyticsScreen(Screen[None]):
     AnalyticsScreen #pnl { height: 1fr; min-height: 4; }
     AnalyticsScreen #backtests { height: 1fr; max-height: 8; }
     AnalyticsScreen #analytics-status { height: 1; color: $text-muted; }
+    AnalyticsScreen.-compact #backtests { display: none; }
+    AnalyticsScreen.-compact #monthly { max-height: 5; }
     """
 
     def __init__(self, client: CoreClient, *, privacy: bool = False) -> None:
@@ -120,7 +126,13 @@ class AnalyticsScreen(Screen[None]):
                 yield BacktestPanel(id="backtests")
         yield Static("computing…", id="analytics-status")
 
+    def _apply_compact(self) -> None:
+        """Below :data:`COMPACT_BELOW` rows the backtest panel gives its rows to the P&L and
+        the monthly grid keeps three rows (it scrolls)."""
+        self.set_class(self.app.size.height < COMPACT_BELOW, "-compact")
+
     def on_mount(self) -> None:
+        self._apply_compact()
         titles = {
             "#equity": "Equity (USD)",
             "#drawdown": "Drawdown (%)",
@@ -165,6 +177,7 @@ class AnalyticsScreen(Screen[None]):
         self.loads += 1
 
     def on_resize(self) -> None:
+        self._apply_compact()
         if self.view is not None:
             self.call_after_refresh(self.show, self.view)
 
