@@ -54,6 +54,8 @@ from core.views import (
     CommandResult,
     CycleMarket,
     GetBook,
+    ImportHoldings,
+    ImportPrices,
     MarketRef,
     PerformanceReport,
     RefreshRisk,
@@ -153,6 +155,9 @@ class Core:
         self.execution: ExecutionService | None = None
         self.candles = LiveCandles()
         """The newest 1-minute candles of every streamed market (the chart's live end)."""
+        self.watched_markets: frozenset[str] = frozenset()
+        """Markets (``venue:symbol``) attached clients chose besides the selected one: a
+        change of their books publishes too (``core.daemon.market_choice``)."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -324,6 +329,8 @@ class Core:
                     and event.symbol == self.market.symbol
                 ):
                     self._book_dirty = True
+                    self._dirty.set()
+                elif f"{event.venue}:{event.symbol}" in self.watched_markets:
                     self._dirty.set()
             elif isinstance(event, Trade):
                 batch.append(event)
@@ -620,6 +627,12 @@ class Core:
             from core.pnl.performance import answer as performance_answer
 
             return await performance_answer(self.store, self.settings)
+        elif isinstance(command, ImportHoldings | ImportPrices):
+            from core.imports import run_import
+
+            return await run_import(
+                command, self.store, self.settings, self.analytics.reload_inputs
+            )
         elif isinstance(command, RegeneratePlan):
             try:
                 return await self.analytics.regenerate_plan(command.preset)

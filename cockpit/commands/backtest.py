@@ -3,7 +3,7 @@
     cockpit backtest --prices PRICES.csv --weights WEIGHTS.json
                      [--rebalance hold|monthly|every:N|bands:X] [--fees RATE]
                      [--slippage BPS] [--cash USD] [--min-trade USD] [--strategy PRESET]
-                     [--json | --csv]
+                     [--json | --csv | --orders]
     cockpit backtest --sweep [--bands X,Y,..] [--periods N,M,..] [--fee-levels R,S,..]
                      [--sort METRIC] ...
 
@@ -74,6 +74,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print the result as JSON")
     out.add_argument("--csv", action="store_true", help="print the equity curves as CSV")
+    out.add_argument(
+        "--orders", action="store_true", help="print the strategy's filled orders as CSV"
+    )
     parser.set_defaults(func=_run)
 
 
@@ -93,6 +96,8 @@ def _run(args: argparse.Namespace) -> int:
     rule = parse_rule(args.rebalance)
     history, weights, source = _inputs(args)
     if args.sweep:
+        if args.strategy:
+            raise DataError("--sweep runs the weights as given: drop --strategy")
         from core.backtest.sweep import SweepGrid, run_sweep
 
         grid = SweepGrid.parse(args.bands, args.periods, args.fee_levels)
@@ -115,6 +120,8 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(report.to_json_dict(), indent=2) + "\n")
     elif args.csv:
         sys.stdout.write(_equity_csv(report))
+    elif args.orders:
+        sys.stdout.write(_orders_csv(report))
     else:
         sys.stdout.write(format_report(report))
     return 0
@@ -197,17 +204,46 @@ def format_report(report: BacktestReport) -> str:
 
 def _equity_csv(report: BacktestReport) -> str:
     """``date,strategy,<benchmark>...``: one row per price row."""
-    import csv
     import io
+
+    from core.csvsafe import csv_writer
 
     runs = [("strategy", report.strategy), *report.benchmarks.items()]
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv_writer(buf, lineterminator="\n")
     writer.writerow(["date", *(name for name, _ in runs)])
     dates = [d for d, _ in report.strategy.equity_points()]
     columns = [r.equity.tolist() for _, r in runs]
     for i, d in enumerate(dates):
         writer.writerow([d, *(repr(col[i]) for col in columns)])
+    return buf.getvalue()
+
+
+def _orders_csv(report: BacktestReport) -> str:
+    """``date,symbol,side,shares,price,notional,fee``: each filled order, as executed."""
+    import io
+
+    from core.csvsafe import csv_writer
+
+    s = report.strategy
+    o = s.orders
+    dates = [d for d, _ in s.equity_points()]
+    buf = io.StringIO()
+    writer = csv_writer(buf, lineterminator="\n")
+    writer.writerow(["date", "symbol", "side", "shares", "price", "notional", "fee"])
+    for i in range(len(o)):
+        shares = float(o.shares[i])
+        writer.writerow(
+            [
+                dates[int(o.row[i])],
+                s.symbols[int(o.asset[i])],
+                "buy" if shares > 0 else "sell",
+                abs(shares),
+                float(o.price[i]),
+                float(o.notional[i]),
+                float(o.fees[i]),
+            ]
+        )
     return buf.getvalue()
 
 

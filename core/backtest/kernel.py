@@ -71,72 +71,80 @@ def rebalance(
     portfolio or one for all; ``slippage`` a fraction of the price; orders below
     ``min_notional`` (USD at the close) are skipped. Returns new positions, cash and the fills.
     """
+    with np.errstate(invalid="ignore", divide="ignore"):  # NaN closes and marks are expected
+        return _rebalance(positions, cash, targets, close, marks, fee_rate, slippage, min_notional)
+
+
+def _rebalance(
+    positions: FloatArray,
+    cash: FloatArray,
+    targets: FloatArray,
+    close: FloatArray,
+    marks: FloatArray,
+    fee_rate: FloatArray | float,
+    slippage: float,
+    min_notional: float,
+) -> tuple[FloatArray, FloatArray, Fills]:
     k, a = positions.shape
     fee = np.broadcast_to(np.asarray(fee_rate, dtype=np.float64), (k,))[:, None]
     value = portfolio_value(positions, cash, marks)
     target_value = targets * value[:, None]
-    with np.errstate(invalid="ignore"):
-        order = target_value / marks - positions
-        tradable = np.isfinite(close) & ~_close(order, 0.0) & np.isfinite(order)
-        tradable &= (value > 0)[:, None]
-        if min_notional > 0:
-            tradable &= np.abs(order) * close >= min_notional
+    order = target_value / marks - positions
+    # |order| <= 1e-12 is vectorbt's is_close(order, 0); NaN (no mark) fails every test
+    tradable = (np.abs(order) > ABS_TOL) & np.isfinite(close) & (value > 0)[:, None]
+    if min_notional > 0:
+        tradable &= np.abs(order) * close >= min_notional
     sell = tradable & (order < 0)
     buy = tradable & (order > 0)
 
     # Sells first: they only add cash, so their order among themselves does not matter.
-    sell_price = close * (1.0 - slippage)
     sold = np.where(sell, -order, 0.0)
-    with np.errstate(invalid="ignore"):
-        proceeds = np.where(sell, sold * sell_price, 0.0)
+    proceeds = np.where(sell, sold * (close * (1.0 - slippage)), 0.0)
     sell_fees = proceeds * fee
     cash_after_sells = cash + (proceeds - sell_fees).sum(axis=1)
-    cash_after_sells = np.where(_close(cash_after_sells, 0.0), 0.0, cash_after_sells)
+    cash_after_sells[np.abs(cash_after_sells) <= ABS_TOL] = 0.0
 
     # Buys in ascending order value (stable: ties keep column order), each from the cash left.
     buy_price = close * (1.0 + slippage)
-    with np.errstate(invalid="ignore"):
-        order_value = target_value - positions * marks
-    key = np.where(buy, order_value, np.inf)
+    key = np.where(buy, target_value - positions * marks, np.inf)
     seq = np.argsort(key, axis=1, kind="stable")
-    is_buy = np.take_along_axis(buy, seq, axis=1)
-    wanted = np.take_along_axis(np.where(buy, order, 0.0), seq, axis=1)
+    r = np.arange(k)[:, None]
+    is_buy = buy[r, seq]
+    wanted = np.where(is_buy, order[r, seq], 0.0)
     unit = np.where(is_buy, buy_price[seq], 0.0)
     cost = wanted * unit
     cost_fees = cost * fee
     total = cost + cost_fees
-    spent_before = np.cumsum(total, axis=1) - total
-    available = cash_after_sells[:, None] - spent_before
-    full = is_buy & ((total <= available) | _close(total, available))
+    available = cash_after_sells[:, None] - (np.cumsum(total, axis=1) - total)
+    exact = _close(total, available)
+    full = is_buy & ((total <= available) | exact)
     # A buy that empties the cash (within tolerance), or one cut short, stops the later buys.
-    stops = is_buy & (~full | _close(total, available))
+    stops = is_buy & (~full | exact)
     stopped = np.zeros_like(stops)
-    stopped[:, 1:] = np.logical_or.accumulate(stops, axis=1)[:, :-1]
-    has_cash = available > ABS_TOL
-    full &= ~stopped & has_cash
-    partial = is_buy & ~full & ~stopped & has_cash
-    with np.errstate(invalid="ignore", divide="ignore"):
-        affordable = np.where(partial, available / (1.0 + fee), 0.0)
-        cut_shares = np.where(partial, affordable / np.where(partial, unit, 1.0), 0.0)
-    bought_sorted = np.where(full, wanted, cut_shares)
+    np.logical_or.accumulate(stops[:, :-1], axis=1, out=stopped[:, 1:])
+    live = ~stopped & (available > ABS_TOL)
+    partial = is_buy & ~full & live
+    full &= live
+    affordable = np.where(partial, available / (1.0 + fee), 0.0)
+    bought_sorted = np.where(full, wanted, np.where(partial, affordable / unit, 0.0))
     paid_sorted = np.where(full, total, np.where(partial, available, 0.0))
     buy_fees_sorted = np.where(full, cost_fees, np.where(partial, available - affordable, 0.0))
-    emptied = (stops & (full | partial)).any(axis=1)
+    done = full | partial
+    emptied = (stops & done).any(axis=1)
     cash_after = np.where(emptied, 0.0, cash_after_sells - paid_sorted.sum(axis=1))
 
     bought = np.zeros((k, a))
     buy_fees = np.zeros((k, a))
-    np.put_along_axis(bought, seq, bought_sorted, axis=1)
-    np.put_along_axis(buy_fees, seq, buy_fees_sorted, axis=1)
     bought_filled = np.zeros((k, a), dtype=bool)
-    np.put_along_axis(bought_filled, seq, full | partial, axis=1)
+    bought[r, seq] = bought_sorted
+    buy_fees[r, seq] = buy_fees_sorted
+    bought_filled[r, seq] = done
 
     shares = bought - sold
     # vectorbt's add_nb: a sell of (nearly) the whole position leaves exactly none
-    emptied_asset = sell & _close(positions, sold)
-    new_positions = np.where(emptied_asset, 0.0, positions + shares)
-    with np.errstate(invalid="ignore"):
-        notional = np.where(sell, proceeds, np.where(bought_filled, bought * buy_price, 0.0))
+    new_positions = positions + shares
+    new_positions[sell & _close(positions, sold)] = 0.0
+    notional = np.where(sell, proceeds, np.where(bought_filled, bought * buy_price, 0.0))
     fills = Fills(
         shares=shares,
         notional=notional,

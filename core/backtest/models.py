@@ -75,7 +75,8 @@ class BacktestConventions(Model):
 
 @dataclass(frozen=True, eq=False)
 class Orders:
-    """Filled orders, one entry each, in execution order (row, then sells before buys)."""
+    """Filled orders, one entry each: row by row, the sells before the buys, each in column
+    order (within a row the buys ran from the smallest to the largest)."""
 
     row: IntArray
     asset: IntArray

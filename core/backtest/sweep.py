@@ -12,7 +12,6 @@ The figures per configuration come from :mod:`core.risk.metrics` column-wise.
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import math
@@ -26,9 +25,10 @@ from core.backtest.engine import forward_marks
 from core.backtest.kernel import rebalance
 from core.backtest.models import BacktestSettings
 from core.backtest.run import check_weights, weighted_closes
+from core.csvsafe import csv_writer
 from core.errors import DataError
 from core.risk import metrics as m
-from core.risk.history import FloatArray, IntArray, PriceHistory
+from core.risk.history import BoolArray, FloatArray, IntArray, PriceHistory
 
 HIGHER_IS_BETTER = ("final_value", "cagr", "sharpe", "sortino", "calmar")
 LOWER_IS_BETTER = ("max_drawdown", "volatility", "total_fees", "turnover", "n_orders")
@@ -167,9 +167,11 @@ def simulate_many(
     period: IntArray,
     fee: FloatArray,
     settings: BacktestSettings,
+    rebalanced: BoolArray | None = None,
 ) -> tuple[FloatArray, FloatArray, IntArray, FloatArray]:
     """Equity (rows, K), total fees (K,), order counts (K,) and traded notional (K,) of K
-    configurations over ``closes`` (rows, assets)."""
+    configurations over ``closes`` (rows, assets); ``rebalanced`` (rows, K), when given, is
+    set where a configuration rebalanced."""
     t, a = closes.shape
     k = band.shape[0]
     marks = forward_marks(closes)
@@ -194,6 +196,8 @@ def simulate_many(
                 drift[:, ~priced[row]] = 0.0
                 due[idx] = (drift > band[idx, None]).any(axis=1)
         act = np.flatnonzero(due)
+        if rebalanced is not None:
+            rebalanced[row] = due
         if act.size:
             q, c, fills = rebalance(
                 positions[act],
@@ -274,7 +278,7 @@ def format_sweep(result: SweepResult) -> str:
 def sweep_csv(result: SweepResult) -> str:
     """All configurations, one CSV row each, in the result's order."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv_writer(buf, lineterminator="\n")
     writer.writerow(["band", "period", "fee", *METRICS])
     for row in result.rows():
         writer.writerow(["" if v is None else v for v in row.values()])

@@ -82,6 +82,23 @@ def test_csv_has_one_row_per_price_row_and_a_column_per_run(
     assert [float(x) for x in rows[1][1:]] == pytest.approx([10_000.0] * 4, rel=1e-12)
 
 
+def test_orders_csv_lists_each_fill(
+    files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    prices, weights = files
+    args = ["backtest", "--prices", str(prices), "--weights", str(weights), "--rebalance",
+            "monthly", "--fees", "0.002", "--orders"]  # fmt: skip
+    assert main(args) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["symbol"] for r in rows[:3]] == ["BTC", "ETH", "XRP"]  # MANA lists later
+    assert {r["side"] for r in rows} == {"buy", "sell"}
+    for r in rows:
+        assert float(r["fee"]) == pytest.approx(0.002 * float(r["notional"]), rel=1e-12)
+        assert float(r["notional"]) == pytest.approx(
+            float(r["shares"]) * float(r["price"]), rel=1e-12
+        )
+
+
 def test_table_and_sweep(files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
     prices, weights = files
     assert main(["backtest", "--prices", str(prices), "--weights", str(weights)]) == 0
@@ -132,3 +149,70 @@ def test_bad_numbers_name_the_option(
     assert main(args) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("cockpit: bad input: --fees:") and "\n" not in err
+
+
+@pytest.fixture
+def db(shared_data: Path, tmp_path: Path) -> Path:
+    """Real FTX daily closes of BTC, ETH and XRP stored in a cockpit database."""
+    import asyncio
+
+    from core.store import Store
+
+    path = tmp_path / "cockpit.db"
+    closes = {
+        asset: [(datetime.fromtimestamp(t, UTC), c) for t, c in read_ftx(shared_data, name)]
+        for asset, name in {"BTC": "BTC-USD", "ETH": "ETH-USD", "XRP": "XRP-USD"}.items()
+    }
+
+    async def fill() -> None:
+        store = await Store.open(path)
+        await store.save_daily_closes("import", closes)
+        await store.close()
+
+    asyncio.run(fill())
+    return path
+
+
+def test_without_prices_it_reads_the_stored_closes_read_only(
+    db: Path, files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, weights = files
+    weights.write_text(json.dumps({"BTC": 0.6, "ETH": 0.3, "XRP": 0.1}))
+    before = db.stat().st_mtime_ns, db.stat().st_size
+    args = ["--db", str(db), "backtest", "--weights", str(weights), "--rebalance", "monthly",
+            "--json"]  # fmt: skip
+    assert main(args) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (db.stat().st_mtime_ns, db.stat().st_size) == before
+    assert doc["equity"][0][0] == "2021-01-01" and doc["n_orders"] > 3 * 18
+    assert set(doc["benchmarks"]) == {"hold", "equal_weight", "btc"}
+    missing = db.with_name("none.db")
+    assert main(["--db", str(missing), "backtest", "--weights", str(weights)]) == 1
+    assert "no cockpit database here" in capsys.readouterr().err
+    assert not missing.exists()
+
+
+def test_without_weights_it_backtests_the_held_portfolio(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+    from decimal import Decimal
+
+    from core.models import Balance
+    from core.store import Store
+
+    held = {"BTC": Decimal("0.5"), "ETH": Decimal(4), "USD": Decimal(2000)}
+
+    async def record() -> None:
+        store = await Store.open(db)
+        store.record_balances(
+            Balance(location_id="kraken:spot", asset=a, total=q, free=q, ts=datetime.now(UTC))
+            for a, q in held.items()
+        )
+        await store.close()
+
+    asyncio.run(record())
+    assert main(["--db", str(db), "backtest", "--rebalance", "hold", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["n_orders"] == 3  # BTC, ETH and the cash (USD at a flat 1.0) bought once
+    assert doc["benchmarks"]["hold"]["final_value"] == pytest.approx(doc["final_value"])
