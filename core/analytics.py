@@ -23,8 +23,9 @@ from core.plan.live import PLAN_BOOK_DEPTH, LivePlanner
 from core.plan.outcome import PlanOutcome, group_weights, plan_outcome
 from core.portfolio.live import LivePortfolio
 from core.portfolio.service import PortfolioService
-from core.portfolio.stored import live_venues
+from core.portfolio.stored import live_venues, simulated_accounts
 from core.risk import assess, breach_events
+from core.risk.forecast.live import ForecastCache
 from core.risk.inputs import history_coverage, risk_inputs, with_history
 from core.views import CommandResult, HoldingsView, RiskView
 
@@ -37,7 +38,9 @@ class Analytics:
 
     def __init__(self, core: Core) -> None:
         self.core = core
-        self.portfolio = LivePortfolio(core.settings.portfolio, core.group_of)
+        self.portfolio = LivePortfolio(
+            core.settings.portfolio, core.group_of, simulated=simulated_accounts(core.settings)
+        )
         self.service = PortfolioService(
             self.portfolio,
             _CoreHoldings(core),
@@ -49,6 +52,7 @@ class Analytics:
         self.planner = LivePlanner(core.settings.targets)
         self.holdings: HoldingsView | None = None
         self.risk: RiskView | None = None
+        self._forecasts = ForecastCache()
         self.taxonomy_version = "unknown"
         self._plan_lock = asyncio.Lock()
         self._snapshot_after: str | None = None
@@ -85,7 +89,7 @@ class Analytics:
         paper = frozenset(
             name
             for name, account in (self.core.execution.paper.items() if self.core.execution else ())
-            if any(a is account for a in self.core.accounts)
+            if any(a is account or getattr(a, "paper", None) is account for a in self.core.accounts)
         )
         if paper != self.portfolio.paper_venues:
             self.portfolio.set_paper_venues(paper)
@@ -138,7 +142,7 @@ class Analytics:
         ``cockpit import prices``, venue OHLCV): risk, the 24 h change and the last-close
         prices read them."""
         from core.portfolio.pricing import close_prices
-        from core.store.closes import stored_closes
+        from core.store.closes import SIM_SOURCE, stored_closes
 
         if self.core.store is None:
             return
@@ -146,7 +150,11 @@ class Analytics:
         closes.update({a: c for a, c in self.core.closes.items() if a not in closes})
         self.core.closes = closes
         self.close_sources = sources
-        self.portfolio.close_prices = close_prices(closes)
+        # Real holdings are valued from real closes only, simulated ones from the simulator's.
+        real = {a: c for a, c in closes.items() if sources.get(a, SIM_SOURCE) != SIM_SOURCE}
+        self.portfolio.close_prices = close_prices(real)
+        simulated = await self.core.store.daily_closes(SIM_SOURCE)
+        self.portfolio.simulated_close_prices = close_prices(simulated)
 
     async def backfill_history(self) -> None:
         """Daily closes of the held assets from every live venue's public candles, then the
@@ -319,10 +327,13 @@ class Analytics:
         assessment = await asyncio.to_thread(
             assess, inputs.closes, inputs.weights, inputs.groups, self.core.settings.risk
         )
+        forecast = await asyncio.to_thread(
+            self._forecasts.view, inputs.closes, inputs.weights, self.core.settings.risk
+        )
         now = utcnow()
         history = history_coverage(inputs.weights, self.core.closes, self.close_sources)
         report = with_history(assessment.report, history)
-        self.risk = RiskView(as_of=now, report=report, limits=assessment.limits)
+        self.risk = RiskView(as_of=now, report=report, limits=assessment.limits, forecast=forecast)
         for event in breach_events(assessment.limits.breaches, now, already=self._alerted):
             self.core.events.append(event)
             if self.core.store is not None:
