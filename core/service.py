@@ -626,7 +626,8 @@ class Core:
         elif isinstance(command, PerformanceReport):
             from core.pnl.performance import answer as performance_answer
 
-            return await performance_answer(self.store, self.settings)
+            holdings = self.analytics.service.holdings  # the pane's valuation
+            return await performance_answer(self.store, self.settings, holdings)
         elif isinstance(command, ImportHoldings | ImportPrices):
             from core.imports import run_import
 

@@ -79,7 +79,8 @@ def daily_group_periods(
         raise DataError("no held asset has stored daily closes: nothing to attribute")
     named = {a for split in target_assets.values() for a in split if a in closes}
     days, series = aligned_closes({a: closes[a] for a in set(held) | named})
-    if len(days) < 2:
+    held = {a: w for a, w in held.items() if a in series}  # an empty series has no days
+    if len(days) < 2 or not held:
         raise DataError("fewer than two days of stored closes: nothing to attribute")
     last = {a: series[a][-1] for a in held}
     periods: list[PeriodAttribution] = []

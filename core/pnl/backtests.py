@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
+from core.errors import DataError
 from core.models import Model
 
 POINTS = 120
@@ -42,6 +43,9 @@ def portfolio_backtests(
 
     held = {a: w for a, w in weights.items() if w > 0 and a in closes}
     days, series = aligned_closes({a: closes[a] for a in held})
+    held = {a: w for a, w in held.items() if a in series}  # an empty series has no days
+    if not held or len(days) < 2:
+        raise DataError("fewer than two days of stored closes: no backtest")
     total = sum(held.values())
     history = PriceHistory.from_series(
         {

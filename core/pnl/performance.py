@@ -27,6 +27,7 @@ from core.pnl.models import PnlReport
 
 if TYPE_CHECKING:
     from core.config import Settings
+    from core.models import Holding
     from core.pnl.stored import PnlSources
     from core.risk.inputs import RiskInputs
     from core.store import Store
@@ -98,7 +99,8 @@ def backcast(inputs: RiskInputs, total_usd: float) -> list[tuple[date, float]]:
 
     held = {a: w for a, w in inputs.weights.items() if a in inputs.closes}
     days, series = aligned_closes({a: inputs.closes[a] for a in held})
-    if len(days) < 2:
+    held = {a: w for a, w in held.items() if a in series}  # an empty series has no days
+    if len(days) < 2 or not held:
         return []
     scale = total_usd / math.fsum(held.values())
     return [
@@ -107,20 +109,25 @@ def backcast(inputs: RiskInputs, total_usd: float) -> list[tuple[date, float]]:
     ]
 
 
-async def load_performance(store: Store, settings: Settings, now: datetime) -> PerformanceView:
+async def load_performance(
+    store: Store, settings: Settings, now: datetime, holdings: list[Holding] | None = None
+) -> PerformanceView:
     """Everything the analytics screen shows, from ``store`` (read only).
 
-    The store is read once here; the arithmetic runs in a worker thread so the core's event
-    loop keeps serving markets and commands meanwhile.
+    ``holdings``: the running core's valued holdings (the pane's valuation, so the P&L uses its
+    prices); without them the stored portfolio is valued as ``cockpit holdings --db`` does. The
+    store is read once here; the arithmetic runs in a worker thread so the core's event loop
+    keeps serving markets and commands meanwhile.
     """
     from core.pnl.stored import read_pnl_sources
     from core.portfolio.stored import stored_portfolio
     from core.risk.inputs import values_by_asset
     from core.store.closes import stored_closes
 
-    portfolio = await stored_portfolio(store, settings, now)
-    sources = await read_pnl_sources(store, settings, now, holdings=portfolio.holdings)
-    values, groups = values_by_asset(portfolio.holdings)
+    if holdings is None:
+        holdings = (await stored_portfolio(store, settings, now)).holdings
+    sources = await read_pnl_sources(store, settings, now, holdings=holdings)
+    values, groups = values_by_asset(holdings)
     closes, _ = await stored_closes(store, list(values))
     parts = _Parts(sources, values, groups, closes)
     return await asyncio.to_thread(compute_performance, parts, settings, now)
@@ -194,15 +201,15 @@ def compute_performance(parts: _Parts, settings: Settings, now: datetime) -> Per
     )
 
 
-async def answer(store: Store | None, settings: Settings) -> CommandResult:
-    """The core's answer to ``PerformanceReport``."""
+async def answer(store: Store | None, settings: Settings, holdings: list[Holding]) -> CommandResult:
+    """The core's answer to ``PerformanceReport`` (``holdings``: its valued holdings)."""
     from core.models import utcnow
     from core.views import CommandResult
 
     if store is None:
         return CommandResult(ok=False, message="no database: nothing recorded to analyse")
     try:
-        view = await load_performance(store, settings, utcnow())
+        view = await load_performance(store, settings, utcnow(), list(holdings))
     except CockpitError as exc:
         return CommandResult.failure(exc)
     return CommandResult(ok=True, message=f"{len(view.equity)} days", data=view)

@@ -102,8 +102,10 @@ def db(tmp_path: Path) -> Path:
 
     async def build() -> None:
         store = await Store.open(path)
+        # Closes as `cockpit import prices` stores them: real closes price a real location
+        # (the simulator's own closes price only the simulator's venues).
         await store.save_daily_closes(
-            "sim", {"BTC": [(DAY0 + timedelta(days=d), c) for d, c in enumerate(CLOSES)]}
+            "import", {"BTC": [(DAY0 + timedelta(days=d), c) for d, c in enumerate(CLOSES)]}
         )
         for fill in FILLS:
             await store.record_fill(fill)
