@@ -1,8 +1,11 @@
 """Benchmark: the TUI headless on the sim at its default rate and at 10x, with keys pressed.
 
     /work/venv/bin/python bench/ui.py [--seconds 10] [--interval 0.1] [--rates 10,100]
-                                      [--keys nav|holdings|chart|terminal]
+                                      [--keys nav|holdings|chart|terminal[,...]]
                                       [--cores process,thread] [--size 160x48]
+
+    # key p99 and frame time with the chart visible beside the same without it, at 10x:
+    /work/venv/bin/python bench/ui.py --keys nav,chart --rates 100 --cores process
 
 For each sim rate (``sim.tick_hz``) and each way of running the core, the real app is built
 through ``make_app`` on the sim (database in a temporary dir) and run with ``App.run_test``.
@@ -13,12 +16,17 @@ reached over its private socket (the default); and, as the peer it replaced, ``t
 a filter then Esc; ``chart``: ``c`` once, then the chart's crosshair, zoom, mode and pan keys
 with the chart visible; ``terminal``: ``:`` typing then Esc, the ``o`` ticket, ``O`` open orders
 and ``?``, each closed with Esc) are pressed every ``--interval`` seconds the way the terminal
-driver delivers them (a ``Key`` event posted to the app). Figures:
+driver delivers them (a ``Key`` event posted to the app). Several key sets (``--keys
+nav,chart``) are measured one after the other in the same run, each on a fresh app and
+database, and compared as ratios. Figures:
 
 - keystroke latency: from posting the key to the first screen frame composed after the key's
   effect (active pane, focus, cursor or scroll) is visible; p50 / p99 / max;
 - frames/s: screen frames composed (``App._display`` calls, which in headless mode do all the
   rendering work except writing to a terminal) and core states rendered per second;
+- frame time: the time of each screen update (``Screen._on_timer_update``: layout when needed,
+  every dirty widget's lines, the compositor's update), p50 / p99; with the chart set, also
+  the chart's own picture (``Chart._render_strips``);
 - CPU %: CPU time over wall time, in % of one core: the UI process (with the core thread in
   ``thread`` mode) and, in ``process`` mode, the core's child process beside it;
 - time to first frame: from starting the core (spawning the child, or entering ``run_test``
@@ -31,14 +39,11 @@ import argparse
 import asyncio
 import contextlib
 import os
-import random
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TEXTUAL_FPS", "120")
 
 from textual import events
+from textual.screen import Screen
 
 from cockpit.app import make_app
 from cockpit.screens.chart import ChartScreen
@@ -54,8 +60,6 @@ from core.bootstrap import build_core
 from core.client import CoreClient, ThreadedCore
 from core.config import load_settings
 from core.daemon.embedded import EmbeddedCore
-from core.models import Side, Trade
-from core.store import Store
 from widgets.chart import Chart
 
 KEY_SETS = {
@@ -96,32 +100,12 @@ class Run:
     wall_s: float = 0.0
     cpu_s: float = 0.0
     core_cpu_s: float = 0.0
+    keys: str = ""
+    """The key set's name."""
     chart_ms: list[float] = field(default_factory=list)
     """Time to draw the chart's picture, per picture drawn (``--keys chart``)."""
-
-
-async def seed_prints(db: Path, hours: float = 6.0) -> None:
-    """Six hours of BTC/USDT prints on sim-a before now, so the chart has history to draw."""
-    store = await Store.open(db)
-    rnd = random.Random(3)
-    now = datetime.now(UTC)
-    price = 42_000.0
-    trades = []
-    for step in range(int(hours * 3600 / 5), 0, -1):
-        price *= 1 + rnd.gauss(0, 0.0005)
-        trades.append(
-            Trade(
-                venue="sim-a",
-                symbol="BTC/USDT",
-                price=Decimal(f"{price:.1f}"),
-                qty=Decimal(f"{rnd.expovariate(5):.4f}"),
-                side=Side.BUY if rnd.random() < 0.5 else Side.SELL,
-                ts=now - timedelta(seconds=step * 5),
-            )
-        )
-    store.record_trades(trades)
-    await store.flush()
-    await store.close()
+    frame_ms: list[float] = field(default_factory=list)
+    """Time of each screen update (layout, widgets' lines, compositor)."""
 
 
 def child_cpu_s(client: CoreClient) -> float:
@@ -146,13 +130,13 @@ async def measure(
     db_dir: Path,
     keys: tuple[str, ...],
     size: tuple[int, int] = (160, 48),
+    label: str = "",
 ) -> Run:
-    config = db_dir / f"ui-{rate:g}-{core}.yaml"
-    db = db_dir / f"ui-{rate:g}-{core}.db"
+    config = db_dir / f"ui-{label}-{rate:g}-{core}.yaml"
+    db = db_dir / f"ui-{label}-{rate:g}-{core}.db"
     config.write_text(f"sim:\n  tick_hz: {rate}\nstore:\n  path: {db}\n", encoding="utf-8")
     settings = load_settings(config)
-    if "m" in keys:  # the chart set: give the chart hours of candles
-        await seed_prints(db)
+    # The chart's history needs no seeding: the sim serves candles from before its start.
     start = time.perf_counter()
     client: CoreClient
     if core == "process":
@@ -161,7 +145,7 @@ async def measure(
     else:
         client = ThreadedCore(lambda: build_core(settings))
     app = make_app(settings, client)
-    run = Run(rate, core)
+    run = Run(rate, core, keys=label)
     frame_times: list[float] = []
     first_state: list[float] = []
     pending: dict[str, Any] = {}
@@ -197,7 +181,17 @@ async def measure(
             run.chart_ms.append((time.perf_counter() - started) * 1000)
         return strips
 
-    Chart._render_strips = timed_draw  # type: ignore[method-assign]
+    Chart._render_strips = timed_draw  # type: ignore[method-assign, assignment]
+    update: Callable[..., Any] = Screen._on_timer_update
+
+    def timed_update(screen: Screen[Any]) -> None:
+        started = time.perf_counter()
+        update(screen)
+        if measuring:
+            run.frame_ms.append((time.perf_counter() - started) * 1000)
+
+    measuring: list[bool] = []
+    Screen._on_timer_update = timed_update  # type: ignore[method-assign, assignment]
 
     if core != "process":
         start = time.perf_counter()
@@ -238,6 +232,7 @@ async def measure(
 
             states0, frames0 = app.states_seen, len(frame_times)
             run.chart_ms.clear()
+            measuring.append(True)
             wall0, cpu0 = time.perf_counter(), time.process_time()
             core0 = child_cpu_s(client)
             i = 0
@@ -266,6 +261,7 @@ async def measure(
             run.states = app.states_seen - states0
     finally:
         Chart._render_strips = draw  # type: ignore[method-assign]
+        Screen._on_timer_update = update  # type: ignore[method-assign]
         await client.stop()
     return run
 
@@ -273,12 +269,18 @@ async def measure(
 def report(run: Run) -> None:
     lat = run.latencies_ms
     print(
-        f"{run.core:<7} sim {run.rate:>4g} Hz | keys {len(lat):>4} (missed {run.missed}) | "
+        f"{run.keys:<8} {run.core:<7} sim {run.rate:>4g} Hz | keys {len(lat):>4} "
+        f"(missed {run.missed}) | "
         f"latency p50 {pct(lat, 0.5):6.1f} ms  p99 {pct(lat, 0.99):6.1f} ms  "
         f"max {max(lat):6.1f} ms | frames/s {run.frames / run.wall_s:5.1f}  "
         f"states/s {run.states / run.wall_s:5.1f} | CPU UI {100 * run.cpu_s / run.wall_s:5.1f} % "
         f"core {100 * run.core_cpu_s / run.wall_s:5.1f} % | "
         f"first frame {run.first_frame_s:5.2f} s"
+    )
+    fms = run.frame_ms
+    print(
+        f"        frame time ({len(fms)} updates): p50 {pct(fms, 0.5):5.2f} ms  "
+        f"p99 {pct(fms, 0.99):5.2f} ms  max {max(fms):5.2f} ms"
     )
     if run.chart_ms:
         ms = run.chart_ms
@@ -297,7 +299,11 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time per rate")
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between keys")
     parser.add_argument("--rates", default="10,100", help="sim tick rates (Hz), comma-separated")
-    parser.add_argument("--keys", choices=sorted(KEY_SETS), default="nav", help="keys pressed")
+    parser.add_argument(
+        "--keys",
+        default="nav",
+        help=f"key sets pressed, comma-separated, each measured in turn: {', '.join(KEY_SETS)}",
+    )
     parser.add_argument(
         "--cores", default="process,thread", help="how the core runs: process and/or thread"
     )
@@ -307,22 +313,33 @@ async def main() -> None:
     cores = [c for c in args.cores.split(",") if c]
     if not set(cores) <= {"process", "thread"}:
         parser.error("--cores takes process and/or thread")
-    keys = KEY_SETS[args.keys]
+    names = [k for k in args.keys.split(",") if k]
+    if not names or not set(names) <= set(KEY_SETS):
+        parser.error(f"--keys takes {', '.join(KEY_SETS)} (comma-separated)")
     width, height = (int(v) for v in args.size.split("x"))
     runs: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for core in cores:
-            for rate in rates:
-                runs.append(
-                    await measure(
-                        rate, core, args.seconds, args.interval, Path(tmp), keys, (width, height)
+        for name in names:
+            for core in cores:
+                for rate in rates:
+                    run = await measure(
+                        rate,
+                        core,
+                        args.seconds,
+                        args.interval,
+                        Path(tmp),
+                        KEY_SETS[name],
+                        (width, height),
+                        name,
                     )
-                )
-    print(f"keys: {args.keys} {' '.join(keys)}")
+                    runs.append(run)
+    for name in names:
+        print(f"keys {name}: {' '.join(KEY_SETS[name])}")
     for run in runs:
         report(run)
+    compare_key_sets(runs, names)
     for core in cores:
-        mine = [r for r in runs if r.core == core]
+        mine = [r for r in runs if r.core == core and r.keys == names[0]]
         if len(mine) >= 2:
             base, fast = mine[0], mine[-1]
             print(
@@ -332,13 +349,33 @@ async def main() -> None:
             )
     if len(cores) == 2:
         for rate in rates:
-            proc, thread = (next(r for r in runs if r.core == c and r.rate == rate) for c in cores)
+            proc, thread = (
+                next(r for r in runs if r.core == c and r.rate == rate and r.keys == names[0])
+                for c in cores
+            )
             print(
                 f"sim {rate:g} Hz, {proc.core} vs {thread.core}: latency p99 x"
                 f"{pct(proc.latencies_ms, 0.99) / pct(thread.latencies_ms, 0.99):.2f}, "
                 f"p50 x{pct(proc.latencies_ms, 0.5) / pct(thread.latencies_ms, 0.5):.2f}"
             )
-    print("(target from issue 2: keystroke p99 < 50 ms while the sim streams)")
+    print("(target from issues 2 and 13: keystroke p99 <= 50 ms while the sim streams)")
+
+
+def compare_key_sets(runs: list[Run], names: list[str]) -> None:
+    """Each later key set against the first, same core and rate: latency and frame time."""
+    for name in names[1:]:
+        for run in (r for r in runs if r.keys == name):
+            base = next(
+                r for r in runs if (r.keys, r.core, r.rate) == (names[0], run.core, run.rate)
+            )
+            print(
+                f"{name} vs {names[0]} ({run.core}, sim {run.rate:g} Hz): key p99 "
+                f"{pct(run.latencies_ms, 0.99):.1f} vs {pct(base.latencies_ms, 0.99):.1f} ms "
+                f"(x{pct(run.latencies_ms, 0.99) / pct(base.latencies_ms, 0.99):.2f}); "
+                f"frame time p50 {pct(run.frame_ms, 0.5):.2f} vs {pct(base.frame_ms, 0.5):.2f} ms "
+                f"(x{pct(run.frame_ms, 0.5) / pct(base.frame_ms, 0.5):.2f}), p99 "
+                f"{pct(run.frame_ms, 0.99):.2f} vs {pct(base.frame_ms, 0.99):.2f} ms"
+            )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,9 @@ from cockpit.screens.orders import OpenOrdersScreen
 from cockpit.screens.ticket import OrderTicketModal
 from cockpit.themes import ORDER
 from core.errors import CockpitError
+from core.execution.armed import ArmedOrder
 from core.models import Order
-from core.views import CancelOrder, SelectMarket
+from core.views import CancelOrder, CockpitState, SelectMarket
 from widgets.command_line import CommandLine
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class CommandActions:
             themes=ORDER,
             presets=state.plan.presets if state is not None and state.plan is not None else (),
             markets=tuple((m.venue, m.symbol) for m in state.markets) if state else (),
-            orders=tuple(o.client_order_id for o in state.orders) if state else (),
+            orders=tuple(o.client_order_id for o in _cancellable(state)) if state else (),
             keys=keys,
         )
 
@@ -150,7 +151,7 @@ class CommandActions:
 
     def cmd_cancel(self, client_order_id: str) -> None:
         state = self._app.client.latest()
-        orders = state.orders if state is not None else ()
+        orders = _cancellable(state) if state is not None else ()
         order = next((o for o in orders if o.client_order_id == client_order_id), None)
         if order is None:
             self._app.notify(f":cancel: no open order {client_order_id}", severity="warning")
@@ -270,18 +271,22 @@ class CommandActions:
         self.confirm_cancel(message.order)
 
     @work(group="execution", exclusive=True, exit_on_error=False, description="cancel an order")
-    async def confirm_cancel(self, order: Order) -> None:
+    async def confirm_cancel(self, order: Order | ArmedOrder) -> None:
+        """Cancel a venue order or disarm an armed one: the confirm modal (focus on Cancel),
+        then ``CancelOrder`` to the core (the command ``cockpit order cancel`` sends)."""
         app = self._app
         if not app._may_trade():
             return
         price = f" @ {order.price}" if order.price is not None else ""
-        modal = ConfirmModal(
-            f"Cancel order {order.client_order_id}?",
-            f"{order.side.value} {order.qty} {order.symbol}{price} on {order.venue}"
-            f" ({order.status.value}, {order.filled_qty} filled)",
-            mode=app.settings.mode.value,
-            confirm_label="Cancel order",
-        )
+        what = f"{order.side.value} {order.qty} {order.symbol}{price} on {order.venue}"
+        if isinstance(order, ArmedOrder):
+            title, label = f"Disarm {order.type} {order.client_order_id}?", "Disarm"
+            trigger = f", trigger {order.trigger}" if order.trigger is not None else ""
+            body = f"{what} ({order.state}{trigger}); its live legs are cancelled"
+        else:
+            title, label = f"Cancel order {order.client_order_id}?", "Cancel order"
+            body = f"{what} ({order.status.value}, {order.filled_qty} filled)"
+        modal = ConfirmModal(title, body, mode=app.settings.mode.value, confirm_label=label)
         if not await app.push_screen_wait(modal):
             return
         command = CancelOrder(
@@ -291,3 +296,8 @@ class CommandActions:
         app.notify(
             result.message or "cancel sent", severity="information" if result.ok else "error"
         )
+
+
+def _cancellable(state: CockpitState) -> tuple[Order | ArmedOrder, ...]:
+    """What ``:cancel`` and ``d`` act on: the open orders, then the armed client-side ones."""
+    return (*state.orders, *state.armed)

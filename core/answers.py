@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from core.candles import ChartView
+from core.execution.armed import ArmedOrder
 from core.execution.history import ExecutionHistoryView
 from core.execution.planrun import PlanProgress
 from core.models import BookSnapshot, Model, Order, Side, TradingMode, UtcDatetime
@@ -74,6 +75,8 @@ class OrderList(Model):
     orders: tuple[Order, ...]
     include_final: bool = False
     """False: only orders still working; True: every stored order."""
+    armed: tuple[ArmedOrder, ...] = ()
+    """Client-side orders (stops, trailing stops, OCO, icebergs) waiting for their trigger."""
 
 
 class BookAnswer(Model):

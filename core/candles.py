@@ -175,7 +175,14 @@ class ChartView(Model):
     close_only: bool = False
     """The candles come from daily closes (no open, high, low or volume): draw a line."""
     source: str = "trades"
-    """Where the candles come from: ``trades`` (the stored prints) or ``closes``."""
+    """Where the candles come from: ``trades`` (the stored prints), ``venue`` (the venue's
+    own candles), ``closes`` (daily closes), or two of them joined (``venue+trades``)."""
+    note: str = ""
+    """Why the history is shorter than asked, when the chart should say so (a venue that
+    could not send its candles)."""
+    pending: bool = False
+    """The venue's candles are still on their way: ask again when the state's
+    ``candle_fetches`` moves."""
 
 
 class LiveCandles:

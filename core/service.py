@@ -47,6 +47,7 @@ from core.store import Store
 from core.store.db import to_ns
 from core.store.markets import save_markets
 from core.store.prints import PrintSampler
+from core.venue_candles import VenueBars
 from core.views import (
     ChartHistory,
     CockpitState,
@@ -154,6 +155,8 @@ class Core:
         self.started = asyncio.Event()
         self.execution: ExecutionService | None = None
         self.candles = LiveCandles()
+        self.venue_bars = VenueBars(self.spawn, self._dirty.set)
+        """The chart's venue candles (``core.venue_candles``), fetched off the command path."""
         """The newest 1-minute candles of every streamed market (the chart's live end)."""
         self.watched_markets: frozenset[str] = frozenset()
         """Markets (``venue:symbol``) attached clients chose besides the selected one: a
@@ -303,7 +306,7 @@ class Core:
 
     async def _retention(self) -> None:
         """Forget old journal frames and trades now, then every hour (core.store.retention)."""
-        from core.store.retention import RETENTION_EVERY_S, prune
+        from core.store.retention import BARS_KEEP_DAYS, RETENTION_EVERY_S, prune
 
         while True:
             if self.store is not None:
@@ -313,6 +316,7 @@ class Core:
                     self.store,
                     journal_before_ns=now - int(self.settings.journal.retention_days * day),
                     trades_before_ns=now - int(self.settings.store.trade_retention_days * day),
+                    bars_before_ns=now - BARS_KEEP_DAYS * day,
                 )
             await asyncio.sleep(RETENTION_EVERY_S)
 
@@ -558,6 +562,10 @@ class Core:
             chart=self.candles.tail(self.market.venue, self.market.symbol) if self.market else None,
             orders=self._open_orders(previous),
             instrument=self.instruments.get(self.market.key) if self.market else None,
+            armed=self.execution.armed_orders(previous.armed if previous else ())
+            if self.execution
+            else (),
+            candle_fetches=self.venue_bars.fetched,
         )
         self._state = state
         for listener in list(self._listeners):
@@ -622,7 +630,9 @@ class Core:
         elif isinstance(command, ChartHistory):
             from core.chart_history import answer as chart_answer
 
-            return await chart_answer(command, self.store, self.instruments, self.closes)
+            return await chart_answer(
+                command, self.store, self.instruments, self.closes, self.venues, self.venue_bars
+            )
         elif isinstance(command, PerformanceReport):
             from core.pnl.performance import answer as performance_answer
 

@@ -15,6 +15,7 @@ from pydantic import Field
 from core.answers import Answer
 from core.candles import CandleTail, Timeframe
 from core.errors import CockpitError
+from core.execution.armed import ArmedOrder
 from core.models import (
     BookSnapshot,
     FeedHealth,
@@ -192,6 +193,11 @@ class CockpitState(Model):
     """Open orders (not final) on every trading venue, oldest first: the open-orders view."""
     instrument: Instrument | None = None
     """The selected market's tick, step, minimums and fees: the order ticket rounds to them."""
+    armed: tuple[ArmedOrder, ...] = ()
+    """Client-side orders (stops, trailing stops, OCO, icebergs) waiting for their trigger."""
+    candle_fetches: int = 0
+    """Venue candle fetches finished in the background (a chart whose history came back
+    ``pending`` asks again when this moves)."""
 
 
 # --------------------------------------------------------------------------- commands

@@ -1,7 +1,8 @@
 """Number formatting for panes: exact-looking prices, compact money, signed percentages.
 
 Gains and losses always carry a sign or an arrow as well as a colour, so the panes read the
-same for colour-blind users and on monochrome terminals.
+same for colour-blind users and on monochrome terminals. The colour follows the figure as shown
+(:func:`pct_tone`, :func:`pnl_tone`): a change that rounds to zero is neutral, not red or green.
 """
 
 from __future__ import annotations
@@ -9,8 +10,11 @@ from __future__ import annotations
 import math
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Literal
 
 MASK = "•••••"
+Tone = Literal["gain", "loss", "dim"]
+"""The colour role of a change: up, down, or none (what shows as zero)."""
 LOCATION_ID = re.compile(r"\b([A-Za-z][\w.-]*):(?=[\w.-])[^\s,;()]+")
 """A location or account id in free text: ``venue:account`` (``kraken:spot``, ``ledger:cold``)."""
 AMOUNT = re.compile(r"\$?\d(?:[\d,.]*\d)?")
@@ -77,10 +81,27 @@ def pnl(
             amount = f"{a / 1e3:.1f}k" if a < 1e4 else f"{a / 1e3:.0f}k"
         else:
             amount = f"{a:.2f}" if a < 10 else f"{a:.0f}"
-        arrow = "▲" if v > 0 else "▼" if v < 0 else " "
-        sign = "~" if partial else "-" if v < 0 else "+"
+        tone = pnl_tone(v)
+        arrow = {"gain": "▲", "loss": "▼", "dim": " "}[tone]
+        sign = "~" if partial else "-" if tone == "loss" else "+"
         text = f"{arrow}{sign}${amount}"
     return text.rjust(width) if width else text
+
+
+def pnl_tone(value: Decimal | float | None) -> Tone:
+    """``gain``, ``loss`` or ``dim`` (no change) for an amount as :func:`pnl` shows it: what
+    shows as $0.00 is neither green nor red, whatever the sign of the unrounded amount."""
+    return _tone(None if value is None else round(float(value), 2))
+
+
+def pct_tone(fraction: float | None, *, digits: int = 1) -> Tone:
+    """``gain``, ``loss`` or ``dim`` for a change as :func:`signed_pct` shows it with
+    ``digits``: a change that rounds to 0.0% is neutral (no arrow, no colour)."""
+    return _tone(None if fraction is None else round(fraction * 100, digits))
+
+
+def _tone(shown: float | None) -> Tone:
+    return "gain" if shown and shown > 0 else "loss" if shown and shown < 0 else "dim"
 
 
 def price(value: Decimal | float | None, *, width: int = 0) -> str:

@@ -374,7 +374,7 @@ class HoldingsTable(LinePane):
             spark.append(" ")
             spark.append(
                 fmt.signed_pct(change, digits=2),
-                style=self._style("gain" if (change or 0) > 0 else "loss" if change else "dim"),
+                style=self._style(fmt.pct_tone(change, digits=2)),
             )
             lines.append(spark)
         self.set_lines(lines)
@@ -440,15 +440,14 @@ class HoldingsTable(LinePane):
             text.append(fmt.pct(row.weight, width=5))
         text.append(" ")
         change = row.change_24h
-        style = self._style("gain" if (change or 0) > 0 else "loss" if (change or 0) < 0 else "dim")
-        text.append(fmt.signed_pct(change, width=7), style=style)
+        text.append(fmt.signed_pct(change, width=7), style=self._style(fmt.pct_tone(change)))
         text.append(" ")
         pnl = row.pnl
         if pnl is None and row.imported_as_of is not None:
             # An imported quantity has no cost basis: its cell says where it came from.
             text.append(import_badge(row.imported_as_of, view.as_of), style=self._style("dim"))
         else:
-            tone = "dim" if not pnl or self.privacy else "gain" if pnl > 0 else "loss"
+            tone = "dim" if self.privacy else fmt.pnl_tone(pnl)
             text.append(
                 fmt.pnl(pnl, privacy=self.privacy, width=7, partial=row.pnl_partial),
                 style=self._style(tone),

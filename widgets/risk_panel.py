@@ -175,9 +175,9 @@ class RiskPanel(LinePane):
         lines = [Text(""), Text("Stress", style=Style(bold=True))]
         for result in view.report.stress:
             ret = result.portfolio_return
-            name = "gain" if (ret or 0) > 0 else "loss" if (ret or 0) < 0 else "dim"
             label = result.name[: max(1, width - 9)]
-            lines.append(self._pair(label, fmt.signed_pct(ret), width, self.style_of(name)))
+            tone = fmt.pct_tone(ret)
+            lines.append(self._pair(label, fmt.signed_pct(ret), width, self.style_of(tone)))
         return lines
 
     def _limits(self, view: RiskView, width: int) -> list[Text]:

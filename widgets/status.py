@@ -140,9 +140,11 @@ class CockpitHeader(Static):
             day = day_change(holdings)
             if day is not None:
                 usd, fraction = day
-                style = "green" if usd > 0 else "red" if usd < 0 else ""
-                text.append(f" day {fmt.pnl(usd, privacy=privacy)}", style=style)
-                text.append(f" {fmt.signed_pct(fraction)}", style=style)
+                colour = {"gain": "green", "loss": "red", "dim": ""}
+                text.append(
+                    f" day {fmt.pnl(usd, privacy=privacy)}", style=colour[fmt.pnl_tone(usd)]
+                )
+                text.append(f" {fmt.signed_pct(fraction)}", style=colour[fmt.pct_tone(fraction)])
         tail = Text()
         if market:
             tail.append(f"  │ book: {market}")

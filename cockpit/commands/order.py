@@ -215,8 +215,14 @@ def _list(args: argparse.Namespace) -> int:
         return result.data
 
     async def from_store(store: Store) -> OrderList:
+        from core.execution.armed import armed_orders
+        from core.execution.emulation import saved_working
+
         orders = await store.orders(include_final=args.all)
-        return OrderList(mode=settings.mode, orders=tuple(orders), include_final=args.all)
+        armed = armed_orders(await saved_working(store))
+        return OrderList(
+            mode=settings.mode, orders=tuple(orders), include_final=args.all, armed=armed
+        )
 
     listing = run_reader(settings, from_core, from_store)
     if args.json:
@@ -268,6 +274,11 @@ def _orders_csv(listing: OrderList) -> None:
                 o.plan_id or "",
             )
         )
+    for a in listing.armed:  # waiting for their trigger: nothing filled, no venue order yet
+        writer.writerow(
+            (a.client_order_id, a.venue, a.symbol, a.side.value, a.type, a.qty, "",
+             "" if a.price is None else a.price, "", a.state, "", "")
+        )  # fmt: skip
 
 
 def _orders_table(listing: OrderList) -> None:
@@ -282,4 +293,14 @@ def _orders_table(listing: OrderList) -> None:
             f"{o.qty:>14}{o.filled_qty:>14}{(f'{price:.8g}' if price else '-'):>14}"
             f"  {o.status.value}"
         )
-    print(f"{len(listing.orders)} order(s), mode {listing.mode.value}")
+    for a in listing.armed:
+        trigger = f"trigger {a.trigger}" if a.trigger is not None else ""
+        if a.trail is not None:
+            trigger = f"trail {a.trail:%} {trigger}".strip()
+        print(
+            f"{a.client_order_id:<28}{a.venue:<10}{a.symbol:<12}{a.side.value:<5}"
+            f"{a.qty:>14}{'':>14}{(f'{a.price:.8g}' if a.price else 'market'):>14}"
+            f"  {a.state} {a.type} {trigger}".rstrip()
+        )
+    armed = f", {len(listing.armed)} armed" if listing.armed else ""
+    print(f"{len(listing.orders)} order(s){armed}, mode {listing.mode.value}")

@@ -1,9 +1,11 @@
 """ChartScreen: the order book market's price chart beside the depth chart of its book; ``c``.
 
 History comes once per market and timeframe from the core (the ``ChartHistory`` command, in a
-worker); the live end comes with every state the bridge renders (``CockpitState.chart``: the
-newest 1-minute candles) and is joined to the history by :func:`core.candles.merge`, so the
-chart moves with the market at the UI rate while only a few candles cross the socket.
+worker; asked again when it came back ``pending`` and the state's ``candle_fetches`` says the
+venue's candles have come in since); the live end comes with every state the bridge renders
+(``CockpitState.chart``: the newest 1-minute candles) and is joined to the history by
+:func:`core.candles.merge`, so the chart moves with the market at the UI rate while only a few
+candles cross the socket.
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ class ChartScreen(Screen[None]):
         self.loads = 0
         """Histories received (for tests)."""
         self._book_ts: datetime | None = None
+        self._fetches_asked = -1
+        """The state's ``candle_fetches`` when the history was last asked for."""
         self.price = Chart(id="price")
         self.depth = Chart(id="depth", depth=True)
 
@@ -89,6 +93,12 @@ class ChartScreen(Screen[None]):
             self.market = state.market
             self.live = {}
             self.reload()
+        elif (
+            self.history is not None
+            and self.history.pending
+            and state.candle_fetches != self._fetches_asked
+        ):
+            self.reload()  # the venue's candles have come in since this history was made
         tail = state.chart
         market = self.market
         if (
@@ -136,7 +146,13 @@ class ChartScreen(Screen[None]):
             close_only=history.close_only if history is not None else False,
             source=history.source if history is not None else "live",
         )
-        loading = "" if history is not None else " (loading history)"
+        loading = (
+            " (loading history)"
+            if history is None
+            else " (loading venue candles)"
+            if history.pending
+            else ""
+        )
         chart.border_title = f"{market.symbol}@{market.venue} · {self.timeframe.value}{loading}"
         chart.show_candles(self.view, title=f"{market.symbol}")
 
@@ -146,6 +162,8 @@ class ChartScreen(Screen[None]):
         market, timeframe = self.market, self.timeframe
         if market is None:
             return
+        state = self.client.latest()
+        self._fetches_asked = state.candle_fetches if state is not None else -1
         result = await self.client.send(
             ChartHistory(venue=market.venue, symbol=market.symbol, timeframe=timeframe)
         )
@@ -156,6 +174,8 @@ class ChartScreen(Screen[None]):
             return
         self.history = result.data
         self.loads += 1
+        if result.data.note:
+            self.notify(f"chart: {result.data.note}", severity="warning", timeout=4)
         self._show_price()
 
     # ------------------------------------------------------------------ keys

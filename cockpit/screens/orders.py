@@ -1,13 +1,16 @@
 """OpenOrdersScreen: every open order on every trading venue; ``d`` cancels the selected one.
 
-The rows come from the core's state (``CockpitState.orders``), re-read a few times a second
-while the screen is up. ``d`` posts :class:`CancelRequested`; the app asks for confirmation
-(focus on Cancel) and sends ``CancelOrder`` to the core.
+The rows come from the core's state: the venues' open orders (``CockpitState.orders``), then
+the client-side stops, trailing stops, OCOs and icebergs waiting for their trigger
+(``CockpitState.armed``, state ``armed``), re-read a few times a second while the screen is up.
+``d`` posts :class:`CancelRequested`; the app asks for confirmation (focus on Cancel) and sends
+``CancelOrder`` to the core, which cancels a venue order or disarms an armed one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -16,6 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from core.execution.armed import ArmedOrder
 from core.models import Order
 from core.views import CockpitState
 from widgets import format as fmt
@@ -24,7 +28,8 @@ REFRESH_S = 0.25
 
 
 class OpenOrdersScreen(Screen[None]):
-    """A table of open orders: id, venue, market, side, type, qty, filled, price, status."""
+    """Open orders (id, venue, market, side, type, qty, filled, price, status) and the armed
+    client-side ones (their trigger or trail and their legs)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "cancel_order", "Cancel order", id="orders.cancel"),
@@ -40,9 +45,9 @@ class OpenOrdersScreen(Screen[None]):
     """
 
     class CancelRequested(Message):
-        """``d`` on a row: cancel this order (the app confirms first)."""
+        """``d`` on a row: cancel this order or disarm this armed one (the app confirms first)."""
 
-        def __init__(self, order: Order) -> None:
+        def __init__(self, order: Order | ArmedOrder) -> None:
             super().__init__()
             self.order = order
 
@@ -51,17 +56,18 @@ class OpenOrdersScreen(Screen[None]):
         self.latest = latest
         self.privacy = privacy
         self.orders: tuple[Order, ...] = ()
-        self._shown: tuple[Order, ...] | None = None
+        self.armed: tuple[ArmedOrder, ...] = ()
+        self._shown: tuple[tuple[Order, ...], tuple[ArmedOrder, ...]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(" Open orders", id="title")
         yield DataTable(cursor_type="row", zebra_stripes=True)
-        yield Static(" d cancel the selected order · Esc close", id="hint")
+        yield Static(" d cancel the selected order (disarm an armed one) · Esc close", id="hint")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("client id", "venue", "market", "side", "type", "qty", "filled", "price")
-        table.add_column("status")
+        table.add_columns("status", "trigger", "legs")
         self.refresh_orders()
         self.set_interval(REFRESH_S, self.refresh_orders)
         table.focus()
@@ -75,9 +81,10 @@ class OpenOrdersScreen(Screen[None]):
             return  # installed and kept while hidden: nothing to draw
         state = self.latest()
         self.orders = state.orders if state is not None else ()
-        if self.orders == self._shown:
+        self.armed = state.armed if state is not None else ()
+        if (self.orders, self.armed) == self._shown:
             return
-        self._shown = self.orders
+        self._shown = (self.orders, self.armed)
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
@@ -86,25 +93,47 @@ class OpenOrdersScreen(Screen[None]):
                 o.client_order_id,
                 o.venue,
                 o.symbol,
-                "▲ buy" if o.side.value == "buy" else "▼ sell",
+                _side(o),
                 o.type.value,
-                fmt.exact(o.qty) if not self.privacy else fmt.MASK,
-                fmt.exact(o.filled_qty) if not self.privacy else fmt.MASK,
+                self._qty(o.qty),
+                self._qty(o.filled_qty),
                 fmt.exact(o.price) if o.price is not None else "market",
                 o.status.value,
+                "",
+                "",
                 key=o.client_order_id,
             )
-        if self.orders:
-            table.move_cursor(row=min(row, len(self.orders) - 1))
+        for a in self.armed:
+            table.add_row(
+                a.client_order_id,
+                a.venue,
+                a.symbol,
+                _side(a),
+                a.type.replace("_", " "),
+                self._qty(a.qty),
+                "",
+                fmt.exact(a.price) if a.price is not None else "market",
+                a.state,
+                _trigger(a),
+                " · ".join(a.legs),
+                key=f"armed:{a.client_order_id}",
+            )
+        rows = len(self.orders) + len(self.armed)
+        if rows:
+            table.move_cursor(row=min(row, rows - 1))
         title = f" Open orders ({len(self.orders)})" if self.orders else " Open orders: none"
+        if self.armed:
+            title += f" · armed ({len(self.armed)})"
         self.query_one("#title", Static).update(title)
 
+    def _qty(self, qty: Decimal) -> str:
+        return fmt.exact(qty) if not self.privacy else fmt.MASK
+
     @property
-    def selected(self) -> Order | None:
-        table = self.query_one(DataTable)
-        if not self.orders or not 0 <= table.cursor_row < len(self.orders):
-            return None
-        return self.orders[table.cursor_row]
+    def selected(self) -> Order | ArmedOrder | None:
+        rows: tuple[Order | ArmedOrder, ...] = (*self.orders, *self.armed)
+        row = self.query_one(DataTable).cursor_row
+        return rows[row] if 0 <= row < len(rows) else None
 
     def action_cursor(self, step: int) -> None:
         table = self.query_one(DataTable)
@@ -116,3 +145,16 @@ class OpenOrdersScreen(Screen[None]):
             self.notify("no open order selected", timeout=2)
             return
         self.post_message(self.CancelRequested(order))
+
+
+def _side(order: Order | ArmedOrder) -> str:
+    return "▲ buy" if order.side.value == "buy" else "▼ sell"
+
+
+def _trigger(armed: ArmedOrder) -> str:
+    """When an armed order fires: ``≤ 41000`` (a sell stop), ``trail 2% (≤ 41000)``."""
+    sign = "≤" if armed.side.value == "sell" else "≥"
+    at = f"{sign} {fmt.exact(armed.trigger)}" if armed.trigger is not None else ""
+    if armed.trail is not None:
+        return f"trail {fmt.exact(armed.trail * 100)}%" + (f" ({at})" if at else "")
+    return at if armed.type != "iceberg" else f"show {fmt.exact(armed.visible or Decimal(0))}"

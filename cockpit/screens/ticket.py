@@ -55,6 +55,19 @@ class OrderTicketModal(ModalScreen[TicketOrder | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", "Cancel", id="ticket.cancel"),
         Binding("ctrl+r", "review", "Review", id="ticket.review"),
+        # Priority: focus moves while the app handles the key, so a paste right behind the
+        # Tab (one terminal read) lands in the field Tab moved to. Without it the key reaches
+        # the screen's own tab binding only after bubbling up through the field's parents,
+        # and the paste, forwarded meanwhile to whatever had focus, lands in the old field.
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True, id="ticket.next"),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous field",
+            show=False,
+            priority=True,
+            id="ticket.previous",
+        ),
     ]
     DEFAULT_CSS = """
     OrderTicketModal { align: center middle; }

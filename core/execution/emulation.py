@@ -146,6 +146,20 @@ class Working:
         return json.dumps({"spec": self.spec.model_dump(mode="json"), "state": self.state()})
 
 
+async def saved_working(store: Store) -> list[Working]:
+    """The emulated orders a core saved as still working (read-only: a listing may call it)."""
+    rows = await store.fetch_all(
+        "SELECT key, payload FROM exec_flags WHERE key LIKE ? ORDER BY key", (PREFIX + "%",)
+    )
+    out = []
+    for _key, payload in rows:
+        data = json.loads(payload)
+        w = Working(EmulatedSpec.model_validate(data["spec"]), data["state"])
+        if not w.done:
+            out.append(w)
+    return out
+
+
 class Emulator:
     """Runs the working emulated orders: ``await add(spec)``, then ``await tick()`` often."""
 
@@ -169,14 +183,8 @@ class Emulator:
 
     async def load(self) -> int:
         """Resume the working orders saved by a previous run; returns how many."""
-        rows = await self.store.fetch_all(
-            "SELECT key, payload FROM exec_flags WHERE key LIKE ?", (PREFIX + "%",)
-        )
-        for _key, payload in rows:
-            data = json.loads(payload)
-            w = Working(EmulatedSpec.model_validate(data["spec"]), data["state"])
-            if not w.done:
-                self.working[w.id] = w
+        for w in await saved_working(self.store):
+            self.working[w.id] = w
         return len(self.working)
 
     async def _save(self, w: Working) -> None:
@@ -204,6 +212,33 @@ class Emulator:
         self._log(w, f"{spec.type} armed: {self._describe(spec)}")
         await self._run(w)
         return w
+
+    async def disarm(self, coid: str, *, actor: str = "operator") -> Working:
+        """Stop working ``coid``: cancel its live leg (an OCO's limit, an iceberg's slice),
+        forget it (the saved state is deleted) and log it. ``CockpitError`` if it is not armed."""
+        w = self.working.get(coid)
+        if w is None:
+            raise CockpitError(f"{coid} is not an armed order", title="Not armed")
+        async with w.lock:
+            if w.done:
+                raise CockpitError(f"{coid} has ended ({w.outcome})", title="Not armed")
+            r = w.spec.request
+            for leg in self._legs(w):
+                child = await self._child(leg)
+                if child is not None and not child.status.is_final:
+                    await self.manager.cancel(r.venue, r.symbol, leg, actor=f"emulated:{w.id}")
+            w.done, w.outcome = True, f"disarmed by {actor}"
+            await self._save(w)
+        self.working.pop(w.id, None)
+        self.finished[w.id] = w
+        self._log(w, f"{w.spec.type} {w.id} disarmed by {actor}")
+        return w
+
+    def _legs(self, w: Working) -> tuple[str, ...]:
+        """Client ids of the venue orders ``w`` may have live."""
+        if isinstance(w.machine, Iceberg):
+            return (w.machine.live,) if w.machine.live else ()
+        return (w.limit_id,) if w.spec.type == "oco" and w.limit_placed else ()
 
     async def tick(self) -> None:
         """Feed every working order the current mid and its children's states."""

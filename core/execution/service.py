@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from core.answers import OrderList
 from core.errors import CockpitError
 from core.execution import auditguard
+from core.execution.armed import ArmedOrder, armed_orders
 from core.execution.emulation import EmulatedSpec, Emulator
 from core.execution.killswitch import SafetyControl
 from core.execution.manager import OrderManager
@@ -286,6 +287,8 @@ class ExecutionService:
                 return CommandResult(
                     ok=ok, message=f"{order.client_order_id} {order.status.value}{detail}"
                 )
+            if isinstance(command, CancelOrder) and self._is_armed(command):
+                return await self._disarm(manager, command, actor)
             if isinstance(command, CancelOrder):
                 order = await manager.cancel(
                     command.venue, command.symbol, command.client_order_id, actor=actor
@@ -336,7 +339,10 @@ class ExecutionService:
                     ok=True,
                     message=f"{len(orders)} order(s)",
                     data=OrderList(
-                        mode=self.mode, orders=tuple(orders), include_final=command.include_final
+                        mode=self.mode,
+                        orders=tuple(orders),
+                        include_final=command.include_final,
+                        armed=self.armed_orders(),
                     ),
                 )
             if isinstance(command, PlanStatus):
@@ -350,6 +356,32 @@ class ExecutionService:
         except (CockpitError, ValueError) as exc:
             return CommandResult.failure(exc)
         return None
+
+    # ------------------------------------------------------------------ armed orders
+
+    def armed_orders(self, previous: tuple[ArmedOrder, ...] = ()) -> tuple[ArmedOrder, ...]:
+        """Client-side orders waiting for their trigger; ``previous`` while unchanged."""
+        armed = armed_orders(self.emulator.working.values()) if self.emulator else ()
+        return previous if armed == previous else armed
+
+    def _is_armed(self, command: CancelOrder) -> bool:
+        return self.emulator is not None and command.client_order_id in self.emulator.working
+
+    async def _disarm(
+        self, manager: OrderManager, command: CancelOrder, actor: str
+    ) -> CommandResult:
+        """``CancelOrder`` naming an armed client-side order disarms it (audited first)."""
+        assert self.emulator is not None
+        request = self.emulator.working[command.client_order_id].spec.request
+        if (request.venue, request.symbol) != (command.venue, command.symbol):
+            raise CockpitError(
+                f"{command.client_order_id} is armed on {request.venue} {request.symbol},"
+                f" not {command.venue} {command.symbol}",
+                title="Wrong market",
+            )
+        await manager.audit.append("emulated.disarm", actor, command.model_dump(mode="json"))
+        working = await self.emulator.disarm(command.client_order_id, actor=actor)
+        return CommandResult(ok=True, message=f"{working.spec.type} {working.id} disarmed")
 
     def plan_status(self, plan_id: str) -> PlanProgress:
         """How far the run of ``plan_id`` has got (its final progress once it has ended)."""

@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
+from typing import Any
 
 from core.errors import ExchangeError
 from core.models import (
@@ -37,6 +38,8 @@ from core.models import (
 from core.ports import BookChanged, MarketEvent, UserEvent
 from core.sim.world import SimMarket, SimWorld
 
+TIMEFRAME_S = {"1m": 60, "5m": 300, "1h": 3600, "1d": 86_400}
+
 
 class SimVenue:
     """One simulated exchange: market data, a spot account and order execution."""
@@ -60,6 +63,23 @@ class SimVenue:
             tradable=True,
             label=f"{name} spot",
         )
+
+    # ------------------------------------------------------------------ candles
+
+    cache_bars = False
+    """Its history is generated afresh each session (ending at that session's start)."""
+
+    async def ohlcv(
+        self, symbol: str, timeframe: str, since_ms: int, limit: int
+    ) -> list[list[Any]]:
+        """Candles before the session from the world's generated intraday path (the chart's
+        history on a fresh database; the stored prints take over from the session's start)."""
+        market = self._state.markets.get(symbol)
+        seconds = TIMEFRAME_S.get(timeframe)
+        if market is None or seconds is None:
+            raise ExchangeError(f"{self.venue}: no {timeframe} candles of {symbol}")
+        basis = self._state.spec.basis_bps
+        return self.world.ohlcv(market, basis, seconds, since_ms, limit)
 
     # ------------------------------------------------------------------ instruments
 

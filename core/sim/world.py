@@ -14,16 +14,20 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 
 from core.config import SimConfig
 from core.models import Instrument, Side, Trade, utcnow
+from core.sim import intraday
 from core.sim.book import SimBook
 from core.sim.prices import REGIME_SPREAD, REGIME_VOL, PriceProcess, Regime
 from core.sim.universe import UNIVERSE, USDT, SimAsset, SimVenueSpec, spec_for
 
 SECONDS_PER_DAY = 86_400.0
+INTRADAY_DAYS = 18
+"""Days of generated intraday history before the session (400 hourly candles fit)."""
 MAX_CATCH_UP_STEPS = 20
 """A stalled loop does not replay minutes of market at once; it skips ahead."""
 
@@ -103,6 +107,9 @@ class SimWorld:
         self.regime = self.process.regime
         self.regime_log: deque[tuple[datetime, Regime, Regime]] = deque(maxlen=100)
         self._started = time.monotonic()
+        self.started_at = utcnow()
+        """Wall-clock start of the live path: the generated intraday history ends here."""
+        self._paths: dict[int, intraday.Path] = {}
         self._trade_seq = 0
         self.venues: dict[str, _VenueState] = {}
         for i, name in enumerate(venue_names):
@@ -290,3 +297,53 @@ class SimWorld:
                 for i, d in enumerate(self.history_dates)
             ]
         return out
+
+    def ohlcv(
+        self, market: SimMarket, basis_bps: float, seconds: int, since_ms: int, limit: int
+    ) -> list[list[Any]]:
+        """``seconds`` candles of ``market`` from ``since_ms`` up to the session's start, as
+        ccxt rows, cut from the generated intraday path (:mod:`core.sim.intraday`)."""
+        path = self._intraday(market.base_index)
+        scale = 1.0 + basis_bps / 10_000.0
+        if market.quote_index is not None:
+            scale /= float(self.open_prices[market.quote_index])
+        tick = market.instrument.price_tick
+        step = market.instrument.qty_step
+
+        def price(value: float) -> Decimal:
+            return Decimal(repr(value * scale)).quantize(tick)
+
+        until = int(self.started_at.timestamp())
+        return [
+            [t * 1000, price(o), price(h), price(lo), price(c), Decimal(repr(v)).quantize(step)]
+            for t, o, h, lo, c, v in intraday.bars(path, seconds, since_ms // 1000, until)[:limit]
+        ]
+
+    def _intraday(self, index: int) -> intraday.Path:
+        """The generated path of asset ``index`` (made once): bridges through its last daily
+        closes (each at the end of its day) to the session's opening price at its start."""
+        path = self._paths.get(index)
+        if path is not None:
+            return path
+        asset = self.assets[index]
+        days = min(INTRADAY_DAYS, len(self.history_dates))
+        anchors = [
+            (int(d.timestamp()) + 86_400, float(self.history[i, index]))
+            for i, d in enumerate(self.history_dates)
+        ][-days:]
+        start = int(self.started_at.timestamp()) // intraday.STEP_S * intraday.STEP_S
+        if start > anchors[-1][0]:
+            anchors.append((start, float(self.open_prices[index])))
+        # The live path's own volatility per wall-clock second (time runs ``time_scale`` fast).
+        vol = asset.daily_vol * self.config.volatility_scale
+        vol_per_s = vol * (self.config.time_scale / SECONDS_PER_DAY) ** 0.5
+        rate = sum(
+            m.trade_rate * m.size_usd * 0.02 * 2.05  # prints/s x mean print (lognormal(0, 1.2))
+            for state in self.venues.values()
+            for m in state.markets.values()
+            if m.base_index == index
+        ) / max(1, len(self.venues))
+        rng = np.random.Generator(np.random.PCG64([self.config.seed, index, 1]))
+        path = intraday.bridge(anchors, vol_per_s, rate, rng)
+        self._paths[index] = path
+        return path

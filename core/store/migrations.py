@@ -188,6 +188,24 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             ) WITHOUT ROWID""",
         ),
     ),
+    (
+        7,
+        "venue_bars: venue OHLCV candles (1m/5m/1h) cached for the price chart",
+        (
+            """CREATE TABLE venue_bars (
+                venue TEXT NOT NULL,
+                symbol TEXT NOT NULL,
+                timeframe TEXT NOT NULL,
+                ts_ns INTEGER NOT NULL,
+                open TEXT NOT NULL,
+                high TEXT NOT NULL,
+                low TEXT NOT NULL,
+                close TEXT NOT NULL,
+                volume TEXT NOT NULL,
+                PRIMARY KEY (venue, symbol, timeframe, ts_ns)
+            ) WITHOUT ROWID""",
+        ),
+    ),
 )
 """(version, description, statements) in ascending version order."""
 

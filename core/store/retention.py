@@ -15,6 +15,9 @@ that a shutdown could interrupt half-way.
   point lookups, then one range delete on the rowid. Prints arrive in time order per venue,
   so the cut is exact to within the venues' clock skew.
 
+- **Venue candles** cached for the chart (``venue_bars``) older than ``BARS_KEEP_DAYS``: a
+  cache, fetched again from the venue when a chart needs them.
+
 Orders, fills, events, balances, plans and daily closes are kept: they are small and they are
 the record (the audit trail's hash chain spans orders and events).
 """
@@ -30,14 +33,27 @@ RETENTION_EVERY_S = 3600.0
 JOURNAL_PRUNE = "DELETE FROM journal WHERE session_id IN (SELECT id FROM sessions) AND ts_ns < ?"
 """(``session_id IN (...)`` lets SQLite walk the (session_id, ts_ns) index per session.)"""
 TRADES_PRUNE = "DELETE FROM trades WHERE rowid < ?"
+BARS_PRUNE = "DELETE FROM venue_bars WHERE ts_ns < ?"
+BARS_KEEP_DAYS = 30
+"""Venue candles cached for the chart are kept this long (a default 1h chart spans 17 days;
+a longer window fetches its older candles again)."""
 
 
-async def prune(store: Store, *, journal_before_ns: int, trades_before_ns: int) -> int | None:
-    """Queue the deletion of journal frames and trades older than the given times.
+async def prune(
+    store: Store,
+    *,
+    journal_before_ns: int,
+    trades_before_ns: int,
+    bars_before_ns: int | None = None,
+) -> int | None:
+    """Queue the deletion of journal frames, trades and cached venue candles older than the
+    given times (candles only when ``bars_before_ns`` is given).
 
     Returns the first trade rowid kept (None when no trade is old enough to go).
     """
     store.add(JOURNAL_PRUNE, (journal_before_ns,))
+    if bars_before_ns is not None:
+        store.add(BARS_PRUNE, (bars_before_ns,))
     cut = await first_rowid_at(store, "trades", trades_before_ns)
     if cut is not None:
         store.add(TRADES_PRUNE, (cut,))

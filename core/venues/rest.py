@@ -457,6 +457,20 @@ class CcxtRest:
         )
         return rows
 
+    cache_bars = True
+    """A venue's closed candles never change: the chart caches them (``core.venue_candles``)."""
+
+    async def ohlcv(
+        self, symbol: str, timeframe: str, since_ms: int, limit: int
+    ) -> list[list[Any]]:
+        """Public ``timeframe`` candles of ``symbol`` from ``since_ms`` (``fetch_ohlcv``)."""
+        await self._markets()  # the venue's own market loader (ccxt's asks more of a venue)
+        rows: list[list[Any]] = await self._call(
+            f"{timeframe} candles {symbol}",
+            lambda ex: ex.fetch_ohlcv(symbol, timeframe, since_ms, limit),
+        )
+        return rows
+
     async def markets(self) -> dict[str, Any]:
         """ccxt's market structures by unified symbol (loads them if needed); hand them to
         another adapter as ``markets=`` to skip the download."""

@@ -6,7 +6,7 @@ never on time.
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_FLOOR
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from textual.widgets import Button, Input
@@ -17,7 +17,7 @@ from cockpit.screens.main import MainScreen
 from cockpit.screens.orders import OpenOrdersScreen
 from cockpit.screens.ticket import OrderTicketModal
 from core.config import Settings
-from core.models import EventKind
+from core.models import EventKind, Instrument
 from tests.app.conftest import Pilot, press, running_app, wait_until
 from widgets.status import CockpitHeader
 
@@ -48,6 +48,25 @@ async def confirm(app: CockpitApp, pilot: Pilot[int], answer: str = "y") -> None
     assert isinstance(focused, Button) and focused.id == "cancel"
     await press(pilot, answer)
     await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmModal), "modal closed")
+
+
+async def trading_market(app: CockpitApp, pilot: Pilot[int]) -> tuple[Instrument, Decimal]:
+    """Wait for trading to be ACTIVE with the selected market's book; its instrument and bid."""
+
+    def state_ready() -> bool:
+        s = app.client.latest()
+        return bool(s and s.instrument and s.book and s.book.bids and "ACTIVE" in header(app))
+
+    await wait_until(pilot, state_ready, "a book and its instrument")
+    state = app.client.latest()
+    assert state is not None and state.instrument is not None and state.book is not None
+    return state.instrument, state.book.bids[0].price
+
+
+def small_qty(inst: Instrument, price: Decimal) -> Decimal:
+    """Three times the minimum notional at ``price``, at the market's step."""
+    wanted = max(inst.min_notional * 3 / price, inst.min_qty, inst.qty_step)
+    return (wanted / inst.qty_step).to_integral_value(rounding=ROUND_CEILING) * inst.qty_step
 
 
 async def test_status_line_shows_paused_after_kill_step_one_until_rearm(
@@ -95,20 +114,10 @@ async def test_ticket_places_a_paper_order_seen_in_log_and_open_orders_d_cancels
     settings: Settings,
 ) -> None:
     async with running_app(settings) as (app, pilot):
-
-        def state_ready() -> bool:
-            s = app.client.latest()
-            return bool(s and s.instrument and s.book and s.book.bids and "ACTIVE" in header(app))
-
-        await wait_until(pilot, state_ready, "a book and its instrument")
-        state = app.client.latest()
-        assert state is not None and state.instrument is not None and state.book is not None
-        inst, bid = state.instrument, state.book.bids[0].price
+        inst, bid = await trading_market(app, pilot)
         # A resting buy: 1% under the best bid, off the tick on purpose (the ticket rounds).
         price = (bid * 99 / 100).quantize(inst.price_tick, rounding=ROUND_FLOOR)
-        # Three times the minimum notional, at the market's step.
-        wanted = max(inst.min_notional * 3 / price, inst.min_qty, inst.qty_step)
-        qty = (wanted / inst.qty_step).to_integral_value(rounding=ROUND_CEILING) * inst.qty_step
+        qty = small_qty(inst, price)
 
         await press(pilot, "o")
         await wait_until(pilot, lambda: isinstance(app.screen, OrderTicketModal), "the ticket")

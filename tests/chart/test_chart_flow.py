@@ -30,6 +30,11 @@ async def test_c_opens_the_chart_of_the_book_market_and_it_moves_with_the_market
         assert isinstance(screen, ChartScreen)
         await wait_until(pilot, lambda: screen.loads >= 1, "the chart's history")
         assert screen.market == market
+        # A fresh database: the sim's own candles before the session fill the chart (asked
+        # again if the first answer came back pending on a very busy machine).
+        await wait_until(pilot, lambda: bool(screen.history and not screen.history.pending), "all")
+        assert screen.history is not None and screen.history.source.startswith("venue")
+        assert len(screen.history.candles) >= 390
         price = screen.query_one("#price", Chart)
         depth = screen.query_one("#depth", Chart)
         # The live minutes arrive with the states: the newest candle changes as prints land.
@@ -47,6 +52,8 @@ async def test_c_opens_the_chart_of_the_book_market_and_it_moves_with_the_market
         await press(pilot, "f")
         await wait_until(pilot, lambda: screen.loads > loads, "the 5m history")
         assert screen.view is not None and screen.view.timeframe.value == "5m"
+        await wait_until(pilot, lambda: bool(screen.history and not screen.history.pending), "5m")
+        assert screen.history is not None and len(screen.history.candles) >= 390
         # ]: the next market; the chart follows the order book's market.
         await press(pilot, "right_square_bracket")
         await wait_until(

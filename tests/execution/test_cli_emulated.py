@@ -99,5 +99,24 @@ def test_stop_and_oco_on_paper_through_the_cli(
     assert "big-stop" not in ids
     assert {"emulated:st1", "emulated:oc1"} <= actors
     assert working == ["emu:st0"]  # the untriggered stop is saved for the next run
+    # `order list` shows it armed, with its trigger (read-only: from the database here).
+    code, out, _ = run(capsys, *common, "order", "list", "--json")
+    assert code == 0, out
+    (armed,) = json.loads(out)["armed"]
+    assert (armed["client_order_id"], armed["type"], armed["state"]) == ("st0", "stop", "armed")
+    assert Decimal(armed["trigger"]) == Decimal(below) and armed["price"] is None
+    code, out, _ = run(capsys, *common, "order", "list")
+    assert f"armed stop trigger {below}" in out and out.rstrip().endswith("1 armed, mode paper")
+    # `order cancel` with an armed order's id disarms it (the TUI's `d` sends the same command).
+    code, out, _ = run(capsys, *common, "order", "cancel", "sim-a", "BTC/USDT", "st0")
+    assert code == 0 and out.strip() == "ok: stop st0 disarmed", out
+    code, out, _ = run(capsys, *common, "order", "cancel", "sim-a", "BTC/USDT", "st0")
+    assert code == 1 and out.startswith("refused:"), out  # nothing armed or open by that id
+    with sqlite3.connect(db) as conn:
+        working = [r[0] for r in conn.execute("SELECT key FROM exec_flags WHERE key LIKE 'emu:%'")]
+        disarms = [
+            r[0] for r in conn.execute("SELECT actor FROM audit WHERE kind=?", ("emulated.disarm",))
+        ]
+    assert working == [] and disarms == ["operator"]
     code, out, _ = run(capsys, *common, "audit", "verify")
     assert code == 0, out

@@ -146,6 +146,42 @@ async def test_oco_stop_firing_cancels_the_limit_leg(store: Store, market: Stati
     assert emulator.finished["o1"].outcome == "stop fired; limit cancelled"
 
 
+async def test_disarming_an_oco_cancels_its_limit_leg_and_forgets_it(
+    store: Store, market: StaticMarket
+) -> None:
+    from core.errors import CockpitError
+    from core.execution.armed import armed_orders
+
+    emulator, manager, venue, events = await make(store, market)
+    book = market.book_of(SYMBOL)
+    assert book is not None and book.mid is not None
+    take_profit = book.asks[0].price + Decimal("100.0")
+    trigger = book.mid - Decimal(50)
+    await emulator.add(
+        EmulatedSpec(type="oco", request=sell("o9", price=str(take_profit)), trigger=trigger)
+    )
+    (armed,) = armed_orders(emulator.working.values())
+    assert (armed.type, armed.state, armed.trigger, armed.price) == (
+        "oco",
+        "armed",
+        trigger,
+        take_profit,
+    )
+    assert armed.legs[0].startswith("limit o9-lim") and armed.legs[1] == f"stop @ {trigger}"
+
+    await emulator.disarm("o9", actor="tester")
+    assert manager.orders["o9-lim"].status is OrderStatus.CANCELLED
+    assert emulator.working == {} and emulator.finished["o9"].outcome == "disarmed by tester"
+    assert any(e.message == "oco o9 disarmed by tester" for e in events)
+    market.set_book(shifted(book, Decimal(-60)))  # through the trigger: nothing fires now
+    await emulator.tick()
+    assert venue.submit_calls == ["o9-lim:ok"]
+    with pytest.raises(CockpitError, match="not an armed order"):
+        await emulator.disarm("o9")
+    resumed = Emulator(manager, Mids(market), store, events.append)
+    assert await resumed.load() == 0  # the saved state went with it
+
+
 async def test_a_tick_while_an_oco_is_cancelling_its_limit_leaves_the_stop_to_fire(
     store: Store, market: StaticMarket
 ) -> None:

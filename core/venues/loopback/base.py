@@ -40,6 +40,14 @@ class Candle:
 DAY_S = 86_400
 
 
+def served(venue: LoopbackVenue, market: str, interval_s: int) -> list[Candle] | None:
+    """The candles the venue serves for ``market`` at ``interval_s``, or None when it serves
+    none at that interval (daily candles are served for every market)."""
+    if interval_s == DAY_S:
+        return venue.candles.get(market, [])
+    return venue.bars.get((market, interval_s))
+
+
 @dataclass
 class LoopOrder:
     """One order the loopback venue accepted."""
@@ -102,6 +110,9 @@ class LoopbackVenue:
         self.candles: dict[str, list[Candle]] = {}
         """Venue market id -> daily candles (oldest first) the OHLC endpoint serves in the
         venue's documented shape (recorded real candles, e.g. the shared FTX daily files)."""
+        self.bars: dict[tuple[str, int], list[Candle]] = {}
+        """(venue market id, interval in seconds) -> intraday candles (oldest first) the OHLC
+        endpoint serves for that interval (e.g. the shared Yahoo hourly files)."""
         self.marks: dict[str, Decimal] = {}
         """Venue market id -> the price market orders fill at and limit orders are checked
         against (post-only, IOC)."""

@@ -19,7 +19,10 @@ from typing import Any
 
 from aiohttp import web
 
-from core.venues.loopback.base import DAY_S, LoopbackVenue, LoopOrder
+from core.venues.loopback.base import DAY_S, LoopbackVenue, LoopOrder, served
+
+INTERVALS = {"1m": 60, "5m": 300, "1h": 3600, "1d": DAY_S}
+"""Binance's kline intervals the loopback knows, in seconds."""
 
 STATUS = {"open": "NEW", "closed": "FILLED", "canceled": "CANCELED", "expired": "EXPIRED"}
 
@@ -80,22 +83,23 @@ class BinanceLoopback(LoopbackVenue):
         return web.Response(text=body, content_type="application/json")
 
     async def _klines(self, request: web.Request) -> web.Response:
-        """``klines``: daily candles only (``interval=1d``) from ``startTime`` to ``endTime``
-        (ms), the first ``limit`` (default 500, at most 1000), in Binance's 12-field rows."""
+        """``klines``: the candles of ``interval`` (``1d``, or intraday ones handed to ``bars``)
+        from ``startTime`` to ``endTime`` (ms), the first ``limit`` (default 500, at most
+        1000), in Binance's 12-field rows."""
         symbol = request.query.get("symbol", "")
         if symbol not in self.symbols:
             return self._error(-1121, "Invalid symbol.")
-        if request.query.get("interval") != "1d":
-            return self._error(-1120, "Invalid interval (the loopback serves 1d).")
+        interval = INTERVALS.get(request.query.get("interval", ""))
+        candles = served(self, symbol, interval) if interval is not None else None
+        if interval is None or candles is None:
+            return self._error(-1120, "Invalid interval (not served by the loopback).")
         start = int(request.query.get("startTime", "0"))
         end = int(request.query.get("endTime", str(2**62)))
         limit = min(int(request.query.get("limit", "500")), 1000)
-        rows = [c for c in self.candles.get(symbol, []) if start <= c.open_time * 1000 <= end][
-            :limit
-        ]
+        rows = [c for c in candles if start <= c.open_time * 1000 <= end][:limit]
         body = [
             [c.open_time * 1000, _fmt(c.open), _fmt(c.high), _fmt(c.low), _fmt(c.close),
-             _fmt(c.volume), (c.open_time + DAY_S) * 1000 - 1, _fmt(c.volume * c.close), 1,
+             _fmt(c.volume), (c.open_time + interval) * 1000 - 1, _fmt(c.volume * c.close), 1,
              "0", "0", "0"]
             for c in rows
         ]  # fmt: skip

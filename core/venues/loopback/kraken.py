@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from core.venues.loopback.base import DAY_S, LoopbackVenue, LoopOrder
+from core.venues.loopback.base import LoopbackVenue, LoopOrder, served
 
 
 def asset_pairs_body(recorded: str) -> str:
@@ -75,15 +75,17 @@ class KrakenLoopback(LoopbackVenue):
         return web.Response(text=self.asset_pairs, content_type="application/json")
 
     async def _ohlc(self, request: web.Request) -> web.Response:
-        """``OHLC``: daily candles only (``interval=1440``), those after ``since``, at most the
-        720 newest (Kraken's documented limit), ``[time, o, h, l, c, vwap, volume, count]``."""
+        """``OHLC``: the candles of ``interval`` minutes (daily, or intraday ones handed to
+        ``bars``) after ``since``, at most the 720 newest (Kraken's documented limit),
+        ``[time, o, h, l, c, vwap, volume, count]``."""
         pair = self._pair_id(request.query.get("pair", ""))
         if pair is None:
             return self._error("EQuery:Unknown asset pair")
-        if request.query.get("interval", "1") != str(DAY_S // 60):
-            return self._error("EGeneral:Invalid arguments:interval (loopback serves 1440)")
+        candles = served(self, pair, int(request.query.get("interval", "1") or 1) * 60)
+        if candles is None:
+            return self._error("EGeneral:Invalid arguments:interval (not served by the loopback)")
         since = int(request.query.get("since", "0") or 0)
-        rows = [c for c in self.candles.get(pair, []) if c.open_time > since][-720:]
+        rows = [c for c in candles if c.open_time > since][-720:]
         body = [
             [c.open_time, _fmt(c.open), _fmt(c.high), _fmt(c.low), _fmt(c.close),
              _fmt(c.close), _fmt(c.volume), 1]
