@@ -183,6 +183,12 @@ ACTIONS: tuple[CockpitAction, ...] = (
     CockpitAction(
         "history", "Execution history", "fills, fees and slippage per plan", binding="log.history"
     ),
+    CockpitAction(
+        "analytics",
+        "Analytics",
+        "equity curve, drawdown, monthly returns, attribution by group, P&L",
+        binding="analytics.open",
+    ),
     CockpitAction("help", "Keys and help", "every key, as mapped", binding="app.help"),
     CockpitAction("quit", "Quit", "leave the cockpit", binding="app.quit"),
 )

@@ -161,6 +161,17 @@ class CommandActions:
     def cmd_history(self) -> None:
         self._app.on_execution_log_history_requested()
 
+    def cmd_analytics(self) -> None:
+        self.action_open_analytics()
+
+    def action_open_analytics(self) -> None:
+        """``6``: equity, drawdown, monthly returns, attribution and P&L (``AnalyticsScreen``)."""
+        from cockpit.screens.analytics import AnalyticsScreen
+
+        app = self._app
+        if not isinstance(app.screen, AnalyticsScreen):
+            app.push_screen(AnalyticsScreen(app.client, privacy=app.privacy))
+
     def cmd_help(self) -> None:
         self._app.action_help()
 

@@ -18,6 +18,7 @@ from core.execution.armed import ArmedOrder
 from core.execution.history import ExecutionHistoryView
 from core.execution.planrun import PlanProgress
 from core.models import BookSnapshot, Model, Order, Side, TradingMode, UtcDatetime
+from core.pnl.performance import PerformanceView
 
 __all__ = [
     "Answer",
@@ -25,6 +26,7 @@ __all__ = [
     "ExecutionHistoryView",
     "HoldingsImportSummary",
     "OrderList",
+    "PerformanceView",
     "PlanPreview",
     "PlanProgress",
     "PlanRunReport",
@@ -159,6 +161,7 @@ Answer = Annotated[
     | PlanProgress
     | ExecutionHistoryView
     | ChartView
+    | PerformanceView
     | HoldingsImportSummary
     | PricesImportSummary,
     Field(discriminator="kind"),

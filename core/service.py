@@ -58,6 +58,7 @@ from core.views import (
     ImportHoldings,
     ImportPrices,
     MarketRef,
+    PerformanceReport,
     RefreshRisk,
     RegeneratePlan,
     SelectMarket,
@@ -632,6 +633,11 @@ class Core:
             return await chart_answer(
                 command, self.store, self.instruments, self.closes, self.venues, self.venue_bars
             )
+        elif isinstance(command, PerformanceReport):
+            from core.pnl.performance import answer as performance_answer
+
+            holdings = self.analytics.service.holdings  # the pane's valuation
+            return await performance_answer(self.store, self.settings, holdings)
         elif isinstance(command, ImportHoldings | ImportPrices):
             from core.imports import run_import
 

@@ -317,6 +317,13 @@ class ChartHistory(Model):
     limit: int = Field(default=400, ge=1, le=5000)
 
 
+class PerformanceReport(Model):
+    """The analytics screen's figures: equity curve, drawdown, monthly returns, P&L and
+    attribution by group (the answer's ``data`` is a ``core.pnl.performance.PerformanceView``)."""
+
+    kind: Literal["performance_report"] = "performance_report"
+
+
 class ListOrders(Model):
     """The orders the core knows; answered with a :class:`~core.answers.OrderList`."""
 
@@ -385,6 +392,7 @@ Command = Annotated[
     | AbortPlan
     | ExecutionHistory
     | ChartHistory
+    | PerformanceReport
     | PlaceEmulated
     | ListOrders
     | GetBook

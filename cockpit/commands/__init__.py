@@ -14,6 +14,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "config",
     "risk",
     "backtest",
+    "attribution",
+    "pnl",
     "classify",
     "imports",
     "holdings",

@@ -49,6 +49,7 @@ class MainScreen(Screen[None]):
         Binding("3", "show_pane('plan')", "Plan", id="pane.plan"),
         Binding("4", "show_pane('book')", "Book", id="pane.book"),
         Binding("5", "show_pane('log')", "Log", id="pane.log"),
+        Binding("6", "app.open_analytics", "Analytics", id="analytics.open"),
         Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="pane.next"),
         Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="pane.prev"),
         Binding(

@@ -170,3 +170,21 @@ async def latest_balances(store: Store) -> list[Balance]:
                 )
             )
     return out
+
+
+async def balance_history(store: Store) -> list[Balance]:
+    """Every stored balance, oldest first (zeros kept: a balance gone to zero is a change)."""
+    rows = await store.fetch_all(
+        "SELECT ts_ns, location_id, asset, total, free, source FROM balances ORDER BY ts_ns"
+    )
+    return [
+        Balance(
+            location_id=location_id,
+            asset=asset,
+            total=Decimal(total),
+            free=Decimal(free),
+            ts=from_ns(ts_ns),
+            source=source,
+        )
+        for ts_ns, location_id, asset, total, free, source in rows
+    ]
