@@ -21,15 +21,36 @@ the record (the audit trail's hash chain spans orders and events).
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from core.store.db import Store
 
+DAY_NS = 86_400 * 10**9
+
 RETENTION_EVERY_S = 3600.0
 JOURNAL_PRUNE = "DELETE FROM journal WHERE session_id IN (SELECT id FROM sessions) AND ts_ns < ?"
 """(``session_id IN (...)`` lets SQLite walk the (session_id, ts_ns) index per session.)"""
 TRADES_PRUNE = "DELETE FROM trades WHERE rowid < ?"
+
+
+async def run_retention(
+    store: Store, *, journal_days: float, trade_days: float, clock: Callable[[], datetime]
+) -> None:
+    """Prune now, then every ``RETENTION_EVERY_S``, until cancelled (a core's task)."""
+    from core.store.db import to_ns
+
+    while True:
+        now = to_ns(clock())
+        await prune(
+            store,
+            journal_before_ns=now - int(journal_days * DAY_NS),
+            trades_before_ns=now - int(trade_days * DAY_NS),
+        )
+        await asyncio.sleep(RETENTION_EVERY_S)
 
 
 async def prune(store: Store, *, journal_before_ns: int, trades_before_ns: int) -> int | None:

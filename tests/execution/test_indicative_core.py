@@ -53,7 +53,7 @@ async def test_core_plans_an_unconnected_venue_indicatively_and_sends_only_firm_
         }
     )
     core = build_core(settings)
-    core.accounts.append(KrakenAccount({"USDT": Decimal(60_000)}))
+    core.balances.accounts.append(KrakenAccount({"USDT": Decimal(60_000)}))
     await core.start()
     try:
         state = await wait_for_state(
