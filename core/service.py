@@ -15,14 +15,11 @@ tests) read states and send commands; none of them owns the core.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
-from core import __version__
+from core import __version__, session
 from core.account_balances import AccountBalances
 from core.analytics import Analytics
 from core.candles import LiveCandles
@@ -37,10 +34,10 @@ from core.market_view import GateMarketView
 from core.models import EventKind, EventLevel, FeedState, Instrument, LogEvent, utcnow
 from core.portfolio.stored import live_venues
 from core.ports import AccountPort, Venue
+from core.session import HistorySource
 from core.state_builder import CockpitStateBuilder
 from core.state_publisher import StateListener, StatePublisher
 from core.store import Store
-from core.store.markets import save_markets
 from core.store.prints import PrintSampler
 from core.store.retention import run_retention
 from core.tasks import STOP_TASKS_S, TaskSupervisor, cancel_all, every
@@ -49,14 +46,6 @@ from core.views import CockpitState, Command, CommandResult
 __all__ = ["STOP_TASKS_S", "Core", "HistorySource", "StateListener", "cancel_all"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class HistorySource:
-    """Daily closes the core should record at start (the simulator's generated history)."""
-
-    name: str
-    series: Callable[[], dict[str, list[tuple[datetime, float]]]]
 
 
 class Core:
@@ -87,7 +76,7 @@ class Core:
             warn=lambda message: self.log_event(
                 EventKind.SYSTEM, message, level=EventLevel.WARNING
             ),
-            polled=self._revalue,
+            polled=lambda: self.analytics.revalue(),
         )
         self.books = MarketBooks(self.venues, self.instruments)
         self.selection = MarketSelection(self.instruments)
@@ -155,24 +144,15 @@ class Core:
 
     async def _start(self) -> None:
         if self.store is None:
-            s = self.settings.store
-            self.store = await Store.open(
-                self.settings.db_path(), flush_ms=s.flush_ms, batch_rows=s.batch_rows
-            )
+            self.store = await session.open_store(self.settings)
         store = self.store
         self.log.store = self.analytics.store = self.feed.store = store
-        await store.begin_session(self.settings.mode.value, list(self.venues), __version__)
-        for venue in self.venues.values():
-            loaded = await venue.load_instruments()
-            self.instruments.update((inst.key, inst) for inst in loaded)
-            # Plans made later without reaching the venue know its markets (issue 11).
-            await save_markets(store, venue.venue, loaded, utcnow())
+        await session.begin(store, self.settings, self.venues, self.instruments)
         self.balances.load_locations()
         self.selection.load(self.settings.ui.default_market)
         if self.history is not None:
-            await store.save_daily_closes(self.history.name, self.history.series())
-            since = utcnow().date() - timedelta(days=self.settings.risk.window_days + 2)
-            self.analytics.closes = await store.daily_closes(self.history.name, since=since)
+            window = self.settings.risk.window_days
+            self.analytics.closes = await session.record_history(store, self.history, window)
         analytics = self.analytics
         await analytics.load()
         await self.balances.poll()
@@ -237,10 +217,7 @@ class Core:
 
     async def _stop(self, timeout_s: float) -> None:
         await self.tasks.stop(min(STOP_TASKS_S, timeout_s / 3))
-        for venue in self.venues.values():
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(timeout_s / 6):
-                    await venue.close()
+        await session.close_venues(self.venues, timeout_s / 6)
         if self.store is not None:
             await self._save_last_valuation(self.store)
             self.log_event(EventKind.SYSTEM, "cockpit stopped")
@@ -268,9 +245,6 @@ class Core:
     @property
     def task_names(self) -> list[str]:
         return self.tasks.names
-
-    async def _revalue(self) -> None:
-        await self.analytics.revalue()
 
     async def _snapshot(self) -> None:
         await self.balances.poll()
