@@ -12,7 +12,7 @@ for the strategies that need history.
 With ``--db`` (and no ``--inputs``) it reads the plans the running cockpit saved: a list of
 them, newest first, or one plan with ``--show ID`` (``latest`` for the newest), printed the
 same way as a freshly built one. With ``--build`` it builds a new plan from the recorded
-holdings and prices (see :mod:`cockpit.commands.plan_recorded`).
+holdings and prices (see :mod:`core.usecases.recorded_plan`).
 """
 
 from __future__ import annotations
@@ -74,10 +74,13 @@ def _run(args: argparse.Namespace) -> int:
         if db is None:
             raise DataError("pass --inputs FILE (a JSON snapshot) or --db PATH (saved plans)")
         if args.build:
-            from cockpit.commands.plan_recorded import recorded_plan
-            from core.models import utcnow
+            import asyncio
 
-            _print_plan(recorded_plan(Path(db), settings, config, args.strategy, utcnow()), args)
+            from core.models import utcnow
+            from core.usecases.recorded_plan import recorded_plan
+
+            built = recorded_plan(Path(db), settings, config, args.strategy, utcnow())
+            _print_plan(asyncio.run(built), args)
             return 0
         return _saved(args, Path(db))
     snap = _load_inputs(args.inputs)
