@@ -5,9 +5,9 @@ venues and the order manager, runs the execution loops and carries out execution
 It is handed the narrow things it uses (the venues and instruments, the gate's market view,
 the accounts the portfolio shows, the current plan, an event sink, a task spawner), never
 the core itself. Its parts live beside it: the paper
-accounts (:mod:`.papers`), the kill switch and breakers (:mod:`.killswitch`) and plan
+accounts (:mod:`.paper_accounts`), the kill switch and breakers (:mod:`.killswitch`) and plan
 execution (:mod:`.planexec`). In paper mode (the default) every venue's orders go to a
-:class:`~core.execution.paper.PaperVenue` over that venue's own books, seeded from its real
+:class:`~core.execution.paper_venue.PaperVenue` over that venue's own books, seeded from its real
 balances the first time and persisted after; only ``mode: live`` sends orders to the venues
 themselves.
 """
@@ -27,8 +27,8 @@ from core.execution import auditguard
 from core.execution.emulation import EmulatedSpec, Emulator
 from core.execution.killswitch import SafetyControl
 from core.execution.manager import OrderManager
-from core.execution.paper import PaperVenue
-from core.execution.papers import PaperAccounts
+from core.execution.paper_accounts import PaperAccounts
+from core.execution.paper_venue import PaperVenue
 from core.execution.planexec import PlanExecutor
 from core.execution.planrun import PlanProgress, PlanRun
 from core.execution.plans import preview

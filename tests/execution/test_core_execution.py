@@ -15,7 +15,7 @@ from core.answers import PlanPreview
 from core.bootstrap import build_core
 from core.config import Settings
 from core.execution import gate
-from core.execution.paper import PaperVenue
+from core.execution.paper_venue import PaperVenue
 from core.models import EventKind, OrderRequest, OrderStatus, OrderType, Side, TradingMode
 from core.service import Core
 from core.views import (
