@@ -40,6 +40,8 @@ class AccountBalances:
         self._live = frozenset(live)
         self._warn = warn
         self._polled = polled
+        self.store: Store | None = None
+        """The store snapshots are recorded in, once the session has opened it."""
         self._recorded: dict[tuple[str, str], str] = {}
         """(location, asset) -> source of the last recorded balance snapshot."""
 
@@ -81,6 +83,12 @@ class AccountBalances:
                 balances = [b for b in self.real.values() if b.source == venue.venue]
             real.update(((b.location_id, b.asset), b) for b in balances)
         return real
+
+    async def snapshot(self) -> None:
+        """Poll, then record the balances in the store (once the session has opened it)."""
+        await self.poll()
+        if self.store is not None:
+            self.record(self.store)
 
     async def load_recorded(self, store: Store) -> None:
         """Remember what the store last recorded (an asset gone since is recorded at zero)."""

@@ -1,21 +1,20 @@
-"""Valuation, risk and the rebalancing plan of the live portfolio, inside the core.
+"""Valuation and risk of the live portfolio inside the core, and its price history.
 
-The logic lives in :mod:`core.portfolio.live` (holdings, prices, P&L), :mod:`core.risk` and
-:mod:`core.plan.live`; :class:`Analytics` is their I/O edge in a running core. It is handed
-the narrow things it reads (the accounts' balances, the books, the instruments and venues,
-the event log, the store and the execution service once they exist), keeps the daily closes
-and the views it computes (holdings, risk, plan) and calls ``changed`` when one changed, so
-the next published state carries it. It is the execution service's current-plan source.
-The core schedules the jobs: valuation 4 times a second, risk every ``risk.recompute_s``,
-plan staleness every second, snapshots every ``portfolio.snapshot_interval_s``.
+The logic lives in :mod:`core.portfolio.live` (holdings, prices, P&L) and :mod:`core.risk`;
+:class:`Analytics` is their I/O edge in a running core. It is handed the narrow things it
+reads (the accounts' balances, the books, the instruments and venues, the event log, the
+store and the execution service once they exist), keeps the daily closes and the views it
+computes (holdings, risk) and calls ``changed`` when one changed, so the next published
+state carries it. The plan is :mod:`core.plan_service`'s. The core schedules the jobs:
+valuation 4 times a second, risk every ``risk.recompute_s``, snapshots every
+``portfolio.snapshot_interval_s``.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, timedelta
 from typing import Any
 
 from core.account_balances import AccountBalances
@@ -23,18 +22,14 @@ from core.config import Settings
 from core.event_log import EventLog
 from core.execution.service import ExecutionService
 from core.market_books import MarketBooks
-from core.models import Holding, Instrument, Location, Order, utcnow
-from core.plan.indicative import IndicativeMarkets, indicative_markets
-from core.plan.live import PLAN_BOOK_DEPTH, LivePlanner
-from core.plan.models import Plan
-from core.plan.outcome import PlanOutcome, group_weights, plan_outcome
+from core.models import Holding, Instrument, utcnow
 from core.portfolio.live import LivePortfolio
 from core.portfolio.service import PortfolioService
 from core.ports import Venue
 from core.risk import assess, breach_events
 from core.risk.inputs import history_coverage, risk_inputs, with_history
 from core.store import Store
-from core.views import CommandResult, HoldingsView, RiskView
+from core.views import HoldingsView, RiskView
 
 
 class Analytics:
@@ -74,22 +69,16 @@ class Analytics:
             clock=utcnow,
             change_24h=self._change_24h,
         )
-        self.planner = LivePlanner(settings().targets)
         self.holdings: HoldingsView | None = None
         self.risk: RiskView | None = None
         self.taxonomy_version = "unknown"
-        self._plan_lock = asyncio.Lock()
-        self._snapshot_after: str | None = None
-        """The executed plan whose end the last snapshot recorded."""
-        self.stored_markets: dict[str, tuple[datetime, tuple[Instrument, ...]]] = {}
-        """Venue -> its last stored markets (for venues the core does not reach)."""
         self._alerted: set[str] = set()
         self.close_sources: dict[str, str] = {}
         """Which stored source each asset's daily closes come from."""
 
-    def current_plan(self) -> Plan | None:
-        """The plan the pane shows (the only one execution may run)."""
-        return self.planner.current.plan if self.planner.current is not None else None
+    def held(self) -> list[Holding]:
+        """The merged, valued holdings (what a plan trades)."""
+        return list(self.portfolio.holdings)
 
     def _change_24h(self, prices: Mapping[str, Any]) -> dict[str, float]:
         out = {}
@@ -117,7 +106,6 @@ class Analytics:
     async def load(self) -> None:
         from core.portfolio.stored import load_imported, manual
         from core.portfolio.taxonomy import load_taxonomy
-        from core.store.markets import stored_markets
         from core.store.portfolio import cached_prices, latest_import, recorded_fills, snapshots
 
         settings = self._settings()
@@ -133,7 +121,6 @@ class Analytics:
         )
         await self.load_closes()
         if self.store is not None:
-            self.stored_markets = await stored_markets(self.store)
             self.portfolio.cached.update(await cached_prices(self.store))
             self.portfolio.load_fills(await recorded_fills(self.store))  # the cost basis
             # The sparkline starts from the last day's stored snapshots (issue 8, History).
@@ -203,112 +190,10 @@ class Analytics:
         await save_snapshot(self.store, self.portfolio.snapshot(utcnow(), self.taxonomy_version))
         await save_prices(self.store, self.portfolio.prices_to_cache())
 
-    async def first_plan(self) -> None:
-        # The first plan waits (briefly) for every market's book: orders are priced from them.
-        for _ in range(100):
-            books = self._books.for_pricing()
-            if len(books) >= len(self.instruments) and all(b.mid for b in books):
-                break
-            await asyncio.sleep(0.05)
-        await self.regenerate_plan()
-        # The first portfolio snapshot and price cache at start: a short session records them.
-        await self.save_snapshot()
-
-    async def regenerate_plan(self, preset: str | None = None) -> CommandResult:
-        """Build a plan on the live books for the preset, save it, publish its view."""
-        from core.store.plans import save_plan
-
-        async with self._plan_lock:
-            self.planner.select(preset)
-            await self.revalue()
-            now = utcnow()
-            books = self._books.for_pricing(PLAN_BOOK_DEPTH)
-            holdings = list(self.portfolio.holdings)
-            locations = list(self._sources.locations().values())
-            built = await asyncio.to_thread(
-                self.planner.build,
-                holdings,
-                locations,
-                list(self.instruments.values()),
-                books,
-                dict(self.closes),
-                now,
-                indicative=self._indicative(holdings, locations, now),
-                pending=self._pending(),
-            )
-            if not isinstance(built, str) and self.store is not None:
-                await save_plan(self.store, built.plan, built.inputs, now)
-            self.planner.adopt(built, books, now)
-            self._changed()
-            if isinstance(built, str):
-                return CommandResult(ok=False, message=built)
-            return CommandResult(ok=True, message=f"plan {built.plan.id}")
-
-    def _pending(self) -> list[Order]:
-        """Open orders: a new plan nets them out instead of proposing them again."""
-        execution = self.execution
-        manager = execution.manager if execution is not None else None
-        return manager.open_orders() if manager is not None else []
-
-    def _indicative(
-        self, holdings: list[Holding], locations: list[Location], now: datetime
-    ) -> IndicativeMarkets | None:
-        """Markets for tradable venues the core is not connected to (an import's exchanges)."""
-        prices = {a: Decimal(str(series[-1][1])) for a, series in self.closes.items() if series}
-        prices.update({h.asset: h.price.value for h in holdings if h.price.value is not None})
-        config = self._settings().targets
-        return indicative_markets(
-            config.indicative,
-            locations,
-            live_venues=self._venues,
-            stored=self.stored_markets,
-            prices=prices,
-            as_of=now,
-            read_only=config.read_only_venues,
-        )
-
-    async def check_plan(self) -> None:
-        changed = self.planner.check(self._books.for_pricing(), utcnow())
-        outcome = self._outcome()
-        if outcome is not None:
-            changed = self.planner.record_outcome(outcome) or changed
-            if self._finished(outcome.plan_id) and self._snapshot_after != outcome.plan_id:
-                # What the run reached, on record: ``cockpit plan --show`` reads it back.
-                self._snapshot_after = outcome.plan_id
-                await self.save_snapshot()
-        if changed:
-            self._changed()
-
-    def _finished(self, plan_id: str) -> bool:
-        execution = self.execution
-        run = execution.plan_executor.plan_runs.get(plan_id) if execution else None
-        return run is not None and run.progress("").finished
-
-    def _outcome(self) -> PlanOutcome | None:
-        """The last executed plan's promise against what its run and the market did."""
-        from core.execution.ids import venue_id
-
-        execution = self.execution
-        if execution is None or execution.manager is None:
-            return None
-        runs = execution.plan_executor.plan_runs
-        plan_id = next(reversed(runs), None) if runs else None
-        plan = execution.plan_executor.executed.get(plan_id) if plan_id else None
-        if plan is None or plan_id is None:
-            return None
-        refused = {c: r for c, r in runs[plan_id].results.items() if isinstance(r, str)}
-        orders = [o for o in execution.manager.orders.values() if o.plan_id == plan_id]
-        view = self.holdings
-        weights = group_weights({g.group: g.value for g in view.groups}) if view else None
-        return plan_outcome(
-            plan,
-            orders,
-            refused,
-            weights,
-            now=utcnow(),
-            valued_at=view.as_of if view is not None else None,
-            venue_id=venue_id,
-        )
+    async def first_risk(self) -> None:
+        """The risk figures before the first state is published (unless already computed)."""
+        if self.risk is None:
+            await self.recompute_risk()
 
     async def recompute_risk(self) -> None:
         holdings = self.holdings

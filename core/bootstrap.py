@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from core.config import Settings
 from core.errors import ConfigError, ConfigProblem
 from core.ports import AccountPort, Venue
-from core.service import Core, HistorySource
+from core.service import Core
+from core.session import HistorySource
 from core.store import Store
 
 

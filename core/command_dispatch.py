@@ -17,6 +17,7 @@ from core.errors import CockpitError
 from core.execution.service import ExecutionService
 from core.market_books import MarketBooks
 from core.market_selection import MarketSelection
+from core.plan_service import PlanService
 from core.store import Store
 from core.views import (
     ChartHistory,
@@ -39,6 +40,7 @@ def core_commands(
     selection: MarketSelection,
     books: MarketBooks,
     analytics: Analytics,
+    plans: PlanService,
     store: Callable[[], Store | None],
 ) -> dict[type[Any], Handler]:
     """The handlers of the commands that are not execution's."""
@@ -61,7 +63,7 @@ def core_commands(
 
     async def plan(command: RegeneratePlan) -> CommandResult:
         try:
-            return await analytics.regenerate_plan(command.preset)
+            return await plans.regenerate_plan(command.preset)
         except CockpitError as exc:
             return CommandResult.failure(exc)
 

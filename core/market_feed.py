@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
+from core.config import Settings
 from core.event_log import EventLog
 from core.market_selection import MarketSelection
 from core.models import EventKind, EventLevel, FeedHealth, Instrument, Trade
@@ -32,12 +33,10 @@ class MarketFeed:
         instruments: Mapping[str, Instrument],
         selection: MarketSelection,
         events: EventLog,
+        settings: Callable[[], Settings],
         *,
-        configured: Mapping[str, Sequence[str]],
-        prints: PrintSampler,
         on_trade: Sequence[Callable[[Trade], None]],
         holdings: Callable[[], HoldingsView | None],
-        print_log_usd: Callable[[], Decimal],
         book_changed: Callable[[], None],
         changed: Callable[[], None],
     ) -> None:
@@ -46,11 +45,13 @@ class MarketFeed:
         self._instruments = instruments
         self._selection = selection
         self._events = events
-        self._configured = configured
-        self._prints = prints
+        self._settings = settings
+        venues = settings().venues  # a restart-only section: read once
+        self._configured = {v.name: v.symbols for v in venues}
+        sims = {v.name for v in venues if v.kind == "sim"}
+        self._prints = PrintSampler(sims, settings().store.sim_print_interval_s)
         self._on_trade = on_trade
         self._holdings = holdings
-        self._print_log_usd = print_log_usd
         self._book_changed = book_changed
         self._changed = changed
 
@@ -98,7 +99,7 @@ class MarketFeed:
         if quote_price is None:
             return
         notional = trade.qty * trade.price * quote_price
-        if notional >= self._print_log_usd():
+        if notional >= self._settings().ui.print_log_usd:
             arrow = "▲" if trade.side.value == "buy" else "▼"
             self._events.log(
                 EventKind.MARKET,

@@ -1,15 +1,12 @@
 """The core as a supervisor: it builds the services, runs and stops their tasks, publishes state.
 
-:class:`Core` composes the services that do the work, each handed the narrow things it uses
-(never the core): the accounts' balances (:mod:`core.account_balances`), the books
-(:mod:`core.market_books`), market selection (:mod:`core.market_selection`), the public
-feeds (:mod:`core.market_feed`), valuation, risk and plans (:mod:`core.analytics`),
-execution (:mod:`core.execution.service`), the event log (:mod:`core.event_log`) and the
-command table (:mod:`core.command_dispatch`). It owns every long-running task (named,
-tracked, supervised: :mod:`core.tasks`) and publishes an immutable
-:class:`~core.views.CockpitState` at the UI rate whenever something changed
-(:mod:`core.state_publisher`). Clients (the in-process TUI, the daemon's control channel,
-tests) read states and send commands; none of them owns the core.
+:class:`Core` composes the services that do the work, each handed the narrow things it uses,
+never the core: accounts' balances, books, market selection, public feeds, valuation and
+risk (:mod:`core.analytics`), the plan (:mod:`core.plan_service`), execution, the event log
+and the command table. It owns every long-running task (:mod:`core.tasks`) and publishes an
+immutable :class:`~core.views.CockpitState` at the UI rate whenever something changed.
+Clients (the in-process TUI, the daemon's control channel, tests) read states and send
+commands; none of them owns the core.
 """
 
 from __future__ import annotations
@@ -32,18 +29,16 @@ from core.market_feed import MarketFeed
 from core.market_selection import MarketSelection
 from core.market_view import GateMarketView
 from core.models import EventKind, EventLevel, FeedState, Instrument, LogEvent, utcnow
+from core.plan_service import PlanService
 from core.portfolio.stored import live_venues
 from core.ports import AccountPort, Venue
 from core.session import HistorySource
 from core.state_builder import CockpitStateBuilder
 from core.state_publisher import StateListener, StatePublisher
 from core.store import Store
-from core.store.prints import PrintSampler
 from core.store.retention import run_retention
-from core.tasks import STOP_TASKS_S, TaskSupervisor, cancel_all, every
+from core.tasks import STOP_TASKS_S, TaskSupervisor, every
 from core.views import CockpitState, Command, CommandResult
-
-__all__ = ["STOP_TASKS_S", "Core", "HistorySource", "StateListener", "cancel_all"]
 
 log = logging.getLogger(__name__)
 
@@ -90,33 +85,40 @@ class Core:
             events=self.log,
             changed=self.mark_dirty,
         )
+        self.plans = PlanService(
+            lambda: self.settings.targets,
+            self.analytics,
+            books=self.books,
+            instruments=self.instruments,
+            locations=self.balances,
+            live_venues=self.venues,
+            changed=self.mark_dirty,
+        )
         self.candles = LiveCandles()
         """The newest 1-minute candles of every streamed market (the chart's live end)."""
         self.feed = MarketFeed(
             self.instruments,
             self.selection,
             self.log,
-            configured={v.name: v.symbols for v in settings.venues},
-            prints=PrintSampler(
-                {v.name for v in settings.venues if v.kind == "sim"},
-                settings.store.sim_print_interval_s,
-            ),
+            lambda: self.settings,
             on_trade=(self.analytics.portfolio.on_trade, self.candles.on_trade),
             holdings=lambda: self.analytics.holdings,
-            print_log_usd=lambda: self.settings.ui.print_log_usd,
             book_changed=self._book_changed,
             changed=self.mark_dirty,
         )
         self.execution: ExecutionService | None = None
         self.commands = CommandDispatch(
             lambda: self.execution,
-            core_commands(self.selection, self.books, self.analytics, lambda: self.store),
+            core_commands(
+                self.selection, self.books, self.analytics, self.plans, lambda: self.store
+            ),
             self._book_changed,
         )
         self.state_builder = CockpitStateBuilder(
             lambda: self.settings,
             self.venues,
             analytics=self.analytics,
+            plans=self.plans.planner,
             selection=self.selection,
             books=self.books,
             candles=self.candles,
@@ -146,7 +148,7 @@ class Core:
         if self.store is None:
             self.store = await session.open_store(self.settings)
         store = self.store
-        self.log.store = self.analytics.store = self.feed.store = store
+        self.log.store = self.analytics.store = self.feed.store = self.balances.store = store
         await session.begin(store, self.settings, self.venues, self.instruments)
         self.balances.load_locations()
         self.selection.load(self.settings.ui.default_market)
@@ -155,6 +157,7 @@ class Core:
             self.analytics.closes = await session.record_history(store, self.history, window)
         analytics = self.analytics
         await analytics.load()
+        await self.plans.load(store)
         await self.balances.poll()
         await self.balances.load_recorded(store)
         self.balances.record(store)  # the first snapshot at start: a short session records it
@@ -163,11 +166,12 @@ class Core:
             f"cockpit {__version__} started in {self.settings.mode.value.upper()} mode on "
             f"{', '.join(self.venues)}",
         )
-        self.execution = analytics.execution = self._execution()
+        self.execution = analytics.execution = self.plans.execution = self._execution()
         await self.execution.start(store)  # reconciles before anything may trade
         for name, venue in self.venues.items():
             self.spawn(f"feed:{name}", self.feed.run(venue))
-        self.spawn("balances", every(self.settings.store.balance_interval_s, self._snapshot))
+        snapshot = self.balances.snapshot
+        self.spawn("balances", every(self.settings.store.balance_interval_s, snapshot))
         self.spawn("valuation", every(0.25, analytics.revalue))
         self.spawn("risk", every(self.settings.risk.recompute_s, analytics.recompute_risk))
         interval = self.settings.portfolio.snapshot_interval_s
@@ -177,10 +181,10 @@ class Core:
             "retention",
             run_retention(store, journal_days=days[0], trade_days=days[1], clock=utcnow),
         )
-        self.spawn("plan", analytics.first_plan())
+        self.spawn("plan", self.plans.first_plan())
         self.spawn("history", analytics.backfill_history())
-        self.spawn("plan-staleness", every(1.0, analytics.check_plan))
-        self.spawn("publisher", self.publisher.run(self._first_risk))
+        self.spawn("plan-staleness", every(1.0, self.plans.check_plan))
+        self.spawn("publisher", self.publisher.run(analytics.first_risk))
         self.started.set()
 
     def _execution(self) -> ExecutionService:
@@ -197,7 +201,7 @@ class Core:
             self.instruments,
             market=market,
             accounts=self.balances,
-            planner=self.analytics,
+            planner=self.plans,
             on_fill=self.analytics.portfolio.on_fill,
             emit=self.log.append,
             spawn=self.spawn,
@@ -245,15 +249,6 @@ class Core:
     @property
     def task_names(self) -> list[str]:
         return self.tasks.names
-
-    async def _snapshot(self) -> None:
-        await self.balances.poll()
-        if self.store is not None:
-            self.balances.record(self.store)
-
-    async def _first_risk(self) -> None:
-        if self.analytics.risk is None:
-            await self.analytics.recompute_risk()
 
     # ------------------------------------------------------------------ events and state
 

@@ -1,7 +1,7 @@
 """What goes into each published :class:`~core.views.CockpitState`, read from the services.
 
 :class:`CockpitStateBuilder` assembles a state from the services' latest values (holdings,
-risk, plan, the selected market's book and candles, events, feeds, execution's status and
+risk, the plan's view, the selected market's book and candles, events, feeds, execution's status and
 open orders), reusing the previous state's parts that did not change so clients compare
 them cheaply. The book is read again only after it changed or the selection moved.
 """
@@ -19,6 +19,7 @@ from core.execution.service import ExecutionService
 from core.market_books import MarketBooks
 from core.market_selection import MarketSelection
 from core.models import ZERO, Order, utcnow
+from core.plan.live import LivePlanner
 from core.ports import Venue
 from core.store import Store
 from core.views import CockpitState
@@ -33,6 +34,7 @@ class CockpitStateBuilder:
         venues: Mapping[str, Venue],
         *,
         analytics: Analytics,
+        plans: LivePlanner,
         selection: MarketSelection,
         books: MarketBooks,
         candles: LiveCandles,
@@ -43,6 +45,7 @@ class CockpitStateBuilder:
         self._settings = settings
         self._venues = venues
         self._analytics = analytics
+        self._planner = plans
         self._selection = selection
         self._books = books
         self._candles = candles
@@ -86,7 +89,7 @@ class CockpitStateBuilder:
             session_id=store.session_id if store else None,
             holdings=analytics.holdings,
             risk=analytics.risk,
-            plan=analytics.planner.view,
+            plan=self._planner.view,
             book=book,
             market=market,
             markets=self._selection.markets,

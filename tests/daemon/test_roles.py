@@ -80,7 +80,7 @@ async def shared_state(core: Core) -> dict[str, Any]:
     """Everything an observer's command could change that another client would see."""
     assert core.execution is not None
     manager = core.execution.manager
-    plan = core.analytics.planner.view
+    plan = core.plans.planner.view
     return {
         "market": core.selection.market,
         "kill": core.publish().kill_level,

@@ -293,7 +293,7 @@ async def test_large_plan_orders_are_twap_sliced_and_quantities_add_up(tmp_path:
         assert preview.ok and preview.data is not None
         service = core.execution
         assert service is not None and service.manager is not None
-        plan = core.analytics.current_plan()
+        plan = core.plans.current_plan()
         assert plan is not None and plan.id == preview.message
         big = [o for o in plan.orders if o.notional_usd > 1500]
         assert big
@@ -314,11 +314,11 @@ async def test_an_expired_plan_is_refused(core: Core) -> None:
     preview = await core.execute(PreviewPlan())
     service = core.execution
     assert service is not None and preview.ok
-    built = core.analytics.planner.current
+    built = core.plans.planner.current
     assert built is not None and built.plan.id == preview.message
     plan = built.plan
     expired = plan.model_copy(update={"expires_at": plan.as_of})
-    core.analytics.planner.current = replace(built, plan=expired)  # the pane's plan, expired
+    core.plans.planner.current = replace(built, plan=expired)  # the pane's plan, expired
     result = await core.execute(ExecutePlan(plan_id=plan.id))
     assert not result.ok and "expired" in result.message
     assert service.plan_runs == {}

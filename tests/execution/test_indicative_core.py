@@ -61,7 +61,7 @@ async def test_core_plans_an_unconnected_venue_indicatively_and_sends_only_firm_
         )
         assert state.plan is not None and state.plan.plan_id is not None
         view = state.plan
-        built = core.analytics.planner.current
+        built = core.plans.planner.current
         assert built is not None and built.plan.id == view.plan_id
         plan = built.plan
         on_kraken = [o for o in plan.orders if o.venue == "kraken"]
@@ -116,7 +116,7 @@ async def test_core_plans_an_unconnected_venue_indicatively_and_sends_only_firm_
                 and s.plan.outcome.count(OrderOutcome.NOT_SENT) == len(on_kraken)
             ),
         )
-        outcome = core.analytics.planner.outcome
+        outcome = core.plans.planner.outcome
         assert outcome is not None
         never = [o for o in outcome.orders if o.outcome is OrderOutcome.NOT_SENT]
         assert {o.venue for o in never} == {"kraken"}
