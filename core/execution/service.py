@@ -29,9 +29,9 @@ from core.execution.killswitch import SafetyControl
 from core.execution.manager import OrderManager
 from core.execution.paper_accounts import PaperAccounts
 from core.execution.paper_venue import PaperVenue
+from core.execution.plan_preview import preview
 from core.execution.planexec import PlanExecutor
 from core.execution.planrun import PlanProgress, PlanRun
-from core.execution.plans import preview
 from core.execution.ports import CurrentPlan, MarketView, ShownAccounts, Spawn, TradingVenue
 from core.execution.retry import RetryPolicy
 from core.execution.safety import KillLevel, KillSwitch

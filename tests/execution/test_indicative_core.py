@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.bootstrap import build_core
 from core.config import Settings
-from core.execution.plans import preview
+from core.execution.plan_preview import preview
 from core.models import Custody, Location, SubAccount
 from core.plan.outcome import OrderOutcome
 from core.sim.venue import SimWallet
