@@ -62,8 +62,8 @@ class Core:
         self.store = store
         self.instruments: dict[str, Instrument] = {}
         self.tasks = TaskSupervisor(self._task_failed)
-        self.log = EventLog(settings.ui.log_lines, self.mark_dirty)
-        self.events = self.log.events
+        self.event_log = EventLog(settings.ui.log_lines, self.mark_dirty)
+        self.events = self.event_log.events
         self.balances = AccountBalances(
             [*venues, *accounts],
             self.venues,
@@ -82,7 +82,7 @@ class Core:
             books=self.books,
             instruments=self.instruments,
             venues=self.venues,
-            events=self.log,
+            events=self.event_log,
             changed=self.mark_dirty,
         )
         self.plans = PlanService(
@@ -99,7 +99,7 @@ class Core:
         self.feed = MarketFeed(
             self.instruments,
             self.selection,
-            self.log,
+            self.event_log,
             lambda: self.settings,
             on_trade=(self.analytics.portfolio.on_trade, self.candles.on_trade),
             holdings=lambda: self.analytics.holdings,
@@ -122,7 +122,7 @@ class Core:
             selection=self.selection,
             books=self.books,
             candles=self.candles,
-            events=self.log,
+            events=self.event_log,
             execution=lambda: self.execution,
             store=lambda: self.store,
         )
@@ -148,7 +148,7 @@ class Core:
         if self.store is None:
             self.store = await session.open_store(self.settings)
         store = self.store
-        self.log.store = self.analytics.store = self.feed.store = self.balances.store = store
+        self.event_log.store = self.analytics.store = self.feed.store = self.balances.store = store
         await session.begin(store, self.settings, self.venues, self.instruments)
         self.balances.load_locations()
         self.selection.load(self.settings.ui.default_market)
@@ -203,7 +203,7 @@ class Core:
             accounts=self.balances,
             planner=self.plans,
             on_fill=self.analytics.portfolio.on_fill,
-            emit=self.log.append,
+            emit=self.event_log.append,
             spawn=self.spawn,
         )
 
@@ -255,7 +255,7 @@ class Core:
     def log_event(
         self, kind: EventKind, message: str, *, level: EventLevel = EventLevel.INFO, **fields: Any
     ) -> LogEvent:
-        return self.log.log(kind, message, level=level, **fields)
+        return self.event_log.log(kind, message, level=level, **fields)
 
     def mark_dirty(self) -> None:
         """Something shown changed: publish a new state at the next UI tick."""
