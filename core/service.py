@@ -118,7 +118,7 @@ class Core:
             lambda: self.settings,
             self.venues,
             analytics=self.analytics,
-            plans=self.plans.planner,
+            planner=self.plans.planner,
             selection=self.selection,
             books=self.books,
             candles=self.candles,

@@ -34,7 +34,7 @@ class CockpitStateBuilder:
         venues: Mapping[str, Venue],
         *,
         analytics: Analytics,
-        plans: LivePlanner,
+        planner: LivePlanner,
         selection: MarketSelection,
         books: MarketBooks,
         candles: LiveCandles,
@@ -45,7 +45,7 @@ class CockpitStateBuilder:
         self._settings = settings
         self._venues = venues
         self._analytics = analytics
-        self._planner = plans
+        self._planner = planner
         self._selection = selection
         self._books = books
         self._candles = candles
