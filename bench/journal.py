@@ -1,6 +1,6 @@
 """Benchmark: how fast the database grows on the sim at the default settings, WAL included.
 
-    .venv/bin/python bench/journal.py [--seconds 120] [--warmup 30]
+    .venv/bin/python bench/journal.py [--seconds 120] [--warmup 30] [--import FILE]
 
 Runs the real core (``build_core``, the sim venues, the journal attached as in the daemon) on a
 fresh database, lets it warm up (the first minute writes one-off rows: daily closes, the first
@@ -14,7 +14,14 @@ second and its sections' shares. It runs twice in the same process:
   SQLite's default WAL (checkpoint at 1000 pages, never truncated).
 
 and prints the ratio now/peer, plus the journal's own ratio measured on the same frames (the
-"now" session's frames re-encoded the former way).
+"now" session's frames re-encoded the former way), and the structural deltas' ratio: the
+same frames re-encoded by today's codec with every section stored whole in each delta
+(``FrameCompressor(structural=False)``: no holdings row differences (:mod:`core.holdingsdiff`)
+and no section trees (:mod:`core.journaltree`), the encoding before them).
+
+``--import FILE`` merges a real CoinTracking export (``portfolio.imports``, negative balances
+allowed) into both runs, as a user with an imported portfolio has it (issue 11's 235 assets:
+the holdings section is then most of the journal).
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ import core.store.connection
 from core.bootstrap import build_core
 from core.config import Settings
 from core.journal import load_frames, reader
+from core.journalcodec import FrameCompressor
 from core.models import EventKind, EventLevel, LogEvent
 
 MB = 1e6
@@ -127,19 +135,24 @@ async def measure(
     }
 
 
-def journal_figures(db: Path) -> tuple[float, float, Counter[str], Counter[str], float]:
-    """(stored bytes/min, former-encoding bytes/min, section bytes, section frames, seconds
-    journaled), over the whole session."""
+def journal_figures(
+    db: Path,
+) -> tuple[float, float, float, Counter[str], Counter[str], float]:
+    """(stored bytes/min, former-encoding bytes/min, whole-holdings bytes/min, section bytes,
+    section frames, seconds journaled), over the whole session."""
     _, frames = load_frames(db)
     span_min = (frames[-1].ts_ns - frames[0].ts_ns) / 6e10 or 1.0
     read = reader(frames)
     former = 0
+    whole = FrameCompressor(structural=False)
+    whole_bytes = 0
     section_bytes: Counter[str] = Counter()
     section_frames: Counter[str] = Counter()
     for i in range(len(frames)):
         data = read.frame(i)
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         former += len(zlib.compress(text.encode(), 6))
+        whole_bytes += len(whole.compress(text.encode(), full=frames[i].full))
         sections = dict(data.get("set", {}))
         if "book_diff" in data:
             sections["book"] = data["book_diff"]
@@ -147,7 +160,14 @@ def journal_figures(db: Path) -> tuple[float, float, Counter[str], Counter[str],
             section_bytes[name] += len(json.dumps(value, separators=(",", ":")))
             section_frames[name] += 1
     stored = sum(len(f.blob) for f in frames)
-    return stored / span_min, former / span_min, section_bytes, section_frames, span_min * 60
+    return (
+        stored / span_min,
+        former / span_min,
+        whole_bytes / span_min,
+        section_bytes,
+        section_frames,
+        span_min * 60,
+    )
 
 
 def show(label: str, figures: dict[str, Any]) -> None:
@@ -163,12 +183,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--warmup", type=float, default=30.0)
+    parser.add_argument(
+        "--import",
+        dest="imports",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="merge this CoinTracking export into the portfolio (repeatable)",
+    )
     args = parser.parse_args()
+    extra: dict[str, Any] = {}
+    if args.imports:
+        files = [str(p.resolve()) for p in args.imports]
+        extra = {"portfolio": {"imports": files, "imports_allow_negative": True}}
+        print(f"portfolio.imports: {', '.join(files)}")
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "now.db"
-        now = asyncio.run(measure(db, args.seconds, args.warmup, {}))
-        stored, former, section_bytes, section_frames, span_s = journal_figures(db)
+        now = asyncio.run(measure(db, args.seconds, args.warmup, extra))
+        stored, former, whole, section_bytes, section_frames, span_s = journal_figures(db)
     with tempfile.TemporaryDirectory() as tmp, former_behaviour() as overrides:
+        overrides = {**overrides, **extra}
         peer = asyncio.run(measure(Path(tmp) / "peer.db", args.seconds, args.warmup, overrides))
     show("now (defaults)", now)
     print(f"  journal over the session ({span_s:.0f} s): {stored / MB:.3f} MB/min stored")
@@ -184,6 +219,10 @@ def main() -> None:
     print(
         f"journal encoding on the same frames, now / former: {stored / MB:.3f} / "
         f"{former / MB:.3f} MB/min = {stored / former:.2f}x"
+    )
+    print(
+        f"structural deltas on the same frames, now / sections whole: {stored / MB:.3f} / "
+        f"{whole / MB:.3f} MB/min = {stored / whole:.2f}x"
     )
 
 

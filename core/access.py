@@ -12,6 +12,9 @@ Everything else is its client:
   :class:`~core.client.CoreClient` either way: the running core over its socket, or a core
   started here holding the lock for as long as the command runs (:class:`LocalCore`). Two
   processes never write one database beside each other.
+- :func:`writer_or_lock` is for commands that need no running core of their own (imports):
+  the running core's client, or the database's lock held here while the command writes
+  through a plain :class:`~core.store.Store`.
 """
 
 from __future__ import annotations
@@ -167,6 +170,35 @@ async def reader_client(settings: Settings, *, client: str) -> AsyncIterator[Rem
             raise
         yield None  # it stopped in between: the database has no writer now
         return
+    try:
+        yield remote
+    finally:
+        await remote.stop()
+
+
+@asynccontextmanager
+async def writer_or_lock(settings: Settings, *, client: str) -> AsyncIterator[RemoteCore | None]:
+    """The operator client of the core holding ``settings``' database, or None with its
+    instance lock held here until the block ends (the caller writes the database itself).
+
+    Like :func:`operator_client`, taking the lock decides: no window lets two writers in. A
+    holder that serves no socket (another command's own core) is a one-line "busy" error.
+    """
+    lock = InstanceLock(lock_path(settings.db_path()))
+    remote: RemoteCore | None = None
+    try:
+        lock.acquire()
+    except AlreadyRunning:
+        remote = running_core(settings, client=client, role=Role.OPERATOR)
+        if remote is None:  # the holder stopped in between: the lock is free now
+            lock.acquire()
+    if remote is None:
+        try:
+            yield None
+        finally:
+            lock.release()
+        return
+    await start_remote(remote, settings)
     try:
         yield remote
     finally:

@@ -104,9 +104,32 @@ class Analytics:
         self.holdings = self.service.revalue()
 
     async def load(self) -> None:
+        from core.store.portfolio import cached_prices, recorded_fills, snapshots
+
+        await self.load_sources()
+        await self.load_closes()
+        if self.store is not None:
+            self.portfolio.cached.update(await cached_prices(self.store))
+            self.portfolio.load_fills(await recorded_fills(self.store))  # the cost basis
+            # The sparkline starts from the last day's stored snapshots (issue 8, History).
+            since = utcnow() - timedelta(days=1)
+            stored = await snapshots(self.store, source="live", since=since)
+            self.portfolio.seed_history(float(s.total_usd) for s in stored)
+
+    async def reload_inputs(self) -> None:
+        """After an import committed through the core: the imported holdings and the daily
+        closes are read again, then the portfolio is revalued and the risk recomputed, so the
+        next published state shows the import."""
+        await self.load_sources()
+        await self.load_closes()
+        await self.revalue()
+        await self.recompute_risk()
+
+    async def load_sources(self) -> None:
+        """The imported holdings and manual positions, beside the venues' balances."""
         from core.portfolio.stored import load_imported, manual
         from core.portfolio.taxonomy import load_taxonomy
-        from core.store.portfolio import cached_prices, latest_import, recorded_fills, snapshots
+        from core.store.portfolio import latest_import
 
         settings = self._settings()
         self.taxonomy_version = load_taxonomy(settings.portfolio.taxonomy.overrides).version
@@ -119,14 +142,6 @@ class Analytics:
             manual(settings, utcnow()),
             settings.portfolio.location_registry().locations,
         )
-        await self.load_closes()
-        if self.store is not None:
-            self.portfolio.cached.update(await cached_prices(self.store))
-            self.portfolio.load_fills(await recorded_fills(self.store))  # the cost basis
-            # The sparkline starts from the last day's stored snapshots (issue 8, History).
-            since = utcnow() - timedelta(days=1)
-            stored = await snapshots(self.store, source="live", since=since)
-            self.portfolio.seed_history(float(s.total_usd) for s in stored)
 
     async def load_closes(self) -> None:
         """Daily closes of every held asset from every stored source (the simulator's,

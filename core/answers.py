@@ -22,11 +22,13 @@ __all__ = [
     "Answer",
     "BookAnswer",
     "ExecutionHistoryView",
+    "HoldingsImportSummary",
     "OrderList",
     "PlanPreview",
     "PlanProgress",
     "PlanRunReport",
     "PreviewOrder",
+    "PricesImportSummary",
 ]
 
 
@@ -93,8 +95,69 @@ class PlanRunReport(Model):
     """Why it was refused, when it was."""
 
 
+class ImportedFile(Model):
+    """What one file of an import contributed (``cockpit import cointracking --json``)."""
+
+    path: str
+    kind: str
+    rows: int
+    zero_rows_dropped: int
+    negative_rows_kept: int
+    file_total_usd: Decimal
+
+
+class HoldingsImportSummary(Model):
+    """An account of a CoinTracking import (``ImportHoldings``, ``--dry-run``): what it holds
+    and, once saved, its id and database."""
+
+    kind: Literal["holdings_import"] = "holdings_import"
+    as_of: UtcDatetime
+    taxonomy_version: str
+    files: tuple[ImportedFile, ...]
+    holdings: int
+    assets: int
+    total_usd: Decimal
+    shown: int
+    """Assets over the dust threshold."""
+    dust_hidden: int
+    dust_usd: Decimal
+    unpriced: int
+    unmapped_labels: tuple[str, ...]
+    guessed_groups: tuple[str, ...]
+    dead: tuple[str, ...]
+    import_id: int | None = None
+    """None for a dry run (nothing saved)."""
+    db: str | None = None
+
+
+class AssetCloses(Model):
+    """How many daily closes of one asset a price import stored, and their span."""
+
+    days: int
+    first: str | None
+    last: str | None
+
+
+class PricesImportSummary(Model):
+    """An account of ``cockpit import prices`` (``ImportPrices``)."""
+
+    kind: Literal["prices_import"] = "prices_import"
+    file: str
+    db: str
+    source: str
+    closes: int
+    assets: dict[str, AssetCloses]
+
+
 Answer = Annotated[
-    PlanPreview | OrderList | BookAnswer | PlanProgress | ExecutionHistoryView | ChartView,
+    PlanPreview
+    | OrderList
+    | BookAnswer
+    | PlanProgress
+    | ExecutionHistoryView
+    | ChartView
+    | HoldingsImportSummary
+    | PricesImportSummary,
     Field(discriminator="kind"),
 ]
 """Every typed answer a command may carry."""

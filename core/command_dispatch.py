@@ -2,7 +2,7 @@
 
 Execution commands (orders, the kill switch, plan runs) go to the execution service first;
 the rest go to the service named in :func:`core_commands`: market selection, book serving,
-chart history, risk and the planner. A command no service handles is answered "not
+chart history, risk, imports and the planner. A command no service handles is answered "not
 available yet". A command that changes what the book pane shows asks for a redraw.
 """
 
@@ -13,8 +13,10 @@ from typing import Any
 
 from core.analytics import Analytics
 from core.chart_history import answer as chart_answer
+from core.config import Settings
 from core.errors import CockpitError
 from core.execution.service import ExecutionService
+from core.imports import run_import
 from core.market_books import MarketBooks
 from core.market_selection import MarketSelection
 from core.plan_service import PlanService
@@ -25,6 +27,8 @@ from core.views import (
     CommandResult,
     CycleMarket,
     GetBook,
+    ImportHoldings,
+    ImportPrices,
     RefreshRisk,
     RegeneratePlan,
     SelectMarket,
@@ -42,6 +46,7 @@ def core_commands(
     analytics: Analytics,
     plans: PlanService,
     store: Callable[[], Store | None],
+    settings: Callable[[], Settings],
 ) -> dict[type[Any], Handler]:
     """The handlers of the commands that are not execution's."""
 
@@ -61,6 +66,10 @@ def core_commands(
     async def chart(command: ChartHistory) -> CommandResult:
         return await chart_answer(command, store(), analytics.instruments, analytics.closes)
 
+    async def imports(command: ImportHoldings | ImportPrices) -> CommandResult:
+        # Parsed and committed here, in the core holding the database; then republished.
+        return await run_import(command, store(), settings(), analytics.reload_inputs)
+
     async def plan(command: RegeneratePlan) -> CommandResult:
         try:
             return await plans.regenerate_plan(command.preset)
@@ -73,6 +82,8 @@ def core_commands(
         GetBook: book,
         RefreshRisk: risk,
         ChartHistory: chart,
+        ImportHoldings: imports,
+        ImportPrices: imports,
         RegeneratePlan: plan,
     }
 

@@ -15,6 +15,13 @@ Stored layout of a delta::
     length (LEB128), raw deflate of the part's compact JSON (dictionary: the previous value);
     length 0 is a part unchanged since the last frame that carried it
 
+The holdings section of a delta is stored as a row-level difference from the previous holdings
+(part ``set/holdings~``, :mod:`core.holdingsdiff`), itself deflated against the previous
+difference: an imported portfolio's ~180 KiB section becomes a few hundred bytes per frame.
+A section the difference would not reproduce exactly is stored whole (``set/holdings``).
+Any other section over 16 KiB (the risk report, the plan) is stored as a tree of small parts,
+each against its own previous value, an unchanged one left out (:mod:`core.journaltree`).
+
 A blob that does not start with 0x01 is a standalone zlib stream (a keyframe, or any frame
 journaled before this encoding), so older journals still replay. Lossless: the decoded frame
 has the same values as the one encoded. Sans-I/O.
@@ -27,6 +34,8 @@ import zlib
 from collections.abc import Sequence
 from typing import Any
 
+from core.holdingsdiff import apply_holdings_diff, holdings_diff
+from core.journaltree import LEAF, SHAPE, Path, assemble, name_of, path_of, tree_parts
 from core.statecodec import SECTIONS, FrameError
 
 DELTA = 0x01
@@ -37,6 +46,9 @@ NAMES: tuple[str, ...] = _TOP + tuple(f"set/{s}" for s in SECTIONS)
 _CODE = {name: i for i, name in enumerate(NAMES)}
 _WINDOW = 32 * 1024
 """Deflate looks back 32 KiB at most: a longer dictionary's tail is all it can use."""
+HOLDINGS = "set/holdings"
+HOLDINGS_DIFF = "set/holdings~"
+"""The holdings section as a difference from the previous one (written with its name)."""
 
 
 def _dumps(value: Any) -> bytes:
@@ -77,21 +89,55 @@ def _inflate(data: bytes, zdict: bytes | None) -> bytes:
     return do.decompress(data) + do.flush()
 
 
-class FrameCompressor:
-    """Compresses the frames of one journal in the order they are stored."""
+def _holdings_of(frame: dict[str, Any]) -> Any:
+    return frame.get("set", {}).get("holdings")
 
-    def __init__(self, level: int = 9) -> None:
+
+def expand(frame: dict[str, Any], parts: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """``parts`` with every large section replaced by its tree (:mod:`core.journaltree`)."""
+    out: list[tuple[str, bytes]] = []
+    for name, body in parts:
+        tree = None
+        if name.startswith("set/") and name != HOLDINGS_DIFF:
+            section = name[4:]
+            tree = tree_parts(section, frame["set"][section], body)
+        out.extend(tree or [(name, body)])
+    return out
+
+
+class FrameCompressor:
+    """Compresses the frames of one journal in the order they are stored.
+
+    ``structural`` False stores every section whole in every delta (no holdings difference,
+    no trees: the encoding before them; ``bench/journal.py`` compares the two)."""
+
+    def __init__(self, level: int = 9, *, structural: bool = True) -> None:
         self.level = level
+        self.structural = structural
         self._prev: dict[str, bytes] = {}
+        self._holdings: Any = None
+        """The last holdings value stored (what the next difference is taken from)."""
+        self._leaf: dict[str, bytes] = {}
+        """Every tree leaf's last bytes, whole (an unchanged leaf is not written)."""
 
     def compress(self, raw: bytes, *, full: bool) -> bytes:
         frame = json.loads(raw)
         parts = split(frame)
         if full:
-            self._prev = {name: body[-_WINDOW:] for name, body in parts if body}
+            seeded = [*parts, *expand(frame, parts)] if self.structural else parts
+            self._prev = {name: body[-_WINDOW:] for name, body in seeded if body}
+            self._leaf = {name: body for name, body in seeded if name[:1] == LEAF}
+            self._holdings = _holdings_of(frame)
             return zlib.compress(raw, self.level)
+        if self.structural:
+            parts = [self._holdings_part(frame, name, body) for name, body in parts]
+            parts = expand(frame, parts)
         out = bytearray((DELTA,))
         for name, body in parts:
+            if name[:1] == LEAF:
+                if self._leaf.get(name) == body:
+                    continue  # the decoder keeps the last bytes of every leaf
+                self._leaf[name] = body
             code = _CODE.get(name)
             if code is None:
                 encoded = name.encode()
@@ -107,12 +153,30 @@ class FrameCompressor:
             self._prev[name] = body[-_WINDOW:]
         return bytes(out)
 
+    def _holdings_part(self, frame: dict[str, Any], name: str, body: bytes) -> tuple[str, bytes]:
+        """The holdings part as a difference where one reproduces it; other parts as they are."""
+        if name != HOLDINGS:
+            return name, body
+        current = _holdings_of(frame)
+        previous, self._holdings = self._holdings, current
+        if not isinstance(previous, dict) or not isinstance(current, dict):
+            return name, body
+        diff = holdings_diff(previous, current)
+        # Lossless or not at all: the decoder must rebuild these very bytes (it keeps them as
+        # the dictionary of a later whole holdings part, too).
+        if diff is None or _dumps(apply_holdings_diff(previous, diff)) != body:
+            return name, body
+        self._prev[HOLDINGS] = body[-_WINDOW:]
+        return HOLDINGS_DIFF, _dumps(diff)
+
 
 class FrameDecompressor:
     """Decompresses stored frames given in order from a keyframe (see :class:`FrameReader`)."""
 
     def __init__(self) -> None:
         self._prev: dict[str, bytes] = {}
+        self._holdings: Any = None
+        self._leaf: dict[str, bytes] = {}
 
     def decompress(self, blob: bytes) -> dict[str, Any]:
         """The frame ``blob`` holds, as a dict (what :class:`~core.statecodec.StateDecoder`
@@ -121,7 +185,13 @@ class FrameDecompressor:
             if blob[:1] != bytes((DELTA,)):
                 frame: dict[str, Any] = json.loads(zlib.decompress(blob))
                 if frame.get("full"):
-                    self._prev = {n: b[-_WINDOW:] for n, b in split(frame) if b}
+                    # Whole sections as well as their trees: a journal written before the
+                    # trees has deltas deflated against the whole section.
+                    plain = split(frame)
+                    parts = [*plain, *expand(frame, plain)]
+                    self._prev = {n: b[-_WINDOW:] for n, b in parts if b}
+                    self._leaf = {n: b for n, b in parts if n[:1] == LEAF}
+                    self._holdings = _holdings_of(frame)
                 return frame
             return self._delta(memoryview(blob)[1:])
         except (zlib.error, ValueError, IndexError, KeyError, UnicodeDecodeError) as exc:
@@ -129,6 +199,7 @@ class FrameDecompressor:
 
     def _delta(self, view: memoryview) -> dict[str, Any]:
         frame: dict[str, Any] = {}
+        shapes: dict[Path, Any] = {}
         pos = 0
         while pos < len(view):
             code = view[pos]
@@ -157,11 +228,33 @@ class FrameDecompressor:
                 self._prev[name] = body[-_WINDOW:]
             else:
                 body = self._prev[name]  # unchanged since the last frame that carried it
+            if name[:1] == LEAF:
+                self._leaf[name] = body
+                continue
             value = json.loads(body)
+            if name[:1] == SHAPE:
+                path = path_of(name)
+                shapes[path] = value
+                if len(path) == 1:  # the section's place among the others; built below
+                    frame.setdefault("set", {})[path[0]] = None
+                continue
+            if name == HOLDINGS_DIFF:
+                value = apply_holdings_diff(self._holdings, value)
+                name = HOLDINGS
+                self._prev[HOLDINGS] = _dumps(value)[-_WINDOW:]
+            if name == HOLDINGS:
+                self._holdings = value
             if name.startswith("set/"):
                 frame.setdefault("set", {})[name[4:]] = value
             else:
                 frame[name] = value
+        for path in shapes:
+            if len(path) == 1:
+                section = str(path[0])
+                value = assemble(section, shapes, lambda p: self._leaf[name_of(LEAF, p)])
+                frame["set"][section] = value
+                if section == "holdings":
+                    self._holdings = value
         return frame
 
 

@@ -1,10 +1,11 @@
 """The venues' public feeds in a running core: books marked changed, prints recorded and logged.
 
 :class:`MarketFeed` consumes one venue's market-data stream. A change to the selected
-market's book asks for a new published state; each public print goes to the listeners that
-price from it (the portfolio's last trades, the live candles), is stored (thinned on
-simulated venues, :class:`~core.store.prints.PrintSampler`) in batches, and a large one is
-logged with its USD notional.
+market's book (or one an attached client chose) asks for a new published state; each
+public print goes to the listeners that price from it (the portfolio's last trades, the
+live candles), is stored (thinned on simulated venues,
+:class:`~core.store.prints.PrintSampler`) in batches, and a large one is logged with its USD
+notional.
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ class MarketFeed:
             if isinstance(event, BookChanged):
                 if self._selection.is_selected(event.venue, event.symbol):
                     self._book_changed()
+                elif self._selection.is_watched(event.venue, event.symbol):
+                    self._changed()
             elif isinstance(event, Trade):
                 batch.append(event)
                 self._on_print(event)

@@ -1,8 +1,9 @@
 """Market selection: which of the loaded markets the book pane and the chart follow.
 
-:class:`MarketSelection` holds the ordered list of markets (every loaded instrument) and the
-selected one, picks the default at start (``ui.default_market``, else the first BTC market),
-and carries out :class:`~core.views.SelectMarket` and :class:`~core.views.CycleMarket`.
+:class:`MarketSelection` holds the ordered list of markets (every loaded instrument), the
+selected one and the ones attached clients chose, picks the default at start
+(``ui.default_market``, else the first BTC market), and carries out
+:class:`~core.views.SelectMarket` and :class:`~core.views.CycleMarket`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ class MarketSelection:
         self._instruments = instruments
         self.markets: tuple[MarketRef, ...] = ()
         self.market: MarketRef | None = None
+        self.watched: frozenset[str] = frozenset()
+        """Markets (``venue:symbol``) attached clients chose besides the selected one: a
+        change of their books publishes too (``core.daemon.market_choice``)."""
 
     def load(self, default_market: str | None) -> None:
         """List every loaded instrument's market and select the default one."""
@@ -42,6 +46,9 @@ class MarketSelection:
     def is_selected(self, venue: str, symbol: str) -> bool:
         market = self.market
         return market is not None and market.venue == venue and market.symbol == symbol
+
+    def is_watched(self, venue: str, symbol: str) -> bool:
+        return f"{venue}:{symbol}" in self.watched
 
     def instrument(self) -> Instrument | None:
         """The selected market's instrument."""

@@ -110,7 +110,12 @@ class Core:
         self.commands = CommandDispatch(
             lambda: self.execution,
             core_commands(
-                self.selection, self.books, self.analytics, self.plans, lambda: self.store
+                self.selection,
+                self.books,
+                self.analytics,
+                self.plans,
+                lambda: self.store,
+                lambda: self.settings,
             ),
             self._book_changed,
         )

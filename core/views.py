@@ -332,6 +332,35 @@ class PlanStatus(Model):
     plan_id: str
 
 
+class ImportHoldings(Model):
+    """Import CoinTracking CSV exports as one snapshot (``cockpit import cointracking``).
+
+    The core holding the database reads the files (it runs as the operator's own user: the
+    operator role is only granted to it), checks them whole, commits the import in one
+    transaction and republishes the merged portfolio; a bad file fails with its
+    ``file:line:column`` and writes nothing. Answered with a
+    :class:`~core.answers.HoldingsImportSummary`.
+    """
+
+    kind: Literal["import_cointracking"] = "import_cointracking"
+    files: tuple[str, ...] = Field(min_length=1, max_length=64)
+    """Absolute paths of the exports, taken together as one snapshot."""
+    as_of: UtcDatetime | None = None
+    """Snapshot time; the date in a file name, else its mtime, when None."""
+    allow_negative: bool = False
+    """Keep negative amounts outside margin/futures/loan accounts."""
+
+
+class ImportPrices(Model):
+    """Store daily closes from a wide CSV (``cockpit import prices``); the core checks the
+    whole file before writing, then reloads closes and risk. Answered with a
+    :class:`~core.answers.PricesImportSummary`."""
+
+    kind: Literal["import_prices"] = "import_prices"
+    file: str
+    """Absolute path of the CSV."""
+
+
 Command = Annotated[
     SelectMarket
     | CycleMarket
@@ -350,7 +379,9 @@ Command = Annotated[
     | PlaceEmulated
     | ListOrders
     | GetBook
-    | PlanStatus,
+    | PlanStatus
+    | ImportHoldings
+    | ImportPrices,
     Field(discriminator="kind"),
 ]
 

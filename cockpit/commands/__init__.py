@@ -13,6 +13,7 @@ import importlib
 COMMAND_MODULES: tuple[str, ...] = (
     "config",
     "risk",
+    "backtest",
     "classify",
     "imports",
     "holdings",

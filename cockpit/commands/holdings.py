@@ -76,7 +76,7 @@ def _holdings(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     now = utcnow()
     if args.files:
-        from cockpit.commands.imports import load_cointracking
+        from core.imports import load_cointracking
 
         imported = list(
             load_cointracking(args.files, settings, allow_negative=args.allow_negative).holdings

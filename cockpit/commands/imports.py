@@ -6,6 +6,13 @@ control or bidirectional character in a name) stops the command with ``file:line
 exit code 1, and the database is left exactly as it was. Files are streamed, so memory stays
 bounded; a file over 128 MiB is refused. The files given together form one snapshot (see
 :mod:`core.portfolio.ctimport` for how a per-exchange export and "Current Balance" combine).
+
+One writer per database (:mod:`core.access`): when a daemon or a TUI's own core holds the
+database, the import is sent to it over its control socket (operator role); that core reads
+the files, checks them, commits the import and republishes the merged portfolio, so attached
+TUIs show it at once; a bad file fails there with the same one-line error. Otherwise the
+command checks the files first, then writes holding the database's instance lock. The use
+cases themselves are :mod:`core.imports`.
 """
 
 from __future__ import annotations
@@ -13,14 +20,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+
+from core.answers import HoldingsImportSummary, PricesImportSummary
 
 if TYPE_CHECKING:
+    from core.answers import Answer
     from core.config import Settings
     from core.portfolio.ctimport import CtImport
+    from core.store import Store
+    from core.views import Command
+
+T = TypeVar("T")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -72,187 +86,144 @@ def _aware_datetime(text: str) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def load_cointracking(
-    paths: Sequence[Path],
-    settings: Settings,
-    as_of: datetime | None = None,
-    *,
-    allow_negative: bool = False,
-) -> CtImport:
-    """Read, parse and combine CoinTracking exports (no database involved).
-
-    Files are streamed (memory stays bounded); ``allow_negative`` keeps negative amounts
-    outside short/borrow/loan accounts instead of refusing them (see
-    :mod:`core.portfolio.ctparse`).
-    """
-    from core.portfolio.ctimport import load_exports
-    from core.portfolio.taxonomy import load_taxonomy
-
-    return load_exports(
-        paths,
-        registry=settings.portfolio.location_registry(),
-        taxonomy=load_taxonomy(settings.portfolio.taxonomy.overrides),
-        as_of=as_of,
-        allow_negative=allow_negative,
-    )
-
-
 def _import_cointracking(args: argparse.Namespace) -> int:
-    from core.config import load_settings
+    from cockpit.commands.tui import settings_from_args
+    from core.imports import load_cointracking, save_holdings, summarise
+    from core.views import ImportHoldings
 
-    settings = load_settings(args.config)
-    imported = load_cointracking(
-        args.files, settings, args.as_of, allow_negative=args.allow_negative
-    )
-    summary = summarise(imported, settings)
-    if not args.dry_run:
-        db_path = args.db or settings.db_path()
-        summary["import_id"] = _save(db_path, imported, settings)
-        summary["db"] = str(db_path)
+    settings = settings_from_args(args)
+    paths = [Path(p) for p in args.files]  # as given: errors name the files so
+    if args.dry_run:
+        summary = summarise(
+            load_cointracking(paths, settings, args.as_of, allow_negative=args.allow_negative),
+            settings,
+        )
+    else:
+        command = ImportHoldings(
+            files=tuple(str(p.absolute()) for p in paths),  # the core's cwd is its own
+            as_of=args.as_of,
+            allow_negative=args.allow_negative,
+        )
+
+        def parse() -> CtImport:
+            return load_cointracking(
+                paths, settings, args.as_of, allow_negative=args.allow_negative
+            )
+
+        async def save(store: Store, imported: CtImport) -> HoldingsImportSummary:
+            return await save_holdings(store, imported, settings)
+
+        answer = _write(settings, command, parse, save)
+        assert isinstance(answer, HoldingsImportSummary)
+        summary = answer
     if args.json:
-        json.dump(summary, sys.stdout, indent=2)
+        json.dump(_as_json(summary), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         _print_summary(summary, dry_run=args.dry_run)
     return 0
 
 
-def _save(db_path: Path, imported: CtImport, settings: Settings) -> int:
-    """Write the import, its holdings and its snapshot in one transaction.
-
-    Called only once every file has parsed, so a bad file never opens (or creates) the
-    database at all.
-    """
+def _write(
+    settings: Settings,
+    command: Command,
+    parse: Callable[[], T],
+    save: Callable[[Store, T], Awaitable[Answer]],
+) -> Answer:
+    """One writer per database: sent to the core holding it (daemon or TUI), which parses,
+    commits and republishes; else the files are checked here before the database is even
+    opened, then saved holding its instance lock."""
     import asyncio
 
-    from core.models import utcnow
-    from core.portfolio.holdings import snapshot
+    from cockpit.commands.headless import CLI_CLIENT, _run
+    from core.access import writer_or_lock
+    from core.daemon.lock import database_owner, lock_path
+    from core.errors import CockpitError
     from core.store import Store
-    from core.store.portfolio import save_import
 
-    snap = snapshot(imported.holdings, imported.as_of, imported.taxonomy_version)
+    # Checked before the lock when nothing holds the database: a bad file never creates it.
+    parsed = parse() if database_owner(lock_path(settings.db_path())) is None else None
 
-    async def run() -> int:
-        store = await Store.open(
-            db_path, flush_ms=settings.store.flush_ms, batch_rows=settings.store.batch_rows
-        )
-        try:
-            return await save_import(store, imported, utcnow(), snap)
-        finally:
-            await store.close()
+    async def main() -> Answer:
+        async with writer_or_lock(settings, client=CLI_CLIENT) as remote:
+            if remote is not None:
+                result = await remote.send(command)
+                if not result.ok:
+                    raise CockpitError(result.message, title=result.title or "Refused")
+                assert result.data is not None
+                return result.data
+            value = parsed if parsed is not None else await asyncio.to_thread(parse)
+            s = settings.store
+            store = await Store.open(
+                settings.db_path(), flush_ms=s.flush_ms, batch_rows=s.batch_rows
+            )
+            try:
+                return await save(store, value)
+            finally:
+                await store.close()
 
-    return asyncio.run(run())
-
-
-def summarise(imported: CtImport, settings: Settings) -> dict[str, object]:
-    """A JSON-ready account of what an import holds, for the CLI and logs."""
-    from core.portfolio.valuation import CENT, breakdown
-
-    view = breakdown(imported.holdings, "asset", settings.portfolio.dust_usd)
-    return {
-        "as_of": imported.as_of.isoformat(),
-        "taxonomy_version": imported.taxonomy_version,
-        "files": [
-            {
-                "path": f.path,
-                "kind": f.kind.value,
-                "rows": f.rows,
-                "zero_rows_dropped": f.zero_rows,
-                "negative_rows_kept": f.negative_rows,
-                "file_total_usd": str(f.total_usd),
-            }
-            for f in imported.files
-        ],
-        "holdings": len(imported.holdings),
-        "assets": len({h.asset for h in imported.holdings}),
-        "total_usd": str(view.total.quantize(CENT)),
-        "shown": len(view.rows),
-        "dust_hidden": view.hidden_count,
-        "dust_usd": str(settings.portfolio.dust_usd),
-        "unpriced": len(view.unpriced),
-        "unmapped_labels": list(imported.unmapped_labels),
-        "guessed_groups": list(imported.guessed),
-        "dead": list(imported.dead),
-    }
+    return _run(main())
 
 
-def _print_summary(summary: dict[str, object], *, dry_run: bool) -> None:
-    files = summary["files"]
-    assert isinstance(files, list)
-    for f in files:
+def _as_json(summary: HoldingsImportSummary | PricesImportSummary) -> dict[str, object]:
+    """The summary as ``--json`` prints it (the answer's fields, without its tag)."""
+    data = summary.model_dump(mode="json", exclude={"kind"}, exclude_none=True)
+    if isinstance(summary, HoldingsImportSummary):
+        data["as_of"] = summary.as_of.isoformat()  # as printed before the typed answer
+    return data
+
+
+def _print_summary(summary: HoldingsImportSummary, *, dry_run: bool) -> None:
+    for f in summary.files:
         print(
-            f"{f['path']}: {f['kind']}, {f['rows']} rows ({f['zero_rows_dropped']} with zero "
-            f"amount dropped, {f['negative_rows_kept']} negative kept), "
-            f"file total ${f['file_total_usd']}"
+            f"{f.path}: {f.kind}, {f.rows} rows ({f.zero_rows_dropped} with zero "
+            f"amount dropped, {f.negative_rows_kept} negative kept), "
+            f"file total ${f.file_total_usd}"
         )
     print(
-        f"{summary['holdings']} holdings in {summary['assets']} assets, total "
-        f"${summary['total_usd']} as of {summary['as_of']}; {summary['shown']} assets shown, "
-        f"{summary['dust_hidden']} holdings under ${summary['dust_usd']} hidden as dust"
+        f"{summary.holdings} holdings in {summary.assets} assets, total "
+        f"${summary.total_usd} as of {summary.as_of.isoformat()}; {summary.shown} assets "
+        f"shown, {summary.dust_hidden} holdings under ${summary.dust_usd} hidden as dust"
     )
-    guessed = summary["guessed_groups"]
-    assert isinstance(guessed, list)
-    if guessed:
+    if summary.guessed_groups:
         print(
-            f"{len(guessed)} assets grouped by heuristic (see `cockpit classify`), "
-            f"taxonomy {summary['taxonomy_version']}"
+            f"{len(summary.guessed_groups)} assets grouped by heuristic (see `cockpit "
+            f"classify`), taxonomy {summary.taxonomy_version}"
         )
-    if summary["unmapped_labels"]:
+    if summary.unmapped_labels:
         print(
             f"unmapped location labels (add them to portfolio.location_labels): "
-            f"{', '.join(summary['unmapped_labels'])}"  # type: ignore[arg-type]
+            f"{', '.join(summary.unmapped_labels)}"
         )
     if dry_run:
         print("dry run: nothing written")
     else:
-        print(f"saved as import {summary['import_id']} in {summary['db']}")
+        print(f"saved as import {summary.import_id} in {summary.db}")
 
 
 def _import_prices(args: argparse.Namespace) -> int:
-    import asyncio
+    from cockpit.commands.tui import settings_from_args
+    from core.imports import DailyCloses, load_closes, save_closes
+    from core.views import ImportPrices
 
-    from core.config import load_settings
-    from core.risk.files import PRICES_SOURCE, read_daily_closes
-    from core.store import Store
+    settings = settings_from_args(args)
+    path = Path(args.file)
 
-    settings = load_settings(args.config)
-    series = read_daily_closes(args.file)  # the whole file checks out before any write
-    db_path = args.db or settings.db_path()
+    async def save(store: Store, series: DailyCloses) -> PricesImportSummary:
+        return await save_closes(store, path, series)
 
-    async def run() -> None:
-        store = await Store.open(
-            db_path, flush_ms=settings.store.flush_ms, batch_rows=settings.store.batch_rows
-        )
-        try:
-            await store.save_daily_closes(PRICES_SOURCE, series)
-        finally:
-            await store.close()
-
-    asyncio.run(run())
-    assets = {
-        asset: {
-            "days": len(points),
-            "first": points[0][0].date().isoformat() if points else None,
-            "last": points[-1][0].date().isoformat() if points else None,
-        }
-        for asset, points in sorted(series.items())
-    }
-    summary = {
-        "file": str(args.file),
-        "db": str(db_path),
-        "source": PRICES_SOURCE,
-        "closes": sum(len(p) for p in series.values()),
-        "assets": assets,
-    }
+    command = ImportPrices(file=str(path.absolute()))  # the core's cwd is its own
+    answer = _write(settings, command, lambda: load_closes(path), save)
+    assert isinstance(answer, PricesImportSummary)
     if args.json:
-        json.dump(summary, sys.stdout, indent=2)
+        json.dump(_as_json(answer), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        firsts = [a["first"] for a in assets.values() if a["first"]]
-        lasts = [a["last"] for a in assets.values() if a["last"]]
+        firsts = [a.first for a in answer.assets.values() if a.first]
+        lasts = [a.last for a in answer.assets.values() if a.last]
         span = f", {min(firsts)} to {max(lasts)}" if firsts else ""
         print(
-            f"{summary['closes']} daily closes for {len(assets)} assets{span} "
-            f"saved in {db_path} (source {PRICES_SOURCE!r})"
+            f"{answer.closes} daily closes for {len(answer.assets)} assets{span} "
+            f"saved in {answer.db} (source {answer.source!r})"
         )
     return 0

@@ -31,6 +31,7 @@ from core.daemon.frames import (
     Unsubscribe,
     parse_frame,
 )
+from core.daemon.market_choice import MarketChoice
 from core.daemon.protocol import (
     PROTOCOL_VERSION,
     Peer,
@@ -101,6 +102,8 @@ class ClientConnection:
         self.sender: asyncio.Task[None] | None = None
         self.write_lock = asyncio.Lock()
         self.tokens = ConfirmTokens(self.config.confirm_ttl_s)
+        self.choice = MarketChoice()
+        """The market whose book and chart this client receives (its own choice)."""
         self.connected_at = asyncio.get_running_loop().time()
         self.closing: str | None = None
         """Why the server is closing this connection, once it is."""
@@ -296,6 +299,7 @@ class ClientConnection:
             state = self.server.latest
             if state is None:
                 continue
+            state = self.choice.view(state, self.server.markets)
             out = b""
             if self.want_events:
                 previous = self.sent_events or ()

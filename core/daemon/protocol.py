@@ -42,9 +42,10 @@ class CommandRule:
 
 _OPERATOR = CommandRule(Role.OPERATOR)
 COMMAND_RULES: dict[str, CommandRule] = {
-    # The daemon's selected market is shared: every attached client sees the same book.
-    "select_market": CommandRule(Role.OPERATOR, logged=False),
-    "cycle_market": CommandRule(Role.OPERATOR, logged=False),
+    # Each connection chooses its own market (core.daemon.market_choice): an observer's
+    # choice changes only what it receives.
+    "select_market": CommandRule(Role.OBSERVER, logged=False),
+    "cycle_market": CommandRule(Role.OBSERVER, logged=False),
     "refresh_risk": _OPERATOR,
     "regenerate_plan": _OPERATOR,
     # With no plan id it builds and saves a fresh current plan: shared state.
@@ -65,6 +66,9 @@ COMMAND_RULES: dict[str, CommandRule] = {
     "acknowledge_audit": _OPERATOR,
     "execute_plan": _OPERATOR,
     "abort_plan": _OPERATOR,
+    # Writes the database (an import, daily closes) and changes the merged portfolio.
+    "import_cointracking": _OPERATOR,
+    "import_prices": _OPERATOR,
 }
 """The one table of which role each command kind needs (mirrored in ``docs/protocol.md``).
 Anything that changes state another client sees is operator-only; a kind missing here is

@@ -20,15 +20,24 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.candles import CandleTail
 from core.daemon.admission import Admission, Verdict
 from core.daemon.confirm import needs_confirm
 from core.daemon.connection import ClientConnection
 from core.daemon.frames import MAX_FRAME
+from core.daemon.market_choice import MarketSource
 from core.daemon.protocol import Role, allowed, rule_for
 from core.errors import CockpitError
-from core.models import EventKind, EventLevel
+from core.models import BookSnapshot, EventKind, EventLevel, Instrument
 from core.service import Core
-from core.views import CockpitState, Command, CommandResult
+from core.views import (
+    CockpitState,
+    Command,
+    CommandResult,
+    CycleMarket,
+    MarketRef,
+    SelectMarket,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +48,29 @@ def _clear_socket_path(path: Path) -> None:
         path.unlink()  # stale: the instance lock already proved no daemon owns it
 
 
+class CoreMarkets(MarketSource):
+    """Any market's book, candles and instrument, read from the running core."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def book(self, market: MarketRef) -> BookSnapshot | None:
+        venue = self.core.venues.get(market.venue)
+        return venue.book(market.symbol, self.core.settings.ui.book_depth) if venue else None
+
+    def chart(self, market: MarketRef) -> CandleTail | None:
+        return self.core.candles.tail(market.venue, market.symbol)
+
+    def instrument(self, market: MarketRef) -> Instrument | None:
+        return self.core.instruments.get(market.key)
+
+
 class ControlServer:
     """Serves a core on a Unix socket, to at most ``daemon.max_clients`` attached clients."""
 
     def __init__(self, core: Core) -> None:
         self.core = core
+        self.markets = CoreMarkets(core)
         config = core.settings.daemon
         self.latest: CockpitState | None = core.state
         self.clients: set[ClientConnection] = set()
@@ -97,6 +124,7 @@ class ControlServer:
         finally:
             self.clients.discard(client)
             self.admission.leave(client)
+            self._watch()
             if task is not None:
                 self._handlers.discard(task)
             if client.role is not None:
@@ -136,6 +164,8 @@ class ControlServer:
         refused = self.refusal(client, command)
         if refused is not None:
             return CommandResult(ok=False, message=refused)
+        if isinstance(command, SelectMarket | CycleMarket):
+            return await self.choose_market(client, command)
         who = f"{client.describe()} as {client.role.value}"
         execution = self.core.execution  # the live level: a published state may lag
         if needs_confirm(command, int(execution.kill.level) if execution is not None else 0):
@@ -159,6 +189,29 @@ class ControlServer:
                 level=EventLevel.INFO if result.ok else EventLevel.WARNING,
             )
         return result
+
+    async def choose_market(
+        self, client: ClientConnection, command: SelectMarket | CycleMarket
+    ) -> CommandResult:
+        """The client's own market (see :mod:`core.daemon.market_choice`); an operator's
+        choice moves the core's selected market too."""
+        result = client.choice.choose(
+            command, self.core.selection.markets, self.core.selection.market
+        )
+        if result.ok and client.role is Role.OPERATOR and client.choice.market is not None:
+            chosen = client.choice.market
+            result = await self.core.execute(
+                SelectMarket(venue=chosen.venue, symbol=chosen.symbol), actor=client.actor
+            )
+        self._watch()
+        client.wake.set()  # its next frame carries the chosen market at once
+        return result
+
+    def _watch(self) -> None:
+        """The core publishes when a book any client chose changes, not only its own."""
+        self.core.selection.watched = frozenset(
+            c.choice.market.key for c in self.clients if c.choice.market is not None
+        )
 
     def status(self) -> dict[str, Any]:
         state = self.latest

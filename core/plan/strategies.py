@@ -140,16 +140,6 @@ def _to_hundred(weights: Mapping[str, Decimal]) -> dict[str, Decimal]:
 def _optimised(
     name: str, base: Targets, preset: OptimiserPreset, ctx: MarketContext
 ) -> StrategyResult:
-    # Imported on first use: the optimiser's scipy modules cost the core ~0.5 s of start-up,
-    # and only optimiser presets need them.
-    from core.plan.optimiser import (
-        Constraints,
-        equal_risk_contribution,
-        hrp,
-        max_sharpe,
-        min_variance,
-    )
-
     window = preset.window_days + 1
     assets = sorted(a for a, c in ctx.closes.items() if len(c) >= window and a in ctx.asset_groups)
     if len(assets) < 2:
@@ -158,31 +148,11 @@ def _optimised(
             f"assets; {len(assets)} have them"
         )
     closes = np.array([list(ctx.closes[a])[-window:] for a in assets], dtype=np.float64).T
-    returns = simple_returns(closes)
-    cov = ledoit_wolf(returns, periods=365).covariance
-    groups = {
-        g: ([i for i, a in enumerate(assets) if ctx.asset_groups[a] == g], float(lo), float(hi))
-        for g, (lo, hi) in preset.group_bounds.items()
-    }
     previous = None
     if ctx.asset_weights and preset.turnover_penalty > 0:
         prev = np.array([ctx.asset_weights.get(a, 0.0) for a in assets])
         previous = prev / prev.sum() if prev.sum() > 0 else None
-    bounds = Constraints(
-        lower=float(preset.min_weight),
-        upper=float(preset.max_weight),
-        groups=groups,
-        previous=previous,
-        turnover_penalty=float(preset.turnover_penalty),
-    )
-    if preset.method == "min_variance":
-        w = min_variance(cov, bounds)
-    elif preset.method == "max_sharpe":
-        w = max_sharpe(mean_returns(returns), cov, float(preset.risk_free_rate), bounds)
-    elif preset.method == "erc":
-        w = equal_risk_contribution(cov)
-    else:
-        w = hrp(cov)
+    w = optimiser_weights(preset, closes, [ctx.asset_groups[a] for a in assets], previous)
     by_group: dict[str, dict[str, Decimal]] = {}
     for asset, weight in zip(assets, w, strict=True):
         if weight > 1e-6:
@@ -194,3 +164,46 @@ def _optimised(
     )
     note = f"{preset.method} over {len(assets)} assets, {preset.window_days} days"
     return StrategyResult(name, targets, notes=(note,))
+
+
+def optimiser_weights(
+    preset: OptimiserPreset,
+    closes: np.ndarray[tuple[int, int], np.dtype[np.float64]],
+    groups: Sequence[str],
+    previous: np.ndarray[tuple[int], np.dtype[np.float64]] | None = None,
+) -> np.ndarray[tuple[int], np.dtype[np.float64]]:
+    """Per-asset weights (summing to 1) from the preset's optimiser on ``closes`` (days ×
+    assets, no gaps), with its bounds; ``groups`` names each asset's group for the group
+    bounds, ``previous`` the current weights for the turnover penalty. Shared by the plan and
+    the backtest's rolling re-estimation."""
+    # Imported on first use: the optimiser's scipy modules cost the core ~0.5 s of start-up,
+    # and only optimiser presets need them.
+    from core.plan.optimiser import (
+        Constraints,
+        equal_risk_contribution,
+        hrp,
+        max_sharpe,
+        min_variance,
+    )
+
+    returns = simple_returns(closes)
+    cov = ledoit_wolf(returns, periods=365).covariance
+    bounds = Constraints(
+        lower=float(preset.min_weight),
+        upper=float(preset.max_weight),
+        groups={
+            g: ([i for i, a in enumerate(groups) if a == g], float(lo), float(hi))
+            for g, (lo, hi) in preset.group_bounds.items()
+        },
+        previous=previous,
+        turnover_penalty=float(preset.turnover_penalty),
+    )
+    if preset.method == "min_variance":
+        w = min_variance(cov, bounds)
+    elif preset.method == "max_sharpe":
+        w = max_sharpe(mean_returns(returns), cov, float(preset.risk_free_rate), bounds)
+    elif preset.method == "erc":
+        w = equal_risk_contribution(cov)
+    else:
+        w = hrp(cov)
+    return np.asarray(w, dtype=np.float64)

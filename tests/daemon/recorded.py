@@ -25,10 +25,20 @@ def sim_settings(
 
 
 async def record_session(
-    db: Path, states: int = 40, journal_hz: float = 60, keyframe_s: float = 0.5
+    db: Path,
+    states: int = 40,
+    journal_hz: float = 60,
+    keyframe_s: float = 0.5,
+    imports: tuple[Path, ...] = (),
 ) -> list[CockpitState]:
-    """Run the real core until it has published ``states`` complete states; stop it."""
+    """Run the real core until it has published ``states`` complete states; stop it.
+    ``imports``: CoinTracking exports merged in (``portfolio.imports``)."""
     settings = sim_settings(db, journal_hz, keyframe_s)
+    if imports:
+        portfolio = settings.portfolio.model_copy(
+            update={"imports": imports, "imports_allow_negative": True}
+        )
+        settings = settings.model_copy(update={"portfolio": portfolio})
     core = build_core(settings)
     live: list[CockpitState] = []
     enough = asyncio.Event()

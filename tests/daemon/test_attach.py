@@ -82,9 +82,9 @@ def tmux(server: str, *args: str) -> str:
 
 async def wait_pane(server: str, session: str, needle: str) -> float:
     started = time.perf_counter()
-    while needle not in tmux(server, "capture-pane", "-p", "-t", session):
+    while needle not in (screen := tmux(server, "capture-pane", "-p", "-t", session)):
         if time.perf_counter() - started > WAIT_S:
-            raise AssertionError(f"{needle!r} never appeared in tmux pane {session}")
+            raise AssertionError(f"{needle!r} never appeared in tmux pane {session}:\n{screen}")
         await asyncio.sleep(0.05)
     return time.perf_counter() - started
 

@@ -133,7 +133,7 @@ def test_roles_and_message_parsing() -> None:
     for kind in ("place_order", "cancel_order", "cancel_all", "kill_switch", "execute_plan"):
         assert not allowed(Role.OBSERVER, kind) and allowed(Role.OPERATOR, kind)
     assert allowed(Role.OBSERVER, "execution_history")
-    assert not allowed(Role.OBSERVER, "cycle_market")  # the selected book is shared
+    assert allowed(Role.OBSERVER, "cycle_market")  # each connection's own market
     assert decode(encode({"type": "ping", "id": 1})) == {"type": "ping", "id": 1}
     for bad in (b"nope\n", b"[1]\n", b'{"type": 3}\n'):
         with pytest.raises(ValueError):

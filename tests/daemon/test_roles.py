@@ -41,7 +41,9 @@ def test_every_command_kind_declares_its_role() -> None:
         "list_orders",
         "get_book",
         "plan_status",
-    }  # they change nothing
+        "select_market",  # each connection's own market (test_market_choice.py)
+        "cycle_market",
+    }  # they change nothing another client sees
     assert {k for k, r in COMMAND_RULES.items() if r.role is Role.OBSERVER} == reads
     assert not allowed(Role.OBSERVER, "some_future_kind")  # unknown: operator-only
     assert allowed(Role.OPERATOR, "some_future_kind")
@@ -50,8 +52,6 @@ def test_every_command_kind_declares_its_role() -> None:
 def sample_commands(order: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """One valid command of each operator-only kind."""
     return {
-        "select_market": {"kind": "select_market", "venue": "sim-a", "symbol": "ETH/USDT"},
-        "cycle_market": {"kind": "cycle_market", "step": 1},
         "refresh_risk": {"kind": "refresh_risk"},
         "regenerate_plan": {"kind": "regenerate_plan", "preset": None},
         "preview_plan": {"kind": "preview_plan"},
@@ -73,6 +73,8 @@ def sample_commands(order: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "acknowledge_audit": {"kind": "acknowledge_audit", "note": "observer"},
         "execute_plan": {"kind": "execute_plan", "plan_id": "whatever"},
         "abort_plan": {"kind": "abort_plan"},
+        "import_cointracking": {"kind": "import_cointracking", "files": ["/nonexistent.csv"]},
+        "import_prices": {"kind": "import_prices", "file": "/nonexistent.csv"},
     }
 
 
