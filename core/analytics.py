@@ -25,6 +25,7 @@ from core.market_books import MarketBooks
 from core.models import Holding, Instrument, utcnow
 from core.portfolio.live import LivePortfolio
 from core.portfolio.service import PortfolioService
+from core.portfolio.stored import simulated_accounts
 from core.ports import Venue
 from core.risk import assess, breach_events
 from core.risk.inputs import history_coverage, risk_inputs, with_history
@@ -60,7 +61,9 @@ class Analytics:
         """The execution service, once it has started (open orders, paper venues, runs)."""
         self.closes: dict[str, list[tuple[date, float]]] = {}
         """Daily closes per asset (every stored source, and the simulator's history)."""
-        self.portfolio = LivePortfolio(settings().portfolio, group_of)
+        self.portfolio = LivePortfolio(
+            settings().portfolio, group_of, simulated=simulated_accounts(settings())
+        )
         self.service = PortfolioService(
             self.portfolio,
             sources,
@@ -97,7 +100,9 @@ class Analytics:
         paper = frozenset(
             name
             for name, account in (self.execution.paper.items() if self.execution else ())
-            if any(a is account for a in self._sources.accounts)
+            if any(
+                a is account or getattr(a, "paper", None) is account for a in self._sources.accounts
+            )
         )
         if paper != self.portfolio.paper_venues:
             self.portfolio.set_paper_venues(paper)
@@ -148,7 +153,7 @@ class Analytics:
         ``cockpit import prices``, venue OHLCV): risk, the 24 h change and the last-close
         prices read them."""
         from core.portfolio.pricing import close_prices
-        from core.store.closes import stored_closes
+        from core.store.closes import SIM_SOURCE, stored_closes
 
         if self.store is None:
             return
@@ -156,7 +161,11 @@ class Analytics:
         closes.update({a: c for a, c in self.closes.items() if a not in closes})
         self.closes = closes
         self.close_sources = sources
-        self.portfolio.close_prices = close_prices(closes)
+        # Real holdings are valued from real closes only, simulated ones from the simulator's.
+        real = {a: c for a, c in closes.items() if sources.get(a, SIM_SOURCE) != SIM_SOURCE}
+        self.portfolio.close_prices = close_prices(real)
+        simulated = await self.store.daily_closes(SIM_SOURCE)
+        self.portfolio.simulated_close_prices = close_prices(simulated)
 
     async def backfill_history(self) -> None:
         """Daily closes of the held assets from every live venue's public candles, then the

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 from core.config import Settings
 from core.errors import ConfigError, ConfigProblem
+from core.portfolio.stored import SIM_WALLET
 from core.ports import AccountPort, Venue
 from core.service import Core
 from core.session import HistorySource
 from core.store import Store
+from core.store.closes import SIM_SOURCE
 
 
 def taxonomy_group_of(settings: Settings) -> Callable[[str], str]:
@@ -59,8 +61,8 @@ def build_venues(settings: Settings) -> VenueSet:
         world = SimWorld(settings.sim, sims)
         per_venue, wallet = demo_balances(world, sims)
         venues.extend(SimVenue(world, name, per_venue[name]) for name in sims)
-        accounts.append(SimWallet("ledger", wallet))
-        history = HistorySource("sim", world.daily_closes)
+        accounts.append(SimWallet(SIM_WALLET, wallet))
+        history = HistorySource(SIM_SOURCE, world.daily_closes)
     live = [v for v in enabled if v.kind in ("kraken", "binance")]
     if live:
         from core.venues.factory import build_live_venue

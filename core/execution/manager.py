@@ -21,7 +21,6 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from decimal import Decimal
 from typing import TypeVar
 
 from core.errors import (
@@ -40,11 +39,11 @@ from core.execution.flags import Turnover
 from core.execution.ids import with_venue_id
 from core.execution.ports import EventSink, MarketView, TradingVenue
 from core.execution.reconcile import RECONCILING, reconcile_orders, reconcile_startup
+from core.execution.reservations import Reservations, free_after
 from core.execution.retry import Clock, RetryPolicy, Sleep, VenueCalls
 from core.execution.state import apply_update, move
 from core.execution.unresolved import UnresolvedSubmit
 from core.models import (
-    ZERO,
     Balance,
     EventKind,
     EventLevel,
@@ -101,7 +100,8 @@ class OrderManager:
         """Every call to a venue goes through here: paced, timed out, counted, retried."""
         self.orders: dict[str, Order] = {}
         self.balances: dict[str, dict[str, Balance]] = {}
-        self._reserved: dict[tuple[str, str], Decimal] = {}
+        self.reservations = Reservations()
+        """What approved orders hold back until their venue answers (:mod:`.reservations`)."""
         self.sent_at: dict[str, float] = {}
         """When each order was last sent (monotonic), for the latency its events report."""
         self._placing: set[str] = set()
@@ -187,7 +187,12 @@ class OrderManager:
                 level=EventLevel.WARNING,
             )
             raise
-        return await self._send(approval, actor, t0, requested_id)
+        # Held from the approval on, before any await: a concurrent approval sees it at once.
+        self.reservations.hold(request.client_order_id, request.venue, *approval.reserve)
+        try:
+            return await self._send(approval, actor, t0, requested_id)
+        finally:
+            self.reservations.release(request.client_order_id)
 
     async def _send(
         self, approval: gate.Approval, actor: str, t0: float, requested_id: str | None = None
@@ -210,20 +215,15 @@ class OrderManager:
         submitted = move(order, OrderStatus.SUBMITTED, updated_ts=utcnow())
         self.orders[order.client_order_id] = submitted
         await self.store.record_order(submitted, durable=False)
-        key = (request.venue, approval.reserve[0])
-        self._reserved[key] = self._reserved.get(key, ZERO) + approval.reserve[1]
-        try:
-            await self.store.flush()
-            self.emit(
-                EventKind.ORDER_SUBMITTED,
-                f"submit {request.side.value} {request.qty} {request.symbol}"
-                + (f" @ {request.price}" if request.price else " at market"),
-                request,
-                latency_ms=(time.monotonic() - t0) * 1000,
-            )
-            return await self._submit_until_known(venue, request)
-        finally:
-            self._reserved[key] -= approval.reserve[1]
+        await self.store.flush()
+        self.emit(
+            EventKind.ORDER_SUBMITTED,
+            f"submit {request.side.value} {request.qty} {request.symbol}"
+            + (f" @ {request.price}" if request.price else " at market"),
+            request,
+            latency_ms=(time.monotonic() - t0) * 1000,
+        )
+        return await self._submit_until_known(venue, request)
 
     async def _submit_until_known(self, venue: TradingVenue, request: OrderRequest) -> Order:
         """Submit, and again with the same id while the venue never saw it (:mod:`.unresolved`)."""
@@ -237,6 +237,8 @@ class OrderManager:
                     reply = await self.venue_calls.once(
                         request.venue, lambda: venue.submit(request)
                     )
+                    # The venue answered: its balances lock what the order needs from now on.
+                    self.reservations.release(coid)
                     return await self.apply(reply)
                 except (TimeoutError, NetworkError) as exc:
                     settled = await unresolved.settle(exc)
@@ -345,13 +347,16 @@ class OrderManager:
     async def _context(
         self, request: OrderRequest, override: str | None = None
     ) -> gate.GateContext:
+        before = self.reservations.held()
         if request.venue in self.__venues:
             await self.refresh_balances(request.venue)
         inst = self.market.instrument(request.venue, request.symbol)
-        free = {
-            asset: b.free - self._reserved.get((request.venue, asset), ZERO)
-            for asset, b in self.balances.get(request.venue, {}).items()
-        }
+        free = free_after(
+            {a: b.free for a, b in self.balances.get(request.venue, {}).items()},
+            request.venue,
+            before,
+            self.reservations.held(),
+        )
         turnover = self.turnover.on(utcnow().date())
         disabled = "; ".join(v for k, v in self.disabled.items() if k != override) or None
         if request.venue not in self.__venues:

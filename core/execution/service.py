@@ -28,6 +28,7 @@ from core.execution.emulation import EmulatedSpec, Emulator
 from core.execution.killswitch import SafetyControl
 from core.execution.manager import OrderManager
 from core.execution.paper_accounts import PaperAccounts
+from core.execution.paper_holdings import LivePaperHoldings
 from core.execution.paper_venue import PaperVenue
 from core.execution.plan_preview import preview
 from core.execution.planexec import PlanExecutor
@@ -45,7 +46,7 @@ from core.models import (
     utcnow,
 )
 from core.plan.models import Plan
-from core.ports import Venue
+from core.ports import AccountPort, Venue
 from core.store import Store
 from core.views import (
     AbortPlan,
@@ -129,13 +130,10 @@ class ExecutionService:
                 venues[name] = await self.papers.open(
                     name, source, self._instruments.values(), sim=name in sims
                 )
-            # On simulated venues the holdings come from the paper accounts, so paper fills show
-            # in the portfolio. A live venue's holdings stay its real balances (every location,
-            # read-only); its paper account is separate, seeded from its spot balances.
-            shown.accounts = [
-                self.paper[a.venue] if a.venue in sims and a.venue in self.paper else a
-                for a in shown.accounts
-            ]
+            # The holdings show what trades: a simulated venue's paper account; a live venue's
+            # paper account at its spot location and its real balances elsewhere. The real
+            # balances behind a paper account are shown apart (AccountBalances.real).
+            shown.accounts = [self._paper_holdings(a, sims) for a in shown.accounts]
         else:
             venues = dict(self._venues)
         r = self.config.retry
@@ -165,6 +163,16 @@ class ExecutionService:
         if self.papers is not None and self.paper:
             self._spawn("exec:paper", self._every(0.2, self.papers.tick))
         self._spawn("exec:emulated", self._every(0.2, self.emulator.tick))
+
+    def _paper_holdings(self, account: AccountPort, sims: set[str]) -> AccountPort:
+        """The account the portfolio reads in paper mode in place of ``account``."""
+        paper = self.paper.get(account.venue)
+        if paper is None or account is not self._venues.get(account.venue):
+            return account  # a wallet, or a venue without a paper account
+        if account.venue in sims:
+            return paper
+        name = account.venue
+        return LivePaperHoldings(paper, account, waiting=lambda: name in self.unseeded)
 
     def _emulator(self, manager: OrderManager, store: Store) -> Emulator:
         market = self._market

@@ -88,7 +88,9 @@ def allocate(
             state = assets[h.asset] = AssetState(h.asset, group, price)
         if h.qty <= ZERO:
             continue
-        value = h.qty * (state.price_usd or price)
+        # Each holding at its own price: the plan's values are the pane's (a simulated
+        # venue's rows at the sim's price, real rows at real prices).
+        value = h.qty * price
         state.qty += h.qty
         state.value += value
         if sellable is None or sellable(h):

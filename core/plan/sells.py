@@ -26,9 +26,11 @@ class SellingPlanner(PlannerBase):
                     asset, need_usd, SkipReason.DO_NOT_SELL, "listed in do_not_sell", Side.SELL
                 )
                 continue
-            self._sell_asset(asset, need_usd / state.price_usd, state.price_usd)
+            self._sell_asset(asset, need_usd, state.price_usd)
 
-    def _sell_asset(self, asset: str, need: Decimal, price: Decimal) -> None:
+    def _sell_asset(self, asset: str, need_usd: Decimal, price: Decimal) -> None:
+        """Sell ``need_usd`` of ``asset``, each holding counted at its own price (a simulated
+        venue's rows at the sim's, real rows at real prices: the values the pane shows)."""
         rank = self.policy.venue_rank
         holdings = self.by_asset.get(asset, [])
         free = [h for h in holdings if self.blocked(h.location_id) is None]
@@ -36,32 +38,36 @@ class SellingPlanner(PlannerBase):
         stuck: list[tuple[Holding, str]] = [
             (h, self.blocked(h.location_id) or "") for h in holdings if h not in free
         ]
+
+        def own(h: Holding) -> Decimal:
+            return h.price.value if h.price.value else price
+
         last: LegError | None = None
         for h in free:
-            if need * price < DUST_USD:
+            if need_usd < DUST_USD:
                 break
             venue = self.locations[h.location_id].venue
             routes = self.index.routes(venue, asset)
             if not routes:
                 stuck.append((h, f"{venue} has no verified market for {asset}"))
                 continue
-            sold, err = self._sell_here(asset, h, min(need, h.qty), routes)
-            need -= sold
+            sold, err = self._sell_here(asset, h, min(need_usd / own(h), h.qty), routes)
+            need_usd -= sold * own(h)
             last = err or last
         for h, why in stuck:
-            if need * price < DUST_USD:
+            if need_usd < DUST_USD:
                 break
-            take = min(need, h.qty)
-            self._hint(asset, h, take, take * price, why)
-            need -= take
-        if need * price >= DUST_USD:
+            take = min(need_usd / own(h), h.qty)
+            self._hint(asset, h, take, take * own(h), why)
+            need_usd -= take * own(h)
+        if need_usd >= DUST_USD:
             if last is not None:
                 reason, detail = SkipReason(last.reason), last.detail
             elif free:
                 reason, detail = SkipReason.BELOW_MINIMUM, "remainder under the market's step"
             else:
                 reason, detail = SkipReason.NO_MARKET, f"no location holding {asset} can sell it"
-            self.skip(asset, need * price, reason, detail, Side.SELL)
+            self.skip(asset, need_usd, reason, detail, Side.SELL)
 
     def _hint(self, asset: str, h: Holding, qty: Decimal, usd: Decimal, why: str) -> None:
         to = next((v for v in self.venues() if self.index.trades(v, asset)), None)

@@ -63,7 +63,7 @@ def combine(
     imported: Sequence[Holding], live: Sequence[Holding], manual: Sequence[Holding] = ()
 ) -> list[Holding]:
     """One portfolio: live balances win at their locations, imports elsewhere, plus manual."""
-    return merge_sources(imported, live, manual)
+    return merge_sources(imported, live, manual, venue_locations={h.location_id for h in live})
 
 
 class PortfolioSnapshot(Model):

@@ -35,6 +35,7 @@ from core.portfolio.holdings import PortfolioSnapshot, snapshot
 from core.portfolio.merge import (
     balance_holdings,
     imported_prices,
+    is_simulated,
     merge_sources,
     valued,
     with_imported,
@@ -271,7 +272,12 @@ class LivePortfolio:
     known_locations: dict[str, Location] = field(default_factory=dict)
     """The location registry's entries (custody, tradable) for locations no venue reports."""
     close_prices: dict[str, Price] = field(default_factory=dict)
-    """The last stored daily close per asset (a price source when nothing fresher has one)."""
+    """The last stored real daily close per asset (a price source when nothing fresher has one)."""
+    simulated: frozenset[str] = frozenset()
+    """Simulated venues and wallets: their books price their own holdings only, never a real
+    one, and never enter the price cache (:mod:`core.portfolio.merge`)."""
+    simulated_close_prices: dict[str, Price] = field(default_factory=dict)
+    """The simulator's last daily close per asset (for simulated holdings only)."""
     _last_sample: datetime | None = None
     _bases: dict[str, dict[tuple[str, str], CostBasis]] | None = None
 
@@ -326,7 +332,12 @@ class LivePortfolio:
     def inputs(self, books: Iterable[BookSnapshot]) -> PriceInputs:
         """The resolver's inputs now: live quotes, the cache, the import's prices, config."""
         inputs = live_inputs(books, self.last_trades.values(), self.cached, self.config)
-        inputs = replace(inputs, closes=self.close_prices)
+        inputs = replace(
+            inputs,
+            closes=self.close_prices,
+            simulated=self.simulated,
+            simulated_closes=self.simulated_close_prices,
+        )
         return with_imported(inputs, imported_prices(self.imported))
 
     def revalue(
@@ -380,9 +391,13 @@ class LivePortfolio:
         return snapshot(self.holdings, now, taxonomy_version)
 
     def prices_to_cache(self) -> list[Price]:
-        """Live prices worth remembering: fresh, from a market (not the cache itself)."""
+        """Live prices worth remembering: fresh, from a real market (not the cache itself).
+
+        Only real holdings' prices: a simulated venue's synthetic prices never enter a
+        database's price cache, so a later read of that database values nothing with them."""
         keep = (PriceSource.BOOK_MID, PriceSource.LAST_TRADE, PriceSource.TICKER)
-        out = [p for p in price_table(self.holdings).values() if p.source in keep and not p.stale]
+        real = [h for h in self.holdings if not is_simulated(h.source, self.simulated)]
+        out = [p for p in price_table(real).values() if p.source in keep and not p.stale]
         for price in out:
             self.cached[price.asset] = price
         return out

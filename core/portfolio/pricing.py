@@ -16,12 +16,18 @@ The choice: fresh before stale, then the stronger source (book mid > last trade 
 cached > import > daily close > config), then a direct USD market before a route through a
 quote asset, then the newest. A book whose integrity is not ``verified`` counts
 as stale, and so does anything older than the policy's age limit for its kind.
+
+Simulated prices value simulated holdings only. A simulated venue's books (and the simulator's
+daily closes) describe a synthetic world: they price what is held on simulated venues (the
+demo's own balances, their paper accounts) and nothing else. :meth:`PriceInputs.real` and
+:meth:`PriceInputs.simulation` split one set of inputs into the two worlds; real holdings
+(imports, manual positions, live venues) are valued from real sources only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -115,6 +121,27 @@ class PriceInputs:
     """The last daily close per asset (:func:`close_prices`)."""
     configured: Mapping[str, Decimal] = field(default_factory=dict)
     rates: Mapping[str, DerivativeRate] = field(default_factory=dict)
+    simulated: frozenset[str] = frozenset()
+    """Venues whose quotes are synthetic (the simulator's): they price simulated holdings only."""
+    simulated_closes: Mapping[str, Price] = field(default_factory=dict)
+    """The simulator's last daily close per asset (simulated holdings only)."""
+
+    def real(self) -> PriceInputs:
+        """What a real holding may be priced with: every input but the simulator's."""
+        if not self.simulated and not self.simulated_closes:
+            return self
+        quotes = tuple(q for q in self.quotes if q.venue not in self.simulated)
+        return replace(self, quotes=quotes, simulated=frozenset(), simulated_closes={})
+
+    def simulation(self) -> PriceInputs:
+        """What a simulated holding is priced with: the simulated venues' quotes and closes,
+        configured prices and rates (never a real cache, import or close)."""
+        return PriceInputs(
+            quotes=tuple(q for q in self.quotes if q.venue in self.simulated),
+            closes=self.simulated_closes,
+            configured=self.configured,
+            rates=self.rates,
+        )
 
     def by_base(self) -> dict[str, list[Quote]]:
         """Quotes grouped by the asset they price."""

@@ -17,7 +17,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from core.models import Balance, Holding, Price
-from core.portfolio.merge import balance_holdings, imported_prices, merge_sources, valued
+from core.portfolio.merge import (
+    PAPER_SOURCE_PREFIX,
+    balance_holdings,
+    imported_prices,
+    merge_sources,
+    valued,
+)
 from core.portfolio.pricing import PriceInputs, PricePolicy
 
 if TYPE_CHECKING:
@@ -25,12 +31,21 @@ if TYPE_CHECKING:
     from core.store import Store
 
 SIM_KIND = "sim"
+SIM_WALLET = "ledger"
+"""The simulated demo's cold wallet (an account beside the sim venues)."""
 
 
 def live_venues(settings: Settings) -> frozenset[str]:
     """Enabled venues that are real exchanges: their balances replace an import's at their
     locations (a simulated demo account never does)."""
     return frozenset(v.name for v in settings.venues if v.enabled and v.kind != SIM_KIND)
+
+
+def simulated_accounts(settings: Settings) -> frozenset[str]:
+    """Enabled sim venues and, with any, the demo's wallet: the accounts whose holdings the
+    simulator's prices value (and only those)."""
+    sims = {v.name for v in settings.venues if v.enabled and v.kind == SIM_KIND}
+    return frozenset(sims | {SIM_WALLET}) if sims else frozenset()
 
 
 def load_imported(settings: Settings, stored: Iterable[Holding]) -> list[Holding]:
@@ -65,15 +80,18 @@ def price_inputs(
     imported: Iterable[Holding],
     cached: dict[str, Price],
     closes: Mapping[str, Price] | None = None,
+    simulated_closes: Mapping[str, Price] | None = None,
 ) -> PriceInputs:
-    """What a command may price with: the price cache, the import's prices, the last daily
-    closes, config."""
+    """What a command may price with: the price cache, the import's prices, the last real
+    daily closes, config; the simulator's closes for the simulated accounts' holdings only."""
     return PriceInputs(
         cached=cached,
         imported=imported_prices(imported),
         closes=closes or {},
         configured=settings.portfolio.prices,
         rates=settings.portfolio.rates,
+        simulated=simulated_accounts(settings),
+        simulated_closes=simulated_closes or {},
     )
 
 
@@ -104,6 +122,7 @@ def merge_stored(
     cached: dict[str, Price],
     now: datetime,
     closes: Mapping[str, Price] | None = None,
+    simulated_closes: Mapping[str, Price] | None = None,
 ) -> StoredPortfolio:
     """Merge and value what a database holds (pure; see :func:`stored_portfolio`)."""
     from core.portfolio.taxonomy import load_taxonomy
@@ -115,9 +134,11 @@ def merge_stored(
         imported,
         venue,
         manual(settings, now),
-        venue_locations={b.location_id for b in balances if b.source in live},
+        venue_locations={
+            b.location_id for b in balances if b.source.removeprefix(PAPER_SOURCE_PREFIX) in live
+        },
     )
-    inputs = price_inputs(settings, imported, cached, closes)
+    inputs = price_inputs(settings, imported, cached, closes, simulated_closes)
     holdings = valued(merged, inputs, now, policy(settings))
     return StoredPortfolio(holdings, merged, imported, balances, cached)
 
@@ -128,12 +149,14 @@ async def stored_portfolio(
     """The merged portfolio of ``store`` valued at ``now`` (the same merge and valuation as
     the running core's holdings pane)."""
     from core.portfolio.pricing import close_prices
-    from core.store.closes import stored_closes
+    from core.store.closes import real_and_simulated_closes
     from core.store.portfolio import cached_prices, latest_balances, latest_import
 
     stored = await latest_import(store)
     imported = load_imported(settings, stored.holdings if stored else ())
     balances = await latest_balances(store) if with_balances else []
-    closes, _ = await stored_closes(store)
+    real, simulated = await real_and_simulated_closes(store)
     cached = await cached_prices(store)
-    return merge_stored(settings, imported, balances, cached, now, close_prices(closes))
+    return merge_stored(
+        settings, imported, balances, cached, now, close_prices(real), close_prices(simulated)
+    )

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time
 from pydantic import TypeAdapter
 
 from core.models import Instrument
+from core.store.closes import SIM_SOURCE
 from core.store.db import Store, from_ns, to_ns
 
 INSTRUMENTS = TypeAdapter(tuple[Instrument, ...])
@@ -38,10 +39,15 @@ async def stored_markets(store: Store) -> dict[str, tuple[datetime, tuple[Instru
     return {venue: (from_ns(ns), INSTRUMENTS.validate_json(payload)) for venue, ns, payload in rows}
 
 
-async def last_closes(store: Store) -> dict[str, tuple[datetime, float]]:
-    """Asset -> (end of the day, close) of its newest daily close across every source."""
+async def last_closes(
+    store: Store, *, simulated: bool | None = None
+) -> dict[str, tuple[datetime, float]]:
+    """Asset -> (end of the day, close) of its newest daily close across every source; only
+    the simulator's (``simulated=True``) or only real sources' (``simulated=False``)."""
+    where = {None: "", True: "WHERE source = ?", False: "WHERE source != ?"}[simulated]
     rows = await store.fetch_all(
-        "SELECT asset, MAX(day), close FROM daily_closes GROUP BY asset ORDER BY asset"
+        f"SELECT asset, MAX(day), close FROM daily_closes {where} GROUP BY asset ORDER BY asset",
+        () if simulated is None else (SIM_SOURCE,),
     )
     return {
         asset: (datetime.combine(date.fromisoformat(day), time.max, tzinfo=UTC), float(close))

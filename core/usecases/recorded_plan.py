@@ -2,7 +2,8 @@
 
 Holdings are the database's (the latest import, the newest venue balances the cockpit stored,
 plus manual positions from config), re-priced with provenance from the price cache, the
-newest daily closes (any source: the simulator, a price import), the import and config.
+newest real daily closes (a price import, venue OHLCV), the import and config; the
+simulator's recorded books and closes price only the simulated accounts' holdings.
 Nothing here is a live book, so every order is *indicative* (marked, never sent): venues the
 newest saved plan priced keep that plan's recorded books (its note says which plan and how
 old); every other tradable venue is priced from the last known prices with the configured
@@ -25,8 +26,10 @@ from core.plan.build import build_plan
 from core.plan.indicative import indicative_markets
 from core.plan.models import Plan, PlanInputs, PlanPolicy
 from core.plan.strategies import MarketContext, run_strategy
-from core.portfolio.pricing import PriceInputs, PricePolicy, quote_from_book, resolve_prices
-from core.portfolio.valuation import exact_value, reprice
+from core.portfolio.merge import valued
+from core.portfolio.pricing import PriceInputs, PricePolicy, close_prices, quote_from_book
+from core.portfolio.stored import simulated_accounts
+from core.portfolio.valuation import exact_value
 from core.store.db import Store
 from core.store.markets import last_closes, stored_markets
 from core.store.plans import load_plan
@@ -46,6 +49,7 @@ async def recorded_plan(
         tuple[Plan, PlanInputs] | None,
         dict[str, tuple[datetime, tuple[Instrument, ...]]],
         dict[str, tuple[datetime, float]],
+        dict[str, tuple[datetime, float]],
         list[Order],
     ]:
         store = await Store.open_readonly(db)
@@ -53,13 +57,14 @@ async def recorded_plan(
             return (
                 await load_plan(store, "latest"),
                 await stored_markets(store),
-                await last_closes(store),
+                await last_closes(store, simulated=False),
+                await last_closes(store, simulated=True),
                 await store.open_orders(),
             )
         finally:
             await store.close()
 
-    saved, stored, closes, pending = await read()
+    saved, stored, closes, sim_closes, pending = await read()
     for asset, (day_end, close) in closes.items():
         known = cached.get(asset)
         if known is None or known.value is None or known.ts is None or known.ts < day_end:
@@ -80,9 +85,14 @@ async def recorded_plan(
         imported={h.asset: h.price for h in held if h.price.value is not None},
         configured=pf.prices,
         rates=pf.rates,
+        # The simulator's books and closes price the simulated accounts' holdings only.
+        simulated=simulated_accounts(settings),
+        simulated_closes=close_prices(
+            {a: [(day_end.date(), close)] for a, (day_end, close) in sim_closes.items()}
+        ),
     )
     policy = PricePolicy(live_stale_s=pf.stale_after_s, cache_stale_s=pf.cache_stale_after_s)
-    priced = reprice(held, resolve_prices({h.asset for h in held}, inputs, now, policy))
+    priced = valued(held, inputs, now, policy)
     # Dust (the worthless long tail of an import) stays out of the way, as in the holdings pane.
     holdings = [h for h in priced if h.price.value is not None and exact_value(h) >= pf.dust_usd]
     if not holdings:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,9 +21,13 @@ import pytest
 
 from cockpit.cli import main
 from core.config import Settings
-from core.portfolio.valuation import exact_sum
+from core.models import Holding, utcnow
+from core.portfolio.stored import stored_portfolio
+from core.portfolio.valuation import exact_sum, exact_value
 from core.risk.inputs import CASH
 from core.sim.world import SimWorld
+from core.store.db import Store
+from core.views import HoldingRow
 from tests.app.conftest import press, running_app, wait_until
 from tests.portfolio.prices import write_wide_prices
 from widgets.holdings_table import HoldingsTable
@@ -93,6 +99,10 @@ def test_cli_reports_on_the_imported_portfolio_with_coverage(
 async def test_tui_and_cli_show_the_same_merged_portfolio(
     imported_db: Path, still_market: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The default sim runs beside the import: its synthetic prices value the demo's own
+    balances only; the imported rows keep the real valuation the CLI gives them (issue 11)."""
+    db = str(imported_db)
+    before = await cli_json_async(capsys, "holdings", "--db", db, "--all", "--json")
     settings = Settings.model_validate({"store": {"path": str(imported_db)}})
     async with running_app(settings) as (app, pilot):
         table = app.main.query_one(HoldingsTable)
@@ -135,23 +145,82 @@ async def test_tui_and_cli_show_the_same_merged_portfolio(
         }
         have = [h for h in report.coverage.history if h.days]
         assert f"history {len(have)}/{len(report.coverage.history)}" in lines(risk)
-        tui_rows = [(r.asset, r.location_id, r.qty, r.value) for r in view.rows]
-        tui_total = view.total
-    # The same database read by the CLI after the session: the same holdings and values.
-    db = str(imported_db)
+        # Real risk history for real holdings: the import's closes, not the simulator's.
+        btc = next(h for h in report.coverage.history if h.symbol == "BTC")
+        assert btc.source == "import", btc
+        # The imported rows: valued as `cockpit holdings --db FILE --all` values them, to the
+        # cent, never at the simulator's prices; the demo's rows are priced by the sim.
+        imported = [r for r in view.rows if r.imported]
+        assert all(
+            r.price.value is None or "sim-" not in (r.price.detail or "") for r in imported
+        ), [r.price for r in imported if "sim-" in (r.price.detail or "")]
+        imported_total = exact_sum(r.value for r in imported)
+        assert imported_total.quantize(CENT) == Decimal(before["total"]).quantize(CENT)
+        assert imported_total.quantize(CENT) == CT_TOTAL
+        demo = [r for r in view.rows if not r.imported and r.asset == "BTC"]
+        assert demo and all("sim-" in (r.price.detail or "") for r in demo), demo
+        assert view.total == exact_sum(
+            (imported_total, *(r.value for r in view.rows if not r.imported))
+        )
+        tui_imported = imported_rows(view.rows)
+    # The same database read after the session: the imported rows keep the same values (the
+    # session left no synthetic price behind to value them with).
+    after = await asyncio.to_thread(stored_imported, imported_db)
+    assert after == tui_imported
     held = await cli_json_async(capsys, "holdings", "--db", db, "--all", "--by", "asset", "--json")
-    assert Decimal(held["total"]).quantize(Decimal("0.01")) == tui_total.quantize(Decimal("0.01"))
-    assert Decimal(held["total"]) == tui_total  # exact sums, not just rounded ones
-    per_asset: dict[str, tuple[Decimal, Decimal]] = defaultdict(lambda: (Decimal(0), Decimal(0)))
-    for asset, _, qty, value in tui_rows:  # summed exactly, as every view sums
-        q, v = per_asset[asset]
-        per_asset[asset] = (exact_sum((q, qty)), exact_sum((v, value)))
-    cli = {r["key"]: (Decimal(r["qty"]), Decimal(r["value"])) for r in held["rows"]}
-    assert cli == dict(per_asset)
-    by_location = await cli_json_async(
-        capsys, "holdings", "--db", db, "--all", "--by", "location", "--json"
+    assert {r["key"] for r in held["rows"]} >= {asset for asset, _ in tui_imported}
+    # No sim-sourced price in the database's price cache: with no real venue connected, the
+    # session had no real market price to remember at all.
+    assert cached_prices(imported_db) == []
+
+
+CENT = Decimal("0.01")
+
+
+def imported_rows(rows: Iterable[HoldingRow]) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
+    """(asset, location) -> (qty, value) of the imported rows, summed exactly."""
+    out: dict[tuple[str, str], tuple[Decimal, Decimal]] = defaultdict(
+        lambda: (Decimal(0), Decimal(0))
     )
-    tui_locations: dict[str, Decimal] = defaultdict(Decimal)
-    for _, where, _, value in tui_rows:
-        tui_locations[where] = exact_sum((tui_locations[where], value))
-    assert {r["key"]: Decimal(r["value"]) for r in by_location["rows"]} == dict(tui_locations)
+    for r in rows:
+        if r.imported:
+            q, v = out[(r.asset, r.location_id)]
+            out[(r.asset, r.location_id)] = (exact_sum((q, r.qty)), exact_sum((v, r.value)))
+    return dict(out)
+
+
+def stored_imported(db: Path) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
+    """The imported rows of the database's merged portfolio as a later command values them."""
+    settings = Settings.model_validate({"store": {"path": str(db)}})
+
+    async def read() -> list[Holding]:
+        store = await Store.open_readonly(db)
+        try:
+            return (await stored_portfolio(store, settings, utcnow())).holdings
+        finally:
+            await store.close()
+
+    holdings = asyncio.run(read())
+    sources = {h.source for h in holdings if h.source.startswith("cointracking")}
+    assert sources, {h.source for h in holdings}
+    return imported_rows(
+        HoldingRow(
+            asset=h.asset,
+            group=h.group,
+            location_id=h.location_id,
+            tradable=False,
+            qty=h.qty,
+            price=h.price,
+            value=exact_value(h),
+            weight=0.0,
+            source=h.source,
+            imported=h.source in sources,
+        )
+        for h in holdings
+    )
+
+
+def cached_prices(db: Path) -> list[tuple[str, str]]:
+    """Every (asset, payload) of the database's price cache."""
+    with sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True) as conn:
+        return sorted(conn.execute("SELECT asset, payload FROM price_cache"))

@@ -19,7 +19,10 @@ async def test_an_imported_portfolio_replays_byte_identically(
 ) -> None:
     db = tmp_path / "cockpit.db"
     export = shared_data / "cointracking" / BALANCE_BY_EXCHANGE
-    live = await record_session(db, states=40, keyframe_s=2.0, imports=(export,))
+    # 120 states at the UI's 20 fps span over 6 s: the risk report (a large section) is
+    # recomputed at least once (every 5 s). The imported rows no longer move with the sim's
+    # prices (issue 11), so the plan alone may not change within a shorter session.
+    live = await record_session(db, states=120, keyframe_s=2.0, imports=(export,))
     by_version = {s.version: s for s in live}
     assert any(s.holdings is not None and len(s.holdings.rows) > 200 for s in live)
 

@@ -50,6 +50,9 @@ async def test_core_plans_an_unconnected_venue_indicatively_and_sends_only_firm_
             },
             # Kraken first: its cash pays for buys there before the sims'.
             "targets": {"venue_preference": ["kraken", "sim-a", "sim-b"]},
+            # A real account is never priced by the sim's books (issue 11): its cash has a
+            # real price of its own, as an import's holdings carry the file's.
+            "portfolio": {"prices": {"USDT": 1}},
         }
     )
     core = build_core(settings)

@@ -89,9 +89,10 @@ async def test_portfolio_snapshot_and_price_cache_are_written(tmp_path: Path) ->
         assert sum(last.by_group.values(), Decimal(0)) == total
         assert set(last.by_location) == {"sim-a:spot", "sim-b:spot", "ledger:cold"}
         assert last.taxonomy_version == core.analytics.taxonomy_version != "unknown"
-        cache = await cached_prices(core.store)
-        assert cache["BTC"].source is PriceSource.BOOK_MID and cache["BTC"].value
-        assert {h.asset for h in held if h.price.source is PriceSource.BOOK_MID} <= set(cache)
+        # The demo's holdings are priced by the sim's books, and the sim's synthetic prices
+        # never enter the database's price cache (issue 11): only real markets' would.
+        assert any(h.price.source is PriceSource.BOOK_MID for h in held)
+        assert await cached_prices(core.store) == {}
         stored = [float(s.total_usd) for s in await snapshots(core.store, source="live")]
     finally:
         await core.stop()

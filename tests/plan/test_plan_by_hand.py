@@ -224,3 +224,22 @@ def test_read_only_venue_and_do_not_sell_become_skips_not_orders() -> None:
     ]
     reasons = {(s.asset, s.reason) for s in plan.skipped}
     assert reasons == {("BTC", SkipReason.NEEDS_TRANSFER), ("ETH", SkipReason.DO_NOT_SELL)}
+
+
+def test_each_holding_is_valued_at_its_own_price() -> None:
+    # One asset in two worlds: 1 BTC on a simulated venue at the sim's 40, 1 BTC in a real
+    # import at 100. The plan values them as the pane does (140), never both at one price.
+    from core.config import TargetsConfig
+    from core.plan.allocate import allocate
+    from core.plan.targets import Targets
+
+    holdings = [
+        _holding("BTC", "1", "40", "BTC", "sim-a:spot"),
+        _holding("BTC", "1", "100", "BTC", "kraken:earn"),
+        _holding("USDT", "60", "1", "Stablecoins", "sim-a:spot"),
+    ]
+    alloc = allocate(
+        holdings, Targets.from_config(TargetsConfig()), group_of=None, cash_assets=["USDT"]
+    )
+    assert alloc.assets["BTC"].value == D(140)
+    assert sum(s.value for s in alloc.assets.values()) == D(200)
