@@ -28,6 +28,7 @@ from core.portfolio.service import PortfolioService
 from core.portfolio.stored import simulated_accounts
 from core.ports import Venue
 from core.risk import assess, breach_events
+from core.risk.forecast.live import ForecastCache
 from core.risk.inputs import history_coverage, risk_inputs, with_history
 from core.store import Store
 from core.views import HoldingsView, RiskView
@@ -74,6 +75,7 @@ class Analytics:
         )
         self.holdings: HoldingsView | None = None
         self.risk: RiskView | None = None
+        self._forecasts = ForecastCache()
         self.taxonomy_version = "unknown"
         self._alerted: set[str] = set()
         self.close_sources: dict[str, str] = {}
@@ -232,10 +234,13 @@ class Analytics:
         assessment = await asyncio.to_thread(
             assess, inputs.closes, inputs.weights, inputs.groups, self._settings().risk
         )
+        forecast = await asyncio.to_thread(
+            self._forecasts.view, inputs.closes, inputs.weights, self.core.settings.risk
+        )
         now = utcnow()
         history = history_coverage(inputs.weights, self.closes, self.close_sources)
         report = with_history(assessment.report, history)
-        self.risk = RiskView(as_of=now, report=report, limits=assessment.limits)
+        self.risk = RiskView(as_of=now, report=report, limits=assessment.limits, forecast=forecast)
         for event in breach_events(assessment.limits.breaches, now, already=self._alerted):
             self._events.append(event)
         self._alerted = {b.key for b in assessment.limits.breaches}

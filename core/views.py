@@ -29,6 +29,7 @@ from core.models import (
 )
 from core.plan.models import PendingOrder, PlanOrder, PlanTotals, SkippedItem, TransferHint
 from core.plan.outcome import PlanOutcome
+from core.risk.forecast.views import ForecastView
 from core.risk.models import LimitsReport, RiskReport
 
 
@@ -102,6 +103,8 @@ class RiskView(Model):
     as_of: UtcDatetime
     report: RiskReport
     limits: LimitsReport
+    forecast: ForecastView | None = None
+    """Forecast VaR/ES of the configured model with its backtest (``core/risk/forecast``)."""
 
 
 class PlanGroupRow(Model):

@@ -25,6 +25,7 @@ from textual.widget import Widget
 from core.candles import Candle, ChartView, DepthPoint
 from widgets import format as fmt
 from widgets.chart_canvas import Canvas, Scale
+from widgets.chart_series import SeriesPlot, draw_series
 
 AXIS_W = 11
 """Columns of the price axis on the right (a space and up to ten characters)."""
@@ -63,6 +64,7 @@ class Chart(Widget, can_focus=True):
         "chart--title",
         "chart--cursor",
         "chart--accent",
+        "chart--warn",
     }
 
     DEFAULT_CSS = """
@@ -74,6 +76,7 @@ class Chart(Widget, can_focus=True):
     Chart > .chart--title { color: $text; text-style: bold; }
     Chart > .chart--cursor { color: $text; background: $primary 30%; }
     Chart > .chart--accent { color: $accent; text-style: bold; }
+    Chart > .chart--warn { color: $warning; }
     """
 
     class ModeChanged(Message):
@@ -91,6 +94,8 @@ class Chart(Widget, can_focus=True):
         self.bids: tuple[DepthPoint, ...] = ()
         self.asks: tuple[DepthPoint, ...] = ()
         self.chart_title = ""
+        self.series: SeriesPlot | None = None
+        """Line series drawn instead of candles (``show_series``); None for candles."""
         self.mode = ChartMode.CANDLES
         self.zoom = 1
         """Index into :data:`ZOOMS` (or :data:`DEPTH_ZOOMS` for depth)."""
@@ -131,6 +136,12 @@ class Chart(Widget, can_focus=True):
         """Draw cumulative depth: bids left of the spread, asks right of it."""
         self.bids = tuple(bids)
         self.asks = tuple(asks)
+        self.chart_title = title
+        self._changed()
+
+    def show_series(self, plot: SeriesPlot | None, *, title: str = "") -> None:
+        """Draw line series with markers (``widgets.chart_series``) instead of candles."""
+        self.series = plot
         self.chart_title = title
         self._changed()
 
@@ -210,7 +221,7 @@ class Chart(Widget, can_focus=True):
         # Whole component styles: a partial one drops a background's alpha and cannot resolve
         # an ``auto`` text colour, which drew the crosshair's label white on full blue.
         styles = {"": self.rich_style}
-        for name in ("gain", "loss", "dim", "axis", "title", "cursor", "accent"):
+        for name in ("gain", "loss", "dim", "axis", "title", "cursor", "accent", "warn"):
             styles[name] = self.get_component_rich_style(f"chart--{name}")
         return styles
 
@@ -243,6 +254,8 @@ class Chart(Widget, can_focus=True):
             return canvas
         if self.depth:
             self._draw_depth(canvas)
+        elif self.series is not None:
+            self.readout = draw_series(canvas, self.series, self.chart_title, AXIS_W)
         else:
             self._draw_candles(canvas)
         canvas.text(0, 0, self.readout[: width - 1], "title")

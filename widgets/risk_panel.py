@@ -8,14 +8,19 @@ never a Rich table layout on the UI loop.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.strip import Strip
 
+from core.risk.forecast.views import ForecastView
 from core.risk.models import AssetHistory
 from core.views import RiskView
 from widgets import format as fmt
+from widgets.forecast_lines import forecast_lines
 from widgets.line_pane import LinePane
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -38,6 +43,20 @@ class RiskPanel(LinePane):
     """Risk figures recomputed by the core off the UI loop, shown as they arrive."""
 
     show_cursor = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "open_forecast", "Forecast chart", id="risk.forecast"),
+    ]
+
+    class OpenForecast(Message):
+        """``f``: show the forecast VaR chart full size (the screen decides how)."""
+
+        def __init__(self, view: ForecastView) -> None:
+            super().__init__()
+            self.view = view
+
+    def action_open_forecast(self) -> None:
+        if self.view is not None and self.view.forecast is not None:
+            self.post_message(self.OpenForecast(self.view.forecast))
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -113,6 +132,7 @@ class RiskPanel(LinePane):
         flag = "" if r.tail_moments.cornish_fisher_valid else "?"
         cf = fmt.pct(r.var["cornish_fisher"].get("99"), digits=2)
         lines.append(Text(f"{'CF 99%' + flag:<6}{cf:>7}"))
+        lines.extend(forecast_lines(view.forecast, width, self.style_of))
         lines.append(Text(""))
         drawdown = Text("Drawdown now ", style=bold)
         drawdown.append("▼ " + fmt.pct(r.drawdown.current))

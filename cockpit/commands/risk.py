@@ -52,6 +52,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(func=_run)
+    from cockpit.commands.risk_forecast import add_forecast_parser
+
+    add_forecast_parser(parser)
 
 
 def _run(args: argparse.Namespace) -> int:

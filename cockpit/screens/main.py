@@ -170,6 +170,12 @@ class MainScreen(Screen[None]):
         if client is not None:
             self.app.push_screen(ChartScreen(client))
 
+    def on_risk_panel_open_forecast(self, message: RiskPanel.OpenForecast) -> None:
+        """``f`` in the risk pane: the forecast VaR chart (``ForecastScreen``)."""
+        from cockpit.screens.forecast import ForecastScreen
+
+        self.app.push_screen(ForecastScreen(message.view))
+
     async def action_cycle_market(self, step: int) -> None:
         from core.views import CycleMarket
 

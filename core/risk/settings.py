@@ -6,6 +6,8 @@ documented because ``config.yaml`` is generated from these descriptions.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, model_validator
 
 from core.config_base import GROUPS, Section
@@ -89,6 +91,18 @@ class RiskLimitsConfig(Section):
         return self
 
 
+class RiskForecastConfig(Section):
+    """The risk pane's forecast VaR/ES model (``cockpit risk forecast`` compares them all)."""
+
+    model: Literal["ewma", "garch", "garch-t", "fhs", "har", "qr"] = Field(
+        default="garch-t",
+        description="Forecast model: ewma, garch, garch-t, fhs, har or qr (garch-t won the "
+        "out-of-sample comparison in the README).",
+    )
+    ewma_lambda: float = Field(default=0.94, gt=0, lt=1, description="EWMA decay.")
+    warmup: int = Field(default=30, ge=1, description="Returns that seed the EWMA variance.")
+
+
 class RiskConfig(Section):
     """How risk figures are computed, the limits they are held to and extra stress scenarios."""
 
@@ -113,6 +127,7 @@ class RiskConfig(Section):
     )
     benchmark: str = Field(default="BTC", min_length=1, description="Symbol beta is taken to.")
     limits: RiskLimitsConfig = Field(default_factory=RiskLimitsConfig)
+    forecast: RiskForecastConfig = Field(default_factory=RiskForecastConfig)
     scenarios: tuple[StressScenarioConfig, ...] = Field(
         default=(), description="User-defined stress scenarios, after the built-in ones."
     )
