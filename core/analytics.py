@@ -235,7 +235,7 @@ class Analytics:
             assess, inputs.closes, inputs.weights, inputs.groups, self._settings().risk
         )
         forecast = await asyncio.to_thread(
-            self._forecasts.view, inputs.closes, inputs.weights, self.core.settings.risk
+            self._forecasts.view, inputs.closes, inputs.weights, self._settings().risk
         )
         now = utcnow()
         history = history_coverage(inputs.weights, self.closes, self.close_sources)
