@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.execution.gate import GateLimits
 from core.execution.manager import OrderManager
-from core.execution.paper import PaperVenue
-from core.execution.papers import persist_to
+from core.execution.paper_accounts import persist_to
+from core.execution.paper_venue import PaperVenue
 from core.models import (
     BookIntegrity,
     BookLevel,

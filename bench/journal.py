@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import core.journal
 import core.service
-import core.store.db
+import core.store.connection
 from core.bootstrap import build_core
 from core.config import Settings
 from core.journal import load_frames, reader
@@ -64,7 +64,7 @@ class StandaloneCompressor:
 @contextmanager
 def former_behaviour() -> Iterator[dict[str, Any]]:
     """Patch the process back to the former storage behaviour; yields settings overrides."""
-    saved_wal = core.store.db.WAL_PAGES, core.store.db.WAL_LIMIT
+    saved_wal = core.store.connection.WAL_PAGES, core.store.connection.WAL_LIMIT
     saved_log_event = core.service.Core.log_event
     saved_compressor = core.journal.FrameCompressor  # type: ignore[attr-defined]
 
@@ -81,13 +81,13 @@ def former_behaviour() -> Iterator[dict[str, Any]]:
             self.store.record_event(event)
         return event
 
-    core.store.db.WAL_PAGES, core.store.db.WAL_LIMIT = 1000, -1
+    core.store.connection.WAL_PAGES, core.store.connection.WAL_LIMIT = 1000, -1
     core.service.Core.log_event = log_event  # type: ignore[method-assign]
     setattr(core.journal, "FrameCompressor", StandaloneCompressor)  # noqa: B010
     try:
         yield {"journal": {"keyframe_s": 30.0}, "store": {"sim_print_interval_s": 0}}
     finally:
-        core.store.db.WAL_PAGES, core.store.db.WAL_LIMIT = saved_wal
+        core.store.connection.WAL_PAGES, core.store.connection.WAL_LIMIT = saved_wal
         core.service.Core.log_event = saved_log_event  # type: ignore[method-assign]
         setattr(core.journal, "FrameCompressor", saved_compressor)  # noqa: B010
 

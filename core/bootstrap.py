@@ -13,7 +13,8 @@ from core.config import Settings
 from core.errors import ConfigError, ConfigProblem
 from core.portfolio.stored import SIM_WALLET
 from core.ports import AccountPort, Venue
-from core.service import Core, HistorySource
+from core.service import Core
+from core.session import HistorySource
 from core.store import Store
 from core.store.closes import SIM_SOURCE
 

@@ -13,7 +13,6 @@ cockpit audit acknowledge [--db PATH] [--note TEXT]
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,17 +50,9 @@ def _path(args: argparse.Namespace) -> Path:
 
 
 def _read(path: Path) -> tuple[list[AuditRow], bool]:
-    """The audit rows, and whether the database records that its chain was anchored."""
-    from core.errors import StoreError
-    from core.execution.audit import ANCHOR_FLAG, AUDIT_SELECT, FLAG_SELECT, AuditRow
+    from core.usecases.audit import read_trail
 
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            rows = [AuditRow(*r) for r in conn.execute(AUDIT_SELECT)]
-            flagged = conn.execute(FLAG_SELECT, (ANCHOR_FLAG,)).fetchone() is not None
-            return rows, flagged
-    except sqlite3.Error as exc:
-        raise StoreError(f"{path}: cannot read the audit trail: {exc}") from exc
+    return read_trail(path)
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -96,33 +87,18 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _acknowledge(args: argparse.Namespace) -> int:
-    import asyncio
     import getpass
     import os
 
-    from core.daemon.lock import InstanceLock
-    from core.execution.audit import AuditLog
-    from core.store import Store
+    from core.usecases.audit import acknowledge_trail
 
-    path = _path(args)
     actor = f"cli:{getpass.getuser()}:{os.getpid()}"
-
-    async def run() -> int:
-        store = await Store.open(path)
-        try:
-            audit = AuditLog(store)
-            before = await audit.open()
-            if before.ok:
-                print(f"nothing to acknowledge: {before.summary()}")
-                return 0
-            after = await audit.acknowledge(actor, args.note)
-        finally:
-            await store.close()
-        for b in before.open_breaks:
-            print(f"acknowledged: {b}")
-        print(f"audit trail re-anchored at row {after.tail.id}; {after.summary()}")
-        return 0 if after.ok else 1
-
-    # One writer per database: a running core holds this lock and acknowledges itself.
-    with InstanceLock(path.with_name(path.name + ".lock")):
-        return asyncio.run(run())
+    # One writer per database: a running core holds its lock and acknowledges itself.
+    done = acknowledge_trail(_path(args), actor, args.note)
+    if done.after is None:
+        print(f"nothing to acknowledge: {done.before.summary()}")
+        return 0
+    for b in done.before.open_breaks:
+        print(f"acknowledged: {b}")
+    print(f"audit trail re-anchored at row {done.after.tail.id}; {done.after.summary()}")
+    return 0 if done.after.ok else 1

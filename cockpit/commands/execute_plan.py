@@ -19,8 +19,6 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from core.errors import CockpitError
-
 if TYPE_CHECKING:
     from core.answers import PlanPreview, PlanProgress
     from core.client import CoreClient
@@ -126,54 +124,24 @@ async def _execute(client: CoreClient, args: argparse.Namespace) -> int:
 
 def _print_events(client: CoreClient, out: TextIO) -> None:
     """``--verbose``: print every event the core logs from now on (either kind of core)."""
-    from core.access import LocalCore
-    from core.daemon.remote import RemoteCore
     from core.models import LogEvent
+    from core.usecases.plan_run import follow_events
 
     def show(e: LogEvent) -> None:
         print(f"event {e.kind.value} {e.client_order_id or '-'}: {e.message}", file=out, flush=True)
 
-    if isinstance(client, LocalCore) and client.core is not None:
-        assert client.core.execution is not None
-        client.core.execution.event_listeners.append(show)
-    elif isinstance(client, RemoteCore):
-
-        async def follow() -> None:
-            async for event in client.follow_events():
-                show(event)
-
-        # Ends with the connection, when the command detaches.
-        _FOLLOWERS.add(task := asyncio.create_task(follow(), name="execute-plan:events"))
-        task.add_done_callback(_FOLLOWERS.discard)
-
-
-_FOLLOWERS: set[asyncio.Task[None]] = set()
+    follow_events(client, show)
 
 
 async def _follow(client: CoreClient, plan_id: str, out: TextIO) -> PlanProgress:
-    """Print a progress line whenever the run moves; return its final status.
+    """Print a progress line whenever the run moves; return its final status."""
+    from core.usecases.plan_run import follow_plan
 
-    The same for this command's own core and a daemon's: the plan runs in the core, and this
-    asks how far it has got, ten times a second (a CLI's wait, not a test's).
-    """
-    from core.answers import PlanProgress
-    from core.views import PlanStatus
+    def moved(status: PlanProgress) -> None:
+        print(
+            f"progress {status.done + status.failed}/{status.total} {status.phase}: {status.last}",
+            file=out,
+            flush=True,
+        )
 
-    last: tuple[int, int, str] | None = None
-    while True:
-        result = await client.send(PlanStatus(plan_id=plan_id))
-        status = result.data
-        if not result.ok or not isinstance(status, PlanProgress):
-            raise CockpitError(f"plan {plan_id}: {result.message}", title="Plan lost")
-        key = (status.done, status.failed, status.phase)
-        if key != last and (status.done or status.failed):
-            print(
-                f"progress {status.done + status.failed}/{status.total} {status.phase}: "
-                f"{status.last}",
-                file=out,
-                flush=True,
-            )
-            last = key
-        if status.finished:
-            return status
-        await asyncio.sleep(0.1)
+    return await follow_plan(client, plan_id, moved)

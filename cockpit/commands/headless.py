@@ -3,8 +3,8 @@
 A command that writes runs its job against a :class:`~core.client.CoreClient`: the cockpit
 already holding the database (a daemon or a TUI's own core), over its socket, or else a core
 started here holding the instance lock. A command that only reads asks the running core, or
-reads the database opened read-only when none runs: it never starts a core, so it writes
-nothing (no session, no daily closes, no journal).
+reads the database opened read-only when none runs (:mod:`core.usecases`): it never starts a
+core, so it writes nothing (no session, no daily closes, no journal).
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ from core import __version__
 
 if TYPE_CHECKING:
     from core.client import CoreClient
-    from core.config import Settings
-    from core.daemon.remote import RemoteCore
-    from core.store import Store
 
 T = TypeVar("T")
 
@@ -40,29 +37,6 @@ def run_core(args: argparse.Namespace, job: Callable[[CoreClient], Awaitable[int
     async def main() -> int:
         async with operator_client(settings, client=CLI_CLIENT) as client:
             return await job(client)
-
-    return _run(main())
-
-
-def run_reader(
-    settings: Settings,
-    from_core: Callable[[RemoteCore], Awaitable[T]],
-    from_store: Callable[[Store], Awaitable[T]],
-) -> T:
-    """``from_core`` on the running core if one holds the database, else ``from_store`` on the
-    database opened read-only. Neither can write."""
-    from core.access import reader_client
-    from core.store import Store
-
-    async def main() -> T:
-        async with reader_client(settings, client=CLI_CLIENT) as remote:
-            if remote is not None:
-                return await from_core(remote)
-        store = await Store.open_readonly(settings.db_path())
-        try:
-            return await from_store(store)
-        finally:
-            await store.close()
 
     return _run(main())
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,10 +23,8 @@ from typing import TYPE_CHECKING
 from core.csvsafe import csv_writer
 
 if TYPE_CHECKING:
-    from core.config import Settings
-    from core.models import Holding, Price
+    from core.models import Price
     from core.portfolio.locations import LocationRegistry
-    from core.portfolio.stored import StoredPortfolio
     from core.portfolio.valuation import Breakdown
 
 MASK = "•••"
@@ -86,12 +83,13 @@ def _holdings(args: argparse.Namespace) -> int:
         )
         holdings = merge_stored(settings, imported, [], {}, now).holdings
     else:
+        import asyncio
+
+        from cockpit.commands.headless import CLI_CLIENT
+        from core.usecases.holdings import portfolio_holdings
+
         # One writer per database: a running cockpit's holdings are the ones its pane shows.
-        running = _from_running_core(settings, args)
-        if running is not None:
-            holdings = running[0]
-        else:
-            holdings = stored_holdings(args.db or settings.db_path(), settings, now)
+        holdings = asyncio.run(portfolio_holdings(settings, args.db, now, client=CLI_CLIENT))
     dust = Decimal(0) if args.all else settings.portfolio.dust_usd
     view = breakdown(holdings, args.by, dust)
     masked = settings.ui.privacy
@@ -104,88 +102,6 @@ def _holdings(args: argparse.Namespace) -> int:
     else:
         _print_table(view, masked, registry)
     return 0
-
-
-def _from_running_core(
-    settings: Settings, args: argparse.Namespace
-) -> tuple[list[Holding], dict[str, Price]] | None:
-    """The holdings the running cockpit shows (its holdings pane), when one holds the database.
-
-    One writer per database: a running core's holdings are what trades and what the TUI shows,
-    so the CLI reports those rather than re-deriving a different answer from the tables.
-    """
-    import asyncio
-
-    from cockpit.commands.headless import CLI_CLIENT
-    from core.access import reader_client
-    from core.models import Holding
-
-    if args.db is not None:
-        settings = settings.model_copy(
-            update={"store": settings.store.model_copy(update={"path": args.db})}
-        )
-
-    async def read() -> tuple[list[Holding], dict[str, Price]] | None:
-        async with reader_client(settings, client=CLI_CLIENT) as remote:
-            if remote is None:
-                return None
-            state = remote.latest()
-            view = state.holdings if state is not None else None
-            if view is None:
-                return [], {}
-            rows = [
-                Holding(
-                    asset=r.asset,
-                    location_id=r.location_id,
-                    qty=r.qty,
-                    price=r.price,
-                    group=r.group,
-                    source=r.source,
-                    as_of=r.as_of,
-                )
-                for r in view.rows
-            ]
-            return rows, {r.asset: r.price for r in view.rows if r.price.value is not None}
-
-    return asyncio.run(read())
-
-
-def _open_stored(db_path: Path, settings: Settings, now: datetime) -> StoredPortfolio:
-    """The database's merged portfolio (the holdings pane's), read-only."""
-    import asyncio
-
-    from core.errors import StoreError
-    from core.portfolio.stored import stored_portfolio
-    from core.store import Store
-
-    if not db_path.exists():
-        raise StoreError(f"{db_path}: no database yet; run `cockpit import cointracking` first")
-
-    async def run() -> StoredPortfolio:
-        store = await Store.open_readonly(db_path)
-        try:
-            return await stored_portfolio(store, settings, now)
-        finally:
-            await store.close()
-
-    return asyncio.run(run())
-
-
-def stored_holdings(db_path: Path, settings: Settings, now: datetime) -> list[Holding]:
-    """The merged portfolio of a database (import, venue balances, manual), valued at ``now``
-    by the one valuation (:func:`core.portfolio.merge.valued`)."""
-    return _open_stored(db_path, settings, now).holdings
-
-
-def _from_db(
-    db_path: Path, settings: Settings, *, with_live: bool = True
-) -> tuple[list[Holding], dict[str, Price]]:
-    """The merged holdings before valuation (imports keep their own prices) and the price
-    cache, read-only. ``with_live`` is kept for callers; venue balances always count."""
-    from core.models import utcnow
-
-    stored = _open_stored(db_path, settings, utcnow())
-    return stored.merged, stored.cached
 
 
 def _price_badge(price: Price | None) -> str:

@@ -15,12 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from core.config import Settings
-    from core.daemon.remote import RemoteCore
     from core.models import LogEvent
-    from core.store import Store
-
-POLL_S = 0.5
-"""How often ``--follow`` looks for new rows when it reads the database."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,18 +61,11 @@ def _run(args: argparse.Namespace) -> int:
 
 async def _log(settings: Settings, args: argparse.Namespace) -> int:
     from cockpit.commands.headless import CLI_CLIENT
-    from core.access import reader_client
-    from core.store import Store
+    from core.usecases.events import log_events
 
-    async with reader_client(settings, client=CLI_CLIENT) as remote:
-        if remote is not None:
-            await _from_core(remote, args)
-            return 0
-    store = await Store.open_readonly(settings.db_path())
-    try:
-        await _from_store(store, args)
-    finally:
-        await store.close()
+    batches = log_events(settings, lines=args.lines, follow=args.follow, client=CLI_CLIENT)
+    async for batch in batches:
+        _emit(batch, args, stream=args.follow)
     return 0
 
 
@@ -87,31 +75,3 @@ def _emit(events: Sequence[LogEvent], args: argparse.Namespace, *, stream: bool)
         return
     for event in events:
         print(event.model_dump_json() if args.json else format_event(event), flush=stream)
-
-
-async def _from_core(remote: RemoteCore, args: argparse.Namespace) -> None:
-    state = remote.latest()
-    shown = state.events if state is not None else ()
-    _emit(shown[-args.lines :] if args.lines else (), args, stream=args.follow)
-    if not args.follow:
-        return
-    async for event in remote.follow_events():
-        _emit((event,), args, stream=True)
-
-
-async def _from_store(store: Store, args: argparse.Namespace) -> None:
-    import asyncio
-
-    from core.store.events import events_after, last_event_id, newest_events
-
-    rows = await newest_events(store, args.lines)
-    _emit([e for _, e in rows], args, stream=args.follow)
-    if not args.follow:
-        return
-    last = rows[-1][0] if rows else await last_event_id(store)
-    while True:
-        await asyncio.sleep(POLL_S)
-        rows = await events_after(store, last)
-        if rows:
-            last = rows[-1][0]
-            _emit([e for _, e in rows], args, stream=True)

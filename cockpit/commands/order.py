@@ -28,14 +28,10 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from core.errors import CockpitError
-
 if TYPE_CHECKING:
     from core.answers import OrderList
     from core.client import CoreClient
-    from core.daemon.remote import RemoteCore
     from core.service import Core
-    from core.store import Store
     from core.views import Command
 
 DIRECT = ("limit", "market", "post_only", "ioc")
@@ -155,28 +151,17 @@ def _place_emulated(args: argparse.Namespace, kind: str, request: object) -> int
 
 async def _wait_emulated(core: Core, coid: str, wait_s: float) -> int:
     """Keep this command's own core working a client-side order up to ``wait_s`` seconds."""
-    import asyncio
-    import time
+    from core.usecases.orders import wait_emulated
 
     assert core.execution is not None
-    emulator = core.execution.emulator
-    manager = core.execution.manager
-    assert emulator is not None and manager is not None
-    deadline = time.monotonic() + wait_s
-    # The emulator works on its own tick; polling it here keeps the core untouched.
-    while coid in emulator.working and time.monotonic() < deadline:  # noqa: ASYNC110
-        await asyncio.sleep(0.1)
-    if coid in emulator.working:
+    end = await wait_emulated(core.execution, coid, wait_s)
+    if end is None:
         print(f"working: {coid} saved; the next run of the core resumes it")
         return 0
-    done = emulator.finished[coid]
-    print(f"done: {coid} {done.outcome}")
-    for child in sorted(
-        (o for o in manager.orders.values() if o.client_order_id.startswith(f"{coid}-")),
-        key=lambda o: o.created_ts,
-    ):
+    print(f"done: {coid} {end.outcome}")
+    for child in end.children:
         print(f"  {child.client_order_id} {child.status.value} {child.filled_qty}/{child.qty}")
-    return 1 if "refused" in done.outcome else 0
+    return 1 if end.refused else 0
 
 
 def _cancel(args: argparse.Namespace) -> int:
@@ -201,30 +186,14 @@ def _run_command(args: argparse.Namespace, command: Command) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     """Read-only: from the running core if there is one, else the database opened read-only."""
-    from cockpit.commands.headless import run_reader
+    import asyncio
+
+    from cockpit.commands.headless import CLI_CLIENT
     from cockpit.commands.tui import settings_from_args
-    from core.answers import OrderList
-    from core.views import ListOrders
+    from core.usecases.orders import order_list
 
     settings = settings_from_args(args)
-
-    async def from_core(remote: RemoteCore) -> OrderList:
-        result = await remote.send(ListOrders(include_final=args.all))
-        if not result.ok or not isinstance(result.data, OrderList):
-            raise CockpitError(result.message, title=result.title or "Refused")
-        return result.data
-
-    async def from_store(store: Store) -> OrderList:
-        from core.execution.armed import armed_orders
-        from core.execution.emulation import saved_working
-
-        orders = await store.orders(include_final=args.all)
-        armed = armed_orders(await saved_working(store))
-        return OrderList(
-            mode=settings.mode, orders=tuple(orders), include_final=args.all, armed=armed
-        )
-
-    listing = run_reader(settings, from_core, from_store)
+    listing = asyncio.run(order_list(settings, include_final=args.all, client=CLI_CLIENT))
     if args.json:
         print(listing.model_dump_json(indent=2))
     elif args.csv:

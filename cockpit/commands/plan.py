@@ -12,7 +12,7 @@ for the strategies that need history.
 With ``--db`` (and no ``--inputs``) it reads the plans the running cockpit saved: a list of
 them, newest first, or one plan with ``--show ID`` (``latest`` for the newest), printed the
 same way as a freshly built one. With ``--build`` it builds a new plan from the recorded
-holdings and prices (see :mod:`cockpit.commands.plan_recorded`).
+holdings and prices (see :mod:`core.usecases.recorded_plan`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -56,10 +55,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _run(args: argparse.Namespace) -> int:
     from core.config import load_settings
     from core.errors import ConfigError, ConfigProblem, DataError
-    from core.plan.build import build_plan
-    from core.plan.models import PlanPolicy
-    from core.plan.strategies import MarketContext, run_strategy
     from core.plan.targets import load_targets_file
+    from core.usecases.plans import load_snapshot, plan_from_snapshot
 
     settings = load_settings(args.config)
     config = settings.targets
@@ -74,36 +71,17 @@ def _run(args: argparse.Namespace) -> int:
         if db is None:
             raise DataError("pass --inputs FILE (a JSON snapshot) or --db PATH (saved plans)")
         if args.build:
-            from cockpit.commands.plan_recorded import recorded_plan
-            from core.models import utcnow
+            import asyncio
 
-            _print_plan(recorded_plan(Path(db), settings, config, args.strategy, utcnow()), args)
+            from core.models import utcnow
+            from core.usecases.recorded_plan import recorded_plan
+
+            built = recorded_plan(Path(db), settings, config, args.strategy, utcnow())
+            _print_plan(asyncio.run(built), args)
             return 0
         return _saved(args, Path(db))
-    snap = _load_inputs(args.inputs)
-    ctx = MarketContext(
-        now=snap["as_of"],
-        group_weights=_group_weights(snap["holdings"]),
-        last_rebalance=snap["last_rebalance"],
-        btc_closes=snap["btc_closes"],
-        closes=snap["closes"],
-        asset_groups={h.asset: h.group for h in snap["holdings"]},
-    )
-    result = run_strategy(config, args.strategy, ctx)
-    plan = build_plan(
-        snap["holdings"],
-        snap["locations"],
-        result.targets,
-        snap["instruments"],
-        snap["books"],
-        as_of=snap["as_of"],
-        policy=PlanPolicy.from_config(config),
-        fees=snap["fees"],
-        strategy=result.name,
-        hold_reason=result.hold_reason,
-    )
-    plan = plan.model_copy(update={"notes": (*result.notes, *plan.notes)})
-    _print_plan(plan, args)
+    snap = load_snapshot(args.inputs)
+    _print_plan(plan_from_snapshot(snap, config, args.strategy), args)
     return 0
 
 
@@ -120,31 +98,10 @@ def _saved(args: argparse.Namespace, db: Path) -> int:
     """List the saved plans, or print one (``--show``)."""
     import asyncio
 
-    from core.errors import DataError
-    from core.models import utcnow
-    from core.store.db import Store
-    from core.store.plans import list_plans, load_plan, recorded_outcome
+    from core.usecases.plans import saved_plan, saved_plans
 
-    if not db.is_file():
-        raise DataError("no such database", path=str(db))
-
-    async def read() -> Any:
-        store = await Store.open_readonly(db)
-        try:
-            if args.show:
-                found = await load_plan(store, args.show)
-                if found is None:
-                    return None
-                return found[0], await recorded_outcome(store, found[0], utcnow())
-            return await list_plans(store)
-        finally:
-            await store.close()
-
-    found = asyncio.run(read())
     if args.show:
-        if found is None:
-            raise DataError(f"no saved plan {args.show!r}", path=str(db))
-        plan, outcome = found
+        plan, outcome = asyncio.run(saved_plan(db, args.show))
         if outcome is not None and args.json:
             # An executed plan: the plan's fields, plus what its run did.
             data = json.loads(plan.model_dump_json())
@@ -155,6 +112,7 @@ def _saved(args: argparse.Namespace, db: Path) -> int:
         if outcome is not None and not args.csv:
             print("\n" + _outcome_table(outcome))
         return 0
+    found = asyncio.run(saved_plans(db))
     if args.json:
         print(json.dumps([p.model_dump(mode="json") for p in found], indent=2))
     elif args.csv:
@@ -179,65 +137,6 @@ def _saved(args: argparse.Namespace, db: Path) -> int:
                 f" ${p.total_usd:>13,.2f} {p.orders:>6}"
             )
     return 0
-
-
-def _load_inputs(path: Path) -> dict[str, Any]:
-    from pydantic import TypeAdapter, ValidationError
-
-    from core.errors import DataError
-    from core.models import BookSnapshot, Holding, Instrument, Location, UtcDatetime, utcnow
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DataError(exc.strerror or str(exc), path=str(path)) from exc
-    except json.JSONDecodeError as exc:
-        raise DataError(exc.msg, path=str(path), line=exc.lineno, column=exc.colno) from exc
-    except RecursionError:
-        raise DataError("nested too deep", path=str(path)) from None
-    except ValueError as exc:  # not UTF-8, or an integer beyond Python's digit limit
-        raise DataError(str(exc)[:120], path=str(path)) from None
-    if not isinstance(data, dict):
-        raise DataError("must be a JSON object", path=str(path))
-    fields: dict[str, Any] = {
-        "holdings": (list[Holding], None),
-        "locations": (list[Location], None),
-        "instruments": (list[Instrument], None),
-        "books": (list[BookSnapshot], None),
-        "fees": (dict[str, Decimal], {}),
-        "as_of": (UtcDatetime, None),
-        "last_rebalance": (UtcDatetime | None, None),
-        "btc_closes": (list[float], []),
-        "closes": (dict[str, list[float]], {}),
-    }
-    unknown = sorted(set(data) - set(fields))
-    if unknown:
-        raise DataError(f"unknown key(s) {unknown}", path=str(path))
-    out: dict[str, Any] = {}
-    for key, (kind, default) in fields.items():
-        if key not in data:
-            if default is None and key in ("holdings", "locations", "instruments", "books"):
-                raise DataError(f"missing {key!r}", path=str(path))
-            out[key] = default
-            continue
-        try:
-            out[key] = TypeAdapter(kind).validate_python(data[key])
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = ".".join(str(p) for p in (key, *err["loc"]))
-            raise DataError(str(err["msg"]), path=str(path), column=loc) from exc
-    out["as_of"] = out["as_of"] or utcnow()
-    if not isinstance(out["as_of"], datetime):
-        raise DataError("as_of must be a timestamp", path=str(path))
-    return out
-
-
-def _group_weights(holdings: list[Any]) -> dict[str, Decimal]:
-    totals: dict[str, Decimal] = {}
-    for h in holdings:
-        totals[h.group] = totals.get(h.group, Decimal(0)) + h.value
-    whole = sum(totals.values(), Decimal(0))
-    return {g: v * 100 / whole for g, v in totals.items()} if whole else {}
 
 
 def _csv(plan: Any) -> str:

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from core.config import Settings
-    from core.risk.inputs import RiskInputs
     from core.risk.models import RiskReport, TailMethod
 
 
@@ -68,9 +67,7 @@ def _run(args: argparse.Namespace) -> int:
         raise DataError(f"--window must be a positive number of days, not {args.window}")
     settings = load_settings(args.config)
     if args.prices is None and args.weights is None:
-        report = _report_from_running_core(settings, args) or _report_from_db(
-            args.db or settings.db_path(), settings, args.window
-        )
+        report = _report_of_db(settings, args)
     elif args.prices is None or args.weights is None or args.db is not None:
         raise DataError("give --prices and --weights together, or neither (to read --db)")
     else:
@@ -85,62 +82,20 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_from_running_core(settings: Settings, args: argparse.Namespace) -> RiskReport | None:
-    """The risk report the running cockpit shows (its risk pane), when one holds the database
-    and no other ``--window`` is asked for; None otherwise (then the database is read)."""
+def _report_of_db(settings: Settings, args: argparse.Namespace) -> RiskReport:
+    """The database's report (the running cockpit's when one holds it); unpriced assets are
+    noted on stderr."""
     import asyncio
 
     from cockpit.commands.headless import CLI_CLIENT
-    from core.access import reader_client
+    from core.usecases.risk import portfolio_risk
 
-    if args.db is not None:
-        settings = settings.model_copy(
-            update={"store": settings.store.model_copy(update={"path": args.db})}
-        )
-    if args.window is not None and args.window != settings.risk.window_days:
-        return None
-
-    async def read() -> RiskReport | None:
-        async with reader_client(settings, client=CLI_CLIENT) as remote:
-            if remote is None:
-                return None
-            state = remote.latest()
-            return state.risk.report if state is not None and state.risk is not None else None
-
-    return asyncio.run(read())
-
-
-def _report_from_db(path: Path, settings: Settings, window: int | None) -> RiskReport:
-    import asyncio
-
-    from core.errors import DataError
-    from core.models import utcnow
-    from core.risk.inputs import stored_risk_inputs, with_history
-    from core.risk.report import assess
-    from core.store import Store
-
-    if not path.is_file():
-        raise DataError(f"{path}: no cockpit database here (run `cockpit` first, or pass --db)")
-
-    async def load() -> RiskInputs:
-        store = await Store.open_readonly(path)
-        try:
-            return await stored_risk_inputs(store, settings, utcnow())
-        finally:
-            await store.close()
-
-    inputs = asyncio.run(load())
-    if inputs.unpriced:
-        shown = ", ".join(inputs.unpriced[:8])
-        more = f" and {len(inputs.unpriced) - 8} more" if len(inputs.unpriced) > 8 else ""
+    risk = asyncio.run(portfolio_risk(settings, args.db, args.window, client=CLI_CLIENT))
+    if risk.unpriced:
+        shown = ", ".join(risk.unpriced[:8])
+        more = f" and {len(risk.unpriced) - 8} more" if len(risk.unpriced) > 8 else ""
         sys.stderr.write(f"note: no price for {shown}{more}; left out\n")
-    risk = (
-        settings.risk
-        if window is None
-        else settings.risk.model_copy(update={"window_days": window})
-    )
-    report = assess(inputs.closes, inputs.weights, inputs.groups, risk).report
-    return with_history(report, inputs.history)
+    return risk.report
 
 
 def _pct(value: float | None) -> str:

@@ -47,42 +47,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     loop.set_defaults(func=_loopback)
 
 
-async def _check_one(venue: Any) -> dict[str, Any]:
-    report: dict[str, Any] = {"venue": venue.venue, "keys": venue.rest.can_trade}
-    try:
-        await venue.load_instruments()
-        instruments = venue.all_instruments
-        report["markets"] = len(instruments)
-        report["symbols"] = {
-            s: {
-                "tick": f"{i.price_tick:f}",
-                "step": f"{i.qty_step:f}",
-                "min_qty": f"{i.min_qty:f}",
-                "min_notional": f"{i.min_notional:f}",
-            }
-            for s in venue.symbols
-            if (i := instruments.get(s)) is not None
-        }
-        report["unknown_symbols"] = [s for s in venue.symbols if s not in instruments]
-        if venue.symbols and venue.symbols[0] in instruments:
-            maker, taker = await venue.fetch_fees(venue.symbols[0])
-            report["fees"] = {"symbol": venue.symbols[0], "maker": str(maker), "taker": str(taker)}
-        if venue.rest.can_trade:
-            balances = await venue.fetch_balances()
-            report["balances"] = [
-                {"location": b.location_id, "asset": b.asset, "total": str(b.total)}
-                for b in balances
-            ]
-        else:
-            report["balances"] = None
-    finally:
-        await venue.close()
-    return report
-
-
 def _check(args: argparse.Namespace) -> int:
     from core.config import load_settings
     from core.errors import ConfigError, ConfigProblem
+    from core.usecases.venue_check import VenueCheck, check_venue
     from core.venues.factory import build_live_venue
 
     settings = load_settings(args.config)
@@ -97,28 +65,28 @@ def _check(args: argparse.Namespace) -> int:
         raise ConfigError("config", [ConfigProblem("venues", "no kraken or binance venue")])
     venues = [build_live_venue(v) for v in live]
 
-    async def run() -> list[dict[str, Any]]:
-        return [await _check_one(v) for v in venues]
+    async def run() -> list[VenueCheck]:
+        return [await check_venue(v) for v in venues]
 
     reports = asyncio.run(run())
     if args.json:
-        print(json.dumps(reports, indent=2))
+        print(json.dumps([r.as_json() for r in reports], indent=2))
         return 0
     for r in reports:
-        keys = "with keys" if r["keys"] else "no keys (public data only)"
-        print(f"{r['venue']}: {r['markets']} markets, {keys}")
-        for symbol, inc in r["symbols"].items():
+        keys = "with keys" if r.keys else "no keys (public data only)"
+        print(f"{r.venue}: {r.markets} markets, {keys}")
+        for symbol, inc in r.symbols.items():
             print(
-                f"  {symbol}: tick {inc['tick']} step {inc['step']} min qty {inc['min_qty']} "
-                f"min notional {inc['min_notional']}"
+                f"  {symbol}: tick {inc.tick} step {inc.step} min qty {inc.min_qty} "
+                f"min notional {inc.min_notional}"
             )
-        if r["unknown_symbols"]:
-            print(f"  unknown symbols: {', '.join(r['unknown_symbols'])}")
-        if "fees" in r:
-            f = r["fees"]
-            print(f"  fees {f['symbol']}: maker {f['maker']} taker {f['taker']}")
-        if r["balances"] is not None:
-            print(f"  balances: {len(r['balances'])} non-zero")
+        if r.unknown_symbols:
+            print(f"  unknown symbols: {', '.join(r.unknown_symbols)}")
+        if r.fees is not None:
+            f = r.fees
+            print(f"  fees {f.symbol}: maker {f.maker} taker {f.taker}")
+        if r.balances is not None:
+            print(f"  balances: {len(r.balances)} non-zero")
     return 0
 
 

@@ -127,7 +127,7 @@ class Scheduler:
         built = await self.core.execute(RegeneratePlan(preset=job.preset))
         if not built.ok:
             return JobRun(job.name, at, "failed", f"no plan: {built.message}")
-        view = self.core.analytics.planner.view
+        view = self.core.plans.planner.view
         if view is None or view.plan_id is None:
             return JobRun(job.name, at, "failed", f"no plan: {view.error if view else 'none'}")
         preview = await self.core.execute(PreviewPlan(plan_id=view.plan_id))

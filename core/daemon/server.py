@@ -195,7 +195,9 @@ class ControlServer:
     ) -> CommandResult:
         """The client's own market (see :mod:`core.daemon.market_choice`); an operator's
         choice moves the core's selected market too."""
-        result = client.choice.choose(command, self.core.markets, self.core.market)
+        result = client.choice.choose(
+            command, self.core.selection.markets, self.core.selection.market
+        )
         if result.ok and client.role is Role.OPERATOR and client.choice.market is not None:
             chosen = client.choice.market
             result = await self.core.execute(
@@ -207,7 +209,7 @@ class ControlServer:
 
     def _watch(self) -> None:
         """The core publishes when a book any client chose changes, not only its own."""
-        self.core.watched_markets = frozenset(
+        self.core.selection.watched = frozenset(
             c.choice.market.key for c in self.clients if c.choice.market is not None
         )
 

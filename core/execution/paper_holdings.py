@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 from core.errors import ExchangeError
-from core.execution.paper import PaperVenue
+from core.execution.paper_venue import PaperVenue
 from core.models import Balance, Location
 from core.ports import AccountPort
 

@@ -1,11 +1,13 @@
 """Execution inside the running core: venues, the order manager, safety, plans, commands.
 
-:class:`ExecutionService` is what :class:`~core.service.Core` constructs and calls: it starts
-the trading venues and the order manager, runs the execution loops and carries out execution
-commands, so the core itself only gains a few lines. Its parts live beside it: the paper
-accounts (:mod:`.papers`), the kill switch and breakers (:mod:`.killswitch`) and plan
+:class:`ExecutionService` is what the core constructs and calls: it starts the trading
+venues and the order manager, runs the execution loops and carries out execution commands.
+It is handed the narrow things it uses (the venues and instruments, the gate's market view,
+the accounts the portfolio shows, the current plan, an event sink, a task spawner), never
+the core itself. Its parts live beside it: the paper
+accounts (:mod:`.paper_accounts`), the kill switch and breakers (:mod:`.killswitch`) and plan
 execution (:mod:`.planexec`). In paper mode (the default) every venue's orders go to a
-:class:`~core.execution.paper.PaperVenue` over that venue's own books, seeded from its real
+:class:`~core.execution.paper_venue.PaperVenue` over that venue's own books, seeded from its real
 balances the first time and persisted after; only ``mode: live`` sends orders to the venues
 themselves.
 """
@@ -14,28 +16,30 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from core.answers import OrderList
+from core.config import Settings
 from core.errors import CockpitError
 from core.execution import auditguard
 from core.execution.armed import ArmedOrder, armed_orders
 from core.execution.emulation import EmulatedSpec, Emulator
 from core.execution.killswitch import SafetyControl
 from core.execution.manager import OrderManager
-from core.execution.paper import PaperVenue
+from core.execution.paper_accounts import PaperAccounts
 from core.execution.paper_holdings import LivePaperHoldings
-from core.execution.papers import PaperAccounts
+from core.execution.paper_venue import PaperVenue
+from core.execution.plan_preview import preview
 from core.execution.planexec import PlanExecutor
 from core.execution.planrun import PlanProgress, PlanRun
-from core.execution.plans import CoreMarket, preview
-from core.execution.ports import TradingVenue
+from core.execution.ports import CurrentPlan, MarketView, ShownAccounts, Spawn, TradingVenue
 from core.execution.retry import RetryPolicy
 from core.execution.safety import KillLevel, KillSwitch
 from core.models import (
     Fill,
+    Instrument,
     LogEvent,
     OrderRequest,
     OrderStatus,
@@ -43,7 +47,7 @@ from core.models import (
     utcnow,
 )
 from core.plan.models import Plan
-from core.ports import AccountPort
+from core.ports import AccountPort, Venue
 from core.store import Store
 from core.views import (
     AbortPlan,
@@ -64,26 +68,50 @@ from core.views import (
     KillSwitch as KillSwitchCommand,
 )
 
-if TYPE_CHECKING:
-    from core.service import Core
-
 
 class ExecutionService:
     """Owns the order manager and everything around it for one core."""
 
-    def __init__(self, core: Core, *, rng: random.Random | None = None) -> None:
-        self.core = core
-        self.config = core.settings.execution
-        self.mode = core.settings.mode
+    def __init__(
+        self,
+        settings: Settings,
+        venues: Mapping[str, Venue],
+        instruments: Mapping[str, Instrument],
+        *,
+        market: MarketView,
+        accounts: ShownAccounts,
+        planner: CurrentPlan,
+        on_fill: Callable[[Fill], None],
+        emit: Callable[[LogEvent], None],
+        spawn: Spawn,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = settings.execution
+        self.mode = settings.mode
+        self._sims = {v.name for v in settings.venues if v.kind == "sim"}
+        self._venues = venues
+        self._instruments = instruments
+        self._market = market
+        self._accounts = accounts
+        self._on_fill = on_fill
+        self._sink = emit
+        self._spawn = spawn
         self.papers: PaperAccounts | None = None
         """The paper accounts (paper mode, once started)."""
         self.manager: OrderManager | None = None
-        self.plan_executor = PlanExecutor(core, self.config, self._emit)
+        self.plan_executor = PlanExecutor(
+            self.config,
+            self._emit,
+            planner=planner,
+            market=market,
+            instruments=instruments,
+            spawn=spawn,
+        )
         self.safety = SafetyControl(
             self.config.breakers,
             emit=self._emit,
-            spawn=lambda name, coro: core.spawn(name, coro),
-            instruments=lambda: core.instruments.values(),
+            spawn=spawn,
+            instruments=lambda: instruments.values(),
             on_engage=self.plan_executor.abort_all,
         )
         self.event_listeners: list[Callable[[LogEvent], None]] = []
@@ -92,30 +120,28 @@ class ExecutionService:
 
     # ------------------------------------------------------------------ start
 
-    async def start(self) -> None:
+    async def start(self, store: Store) -> None:
         """Build the trading venues and the manager, reconcile, then start the loops."""
-        core = self.core
-        store = core.store
-        assert store is not None, "the core opens its store before execution starts"
         venues: dict[str, TradingVenue] = {}
+        shown = self._accounts
         if self.mode is TradingMode.PAPER:
             self.papers = PaperAccounts(store, self.config.paper, rng=self._rng, emit=self._emit)
-            sims = {v.name for v in core.settings.venues if v.kind == "sim"}
-            for name, source in core.venues.items():
+            sims = self._sims
+            for name, source in self._venues.items():
                 venues[name] = await self.papers.open(
-                    name, source, core.instruments.values(), sim=name in sims
+                    name, source, self._instruments.values(), sim=name in sims
                 )
             # The holdings show what trades: a simulated venue's paper account; a live venue's
             # paper account at its spot location and its real balances elsewhere. The real
-            # balances behind a paper account are shown apart (core._poll_real).
-            core.accounts = [self._paper_holdings(a, sims) for a in core.accounts]
+            # balances behind a paper account are shown apart (AccountBalances.real).
+            shown.accounts = [self._paper_holdings(a, sims) for a in shown.accounts]
         else:
-            venues = dict(core.venues)
+            venues = dict(self._venues)
         r = self.config.retry
         self.manager = OrderManager(
             venues,
             store,
-            CoreMarket(core),
+            self._market,
             limits=self.config.gate,
             policy=RetryPolicy(r.attempts, r.base_s, r.cap_s, r.rate_limit_floor_s),
             rate_per_s=self.config.paper.rate_per_s if self.paper else r.rate_per_s,
@@ -130,19 +156,19 @@ class ExecutionService:
         await self.manager.reconcile(startup=True)
         self.emulator = self._emulator(self.manager, store)
         await self.emulator.load()
-        if any(a in self.paper.values() for a in core.accounts):
-            await core._poll_balances()  # the portfolio now reads the sim's paper accounts
+        if any(a in self.paper.values() for a in shown.accounts):
+            await shown.poll()  # the portfolio now reads the sim's paper accounts
         for name, venue in venues.items():
-            core.spawn(f"exec:user:{name}", self._user_stream(venue))
-        core.spawn("exec:reconcile", self._every(self.config.reconcile_s, self._reconcile))
+            self._spawn(f"exec:user:{name}", self._user_stream(venue))
+        self._spawn("exec:reconcile", self._every(self.config.reconcile_s, self._reconcile))
         if self.papers is not None and self.paper:
-            core.spawn("exec:paper", self._every(0.2, self.papers.tick))
-        core.spawn("exec:emulated", self._every(0.2, self.emulator.tick))
+            self._spawn("exec:paper", self._every(0.2, self.papers.tick))
+        self._spawn("exec:emulated", self._every(0.2, self.emulator.tick))
 
     def _paper_holdings(self, account: AccountPort, sims: set[str]) -> AccountPort:
         """The account the portfolio reads in paper mode in place of ``account``."""
         paper = self.paper.get(account.venue)
-        if paper is None or account is not self.core.venues.get(account.venue):
+        if paper is None or account is not self._venues.get(account.venue):
             return account  # a wallet, or a venue without a paper account
         if account.venue in sims:
             return paper
@@ -150,7 +176,7 @@ class ExecutionService:
         return LivePaperHoldings(paper, account, waiting=lambda: name in self.unseeded)
 
     def _emulator(self, manager: OrderManager, store: Store) -> Emulator:
-        market = CoreMarket(self.core)
+        market = self._market
 
         class Mids:
             def mid(self, venue: str, symbol: str) -> Decimal | None:
@@ -188,12 +214,8 @@ class ExecutionService:
         return self.safety.kill
 
     @property
-    def plans(self) -> dict[str, Plan]:
-        return self.plan_executor.plans
-
-    @property
-    def executed(self) -> set[str]:
-        """Plans already run (a plan runs once)."""
+    def executed(self) -> Mapping[str, Plan]:
+        """Plans already run, by id (a plan runs once)."""
         return self.plan_executor.executed
 
     @property
@@ -225,8 +247,8 @@ class ExecutionService:
         async for event in venue.user_stream():
             await self.manager.on_user_event(event)
             if isinstance(event, Fill):
-                self.core.analytics.portfolio.on_fill(event)  # the holdings' cost basis
-            await self.core._poll_balances()  # holdings follow fills at once
+                self._on_fill(event)  # the holdings' cost basis
+            await self._accounts.poll()  # holdings follow fills at once
 
     async def _reconcile(self) -> None:
         assert self.manager is not None
@@ -237,25 +259,20 @@ class ExecutionService:
                 CockpitError(f"reconciliation: {counts['unreachable']} unreachable")
             )
         now = utcnow()
-        portfolio_usd = CoreMarket(self.core).portfolio_usd()
+        portfolio_usd = self._market.portfolio_usd()
         ages = {
             name: source.health().age_s(now)
             for name in self.manager.venue_names
-            if (source := self.core.venues.get(name)) is not None
+            if (source := self._venues.get(name)) is not None
         }
         await self.safety.check(portfolio_usd, ages, now)
 
     def _emit(self, event: LogEvent) -> None:
         for listener in self.event_listeners:
             listener(event)
-        fields = event.model_dump(exclude={"ts", "kind", "level", "message"}, exclude_none=True)
-        self.core.log_event(event.kind, event.message, level=event.level, **fields)
+        self._sink(event)
 
     # ------------------------------------------------------------------ plans
-
-    def offer_plan(self, plan: Plan) -> None:
-        """Make ``plan`` the current plan (the one the operator sees and may execute)."""
-        self.plan_executor.offer(plan)
 
     async def current_plan(self, plan_id: str | None = None) -> Plan:
         """The plan ``plan_id`` (it must be current), or the current one, freshly built."""

@@ -24,10 +24,16 @@ the record (the audit trail's hash chain spans orders and events).
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from core.config import Settings
     from core.store.db import Store
+
+DAY_NS = 86_400 * 10**9
 
 RETENTION_EVERY_S = 3600.0
 JOURNAL_PRUNE = "DELETE FROM journal WHERE session_id IN (SELECT id FROM sessions) AND ts_ns < ?"
@@ -37,6 +43,22 @@ BARS_PRUNE = "DELETE FROM venue_bars WHERE ts_ns < ?"
 BARS_KEEP_DAYS = 30
 """Venue candles cached for the chart are kept this long (a default 1h chart spans 17 days;
 a longer window fetches its older candles again)."""
+
+
+async def run_retention(store: Store, settings: Settings, *, clock: Callable[[], datetime]) -> None:
+    """Prune now, then every ``RETENTION_EVERY_S``, until cancelled (a core's task): journal
+    frames after ``journal.retention_days``, trades after ``store.trade_retention_days``."""
+    from core.store.db import to_ns
+
+    while True:
+        now = to_ns(clock())
+        await prune(
+            store,
+            journal_before_ns=now - int(settings.journal.retention_days * DAY_NS),
+            trades_before_ns=now - int(settings.store.trade_retention_days * DAY_NS),
+            bars_before_ns=now - BARS_KEEP_DAYS * DAY_NS,
+        )
+        await asyncio.sleep(RETENTION_EVERY_S)
 
 
 async def prune(

@@ -258,7 +258,7 @@ async def test_an_event_logged_before_the_next_state_after_subscribing_is_still_
     """Subscribing sets the baseline: an event logged before any state is published after
     the subscription must not be swallowed into it (a CI flake once did exactly that)."""
     async with serving(tmp_path) as (core, sock), connected(sock) as (reader, writer):
-        publisher = next(t for t in core._tasks if t.get_name() == "publisher")
+        publisher = next(t for t in core.tasks.tasks if t.get_name() == "publisher")
         publisher.cancel()  # states are published by hand below, so the order is fixed
         with contextlib.suppress(asyncio.CancelledError):
             await publisher

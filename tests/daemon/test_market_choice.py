@@ -51,7 +51,7 @@ async def test_an_observer_switches_markets_and_the_operator_sees_no_change(
     tmp_path: Path,
 ) -> None:
     async with served(tmp_path) as (core, sock):
-        assert core.market == BTC
+        assert core.selection.market == BTC
         operator = RemoteCore(sock, role=Role.OPERATOR, client="op")
         observer = RemoteCore(sock, role=Role.OBSERVER, client="watcher")
         await operator.start()
@@ -62,7 +62,7 @@ async def test_an_observer_switches_markets_and_the_operator_sees_no_change(
             switched = await state_where(observer, lambda s: shows(s, ETH))
             # The operator receives states published after the switch, still on its market.
             seen = await state_where(operator, lambda s: s.version > switched.version)
-            assert shows(seen, BTC) and core.market == BTC
+            assert shows(seen, BTC) and core.selection.market == BTC
             # The observer's chosen book keeps moving with its market (published on change).
             later = await state_where(observer, lambda s: shows(s, ETH) and s.book != switched.book)
             assert later.version > switched.version
@@ -74,12 +74,13 @@ async def test_an_observer_switches_markets_and_the_operator_sees_no_change(
             order = await resting_buy(core, "obs-1")
             refused = await observer.send(PlaceOrder(request=order))
             assert not refused.ok and "needs the operator role" in refused.message
-            assert "obs-1" not in core.orders
+            manager = core.execution.manager if core.execution else None
+            assert manager is not None and "obs-1" not in manager.orders
 
             # The operator's choice moves the core's market; the observer keeps its own.
             assert (await operator.send(SelectMarket(venue="sim-a", symbol="ETH/USDT"))).ok
             moved = await state_where(operator, lambda s: shows(s, ETH))
-            assert core.market == ETH
+            assert core.selection.market == ETH
             kept = await state_where(observer, lambda s: s.version > moved.version)
             assert kept.market == back.market
             unknown = await observer.send(SelectMarket(venue="sim-a", symbol="NOPE/USDT"))

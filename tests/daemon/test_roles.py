@@ -82,11 +82,11 @@ async def shared_state(core: Core) -> dict[str, Any]:
     """Everything an observer's command could change that another client would see."""
     assert core.execution is not None
     manager = core.execution.manager
-    plan = core.analytics.planner.view
+    plan = core.plans.planner.view
     return {
-        "market": core.market,
+        "market": core.selection.market,
         "kill": core.publish().kill_level,
-        "orders": {k: o.status for k, o in core.orders.items()},
+        "orders": {k: o.status for k, o in manager.orders.items()} if manager else {},
         "audit": len(await manager.audit.rows()),
         "plan": (plan.plan_id, plan.preset, plan.as_of) if plan is not None else None,
         "risk": core.analytics.risk.as_of if core.analytics.risk is not None else None,
@@ -116,7 +116,7 @@ async def test_an_observer_is_refused_every_operator_kind_and_nothing_changes(
         try:
             order = (await resting_buy(core, "resting-1")).model_dump(mode="json")
             assert (await operator.command({"kind": "place_order", "request": order}))["ok"]
-            publisher = next(t for t in core._tasks if t.get_name() == "publisher")
+            publisher = next(t for t in core.tasks.tasks if t.get_name() == "publisher")
             samples = sample_commands({**order, "client_order_id": "obs-1"})
             assert set(samples) == {k for k, r in COMMAND_RULES.items() if r.role is Role.OPERATOR}
             for kind, command in samples.items():

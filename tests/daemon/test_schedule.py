@@ -111,7 +111,7 @@ async def test_daemon_runs_dry_and_executing_jobs_under_the_gate_and_refuses_on_
         await runs(2)
         done = scheduler.runs[1]
         assert (done.job, done.outcome) == ("trade", "executed"), done.message
-        assert done.plan_id in service.plan_runs and core.analytics.planner.preset == "fixed"
+        assert done.plan_id in service.plan_runs and core.plans.planner.preset == "fixed"
         await asyncio.wait_for(service.plan_tasks[done.plan_id], WAIT_S)
         placed = [o for o in service.manager.orders.values() if o.plan_id == done.plan_id]
         progress = service.progress

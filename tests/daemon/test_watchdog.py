@@ -61,7 +61,7 @@ async def test_a_stalled_publisher_pauses_trading_and_tells_the_clients(tmp_path
 
     try:
         # The publisher dies (as when a NaN sleep stopped every timer); time passes.
-        publisher = next(t for t in core._tasks if t.get_name() == "publisher")
+        publisher = next(t for t in core.tasks.tasks if t.get_name() == "publisher")
         publisher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await publisher
@@ -72,7 +72,7 @@ async def test_a_stalled_publisher_pauses_trading_and_tells_the_clients(tmp_path
         assert "published nothing for 6 s" in seen[0].events[-1].message
 
         # The stale-data breaker's action, in a core task of its own: trading is paused.
-        for task in [t for t in core._tasks if t.get_name() == "watchdog:breaker"]:
+        for task in [t for t in core.tasks.tasks if t.get_name() == "watchdog:breaker"]:
             await asyncio.wait_for(task, WAIT_S)
         assert core.execution is not None and core.execution.kill.level == 1
         assert "breaker: watchdog: the core published nothing" in str(

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from core.errors import NetworkError, OrderRejected, RateLimitError
-from core.execution.paper import PaperVenue
+from core.execution.paper_venue import PaperVenue
 from core.feeds.binance import BinanceHandler
 from core.feeds.events import BookSynced
 from core.models import (

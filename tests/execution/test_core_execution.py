@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from core.answers import PlanPreview
 from core.bootstrap import build_core
 from core.config import Settings
 from core.execution import gate
-from core.execution.paper import PaperVenue
+from core.execution.paper_venue import PaperVenue
 from core.models import EventKind, OrderRequest, OrderStatus, OrderType, Side, TradingMode
 from core.service import Core
 from core.views import (
@@ -92,17 +93,17 @@ def btc_request(
 async def test_place_order_fills_on_paper_and_logs_its_lifecycle(core: Core) -> None:
     state = core.publish()
     assert state.trading_enabled and state.kill_level == 0
-    before = {a: b.total for (loc, a), b in core.balances.items() if loc == "sim-a:spot"}
+    before = {a: b.total for (loc, a), b in core.balances.latest.items() if loc == "sim-a:spot"}
     result = await core.execute(PlaceOrder(request=btc_request(core, "ui-1")))
     assert result.ok, result.message
     await until(
         lambda: (
-            ("sim-a:spot", "BTC") in core.balances
-            and core.balances[("sim-a:spot", "BTC")].total != before["BTC"]
+            ("sim-a:spot", "BTC") in core.balances.latest
+            and core.balances.latest[("sim-a:spot", "BTC")].total != before["BTC"]
         ),
         "paper balance",
     )
-    assert core.balances[("sim-a:spot", "BTC")].total == before["BTC"] + Decimal("0.01")
+    assert core.balances.latest[("sim-a:spot", "BTC")].total == before["BTC"] + Decimal("0.01")
     sim = core.venues["sim-a"]
     assert await sim.fetch_order("ui-1", "BTC/USDT") is None  # paper: the sim exchange never saw it
     events = [e for e in core.events if e.client_order_id == "ui-1"]
@@ -292,7 +293,8 @@ async def test_large_plan_orders_are_twap_sliced_and_quantities_add_up(tmp_path:
         assert preview.ok and preview.data is not None
         service = core.execution
         assert service is not None and service.manager is not None
-        plan = service.plans[preview.message]
+        plan = core.plans.current_plan()
+        assert plan is not None and plan.id == preview.message
         big = [o for o in plan.orders if o.notional_usd > 1500]
         assert big
         assert (await core.execute(ExecutePlan(plan_id=plan.id))).ok
@@ -312,9 +314,11 @@ async def test_an_expired_plan_is_refused(core: Core) -> None:
     preview = await core.execute(PreviewPlan())
     service = core.execution
     assert service is not None and preview.ok
-    plan = service.plans[preview.message]
+    built = core.plans.planner.current
+    assert built is not None and built.plan.id == preview.message
+    plan = built.plan
     expired = plan.model_copy(update={"expires_at": plan.as_of})
-    service.offer_plan(expired)
+    core.plans.planner.current = replace(built, plan=expired)  # the pane's plan, expired
     result = await core.execute(ExecutePlan(plan_id=plan.id))
     assert not result.ok and "expired" in result.message
     assert service.plan_runs == {}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core.bootstrap import build_core
 from core.config import Settings
-from core.execution.plans import preview
+from core.execution.plan_preview import preview
 from core.models import Custody, Location, SubAccount
 from core.plan.outcome import OrderOutcome
 from core.sim.venue import SimWallet
@@ -56,7 +56,7 @@ async def test_core_plans_an_unconnected_venue_indicatively_and_sends_only_firm_
         }
     )
     core = build_core(settings)
-    core.accounts.append(KrakenAccount({"USDT": Decimal(60_000)}))
+    core.balances.accounts.append(KrakenAccount({"USDT": Decimal(60_000)}))
     await core.start()
     try:
         state = await wait_for_state(
@@ -64,7 +64,7 @@ async def test_core_plans_an_unconnected_venue_indicatively_and_sends_only_firm_
         )
         assert state.plan is not None and state.plan.plan_id is not None
         view = state.plan
-        built = core.analytics.planner.current
+        built = core.plans.planner.current
         assert built is not None and built.plan.id == view.plan_id
         plan = built.plan
         on_kraken = [o for o in plan.orders if o.venue == "kraken"]
@@ -119,7 +119,7 @@ async def test_core_plans_an_unconnected_venue_indicatively_and_sends_only_firm_
                 and s.plan.outcome.count(OrderOutcome.NOT_SENT) == len(on_kraken)
             ),
         )
-        outcome = core.analytics.planner.outcome
+        outcome = core.plans.planner.outcome
         assert outcome is not None
         never = [o for o in outcome.orders if o.outcome is OrderOutcome.NOT_SENT]
         assert {o.venue for o in never} == {"kraken"}

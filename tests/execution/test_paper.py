@@ -156,7 +156,7 @@ async def test_a_late_answer_from_the_venue_never_wipes_a_hand_seeded_paper_acco
     account is seeded by hand. The venue's late (empty) answer is dropped."""
     import random
 
-    from core.execution.papers import PaperAccounts
+    from core.execution.paper_accounts import PaperAccounts
     from core.execution.settings import PaperConfig
     from core.models import Balance
 

@@ -59,9 +59,9 @@ async def main() -> None:
     )
     core = build_core(settings)
     await core.start()
-    while core.analytics.planner.current is None:
+    while core.plans.planner.current is None:
         await asyncio.sleep(0.05)
-    plan = core.analytics.planner.current.plan
+    plan = core.plans.planner.current.plan
     manager = core.execution.manager
     per_asset = {}
     for o in plan.orders:
@@ -147,7 +147,7 @@ async def _restart_and_plan(settings: Settings, rested: dict[str, str], first_pl
         assert manager is not None
         still_open = {o.client_order_id for o in manager.open_orders()}
         assert set(rested) <= still_open  # reconciled: the crash left them resting
-        built = core.analytics.planner.current
+        built = core.plans.planner.current
         assert built is not None
         plan = built.plan
         assert plan.id != first_plan
@@ -177,7 +177,7 @@ async def _restart_and_plan(settings: Settings, rested: dict[str, str], first_pl
         assert not {(o.venue, o.symbol, o.side) for o in plan.orders} & resting
         assert any("counted as pending" in n for n in plan.notes)
         # The pane shows them too (the view carries the plan's pending orders).
-        view = core.analytics.planner.view
+        view = core.plans.planner.view
         assert view is not None and {p.client_order_id for p in view.pending} >= set(rested)
         assert all(
             manager.orders[cid].status in (OrderStatus.SUBMITTED, OrderStatus.OPEN)

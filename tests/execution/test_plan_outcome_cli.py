@@ -60,12 +60,12 @@ async def execute_and_stop(db: Path) -> tuple[PlanOutcome, str]:
         assert executor is not None
         await executor.plan_tasks[plan_id]  # the run itself (a task of the core)
         await wait_for_state(core, lambda s: run_done(s, plan_id))
-        await core.analytics.check_plan()  # the end-of-run snapshot is taken by now
-        outcome = core.analytics.planner.outcome
+        await core.plans.check_plan()  # the end-of-run snapshot is taken by now
+        outcome = core.plans.planner.outcome
         assert outcome is not None and outcome.plan_id == plan_id
-        fresh = await core.analytics.regenerate_plan()  # a plan that never runs
-        assert fresh.ok and core.analytics.planner.current is not None
-        return outcome, core.analytics.planner.current.plan.id
+        fresh = await core.plans.regenerate_plan()  # a plan that never runs
+        assert fresh.ok and core.plans.planner.current is not None
+        return outcome, core.plans.planner.current.plan.id
     finally:
         await core.stop()
 

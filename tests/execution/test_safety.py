@@ -104,7 +104,7 @@ async def test_a_burst_of_venue_errors_pauses_trading(tmp_path: Path) -> None:
         assert service is not None
         for _ in range(3):
             service.safety.on_venue_error(NetworkError("HTTP 502"))
-        task = next(t for t in list(core._tasks) if t.get_name() == "exec:breaker")
+        task = next(t for t in list(core.tasks.tasks) if t.get_name() == "exec:breaker")
         await task
         state = core.publish()
         assert state.kill_level == 1 and not state.trading_enabled

@@ -58,10 +58,10 @@ async def test_plan_view_orders_come_from_build_plan_on_live_books(tmp_path: Pat
 
         bad = await core.execute(RegeneratePlan(preset="nope"))
         assert not bad.ok and "unknown preset 'nope'" in bad.message
-        assert core.analytics.planner.preset == "fixed"
+        assert core.plans.planner.preset == "fixed"
         ok = await core.execute(RegeneratePlan(preset="bands"))
         assert ok.ok
-        regenerated = core.analytics.planner.view
+        regenerated = core.plans.planner.view
         assert regenerated is not None and regenerated.preset == "bands"
         assert regenerated.plan_id != view.plan_id
         assert {p.id for p in await list_plans(core.store)} >= {view.plan_id, regenerated.plan_id}

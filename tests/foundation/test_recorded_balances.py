@@ -36,7 +36,7 @@ async def test_a_position_gone_since_the_last_session_is_recorded_at_zero(tmp_pa
         assert core.store is not None
         await core.store.flush()
         latest = {(b.location_id, b.asset): b for b in await latest_balances(core.store)}
-        shown = set(core.balances)
+        shown = set(core.balances.latest)
     finally:
         await core.stop()
     # The sim account no longer holds GONE: zero recorded, so it is not among the newest.

@@ -69,7 +69,7 @@ async def test_core_runs_publishes_records_and_stops_cleanly(tmp_path: Path) -> 
     await core.start()
     try:
         assert core.started.is_set()
-        assert {"feed:sim-a", "feed:sim-b", "user:sim-a", "publisher", "risk"} <= set(
+        assert {"feed:sim-a", "feed:sim-b", "exec:user:sim-a", "publisher", "risk"} <= set(
             core.task_names
         )
         state = await wait_for_state(core, complete)
@@ -106,8 +106,8 @@ async def test_core_runs_publishes_records_and_stops_cleanly(tmp_path: Path) -> 
         assert before is not None
         result = await core.execute(CycleMarket())
         assert result.ok
-        index = core.markets.index(before)
-        expected = core.markets[(index + 1) % len(core.markets)]
+        index = core.selection.markets.index(before)
+        expected = core.selection.markets[(index + 1) % len(core.selection.markets)]
         moved = await wait_for_state(core, lambda s: s.market == expected and s.book is not None)
         assert moved.book is not None and moved.book.symbol == expected.symbol
         assert moved.book.venue == expected.venue

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from core.service import cancel_all
+from core.tasks import cancel_all
 
 
 async def test_cancel_all_recancels_a_task_that_swallowed_one_and_finishes() -> None:

@@ -91,7 +91,7 @@ async def test_reopening_does_not_rerun_migrations(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "c.db"
-    caplog.set_level(logging.INFO, logger="core.store.db")
+    caplog.set_level(logging.INFO, logger="core.store.connection")
     store = await Store.open(path)
     store.record_trades(trades(3))
     await store.close()

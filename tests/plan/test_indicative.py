@@ -74,9 +74,12 @@ def build(db: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> Plan:
 
 
 def held(db: Path) -> list:  # type: ignore[type-arg]
-    from cockpit.commands.holdings import _from_db
+    import asyncio
 
-    return _from_db(db, Settings(), with_live=True)[0]
+    from core.models import utcnow
+    from core.usecases.holdings import read_stored
+
+    return asyncio.run(read_stored(db, Settings(), utcnow())).merged
 
 
 def test_import_only_database_gives_an_indicative_plan_that_keeps_the_invariants(

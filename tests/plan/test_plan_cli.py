@@ -129,13 +129,14 @@ def test_build_from_recorded_holdings_and_saved_books(
     """``plan --db --build``: the imported portfolio, planned on the newest saved plan's books."""
     import asyncio
 
-    from cockpit.commands.holdings import _from_db
     from core.config import Settings, TargetsConfig
+    from core.models import utcnow
     from core.plan.build import build_plan_from
     from core.plan.models import Plan, PlanInputs
     from core.plan.targets import Targets
     from core.store.db import Store
     from core.store.plans import save_plan
+    from core.usecases.holdings import read_stored
     from tests.plan.invariants import check_plan
 
     db = tmp_path / "c.db"
@@ -166,7 +167,7 @@ def test_build_from_recorded_holdings_and_saved_books(
     # saved plan's own portfolio at those mids, within 1 % (dust and wallet-only coins differ).
     assert abs(plan.total_usd / lender.total_usd - 1) < Decimal("0.01")
     assert any(lender.id in note for note in plan.notes)
-    held, _ = _from_db(db, Settings(), with_live=True)
+    held = asyncio.run(read_stored(db, Settings(), utcnow())).merged
     # Recorded books are not live: every order is indicative, whichever venue it is on.
     assert plan.indicative and all(o.indicative for o in plan.orders)
     check_plan(plan, held, inputs.instruments, TargetsConfig().min_trade_usd)
@@ -180,12 +181,12 @@ async def test_real_import_planned_on_the_sims_markets(shared_data: Path, tmp_pa
     sim recorded (the running core saves its plans with their books), keeps the invariants."""
     import asyncio
 
-    from cockpit.commands.holdings import _from_db
-    from cockpit.commands.plan_recorded import recorded_plan
     from core.bootstrap import build_core
     from core.config import Settings
     from core.models import utcnow
     from core.store.plans import load_plan
+    from core.usecases.holdings import read_stored
+    from core.usecases.recorded_plan import recorded_plan
     from tests.foundation.test_service import wait_for_state
     from tests.plan.invariants import check_balance
 
@@ -209,8 +210,8 @@ async def test_real_import_planned_on_the_sims_markets(shared_data: Path, tmp_pa
     assert saved is not None
     sim = saved[1]
     assert {i.venue for i in sim.instruments} == {"sim-a", "sim-b"}
-    plan = await asyncio.to_thread(recorded_plan, db, settings, settings.targets, None, utcnow())
-    held, _ = await asyncio.to_thread(_from_db, db, settings, with_live=True)
+    plan = await recorded_plan(db, settings, settings.targets, None, utcnow())
+    held = (await read_stored(db, settings, utcnow())).merged
     check_balance(plan, held, settings.targets.min_trade_usd)
     # The sims' recorded books and the import's exchanges (no live book: assumed markets).
     on_sim = [o for o in plan.orders if o.venue in {"sim-a", "sim-b"}]

@@ -220,9 +220,9 @@ async def test_an_unreachable_account_is_logged_not_fatal(
             assert rest.faults.fired["5xx"] == 1
             warnings = [e.message for e in core.events if e.level.value == "warning"]
             assert any("bn: balances" in m and "ExchangeNotAvailable" in m for m in warnings)
-            assert core.balances == {}
-            await core._poll_balances()  # the next poll succeeds
-            assert core.balances[("bn:spot", "USDT")].total == Decimal(10)
+            assert core.balances.latest == {}
+            await core.balances.poll()  # the next poll succeeds
+            assert core.balances.latest[("bn:spot", "USDT")].total == Decimal(10)
         finally:
             await core.stop()
 

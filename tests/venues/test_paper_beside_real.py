@@ -55,7 +55,7 @@ async def test_a_live_venue_in_paper_mode_shows_its_paper_account_and_the_real_b
             assert "bn" not in service.unseeded
             # The real account moves on its own (a deposit); the paper account does not.
             rest.balances["USDT"] = Decimal(7000)
-            await core._poll_balances()
+            await core.balances.poll()
             view = core.analytics.holdings
             assert view is not None
             rows = {(r.asset, r.location_id): (r.source, r.qty) for r in view.rows}

@@ -1,4 +1,4 @@
-"""``cockpit plan --db PATH --build``: a new plan from what the database recorded.
+"""A new plan from what a database recorded (``cockpit plan --db PATH --build``).
 
 Holdings are the database's (the latest import, the newest venue balances the cockpit stored,
 plus manual positions from config), re-priced with provenance from the price cache, the
@@ -14,40 +14,36 @@ still working count as pending (netted out, listed, never proposed again).
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from core.config import Settings, TargetsConfig
-    from core.plan.models import Plan, PlanInputs
+from core.config import Settings, TargetsConfig
+from core.errors import DataError
+from core.models import Instrument, Order, Price, PriceSource, utcnow
+from core.plan.build import build_plan
+from core.plan.indicative import indicative_markets
+from core.plan.models import Plan, PlanInputs, PlanPolicy
+from core.plan.strategies import MarketContext, run_strategy
+from core.portfolio.merge import valued
+from core.portfolio.pricing import PriceInputs, PricePolicy, close_prices, quote_from_book
+from core.portfolio.stored import simulated_accounts
+from core.portfolio.valuation import exact_value
+from core.store.db import Store
+from core.store.markets import last_closes, stored_markets
+from core.store.plans import load_plan
+from core.usecases.holdings import read_stored
 
 
-def recorded_plan(
+async def recorded_plan(
     db: Path, settings: Settings, config: TargetsConfig, strategy: str | None, now: datetime
 ) -> Plan:
     """Build an indicative plan from the recorded holdings, prices, markets and books."""
-    import asyncio
-
-    from cockpit.commands.holdings import _from_db
-    from core.errors import DataError
-    from core.models import Instrument, Order, Price, PriceSource
-    from core.plan.build import build_plan
-    from core.plan.indicative import indicative_markets
-    from core.plan.models import PlanPolicy
-    from core.plan.strategies import MarketContext, run_strategy
-    from core.portfolio.merge import valued
-    from core.portfolio.pricing import PriceInputs, PricePolicy, close_prices, quote_from_book
-    from core.portfolio.stored import simulated_accounts
-    from core.portfolio.valuation import exact_value
-    from core.store.db import Store
-    from core.store.markets import last_closes, stored_markets
-    from core.store.plans import load_plan
-
-    if not db.is_file():
+    if not await asyncio.to_thread(db.is_file):
         raise DataError("no such database", path=str(db))
-    held, cached = _from_db(db, settings, with_live=True)
+    stored_portfolio = await read_stored(db, settings, utcnow())
+    held, cached = stored_portfolio.merged, stored_portfolio.cached
 
     async def read() -> tuple[
         tuple[Plan, PlanInputs] | None,
@@ -68,7 +64,7 @@ def recorded_plan(
         finally:
             await store.close()
 
-    saved, stored, closes, sim_closes, pending = asyncio.run(read())
+    saved, stored, closes, sim_closes, pending = await read()
     for asset, (day_end, close) in closes.items():
         known = cached.get(asset)
         if known is None or known.value is None or known.ts is None or known.ts < day_end:

@@ -1,7 +1,7 @@
 """The paper accounts of a paper-mode core: opened from the store, seeded, matched.
 
 In paper mode (the default) every venue's orders go to a
-:class:`~core.execution.paper.PaperVenue` over that venue's own books. Its account is
+:class:`~core.execution.paper_venue.PaperVenue` over that venue's own books. Its account is
 persisted in the store (``paper_state`` and ``paper_orders``) and resumed on the next start;
 a new account starts from the venue's real spot balances. A simulated venue is seeded at once;
 a live venue's balances are read by the first paper tick instead, so start-up never waits on
@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from core.errors import CockpitError
-from core.execution.paper import LatencyModel, PaperVenue, Persist
+from core.execution.paper_venue import LatencyModel, PaperVenue, Persist
 from core.execution.settings import PaperConfig
 from core.models import EventKind, EventLevel, Instrument, LogEvent, Order, utcnow
 from core.store import Store
