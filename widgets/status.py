@@ -95,6 +95,10 @@ def day_change(view: HoldingsView | None) -> tuple[Decimal, float] | None:
     return change, float(change / before) if before else 0.0
 
 
+GIVE_WAY = ("venues", "detail", "market", "clock", "name", "re-arm")
+"""The header's parts in the order they give way when the line is too narrow: the trading
+state, its re-arm key, the total and the day's P&L always stay (issue 13)."""
+
 STATE_ICON = {
     FeedState.LIVE: "●",
     FeedState.CONNECTING: "◌",
@@ -138,7 +142,41 @@ class CockpitHeader(Static):
             trading=trading,
             holdings=holdings,
         )
-        text = Text(" cockpit ", style="bold")
+        width = self.size.width or 120
+        for drop in range(len(GIVE_WAY) + 1):
+            text = self._line(
+                mode,
+                venues,
+                market,
+                now,
+                frozenset(GIVE_WAY[:drop]),
+                replay=replay,
+                privacy=privacy,
+                observer=observer,
+                trading=trading,
+                holdings=holdings,
+            )
+            if text.cell_len <= width:
+                break
+        self.update(text, layout=False)  # fixed height: never needs a layout pass
+
+    @classmethod
+    def _line(
+        cls,
+        mode: TradingMode,
+        venues: tuple[str, ...],
+        market: str | None,
+        now: datetime,
+        dropped: frozenset[str],
+        *,
+        replay: bool,
+        privacy: bool,
+        observer: bool,
+        trading: TradingStatus | None,
+        holdings: HoldingsView | None,
+    ) -> Text:
+        """The line without the parts in ``dropped`` (names from :data:`GIVE_WAY`)."""
+        text = Text() if "name" in dropped else Text(" cockpit ", style="bold")
         if replay:
             text.append(" REPLAY ", style="bold reverse magenta")
         elif mode is TradingMode.LIVE:
@@ -149,7 +187,7 @@ class CockpitHeader(Static):
             text.append(" OBSERVER ", style="bold reverse blue")
         if trading is not None:
             text.append(" ")
-            text.append_text(self._trading(trading))
+            text.append_text(cls._trading(trading, dropped))
         if holdings is not None:
             text.append("  " + fmt.money(holdings.total, privacy=privacy), style="bold")
             day = day_change(holdings)
@@ -160,18 +198,15 @@ class CockpitHeader(Static):
                     f" day {fmt.pnl(usd, privacy=privacy)}", style=colour[fmt.pnl_tone(usd)]
                 )
                 text.append(f" {fmt.signed_pct(fraction)}", style=colour[fmt.pct_tone(fraction)])
-        tail = Text()
-        if market:
-            tail.append(f"  │ book: {market}")
+        if "venues" not in dropped:
+            text.append(f"  │ venues: {', '.join(venues)}")
+        if market and "market" not in dropped:
+            text.append(f"  │ book: {market}")
         if privacy:
-            tail.append("  │ privacy", style="bold yellow")
-        tail.append(f"  │ {now:%H:%M:%S} UTC")
-        venue_text = f"  │ venues: {', '.join(venues)}"
-        width = self.size.width or 120
-        if text.cell_len + len(venue_text) + tail.cell_len <= width:
-            text.append(venue_text)  # the venues go first when the line is full
-        text.append_text(tail)
-        self.update(text, layout=False)  # fixed height: never needs a layout pass
+            text.append("  │ privacy", style="bold yellow")
+        if "clock" not in dropped:
+            text.append(f"  │ {now:%H:%M:%S} UTC")
+        return text
 
     def on_resize(self) -> None:
         """Refit the line to the new width now: which parts fit depends on it, and the first
@@ -180,16 +215,17 @@ class CockpitHeader(Static):
             self._refit()
 
     @staticmethod
-    def _trading(status: TradingStatus) -> Text:
+    def _trading(status: TradingStatus, dropped: frozenset[str] = frozenset()) -> Text:
         if status.active:
             return Text(" ● ACTIVE ", style="bold green")
         text = Text(f" ■ {status.label} ", style="bold reverse yellow")
-        if status.detail:
+        if status.detail and "detail" not in dropped:
             text.append(f" {status.detail}", style="yellow")
         if status.rearm_key:
-            text.append(" · ")
-            text.append(f" {status.rearm_key} ", style="bold reverse")
-            text.append(" re-arm ")
+            # The key stands apart from the reversed state block: not reversed, bracketed.
+            text.append(f" [{status.rearm_key}]", style="bold underline")
+            if "re-arm" not in dropped:
+                text.append(" re-arm")
         return text
 
 

@@ -24,3 +24,32 @@ async def test_header_refits_to_a_new_width_without_waiting_for_a_state() -> Non
         assert "book: sim-a:BTC/USDT" in narrow and narrow.rstrip().endswith("12:30:00 UTC")
         await pilot.resize_terminal(140, 5)
         await wait_until(pilot, lambda: "venues" in str(header.render()), "the venues back")
+
+
+async def test_a_paused_header_keeps_state_key_total_and_day_pnl_at_every_width() -> None:
+    """Issue 13: paused or stopped by a breaker, the header gives way venues, the reason, the
+    book and the clock first; the state, its re-arm key, the total and the day's P&L stay."""
+    from widgets.status import trading_status
+
+    paused = trading_status(False, "breaker: daily loss limit reached -3.2%", 1)
+    holdings = samples.holdings()
+    header = CockpitHeader(id="subject")
+    async with Harness(header).run_test(size=(120, 5)) as pilot:
+        await pilot.pause()
+        for width in (120, 80, 60):
+            await pilot.resize_terminal(width, 5)
+            await pilot.pause()
+            header.show(
+                TradingMode.PAPER,
+                ("sim-a", "sim-b"),
+                "sim-a:BTC/USDT",
+                samples.AT,
+                trading=paused,
+                holdings=holdings,
+            )
+            line = str(header.render())
+            assert len(line.rstrip()) <= width, (width, line)
+            assert "BREAKER" in line and "[R]" in line, line
+            assert "day " in line and "%" in line and "$" in line, line
+            if width == 120:
+                assert "UTC" in line, line  # the clock fits at 120 once the venues give way
