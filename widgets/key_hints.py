@@ -18,6 +18,9 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 PANE_PREFIX = "pane."
+PINNED = "app.help"
+"""The binding-id prefix whose hint is never left out: ``?`` is how every other key is found,
+so its width is reserved first and it closes the line, whatever other hints a screen adds."""
 
 
 class KeyHints(Static):
@@ -35,6 +38,8 @@ class KeyHints(Static):
         """Every (key, description) that applies now, in display order (shown or not)."""
         self.shown: list[tuple[str, str]] = []
         """The hints that fit the current width."""
+        self.pinned: list[tuple[str, str]] = []
+        """The hints always shown (``?`` Help), last on the line, their width reserved first."""
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -55,7 +60,7 @@ class KeyHints(Static):
     def _bindings_changed(self, screen: Screen[object]) -> None:
         if not self.is_attached or screen is not self.screen:
             return
-        entries: list[tuple[int, int, str, str]] = []
+        entries: list[tuple[int, int, str, str, bool]] = []
         seen: set[str] = set()
         panes: list[str] = []
         for order, active in enumerate(screen.active_bindings.values()):
@@ -66,25 +71,28 @@ class KeyHints(Static):
             key = self.app.get_key_display(binding)
             if (binding.id or "").startswith(PANE_PREFIX) and key.isdigit():
                 if not panes:  # the pane keys share one hint where the first one stood
-                    entries.append((self._rank(binding.id), order, "", "Panes"))
+                    entries.append((self._rank(binding.id), order, "", "Panes", False))
                 panes.append(key)
                 continue
-            entries.append((self._rank(binding.id), order, key, binding.description))
+            pinned = (binding.id or "").startswith(PINNED)
+            entries.append((self._rank(binding.id), order, key, binding.description, pinned))
         entries.sort(key=lambda e: (e[0], e[1]))
         pane_keys = f"{panes[0]}-{panes[-1]}" if len(panes) > 1 else "".join(panes)
-        self.hints = [(key or pane_keys, text) for _, _, key, text in entries]
+        self.hints = [(key or pane_keys, text) for _, _, key, text, _ in entries]
+        self.pinned = [h for h, e in zip(self.hints, entries, strict=True) if e[4]]
         self._render_hints()
 
     def _render_hints(self) -> None:
         width = self.content_size.width or self.app.size.width
         text = Text()
-        used = 0
+        used = sum(len(key) + len(description) + 4 for key, description in self.pinned)
         self.shown = []
-        for key, description in self.hints:
+        for key, description in [h for h in self.hints if h not in self.pinned] + self.pinned:
             cost = len(key) + len(description) + 4
-            if used + cost > width:
+            pinned = (key, description) in self.pinned
+            if not pinned and used + cost > width:
                 continue  # a shorter hint further on may still fit
-            used += cost
+            used += 0 if pinned else cost
             self.shown.append((key, description))
             text.append(f" {key} ", style="bold reverse")
             text.append(f" {description} ")
