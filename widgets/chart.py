@@ -286,6 +286,8 @@ class Chart(Widget, can_focus=True):
         body = max(1, slot - 1) if slot > 1 else 1
         max_vol = max((float(c.volume) for c in window), default=0.0) or 1.0
         bars_scale = Scale(min(0.0, low - pad), high + pad, rows)
+        if self.mode is ChartMode.BARS:
+            scale = bars_scale  # the axis, price tag and crosshair read the bars' own scale
         points: list[tuple[float, float]] = []
         for index, candle in enumerate(window):
             x = index * slot

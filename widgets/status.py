@@ -8,9 +8,11 @@ the core's state by :func:`trading_status`, so a test reads the same words the u
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 from rich.text import Text
 from textual.widgets import Static
@@ -109,6 +111,7 @@ class CockpitHeader(Static):
     DEFAULT_CSS = """
     CockpitHeader { height: 1; background: $panel; color: $foreground; }
     """
+    _refit: Callable[[], None] | None = None
 
     def show(
         self,
@@ -123,6 +126,18 @@ class CockpitHeader(Static):
         trading: TradingStatus | None = None,
         holdings: HoldingsView | None = None,
     ) -> None:
+        self._refit = partial(
+            self.show,
+            mode,
+            venues,
+            market,
+            now,
+            replay=replay,
+            privacy=privacy,
+            observer=observer,
+            trading=trading,
+            holdings=holdings,
+        )
         text = Text(" cockpit ", style="bold")
         if replay:
             text.append(" REPLAY ", style="bold reverse magenta")
@@ -157,6 +172,12 @@ class CockpitHeader(Static):
             text.append(venue_text)  # the venues go first when the line is full
         text.append_text(tail)
         self.update(text, layout=False)  # fixed height: never needs a layout pass
+
+    def on_resize(self) -> None:
+        """Refit the line to the new width now: which parts fit depends on it, and the first
+        state may come before the first layout (or no next state come soon: a paused replay)."""
+        if self._refit is not None:
+            self._refit()
 
     @staticmethod
     def _trading(status: TradingStatus) -> Text:

@@ -81,7 +81,9 @@ class ChartScreen(Screen[None]):
         self.price.focus()
         state = self.client.latest()
         if state is not None:
-            self.apply_state(state)
+            # After the mount (is_mounted is still False in on_mount): a quiet core sends no
+            # next state, and the chart would stay empty until it did.
+            self.call_after_refresh(self.apply_state, state)
 
     # ------------------------------------------------------------------ data
 

@@ -117,7 +117,7 @@ async def test_executed_plan_shows_promise_against_outcome(tmp_path: Path) -> No
         assert view.executed and any("✓ executed" in line for line in text)
         await press(pilot, "x")
         assert any("already executed" in line for line in pane_text(pane))
-        # The picture a reviewer looks at (tests/app/snapshots holds the SVG snapshots):
+        # The picture a reviewer looks at (tests/app/test_snapshots.py keeps the baselines):
         # the plan pane maximised, after the run.
         app.main.maximize(pane)
         await wait_until(pilot, lambda: app.main.maximized is pane, "the maximised plan pane")
