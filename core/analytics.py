@@ -13,9 +13,8 @@ valuation 4 times a second, risk every ``risk.recompute_s``, snapshots every
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
-from typing import Any
 
 from core.account_balances import AccountBalances
 from core.config import Settings
@@ -24,6 +23,7 @@ from core.execution.service import ExecutionService
 from core.market_books import MarketBooks
 from core.models import Holding, Instrument, utcnow
 from core.portfolio.live import LivePortfolio
+from core.portfolio.merge import is_simulated
 from core.portfolio.service import PortfolioService
 from core.portfolio.stored import simulated_accounts
 from core.ports import Venue
@@ -80,21 +80,33 @@ class Analytics:
         self._alerted: set[str] = set()
         self.close_sources: dict[str, str] = {}
         """Which stored source each asset's daily closes come from."""
+        self.real_closes: dict[str, list[tuple[date, float]]] = {}
+        self.sim_closes: dict[str, list[tuple[date, float]]] = {}
+        self.closes_split = False
+        """Whether real and simulated closes are read apart (after the first load_closes)."""
 
     def held(self) -> list[Holding]:
         """The merged, valued holdings (what a plan trades)."""
         return list(self.portfolio.holdings)
 
-    def _change_24h(self, prices: Mapping[str, Any]) -> dict[str, float]:
-        out = {}
+    def _change_24h(self, holdings: Sequence[Holding]) -> dict[tuple[str, str, str], float]:
+        """Each holding's price against the last daily close of its own kind from a day ago:
+        a simulated holding against the simulator's closes, a real one against real closes.
+        A stale price (an import's, days old) or a close older than two days gives none: a
+        real BTC priced from a 2025 export is not compared with the sim's close of yesterday."""
         yesterday = utcnow().date() - timedelta(days=1)
-        for asset, price in prices.items():
-            series = self.closes.get(asset)
-            if not series or price.value is None:
+        oldest = yesterday - timedelta(days=1)
+        simulated = self.portfolio.simulated
+        out = {}
+        for h in holdings:
+            if h.price.value is None or h.price.stale:
                 continue
-            ref = next((c for d, c in reversed(series) if d <= yesterday), None)
-            if ref:
-                out[asset] = float(price.value) / ref - 1.0
+            kind = self.sim_closes if is_simulated(h.source, simulated) else self.real_closes
+            series = kind.get(h.asset) if self.closes_split else self.closes.get(h.asset)
+            ref = next((c for d, c in reversed(series or ()) if d <= yesterday), None)
+            day = next((d for d, _ in reversed(series or ()) if d <= yesterday), None)
+            if ref and day is not None and day >= oldest:
+                out[(h.asset, h.location_id, h.source)] = float(h.price.value) / ref - 1.0
         return out
 
     async def revalue(self) -> None:
@@ -168,6 +180,7 @@ class Analytics:
         self.portfolio.close_prices = close_prices(real)
         simulated = await self.store.daily_closes(SIM_SOURCE)
         self.portfolio.simulated_close_prices = close_prices(simulated)
+        self.real_closes, self.sim_closes, self.closes_split = real, simulated, True
 
     async def backfill_history(self) -> None:
         """Daily closes of the held assets from every live venue's public candles, then the

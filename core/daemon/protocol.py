@@ -52,6 +52,7 @@ COMMAND_RULES: dict[str, CommandRule] = {
     "preview_plan": CommandRule(Role.OPERATOR, logged=False),
     "execution_history": CommandRule(Role.OBSERVER, logged=False),
     "chart_history": CommandRule(Role.OBSERVER, logged=False),
+    "performance_report": CommandRule(Role.OBSERVER, logged=False),
     # Reads of what the core knows, for CLI clients (`cockpit order list`, `book`, the
     # progress of `execute-plan`): they change nothing.
     "list_orders": CommandRule(Role.OBSERVER, logged=False),

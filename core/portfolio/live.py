@@ -58,6 +58,10 @@ HISTORY_EVERY_S = 5.0
 HISTORY_STORED_POINTS = HISTORY_POINTS // 2
 """Stored snapshot totals the sparkline starts from (the rest is left to the session)."""
 
+ChangeOf = Callable[[Sequence[Holding]], Mapping[tuple[str, str, str], float]]
+"""The 24 h change of each valued holding, keyed by (asset, location, source); rows it leaves
+out show none (a stale price, or no close of the holding's own kind from a day ago)."""
+
 
 def live_inputs(
     books: Iterable[BookSnapshot],
@@ -169,7 +173,7 @@ def holdings_view(
     holdings: Sequence[Holding],
     locations: Mapping[str, Location],
     now: datetime,
-    change_24h: Mapping[str, float] | None = None,
+    change_24h: Mapping[tuple[str, str, str], float] | None = None,
     history: Sequence[float] = (),
     pnl: Mapping[tuple[str, str], UnrealisedPnl] | None = None,
     *,
@@ -177,7 +181,9 @@ def holdings_view(
     real: Sequence[SourceTotal] = (),
 ) -> HoldingsView:
     """Rows per (asset, location) and totals per group and location that add up exactly;
-    rows with a cost basis (``pnl``, from :func:`holdings_pnl`) carry their unrealised P&L.
+    rows with a cost basis (``pnl``, from :func:`holdings_pnl`) carry their unrealised P&L;
+    ``change_24h`` is per (asset, location, source): each row's own price against its own
+    history.
     ``imported_sources`` names the sources that are imports (their rows carry the badge)."""
     change_24h = change_24h or {}
     pnl = pnl or {}
@@ -200,7 +206,7 @@ def holdings_view(
             price=h.price,
             value=value,
             weight=float(value / total) if total else 0.0,
-            change_24h=change_24h.get(h.asset),
+            change_24h=change_24h.get((h.asset, h.location_id, h.source)),
             source=h.source,
             as_of=h.as_of,
             custody=loc.custody.value if loc else None,
@@ -346,7 +352,7 @@ class LivePortfolio:
         books: Iterable[BookSnapshot],
         locations: Mapping[str, Location],
         now: datetime,
-        change_24h: Callable[[Mapping[str, Price]], Mapping[str, float]] | None = None,
+        change_24h: ChangeOf | None = None,
         real: Iterable[Balance] = (),
         live_locations: Iterable[str] | None = None,
     ) -> HoldingsView:
@@ -368,8 +374,7 @@ class LivePortfolio:
         ):
             self.history.append(float(total))
             self._last_sample = now
-        prices = price_table(self.holdings)
-        changes = change_24h(prices) if change_24h is not None else {}
+        changes = change_24h(self.holdings) if change_24h is not None else {}
         pnl: dict[tuple[str, str], UnrealisedPnl] = {}
         if self.fills:
             resolver = PriceResolver(inputs, now, policy_of(self.config))

@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Protocol
 
-from core.models import Balance, BookSnapshot, Holding, Location, Price
-from core.portfolio.live import LivePortfolio
+from core.models import Balance, BookSnapshot, Holding, Location
+from core.portfolio.live import ChangeOf, LivePortfolio
 from core.views import HoldingsView
 
 
@@ -58,7 +58,7 @@ class PortfolioService:
         *,
         changed: Callable[[], None],
         clock: Callable[[], datetime],
-        change_24h: Callable[[Mapping[str, Price]], Mapping[str, float]] | None = None,
+        change_24h: ChangeOf | None = None,
     ) -> None:
         self.portfolio = portfolio
         self.sources = sources

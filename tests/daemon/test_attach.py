@@ -23,16 +23,24 @@ from tests.daemon.conftest import PROJECT_ROOT, running_daemon
 from widgets.holdings_table import HoldingsTable
 
 
-async def attach_once(settings: Settings, socket: Path, role: Role) -> tuple[float, int]:
-    """Attach the real app, wait for a rendered state; return (seconds from the attach to the
-    state on screen, version shown). Textual's own start-up, which the in-process TUI pays as
-    well, is before the attach and not counted (bench/attach.py measures it all)."""
+async def attach_once(
+    settings: Settings, socket: Path, role: Role, *, newer_than: int = 0
+) -> tuple[float, int]:
+    """Attach the real app, wait for a rendered state (one newer than ``newer_than``); return
+    (seconds from the attach to the state on screen, version shown). Textual's own start-up,
+    which the in-process TUI pays as well, is before the attach and not counted
+    (bench/attach.py measures it all)."""
     client = RemoteCore(socket, role=role, max_hz=settings.ui.fps)
     app = make_app(settings, client)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(
             pilot,
-            lambda: app.states_seen >= 1 and app.main.query_one(HoldingsTable).view is not None,
+            lambda: (
+                app.states_seen >= 1
+                and app.main.query_one(HoldingsTable).view is not None
+                and app.main.state is not None
+                and app.main.state.version > newer_than
+            ),
             "the first rendered state",
         )
         assert client.started_at is not None
@@ -58,7 +66,9 @@ async def test_attach_shows_state_and_detaching_keeps_the_daemon(
         assert first > 0
         # Detached: the daemon kept running and publishing; attach again, as an observer.
         assert daemon.proc.returncode is None
-        second, v2 = await attach_once(settings, daemon.socket, Role.OBSERVER)
+        # A busy daemon may not have published since (its first risk fit runs in a thread):
+        # wait for a newer state rather than sample the one it attached to.
+        second, v2 = await attach_once(settings, daemon.socket, Role.OBSERVER, newer_than=v1)
         assert second > 0 and v2 > v1
 
         # The daemon stopping under an attached TUI ends it with a one-line reason.

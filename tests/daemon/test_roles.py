@@ -38,6 +38,7 @@ def test_every_command_kind_declares_its_role() -> None:
     reads = {
         "execution_history",
         "chart_history",
+        "performance_report",  # the analytics screen's figures, read from the store
         "list_orders",
         "get_book",
         "plan_status",
