@@ -95,9 +95,10 @@ def day_change(view: HoldingsView | None) -> tuple[Decimal, float] | None:
     return change, float(change / before) if before else 0.0
 
 
-GIVE_WAY = ("venues", "detail", "market", "clock", "name", "re-arm")
+GIVE_WAY = ("venues", "market", "clock", "name", "re-arm", "detail")
 """The header's parts in the order they give way when the line is too narrow: the trading
-state, its re-arm key, the total and the day's P&L always stay (issue 13)."""
+state, its re-arm key, the total and the day's P&L always stay (issue 13), and who paused
+and why (or the breaker's name) goes only after everything else."""
 
 STATE_ICON = {
     FeedState.LIVE: "●",

@@ -81,7 +81,7 @@ async def test_status_line_shows_paused_after_kill_step_one_until_rearm(
         await confirm(app, pilot)
         await wait_until(pilot, lambda: "PAUSED" in header(app), "PAUSED in the status line")
         line = header(app)
-        assert "operator" in line and " R " in line and "re-arm" in line
+        assert "operator" in line and "[R]" in line and "re-arm" in line
         assert "ACTIVE" not in line
 
         # Trading actions while paused say so at once: no confirmation opens.
@@ -186,5 +186,5 @@ async def test_a_session_that_starts_paused_by_a_breaker_says_so_at_once(
     # The next session on the same database starts paused: the first state shows it.
     async with running_app(settings) as (app, pilot):
         line = header(app)
-        assert "BREAKER" in line and "5 venue errors in 60s" in line and " R " in line
+        assert "BREAKER" in line and "5 venue errors in 60s" in line and "[R]" in line
         assert "ACTIVE" not in line
